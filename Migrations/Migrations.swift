@@ -1,0 +1,10 @@
+/// The schema migrations compiled into berth, in order. Index + 1 is the schema version.
+public enum SchemaMigrations {
+    /// (version, file name, SQL text). SwiftPM names the embedded `0001_x.sql` `_001_x_sql`.
+    public static let all: [(version: Int, name: String, sql: String)] = [
+        (1, "0001_initial.sql", String(decoding: PackageResources._001_initial_sql, as: UTF8.self)),
+    ]
+
+    /// The newest schema version this binary knows.
+    public static var latest: Int { all.last?.version ?? 0 }
+}

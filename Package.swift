@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "berth",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "berth", targets: ["berth"]),
+        .executable(name: "berthd", targets: ["berthd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
+                       providers: [.apt(["libarchive-dev"])]),
+        .target(name: "CBerthSys"),
+        .target(name: "Migrations", path: "Migrations",
+                exclude: ["README.md"],
+                resources: [.embedInCode("0001_initial.sql")]),
+        .target(name: "BerthCore", dependencies: [
+            "CBerthSys",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "BerthStore", dependencies: [
+            "BerthCore", "Migrations",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "BerthImage", dependencies: [
+            "BerthCore", "CArchive", "CBerthSys",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "BerthEngine", dependencies: [
+            "BerthCore", "BerthStore", "BerthImage",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "BerthAPI", dependencies: [
+            "BerthCore", "BerthEngine", "BerthStore", "BerthImage",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOExtras", package: "swift-nio-extras"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "berthd", dependencies: [
+            "BerthCore", "BerthEngine", "BerthAPI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "berth", dependencies: [
+            "BerthCore", "BerthStore", "BerthImage", "BerthAPI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"]),
+        .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore", "BerthCore"]),
+        .testTarget(name: "BerthImageTests", dependencies: ["BerthImage", "BerthCore"]),
+    ]
+)

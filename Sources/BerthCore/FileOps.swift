@@ -1,0 +1,62 @@
+import Foundation
+
+/// Small file helpers that berth relies on for crash safety.
+public enum FileOps {
+    /// Writes `data` to `path` atomically: temp file in the same folder, fsync, rename.
+    public static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        let tmp = dir + "/.tmp-" + Identifier.random().prefix(16)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw BerthError.posix("create \(tmp)") }
+        var ok = false
+        defer { if !ok { unlink(tmp) } }
+        try data.withUnsafeBytes { buf in
+            var off = 0
+            while off < buf.count {
+                let n = write(fd, buf.baseAddress! + off, buf.count - off)
+                if n < 0 { if errno == EINTR { continue }; close(fd); throw BerthError.posix("write \(tmp)") }
+                off += n
+            }
+        }
+        fsync(fd)
+        close(fd)
+        guard rename(tmp, path) == 0 else { throw BerthError.posix("rename \(tmp) to \(path)") }
+        ok = true
+    }
+
+    /// mkdir -p.
+    public static func makeDirs(_ path: String, mode: Int = 0o755) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: mode])
+        } catch {
+            throw BerthError.internal("cannot create directory \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// rm -rf that also clears immutable-free trees; ignores a missing path.
+    public static func removeTree(_ path: String) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// fsyncs a directory so a rename inside it is durable.
+    public static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    /// A fresh private directory under `parent`.
+    public static func makeTempDir(in parent: String, prefix: String) throws -> String {
+        try makeDirs(parent, mode: 0o700)
+        let path = parent + "/" + prefix + "-" + Identifier.random().prefix(16)
+        guard mkdir(path, 0o700) == 0 else { throw BerthError.posix("mkdir \(path)") }
+        return path
+    }
+}

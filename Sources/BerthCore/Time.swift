@@ -1,0 +1,173 @@
+import Foundation
+
+/// Time as berth stores it: nanoseconds since the Unix epoch.
+public enum Clock {
+    /// Now, in nanoseconds since the epoch.
+    public static func nowNanos() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    /// RFC 3339 with nanoseconds in UTC, as Docker prints times (`2006-01-02T15:04:05.999999999Z`).
+    public static func rfc3339Nano(_ ns: Int64, trimZeros: Bool = true) -> String {
+        let secs = ns >= 0 ? ns / 1_000_000_000 : (ns - 999_999_999) / 1_000_000_000
+        let frac = ns - secs * 1_000_000_000
+        var t = time_t(secs)
+        var tmv = tm()
+        gmtime_r(&t, &tmv)
+        var s = String(format: "%04d-%02d-%02dT%02d:%02d:%02d",
+                       Int(tmv.tm_year) + 1900, Int(tmv.tm_mon) + 1, Int(tmv.tm_mday),
+                       Int(tmv.tm_hour), Int(tmv.tm_min), Int(tmv.tm_sec))
+        if frac != 0 || !trimZeros {
+            var f = String(format: "%09lld", frac)
+            if trimZeros { while f.hasSuffix("0") { f.removeLast() } }
+            s += "." + f
+        }
+        return s + "Z"
+    }
+
+    /// Parses RFC 3339 (with optional fraction and offset) to nanoseconds.
+    public static func parseRFC3339(_ text: String) -> Int64? {
+        let s = text.trimmingCharacters(in: .whitespaces)
+        let chars = Array(s.utf8)
+        guard chars.count >= 19 else { return nil }
+        func num(_ a: Int, _ n: Int) -> Int? {
+            guard a + n <= chars.count else { return nil }
+            var v = 0
+            for c in chars[a..<(a + n)] {
+                guard c >= 48 && c <= 57 else { return nil }
+                v = v * 10 + Int(c - 48)
+            }
+            return v
+        }
+        guard let y = num(0, 4), chars[4] == UInt8(ascii: "-"), let mo = num(5, 2),
+              chars[7] == UInt8(ascii: "-"), let d = num(8, 2),
+              chars[10] == UInt8(ascii: "T") || chars[10] == UInt8(ascii: "t") || chars[10] == UInt8(ascii: " "),
+              let h = num(11, 2), let mi = num(14, 2), let se = num(17, 2) else { return nil }
+        var i = 19
+        var frac: Int64 = 0
+        if i < chars.count, chars[i] == UInt8(ascii: ".") {
+            i += 1
+            var digits = 0
+            while i < chars.count, chars[i] >= 48, chars[i] <= 57 {
+                if digits < 9 { frac = frac * 10 + Int64(chars[i] - 48); digits += 1 }
+                i += 1
+            }
+            while digits < 9 { frac *= 10; digits += 1 }
+        }
+        var offset = 0
+        if i < chars.count {
+            let c = chars[i]
+            if c == UInt8(ascii: "Z") || c == UInt8(ascii: "z") {
+                i += 1
+            } else if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
+                guard let oh = num(i + 1, 2), i + 3 < chars.count, chars[i + 3] == UInt8(ascii: ":"),
+                      let om = num(i + 4, 2) else { return nil }
+                offset = (oh * 3600 + om * 60) * (c == UInt8(ascii: "+") ? 1 : -1)
+                i += 6
+            } else { return nil }
+        }
+        guard i == chars.count else { return nil }
+        var tmv = tm()
+        tmv.tm_year = Int32(y - 1900); tmv.tm_mon = Int32(mo - 1); tmv.tm_mday = Int32(d)
+        tmv.tm_hour = Int32(h); tmv.tm_min = Int32(mi); tmv.tm_sec = Int32(se)
+        let secs = Int64(timegm(&tmv)) - Int64(offset)
+        return secs * 1_000_000_000 + frac
+    }
+
+    /// Parses Docker's `--since`/`--until`/`until=` forms: a Go duration before now (`10m`,
+    /// `1h30m`), RFC 3339, a date, or unix seconds with optional fraction.
+    public static func parseTimestamp(_ text: String, now: Int64 = nowNanos()) -> Int64? {
+        if let d = parseGoDuration(text) { return now - d }
+        if let t = parseRFC3339(text) { return t }
+        if text.count == 10, let t = parseRFC3339(text + "T00:00:00Z") { return t }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count <= 2, let secs = Int64(parts[0]) {
+            var ns = secs * 1_000_000_000
+            if parts.count == 2 {
+                var f = String(parts[1].prefix(9))
+                guard f.allSatisfy(\.isNumber) else { return nil }
+                while f.count < 9 { f += "0" }
+                ns += Int64(f) ?? 0
+            }
+            return ns
+        }
+        return nil
+    }
+
+    /// Go's time.ParseDuration: `300ms`, `1.5h`, `2h45m`. Returns nanoseconds.
+    public static func parseGoDuration(_ text: String) -> Int64? {
+        var s = Substring(text)
+        guard !s.isEmpty else { return nil }
+        var negative = false
+        if s.first == "-" || s.first == "+" { negative = s.first == "-"; s = s.dropFirst() }
+        if s == "0" { return 0 }
+        var total: Double = 0
+        var sawUnit = false
+        while !s.isEmpty {
+            let numPart = s.prefix { $0.isNumber || $0 == "." }
+            guard !numPart.isEmpty, let v = Double(numPart) else { return nil }
+            s = s.dropFirst(numPart.count)
+            let unit = s.prefix { !$0.isNumber && $0 != "." }
+            s = s.dropFirst(unit.count)
+            let mult: Double
+            switch unit {
+            case "ns": mult = 1
+            case "us", "µs", "μs": mult = 1e3
+            case "ms": mult = 1e6
+            case "s": mult = 1e9
+            case "m": mult = 60e9
+            case "h": mult = 3600e9
+            default: return nil
+            }
+            sawUnit = true
+            total += v * mult
+        }
+        guard sawUnit else { return nil }
+        return Int64(negative ? -total : total)
+    }
+}
+
+/// Docker's human forms (go-units): durations and sizes.
+public enum Human {
+    /// go-units HumanDuration: "Less than a second", "About a minute", "2 hours" …
+    public static func duration(nanos: Int64) -> String {
+        let seconds = Int64(Double(nanos) / 1e9)
+        if seconds < 1 { return "Less than a second" }
+        if seconds == 1 { return "1 second" }
+        if seconds < 60 { return "\(seconds) seconds" }
+        let minutes = Int64(Double(nanos) / 60e9)
+        if minutes == 1 { return "About a minute" }
+        if minutes < 60 { return "\(minutes) minutes" }
+        let hours = Int64((Double(nanos) / 3600e9).rounded())
+        if hours == 1 { return "About an hour" }
+        if hours < 48 { return "\(hours) hours" }
+        if hours < 24 * 7 * 2 { return "\(hours / 24) days" }
+        if hours < 24 * 30 * 2 { return "\(hours / 24 / 7) weeks" }
+        if hours < 24 * 365 * 2 { return "\(hours / 24 / 30) months" }
+        return "\(hours / 24 / 365) years"
+    }
+
+    /// go-units HumanSize: decimal units, four significant digits (`4.26MB`, `1.2kB`).
+    public static func size(_ bytes: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
+        var v = Double(bytes)
+        var i = 0
+        while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
+        return goG4(v) + units[i]
+    }
+
+    /// Go's `%.4g`: at most four significant digits, no trailing zeros.
+    static func goG4(_ v: Double) -> String {
+        if v == 0 { return "0" }
+        let exp = Int(floor(log10(abs(v))))
+        let decimals = max(0, 3 - exp)
+        var s = String(format: "%.\(decimals)f", v)
+        if s.contains(".") {
+            while s.hasSuffix("0") { s.removeLast() }
+            if s.hasSuffix(".") { s.removeLast() }
+        }
+        return s
+    }
+}

@@ -1,0 +1,109 @@
+import BerthCore
+import Foundation
+import GRDB
+
+/// An image as `images` and GET /images/json show it.
+public struct ImageListing: Sendable, Equatable {
+    public struct Tag: Sendable, Equatable {
+        /// Normalised repository, `docker.io/library/busybox`.
+        public var repository: String
+        public var tag: String
+    }
+    public var id: String
+    /// Creation time from the image config (ns), or when berth stored it.
+    public var created: Int64
+    public var addedAt: Int64
+    public var size: Int64
+    public var tags: [Tag]
+    /// `repository@sha256:…`
+    public var digests: [String]
+    public var labels: [String: String]
+    public var containers: Int
+    public var dangling: Bool { tags.isEmpty }
+}
+
+/// Everything `image inspect` shows.
+public struct ImageDetail: Sendable {
+    public var listing: ImageListing
+    public var configJSON: String
+    public var architecture: String?
+    public var os: String?
+    public var lastTagTime: Int64?
+    public var layers: [(chainID: String, blobDigest: String, mediaType: String?)]
+}
+
+/// Read-side queries over images; shared by the CLI (direct) and berthd (API).
+public enum ImageQueries {
+    /// All images, newest first.
+    public static func list(_ db: Database) throws -> [ImageListing] {
+        var tags: [String: [ImageListing.Tag]] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT image_id, repository, tag FROM tags ORDER BY repository, tag") {
+            tags[r["image_id"], default: []].append(.init(repository: r["repository"], tag: r["tag"]))
+        }
+        var digests: [String: [String]] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT image_id, repository, digest FROM image_digests ORDER BY repository") {
+            digests[r["image_id"], default: []].append((r["repository"] as String) + "@" + (r["digest"] as String))
+        }
+        var labels: [String: [String: String]] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT image_id, key, value FROM image_labels") {
+            labels[r["image_id"], default: [:]][r["key"]] = r["value"]
+        }
+        var containers: [String: Int] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT image_id, count(*) AS n FROM containers GROUP BY image_id") {
+            containers[r["image_id"]] = r["n"]
+        }
+        return try Row.fetchAll(db, sql: """
+            SELECT id, coalesce(created, added_at) AS created, added_at, size FROM images
+            ORDER BY coalesce(created, added_at) DESC, added_at DESC, id
+            """).map { r in
+            let id: String = r["id"]
+            return ImageListing(id: id, created: r["created"], addedAt: r["added_at"], size: r["size"],
+                                tags: tags[id] ?? [], digests: digests[id] ?? [], labels: labels[id] ?? [:],
+                                containers: containers[id] ?? 0)
+        }
+    }
+
+    /// One image's listing row.
+    public static func listing(_ db: Database, id: String) throws -> ImageListing? {
+        guard let r = try Row.fetchOne(db, sql: "SELECT id, coalesce(created, added_at) AS created, added_at, size FROM images WHERE id = ?", arguments: [id]) else { return nil }
+        let tags = try Row.fetchAll(db, sql: "SELECT repository, tag FROM tags WHERE image_id = ? ORDER BY repository, tag", arguments: [id])
+            .map { ImageListing.Tag(repository: $0["repository"], tag: $0["tag"]) }
+        let digests = try Row.fetchAll(db, sql: "SELECT repository, digest FROM image_digests WHERE image_id = ?", arguments: [id])
+            .map { ($0["repository"] as String) + "@" + ($0["digest"] as String) }
+        var labels: [String: String] = [:]
+        for l in try Row.fetchAll(db, sql: "SELECT key, value FROM image_labels WHERE image_id = ?", arguments: [id]) {
+            labels[l["key"]] = l["value"]
+        }
+        let n = try Int.fetchOne(db, sql: "SELECT count(*) FROM containers WHERE image_id = ?", arguments: [id]) ?? 0
+        return ImageListing(id: id, created: r["created"], addedAt: r["added_at"], size: r["size"], tags: tags,
+                            digests: digests, labels: labels, containers: n)
+    }
+
+    public static func detail(_ db: Database, id: String) throws -> ImageDetail? {
+        guard let listing = try listing(db, id: id),
+              let r = try Row.fetchOne(db, sql: "SELECT config_json, architecture, os, last_tag_time FROM images WHERE id = ?", arguments: [id])
+        else { return nil }
+        let layers = try Row.fetchAll(db, sql: "SELECT chain_id, blob_digest, media_type FROM image_layers WHERE image_id = ? ORDER BY position", arguments: [id])
+            .map { (chainID: $0["chain_id"] as String, blobDigest: $0["blob_digest"] as String, mediaType: $0["media_type"] as String?) }
+        return ImageDetail(listing: listing, configJSON: r["config_json"], architecture: r["architecture"],
+                           os: r["os"], lastTagTime: r["last_tag_time"], layers: layers)
+    }
+
+    /// The image a full tag name (`docker.io/library/busybox:latest`) points at.
+    public static func imageForTag(_ db: Database, name: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT image_id FROM tags WHERE name = ?", arguments: [name])
+    }
+
+    /// The image known by `repository@digest`.
+    public static func imageForDigest(_ db: Database, repository: String, digest: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT image_id FROM image_digests WHERE repository = ? AND digest = ?",
+                            arguments: [repository, digest])
+    }
+
+    /// Image ids starting with `sha256:<hexPrefix>`.
+    public static func imagesWithIDPrefix(_ db: Database, hexPrefix: String) throws -> [String] {
+        guard Identifier.isHex(hexPrefix) else { return [] }
+        return try String.fetchAll(db, sql: "SELECT id FROM images WHERE id >= ? AND id < ? LIMIT 2",
+                                   arguments: ["sha256:" + hexPrefix, "sha256:" + hexPrefix + "g"])
+    }
+}

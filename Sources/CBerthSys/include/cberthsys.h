@@ -1,0 +1,16 @@
+#ifndef BERTH_CSYSTEM_H
+#define BERTH_CSYSTEM_H
+// Linux calls Glibc's Swift overlay does not expose, kept in one thin module.
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <sys/sysmacros.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+/// setxattr without following a final symlink.
+int berth_lsetxattr(const char *path, const char *name, const void *value, size_t size);
+/// Creates an overlayfs whiteout: a 0/0 character device.
+int berth_mkwhiteout(const char *path);
+/// Takes an exclusive, non-blocking flock on fd.
+int berth_flock_exclusive(int fd);
+#endif
