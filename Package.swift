@@ -38,10 +38,12 @@ let package = Package(
         ]),
         .target(name: "BerthEngine", dependencies: [
             "BerthCore", "BerthStore", "BerthImage",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "BerthAPI", dependencies: [
             "BerthCore", "BerthEngine", "BerthStore", "BerthImage",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -149,20 +149,21 @@ public enum Human {
         return "\(hours / 24 / 365) years"
     }
 
-    /// go-units HumanSize: decimal units, four significant digits (`4.26MB`, `1.2kB`).
-    public static func size(_ bytes: Int64) -> String {
+    /// go-units HumanSizeWithPrecision: decimal units, `precision` significant digits
+    /// (4 for HumanSize, 3 where Docker's tables use it: `4.26MB`).
+    public static func size(_ bytes: Int64, precision: Int = 4) -> String {
         let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
         var v = Double(bytes)
         var i = 0
         while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
-        return goG4(v) + units[i]
+        return goG(v, precision) + units[i]
     }
 
-    /// Go's `%.4g`: at most four significant digits, no trailing zeros.
-    static func goG4(_ v: Double) -> String {
+    /// Go's `%.Ng` for the values HumanSize produces (< 1000): no exponent, no trailing zeros.
+    static func goG(_ v: Double, _ precision: Int) -> String {
         if v == 0 { return "0" }
         let exp = Int(floor(log10(abs(v))))
-        let decimals = max(0, 3 - exp)
+        let decimals = max(0, precision - 1 - exp)
         var s = String(format: "%.\(decimals)f", v)
         if s.contains(".") {
             while s.hasSuffix("0") { s.removeLast() }

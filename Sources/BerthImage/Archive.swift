@@ -97,10 +97,10 @@ enum Entry {
 }
 
 /// Writes plain tar archives (pax restricted, like Docker's).
-final class ArchiveWriter {
+public final class ArchiveWriter {
     let handle: OpaquePointer
 
-    init(fd: Int32) throws {
+    public init(fd: Int32) throws {
         guard let a = archive_write_new() else { throw BerthError.internal("libarchive: out of memory") }
         handle = a
         archive_write_set_format_pax_restricted(a)
@@ -112,7 +112,7 @@ final class ArchiveWriter {
 
     deinit { archive_write_free(handle) }
 
-    func close() throws {
+    public func close() throws {
         if archive_write_close(handle) != ARCHIVE_OK {
             throw BerthError.internal("cannot write archive: \(ArchiveReader.message(handle))")
         }
@@ -131,15 +131,15 @@ final class ArchiveWriter {
         }
     }
 
-    func addDirectory(_ name: String) throws { try header(name, size: 0, type: S_IFDIR, mode: 0o755) }
+    public func addDirectory(_ name: String) throws { try header(name, size: 0, type: S_IFDIR, mode: 0o755) }
 
-    func addFile(_ name: String, data: Data) throws {
+    public func addFile(_ name: String, data: Data) throws {
         try header(name, size: Int64(data.count), type: S_IFREG, mode: 0o644)
         try data.withUnsafeBytes { try writeAll($0) }
     }
 
     /// Adds a file of known size whose bytes come from `producer`.
-    func addFile(_ name: String, size: Int64, producer: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    public func addFile(_ name: String, size: Int64, producer: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         try header(name, size: size, type: S_IFREG, mode: 0o644)
         var written: Int64 = 0
         try producer { buf in
@@ -149,7 +149,7 @@ final class ArchiveWriter {
         guard written == size else { throw BerthError.internal("archive entry \(name): wrote \(written) of \(size) bytes") }
     }
 
-    func addFile(_ name: String, copying path: String) throws {
+    public func addFile(_ name: String, copying path: String) throws {
         var st = stat()
         guard stat(path, &st) == 0 else { throw BerthError.posix("stat \(path)") }
         let fd = open(path, O_RDONLY | O_CLOEXEC)

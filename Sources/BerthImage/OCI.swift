@@ -100,6 +100,15 @@ public struct History: Codable, Sendable, Equatable {
     public var author: String?
     public var comment: String?
     public var empty_layer: Bool?
+
+    public init(created: String? = nil, created_by: String? = nil, author: String? = nil,
+                comment: String? = nil, empty_layer: Bool? = nil) {
+        self.created = created
+        self.created_by = created_by
+        self.author = author
+        self.comment = comment
+        self.empty_layer = empty_layer
+    }
 }
 
 /// OCI image configuration: what an image id is the digest of.

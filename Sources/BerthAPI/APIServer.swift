@@ -1,0 +1,255 @@
+import BerthCore
+import Foundation
+import Logging
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
+
+/// Answers API requests; implemented by berthd's router.
+public protocol APIHandler: Sendable {
+    func handle(_ request: APIRequest) async -> APIResponse
+}
+
+/// The Docker Engine API server on a unix socket (HTTP/1.1, keep-alive). On shutdown it
+/// stops accepting, lets in-flight requests finish and closes idle connections.
+public final class APIServer: Sendable {
+    let socketPath: String
+    let handler: any APIHandler
+    let spoolDir: String
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+    let quiesce: ServerQuiescingHelper
+
+    public init(socketPath: String, handler: any APIHandler, spoolDir: String, logger: Logger) {
+        self.socketPath = socketPath
+        self.handler = handler
+        self.spoolDir = spoolDir
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        self.quiesce = ServerQuiescingHelper(group: group)
+    }
+
+    /// Binds the socket (mode 0660, replacing a stale one) and starts serving.
+    public func start() async throws {
+        let handler = self.handler
+        let spoolDir = self.spoolDir
+        let logger = self.logger
+        let quiesce = self.quiesce
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true)
+                    try channel.pipeline.syncOperations.addHandler(
+                        HTTPConnectionHandler(handler: handler, spoolDir: spoolDir, logger: logger))
+                }
+            }
+        let old = umask(0o117)
+        defer { umask(old) }
+        do {
+            _ = try await bootstrap.bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true).get()
+        } catch {
+            throw BerthError(.unavailable, "cannot listen on \(socketPath): \(error)")
+        }
+        chmod(socketPath, 0o660)
+    }
+
+    /// Stops accepting, waits for in-flight requests, closes connections.
+    public func shutdown() async {
+        let promise = group.next().makePromise(of: Void.self)
+        quiesce.initiateShutdown(promise: promise)
+        try? await promise.futureResult.get()
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// One connection: gathers a request (spooling big uploads to disk), asks the handler,
+/// writes the response.
+final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let handler: any APIHandler
+    let spoolDir: String
+    let logger: Logger
+    var head: HTTPRequestHead?
+    var body = Data()
+    var spool: (fd: Int32, path: String)?
+    var failed: BerthError?
+
+    init(handler: any APIHandler, spoolDir: String, logger: Logger) {
+        self.handler = handler
+        self.spoolDir = spoolDir
+        self.logger = logger
+    }
+
+    static let maxMemoryBody = 32 << 20
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body = Data()
+            failed = nil
+            if Self.wantsSpool(h) {
+                do {
+                    try FileOps.makeDirs(spoolDir, mode: 0o700)
+                    let path = spoolDir + "/upload-" + Identifier.random().prefix(16)
+                    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                    if fd < 0 { throw BerthError.posix("create \(path)") }
+                    spool = (fd, path)
+                } catch {
+                    failed = BerthError.from(error)
+                }
+            }
+        case .body(var buf):
+            guard failed == nil else { return }
+            if let s = spool {
+                while buf.readableBytes > 0 {
+                    let n = buf.withUnsafeReadableBytes { write(s.fd, $0.baseAddress, $0.count) }
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failed = BerthError.posix("write upload")
+                        return
+                    }
+                    buf.moveReaderIndex(forwardBy: n)
+                }
+            } else {
+                if body.count + buf.readableBytes > Self.maxMemoryBody {
+                    failed = BerthError.invalid("request body too large")
+                    return
+                }
+                buf.withUnsafeReadableBytes { body.append(contentsOf: $0) }
+            }
+        case .end:
+            guard let h = head else { return }
+            head = nil
+            var bodyFile: String?
+            if let s = spool {
+                close(s.fd)
+                bodyFile = s.path
+                spool = nil
+            }
+            let keepAlive = h.isKeepAlive
+            let isHead = h.method == .HEAD
+            let eventLoop = context.eventLoop
+            let bound = NIOLoopBound((self, context), eventLoop: eventLoop)
+            if let f = failed {
+                if let bodyFile { unlink(bodyFile) }
+                respond(context: context, APIResponse.error(f), keepAlive: keepAlive, isHead: isHead)
+                return
+            }
+            let request = Self.makeRequest(h, body: body, bodyFile: bodyFile)
+            body = Data()
+            let handler = self.handler
+            Task {
+                let response = await handler.handle(request)
+                if let bodyFile { unlink(bodyFile) }
+                eventLoop.execute {
+                    let (me, ctx) = bound.value
+                    me.respond(context: ctx, response, keepAlive: keepAlive, isHead: isHead)
+                }
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let s = spool { close(s.fd); unlink(s.path); spool = nil }
+        context.fireChannelInactive()
+    }
+
+    static func wantsSpool(_ h: HTTPRequestHead) -> Bool {
+        guard h.method == .POST else { return false }
+        let path = h.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? h.uri
+        return path.hasSuffix("/images/load") || path.hasSuffix("/images/create")
+    }
+
+    static func makeRequest(_ h: HTTPRequestHead, body: Data, bodyFile: String?) -> APIRequest {
+        let parts = h.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var path = String(parts.first ?? "")
+        path = path.removingPercentEncoding ?? path
+        // Strip the /v1.NN prefix clients put in front.
+        if path.hasPrefix("/v"), let slash = path.dropFirst(2).firstIndex(of: "/") {
+            let version = path[path.index(path.startIndex, offsetBy: 2)..<slash]
+            if version.allSatisfy({ $0.isNumber || $0 == "." }) && !version.isEmpty {
+                path = String(path[slash...])
+            }
+        }
+        var query: [String: [String]] = [:]
+        if parts.count > 1 {
+            for pair in parts[1].split(separator: "&") {
+                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                func dec(_ s: Substring) -> String {
+                    let plus = s.replacingOccurrences(of: "+", with: " ")
+                    return plus.removingPercentEncoding ?? plus
+                }
+                query[dec(kv[0]), default: []].append(kv.count > 1 ? dec(kv[1]) : "")
+            }
+        }
+        var headers: [String: String] = [:]
+        for (k, v) in h.headers { headers[k.lowercased()] = v }
+        return APIRequest(method: h.method.rawValue, path: path, query: query, headers: headers,
+                          body: body, bodyFile: bodyFile)
+    }
+
+    func respond(context: ChannelHandlerContext, _ r: APIResponse, keepAlive: Bool, isHead: Bool) {
+        var headers = HTTPHeaders()
+        for (k, v) in r.headers { headers.add(name: k, value: v) }
+        headers.replaceOrAdd(name: "Api-Version", value: APIVersion.current)
+        headers.replaceOrAdd(name: "Server", value: "berth/\(APIVersion.serverVersion) (linux)")
+        headers.replaceOrAdd(name: "Ostype", value: "linux")
+        headers.replaceOrAdd(name: "Docker-Experimental", value: "false")
+        var file: (NIOFileHandle, FileRegion, String, Bool)?
+        switch r.body {
+        case .data(let d):
+            headers.replaceOrAdd(name: "Content-Length", value: String(d.count))
+        case .empty:
+            headers.replaceOrAdd(name: "Content-Length", value: "0")
+        case .file(let path, let del):
+            do {
+                let fh = try NIOFileHandle(_deprecatedPath: path)
+                var st = stat()
+                fstat(try fh.withUnsafeFileDescriptor { $0 }, &st)
+                let region = FileRegion(fileHandle: fh, readerIndex: 0, endIndex: Int(st.st_size))
+                headers.replaceOrAdd(name: "Content-Length", value: String(st.st_size))
+                file = (fh, region, path, del)
+            } catch {
+                if del { unlink(path) }
+                respond(context: context, .error(BerthError.internal("cannot send \(path): \(error)")),
+                        keepAlive: keepAlive, isHead: isHead)
+                return
+            }
+        }
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: r.status),
+                                    headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if !isHead {
+            switch r.body {
+            case .data(let d) where !d.isEmpty:
+                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: d)))), promise: nil)
+            case .file:
+                if let (_, region, _, _) = file {
+                    context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
+                }
+            default:
+                break
+            }
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let fileToClose = file.map { NIOLoopBound($0.0, eventLoop: context.eventLoop) }
+        let cleanup = file.flatMap { $0.3 ? $0.2 : nil }
+        done.whenComplete { _ in
+            try? fileToClose?.value.close()
+            if let cleanup { unlink(cleanup) }
+            if !keepAlive { loopBound.value.close(promise: nil) }
+        }
+    }
+}

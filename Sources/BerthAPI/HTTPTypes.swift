@@ -1,0 +1,94 @@
+import BerthCore
+import Foundation
+
+/// A request as the router sees it: the API version prefix already stripped.
+public struct APIRequest: Sendable {
+    public var method: String
+    /// Decoded path without `/v1.NN`, e.g. `/images/busybox:latest/json`.
+    public var path: String
+    public var query: [String: [String]]
+    public var headers: [String: String]
+    /// Small bodies in memory.
+    public var body: Data
+    /// Large uploads (image load/import) spooled to a file, deleted after the response.
+    public var bodyFile: String?
+
+    public func query(_ key: String) -> String? { query[key]?.last }
+
+    /// Docker's boolean query values: `1`, `true`, `True`.
+    public func flag(_ key: String) -> Bool {
+        guard let v = query(key)?.lowercased() else { return false }
+        return v == "1" || v == "true" || v == "yes"
+    }
+
+    /// Docker's `filters` parameter: `{"k":{"v":true}}` or the older `{"k":["v"]}`.
+    public func filters() throws -> [String: [String]] {
+        guard let raw = query("filters"), !raw.isEmpty else { return [:] }
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(raw.utf8)) as? [String: Any] else {
+            throw BerthError.invalid("invalid filters: \(raw)")
+        }
+        var out: [String: [String]] = [:]
+        for (k, v) in obj {
+            if let m = v as? [String: Any] {
+                out[k] = m.filter { ($0.value as? Bool) ?? true }.map(\.key).sorted()
+            } else if let a = v as? [String] {
+                out[k] = a
+            } else {
+                throw BerthError.invalid("invalid filters: \(raw)")
+            }
+        }
+        return out
+    }
+}
+
+/// What the router answers.
+public struct APIResponse: Sendable {
+    public enum Body: Sendable {
+        case data(Data)
+        /// A file sent as is, then deleted when `deleteAfter` is set.
+        case file(path: String, deleteAfter: Bool)
+        case empty
+    }
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: Body
+
+    public init(status: Int, headers: [(String, String)] = [], body: Body = .empty) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func json<T: Encodable>(_ value: T, status: Int = 200) throws -> APIResponse {
+        let e = JSONEncoder()
+        e.outputFormatting = [.withoutEscapingSlashes]
+        var data = try e.encode(value)
+        data.append(0x0a)
+        return APIResponse(status: status, headers: [("Content-Type", "application/json")], body: .data(data))
+    }
+
+    /// A JSON-lines progress stream, as Docker sends for load and import.
+    public static func jsonLines(_ lines: [[String: String]]) throws -> APIResponse {
+        var data = Data()
+        for l in lines {
+            data.append(try JSONSerialization.data(withJSONObject: l, options: [.sortedKeys]))
+            data.append(0x0a)
+        }
+        return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .data(data))
+    }
+
+    public static func error(_ e: BerthError) -> APIResponse {
+        let body = (try? JSONSerialization.data(withJSONObject: ["message": e.message])) ?? Data()
+        return APIResponse(status: e.httpStatus, headers: [("Content-Type", "application/json")],
+                           body: .data(body + Data([0x0a])))
+    }
+
+    public static func noContent(_ status: Int = 204) -> APIResponse { APIResponse(status: status) }
+}
+
+/// The API version berthd speaks.
+public enum APIVersion {
+    public static let current = "1.45"
+    public static let minimum = "1.24"
+    public static let serverVersion = "0.1.0"
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// One row for a `--format` template: its fields as Docker's formatter shows them.
+public struct TemplateRow: Sendable {
+    public var fields: [String: String]
+    public var labels: [String: String]
+    /// `{{json .}}`.
+    public var json: String
+
+    public init(fields: [String: String], labels: [String: String] = [:], json: String) {
+        self.fields = fields
+        self.labels = labels
+        self.json = json
+    }
+}
+
+/// The part of Go's text/template that Docker users put in `--format`: `{{.Field}}`,
+/// `{{json .}}`, `{{json .Field}}`, `{{.Label "k"}}`, `{{upper .X}}`, `{{lower .X}}`, `{{println}}`.
+public struct GoTemplate: Sendable {
+    enum Node: Sendable {
+        case text(String)
+        case field(String, transform: String?)
+        case json(String?)
+        case label(String)
+        case newline
+    }
+    let nodes: [Node]
+
+    /// Field names in order of appearance (for table headers).
+    public var fieldNames: [String] {
+        nodes.compactMap { if case .field(let f, _) = $0 { return f }; return nil }
+    }
+
+    public init(_ source: String) throws {
+        // Docker turns the two-character escapes into real tabs and newlines.
+        let text = source.replacingOccurrences(of: "\\t", with: "\t").replacingOccurrences(of: "\\n", with: "\n")
+        var nodes: [Node] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            if open.lowerBound > rest.startIndex { nodes.append(.text(String(rest[..<open.lowerBound]))) }
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                throw BerthError.invalid("template parsing error: unclosed action in \(source)")
+            }
+            var action = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            if action.hasPrefix("-") { action = action.dropFirst().trimmingCharacters(in: .whitespaces) }
+            if action.hasSuffix("-") { action = action.dropLast().trimmingCharacters(in: .whitespaces) }
+            nodes.append(try Self.parse(action, source: source))
+            rest = rest[close.upperBound...]
+        }
+        if !rest.isEmpty { nodes.append(.text(String(rest))) }
+        self.nodes = nodes
+    }
+
+    static func parse(_ action: String, source: String) throws -> Node {
+        let words = action.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        func fieldName(_ w: String) throws -> String {
+            guard w.hasPrefix("."), w.count > 1 else {
+                throw BerthError.invalid("template parsing error: unexpected \"\(w)\" in \(source)")
+            }
+            return String(w.dropFirst())
+        }
+        switch words.first {
+        case nil: throw BerthError.invalid("template parsing error: missing value for command in \(source)")
+        case "json":
+            guard words.count == 2 else { throw BerthError.invalid("template parsing error: json takes one argument") }
+            return .json(words[1] == "." ? nil : try fieldName(words[1]))
+        case "upper", "lower", "title":
+            guard words.count == 2 else { throw BerthError.invalid("template parsing error: \(words[0]) takes one argument") }
+            return .field(try fieldName(words[1]), transform: words[0])
+        case "println":
+            return .newline
+        case ".Label":
+            guard words.count == 2 else { throw BerthError.invalid("template parsing error: .Label takes one argument") }
+            return .label(words[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+        default:
+            guard words.count == 1 else {
+                throw BerthError.invalid("template parsing error: function \"\(words[0])\" not defined")
+            }
+            return .field(try fieldName(words[0]), transform: nil)
+        }
+    }
+
+    public func render(_ row: TemplateRow) throws -> String {
+        var out = ""
+        for n in nodes {
+            switch n {
+            case .text(let t): out += t
+            case .newline: out += "\n"
+            case .label(let k): out += row.labels[k] ?? ""
+            case .json(nil): out += row.json
+            case .json(let f?):
+                let v = try value(f, row)
+                let data = (try? JSONSerialization.data(withJSONObject: [v], options: [.withoutEscapingSlashes])) ?? Data()
+                out += String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+            case .field(let f, let t):
+                let v = try value(f, row)
+                switch t {
+                case "upper": out += v.uppercased()
+                case "lower": out += v.lowercased()
+                case "title": out += v.capitalized
+                default: out += v
+                }
+            }
+        }
+        return out
+    }
+
+    func value(_ f: String, _ row: TemplateRow) throws -> String {
+        guard let v = row.fields[f] else {
+            throw BerthError.invalid("template: executing \"\" at <.\(f)>: can't evaluate field \(f)")
+        }
+        return v
+    }
+}
+
+/// Go's text/tabwriter as Docker configures it (min width, padding), for tables.
+public enum TabWriter {
+    /// Aligns `\t`-separated cells; the last cell of a line is not padded.
+    public static func format(_ lines: [String], minWidth: Int = 10, padding: Int = 3) -> String {
+        let rows = lines.map { $0.components(separatedBy: "\t") }
+        var widths: [Int] = []
+        for r in rows {
+            for (i, c) in r.dropLast().enumerated() {
+                let w = c.count + padding
+                if i >= widths.count { widths.append(max(minWidth, w)) } else { widths[i] = max(widths[i], w) }
+            }
+        }
+        var out = ""
+        for r in rows {
+            for (i, c) in r.enumerated() {
+                if i < r.count - 1 {
+                    out += c + String(repeating: " ", count: widths[i] - c.count)
+                } else {
+                    out += c
+                }
+            }
+            out += "\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,152 @@
+import BerthCore
+import BerthImage
+import BerthStore
+import Foundation
+import GRDB
+import Logging
+
+/// The image store's write side: load, import, tag, remove, prune, save. Files are put in
+/// place first and recorded after, in one transaction with their events, so a crash leaves at
+/// worst orphaned files, which `recover()` removes at the next start.
+public final class ImageService: Sendable {
+    public let store: Store
+    public let paths: BerthPaths
+    let unpacker: LayerUnpacker
+    let worker = SerialWorker(label: "berth.images")
+    let logger: Logger
+
+    public init(store: Store, paths: BerthPaths, unpacker: LayerUnpacker = LayerUnpacker(),
+                logger: Logger = Logger(label: "berth.images")) {
+        self.store = store
+        self.paths = paths
+        self.unpacker = unpacker
+        self.logger = logger
+    }
+
+    /// A layer's blob and unpacked directory, ready to be recorded.
+    struct PreparedLayer {
+        var blob: Digest
+        var blobSize: Int64
+        var mediaType: String
+        var diffID: Digest
+        var chainID: Digest
+        var parent: Digest?
+        var size: Int64
+    }
+
+    /// Verifies and moves a staged layer file into the content store, unpacks its chain layer
+    /// if not yet unpacked. `known` caches digests of files already moved.
+    func prepareLayer(path: String, mediaType: String, expected: Digest?, diffID expectedDiff: Digest?,
+                      parent: Digest?, known: inout [String: (Digest, Int64)]) throws -> PreparedLayer {
+        let (blob, size): (Digest, Int64)
+        if let k = known[path] {
+            (blob, size) = k
+        } else {
+            (blob, size) = try Digest.ofFile(path)
+            known[path] = (blob, size)
+        }
+        if let expected, expected != blob {
+            throw BerthError.corrupt("layer blob digest mismatch: expected \(expected), got \(blob)")
+        }
+        let blobPath = paths.blob(blob.hex)
+        let compressed = Compression.sniff(path: FileOps.exists(blobPath) ? blobPath : path) != .none
+        let diffID = compressed ? try Decompress.digest(FileOps.exists(blobPath) ? blobPath : path).0 : blob
+        if let expectedDiff, expectedDiff != diffID {
+            throw BerthError.corrupt("layer diff id mismatch: the image config says \(expectedDiff), the layer is \(diffID)")
+        }
+        if !FileOps.exists(blobPath) {
+            guard rename(path, blobPath) == 0 else { throw BerthError.posix("store blob \(blob)") }
+        }
+        let chainID = parent.map { Digest.of(Array("\($0) \(diffID)".utf8)) } ?? diffID
+        let unpacked = try ensureUnpacked(chainID: chainID, blobPath: blobPath)
+        return PreparedLayer(blob: blob, blobSize: size, mediaType: mediaType, diffID: diffID,
+                             chainID: chainID, parent: parent, size: unpacked)
+    }
+
+    /// Unpacks into tmp and renames into layers/<chain>; returns the content size.
+    func ensureUnpacked(chainID: Digest, blobPath: String) throws -> Int64 {
+        if let size = try store.read({ db in
+            try Int64.fetchOne(db, sql: "SELECT size FROM layers WHERE chain_id = ?", arguments: [chainID.string])
+        }), FileOps.exists(paths.layerDiff(chainID.hex)) {
+            return size
+        }
+        let work = try FileOps.makeTempDir(in: paths.tmp, prefix: "layer")
+        do {
+            try FileOps.makeDirs(work + "/diff")
+            let size = try unpacker.unpack(blobPath, into: work + "/diff")
+            let dest = paths.layerDir(chainID.hex)
+            // Left over from a crash before its row was written: replace it.
+            if FileOps.exists(dest) { FileOps.removeTree(dest) }
+            guard rename(work, dest) == 0 else { throw BerthError.posix("store layer \(chainID)") }
+            FileOps.syncDirectory(paths.layers)
+            return size
+        } catch {
+            FileOps.removeTree(work)
+            throw error
+        }
+    }
+
+    /// Records an image and its layers; returns the tag names that moved to it.
+    func record(_ db: Database, id: Digest, configData: Data, config: ImageConfig, layers: [PreparedLayer],
+                manifestDigest: Digest?, names: [Reference], action: String, now: Int64) throws {
+        for l in layers {
+            try db.execute(sql: "INSERT OR IGNORE INTO blobs (digest, size, media_type, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [l.blob.string, l.blobSize, l.mediaType, now])
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO layers (chain_id, diff_id, parent_chain_id, blob_digest, size, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [l.chainID.string, l.diffID.string, l.parent?.string, l.blob.string, l.size, now])
+        }
+        let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM images WHERE id = ?", arguments: [id.string]) ?? false
+        let created = config.created.flatMap { Clock.parseRFC3339($0) }
+        if !exists {
+            try db.execute(sql: """
+                INSERT INTO images (id, config_json, manifest_digest, top_chain_id, architecture, os, created, added_at, size)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id.string, String(decoding: configData, as: UTF8.self), manifestDigest?.string,
+                                 layers.last?.chainID.string, config.architecture, config.os, created, now,
+                                 layers.reduce(0) { $0 + $1.size }])
+            for (i, l) in layers.enumerated() {
+                try db.execute(sql: "INSERT INTO image_layers (image_id, position, chain_id, blob_digest, media_type) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [id.string, i, l.chainID.string, l.blob.string, l.mediaType])
+            }
+            for (k, v) in config.config?.Labels ?? [:] {
+                try db.execute(sql: "INSERT INTO image_labels (image_id, key, value) VALUES (?, ?, ?)",
+                               arguments: [id.string, k, v])
+            }
+        }
+        let firstName = names.first?.familiarString
+        try Events.append(db, type: "image", action: action, actorID: id.string, actorName: firstName,
+                          attributes: firstName.map { ["name": $0] } ?? [:], time: now)
+        for n in names {
+            try setTag(db, name: n, imageID: id.string, now: now)
+        }
+    }
+
+    /// Points a tag at an image (moving it if it named another), with a `tag` event.
+    func setTag(_ db: Database, name: Reference, imageID: String, now: Int64) throws {
+        let full = name.withTag(name.tag ?? Reference.defaultTag)
+        if let old = try ImageQueries.imageForTag(db, name: full.description), old == imageID { return }
+        try db.execute(sql: """
+            INSERT INTO tags (name, repository, tag, image_id, created_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, created_at = excluded.created_at
+            """, arguments: [full.description, full.name, full.tag!, imageID, now])
+        try db.execute(sql: "UPDATE images SET last_tag_time = ? WHERE id = ?", arguments: [now, imageID])
+        try Events.append(db, type: "image", action: "tag", actorID: imageID, actorName: full.familiarString,
+                          attributes: ["name": full.familiarString], time: now)
+    }
+
+    // MARK: tag
+
+    /// `berth tag SOURCE TARGET`.
+    public func tag(source: String, target: String) async throws {
+        try await worker.run { [self] in
+            let ref = try Reference.parseTagged(target)
+            guard ref.digest == nil else { throw BerthError.invalid("refusing to create a tag with a digest reference") }
+            try store.write { db in
+                let id = try ImageResolver.resolve(db, source).imageID
+                try setTag(db, name: ref, imageID: id, now: Clock.nowNanos())
+            }
+        }
+    }
+}

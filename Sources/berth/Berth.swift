@@ -1,0 +1,42 @@
+import ArgumentParser
+import BerthCore
+import Foundation
+
+@main
+struct Berth: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "berth",
+        abstract: "A container host for Linux: Docker's commands, history you can query, recovery you can trust.",
+        subcommands: [
+            Images.self, Load.self, Import.self, Tag.self, Rmi.self, Save.self, Inspect.self,
+            ImageGroup.self, Version.self, Info.self,
+        ])
+
+    /// Docker's exit codes: usage errors 125, failures 1.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch let e as CLIError {
+            Out.err(e.message)
+            Glibc.exit(e.code)
+        } catch let e as BerthError {
+            Out.err(e.code == .unavailable ? e.message : "Error: " + e.message)
+            Glibc.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit {
+                exit(withError: error)
+            }
+            if code == .validationFailure {
+                Out.err(fullMessage(for: error))
+                Glibc.exit(125)
+            }
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import BerthAPI
+import BerthCore
+import BerthEngine
+import BerthImage
+import BerthStore
+import Foundation
+
+struct ImagesOptions: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .shortAndLong, help: "Show all images (default hides intermediate images).")
+    var all = false
+
+    @Flag(name: .shortAndLong, help: "Only show image IDs.")
+    var quiet = false
+
+    @Flag(name: .customLong("no-trunc"), help: "Don't truncate output.")
+    var noTrunc = false
+
+    @Flag(name: .long, help: "Show digests.")
+    var digests = false
+
+    @Option(name: .long, help: "Format output: table, table TEMPLATE, json, or a Go template.")
+    var format: String?
+
+    @Option(name: .shortAndLong, help: "Filter output (dangling=, reference=, label=, before=, since=).")
+    var filter: [String] = []
+
+    @Argument(help: "REPOSITORY[:TAG]")
+    var repository: String?
+
+    func run() throws {
+        var flags = filter
+        if let repository { flags.append("reference=" + repository) }
+        let filters = try ImageFilters(flags: flags)
+        let store = try global.store()
+        let images = try store.read { db in
+            let all = try ImageQueries.list(db)
+            return try filters.apply(all) { name in
+                let id = try ImageResolver.resolve(db, name).imageID
+                guard let l = all.first(where: { $0.id == id }) else { throw BerthError.notFound("No such image: \(name)") }
+                return l
+            }
+        }
+        Out.write(try ImageTable.render(images, quiet: quiet, noTrunc: noTrunc, digests: digests, format: format))
+    }
+}
+
+/// `berth images`.
+struct Images: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List images.")
+    @OptionGroup var options: ImagesOptions
+    func run() throws { try options.run() }
+}
+
+/// `berth image ls`.
+struct ImageLs: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List images.", aliases: ["list"])
+    @OptionGroup var options: ImagesOptions
+    func run() throws { try options.run() }
+}
+
+/// Docker's image table and its `--format` forms.
+enum ImageTable {
+    static let headers = ["ID": "IMAGE ID", "Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST",
+                          "CreatedSince": "CREATED", "CreatedAt": "CREATED AT", "Size": "SIZE",
+                          "Containers": "CONTAINERS", "SharedSize": "SHARED SIZE", "UniqueSize": "UNIQUE SIZE",
+                          "VirtualSize": "VIRTUAL SIZE"]
+
+    static func rows(_ images: [ImageListing], noTrunc: Bool, now: Int64) -> [TemplateRow] {
+        var out: [TemplateRow] = []
+        for img in images {
+            let id = noTrunc ? img.id : Identifier.short(img.id)
+            let size = Human.size(img.size, precision: 3)
+            let digest = img.digests.first.map { String($0[$0.firstIndex(of: "@")!...].dropFirst()) } ?? "<none>"
+            let createdSince = Human.duration(nanos: now - img.created) + " ago"
+            let createdAt = goTimeString(img.created)
+            let names: [(String, String)] = img.tags.isEmpty
+                ? [("<none>", "<none>")]
+                : img.tags.map { (ImageName.familiar($0.repository), $0.tag) }
+            for (repo, tag) in names {
+                let fields = ["ID": id, "Repository": repo, "Tag": tag, "Digest": digest,
+                              "CreatedSince": createdSince, "CreatedAt": createdAt, "Size": size,
+                              "Containers": String(img.containers), "SharedSize": "N/A", "UniqueSize": "N/A",
+                              "VirtualSize": Human.size(img.size)]
+                let json = String(decoding: (try? JSONCoding.sortedJSON(fields)) ?? Data(), as: UTF8.self)
+                out.append(TemplateRow(fields: fields, labels: img.labels, json: json))
+            }
+        }
+        return out
+    }
+
+    /// Go's time.Time.String() in UTC: `2024-01-02 15:04:05 +0000 UTC`.
+    static func goTimeString(_ ns: Int64) -> String {
+        let s = Clock.rfc3339Nano(ns - ns % 1_000_000_000)
+        return s.prefix(10) + " " + s.dropFirst(11).prefix(8) + " +0000 UTC"
+    }
+
+    static func render(_ images: [ImageListing], quiet: Bool, noTrunc: Bool, digests: Bool, format: String?) throws -> String {
+        let rows = rows(images, noTrunc: noTrunc, now: Clock.nowNanos())
+        if quiet {
+            return rows.map { ($0.fields["ID"] ?? "") + "\n" }.joined()
+        }
+        var fmt = format ?? "table"
+        if fmt == "json" { fmt = "{{json .}}" }
+        if fmt == "table" {
+            fmt = digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+                          : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+        }
+        return try Table.render(rows, format: fmt, headers: headers)
+    }
+}
+
+/// Renders rows through a template; `table …` adds a header and aligns columns.
+enum Table {
+    static func render(_ rows: [TemplateRow], format: String, headers: [String: String]) throws -> String {
+        if format.hasPrefix("table") {
+            let body = String(format.dropFirst(5)).trimmingCharacters(in: .whitespaces)
+            let t = try GoTemplate(body)
+            var headerFields: [String: String] = [:]
+            for f in t.fieldNames { headerFields[f] = headers[f] ?? f.uppercased() }
+            let header = try t.render(TemplateRow(fields: headerFields, json: ""))
+            let lines = [header] + (try rows.map { try t.render($0) })
+            return TabWriter.format(lines)
+        }
+        let t = try GoTemplate(format)
+        return try rows.map { try t.render($0) + "\n" }.joined()
+    }
+}
+
+extension JSONCoding {
+    /// Sorted-key JSON of a string map, as Docker prints `--format json` lines.
+    static func sortedJSON(_ fields: [String: String]) throws -> Data {
+        try encode(fields)
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import BerthAPI
+import BerthCore
+import BerthEngine
+import BerthStore
+import Dispatch
+import Foundation
+import GRDB
+import Logging
+
+/// berthd: the supervisor. The only writer of berth.db; serves the Docker Engine API.
+@main
+struct Berthd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "berthd",
+        abstract: "berth's supervisor daemon: owns the database and serves the Docker Engine API.")
+
+    @Option(name: .long, help: "Root folder for the database, images and containers (BERTH_ROOT, default /var/lib/berth).")
+    var root: String?
+
+    @Option(name: .long, help: "Runtime folder, emptied at reboot (BERTH_RUNROOT, default /run/berth).")
+    var runroot: String?
+
+    @Option(name: [.customShort("H"), .long], help: "API socket, unix:///path (BERTH_HOST, default unix://RUNROOT/berth.sock).")
+    var host: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        BerthLogging.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
+        let logger = Logger(label: "berthd")
+        do {
+            try await serve(logger: logger)
+        } catch let e as BerthError {
+            FileHandle.standardError.write(Data("berthd: \(e.message)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    func serve(logger: Logger) async throws {
+        let paths = BerthPaths.resolve(root: root, runroot: runroot)
+        let env = ProcessInfo.processInfo.environment
+        let socket: String
+        if let h = host ?? env["BERTH_HOST"] {
+            socket = try HostAddress.socketPath(h)
+        } else {
+            socket = paths.defaultSocket
+        }
+        try FileOps.makeDirs(paths.root, mode: 0o711)
+        let lock = try DaemonLock(path: paths.lockFile)
+        for d in [paths.blobs, paths.layers, paths.containers, paths.volumes, paths.tmp] {
+            try FileOps.makeDirs(d, mode: 0o700)
+        }
+        try FileOps.makeDirs(paths.runroot, mode: 0o700)
+        try FileOps.makeDirs((socket as NSString).deletingLastPathComponent, mode: 0o700)
+
+        let store = try Store.openForWriting(path: paths.database)
+        let images = ImageService(store: store, paths: paths)
+        let report = try images.recover()
+        if !report.isEmpty {
+            logger.notice("start-up cleaning: \(report.tempEntries) partial files, \(report.orphanBlobs) orphaned blobs, \(report.orphanLayers) orphaned layers removed")
+        }
+        let daemonID = try store.write { db -> String in
+            if let id = try String.fetchOne(db, sql: "SELECT value FROM daemon_state WHERE key = 'daemon_id'") { return id }
+            let id = Identifier.random()
+            try db.execute(sql: "INSERT INTO daemon_state (key, value) VALUES ('daemon_id', ?)", arguments: [id])
+            return id
+        }
+        let router = EngineRouter(store: store, images: images, paths: paths, daemonID: daemonID, logger: logger)
+        let server = APIServer(socketPath: socket, handler: router, spoolDir: paths.tmp, logger: logger)
+
+        let signals = SignalWaiter(signals: [SIGTERM, SIGINT])
+        try await server.start()
+        try store.write { db in
+            try Events.append(db, type: "daemon", action: "start", actorID: daemonID, actorName: "berthd",
+                              attributes: ["pid": String(getpid())])
+        }
+        logger.info("berthd \(APIVersion.serverVersion) listening on unix://\(socket) (root \(paths.root))")
+        let sig = await signals.wait()
+        logger.info("signal \(sig): finishing in-flight requests")
+        await server.shutdown()
+        try? store.write { db in
+            try Events.append(db, type: "daemon", action: "stop", actorID: daemonID, actorName: "berthd")
+        }
+        unlink(socket)
+        withExtendedLifetime(lock) {}
+        logger.info("berthd stopped")
+    }
+}
+
+/// Turns SIGTERM/SIGINT into an awaitable value.
+final class SignalWaiter: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private let stream: AsyncStream<Int32>
+    private let continuation: AsyncStream<Int32>.Continuation
+
+    init(signals: [Int32]) {
+        (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        for s in signals {
+            signal(s, SIG_IGN)
+            let src = DispatchSource.makeSignalSource(signal: s, queue: .global())
+            let c = continuation
+            src.setEventHandler { c.yield(s) }
+            src.resume()
+            sources.append(src)
+        }
+    }
+
+    func wait() async -> Int32 {
+        for await s in stream { return s }
+        return 0
+    }
+}
