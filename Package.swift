@@ -61,7 +61,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"]),
-        .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore", "BerthCore"]),
+        .testTarget(name: "BerthStoreTests", dependencies: [
+            "BerthStore", "BerthCore", "Migrations",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "BerthImageTests", dependencies: ["BerthImage", "BerthCore"]),
     ]
 )

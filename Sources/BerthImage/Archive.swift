@@ -35,9 +35,8 @@ final class ArchiveReader {
             archive_read_support_format_tar(a)
         }
         if archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK {
-            let msg = Self.message(a)
-            archive_read_free(a)
-            throw BerthError.corrupt("cannot read archive: \(msg)")
+            // deinit frees the handle: a throwing init runs it once all properties are set.
+            throw BerthError.corrupt("cannot read archive: \(Self.message(a))")
         }
     }
 

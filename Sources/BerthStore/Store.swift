@@ -20,9 +20,10 @@ public final class Store: Sendable {
         c.foreignKeysEnabled = true
         c.busyMode = .timeout(10)
         c.label = readOnly ? "berth-query" : "berthd"
-        c.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            if readOnly { try db.execute(sql: "PRAGMA query_only = 1") }
+        // SQLITE_OPEN_READONLY: the CLI's connection cannot write, whatever it runs.
+        c.readonly = readOnly
+        if !readOnly {
+            c.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         }
         return c
     }
@@ -40,7 +41,7 @@ public final class Store: Sendable {
         return store
     }
 
-    /// Opens an existing database for queries. The connection cannot write (`query_only`).
+    /// Opens an existing database for queries, read-only.
     public static func openForQuery(path: String) throws -> Store {
         guard FileOps.exists(path) else {
             throw BerthError(.unavailable, "no berth database at \(path): start berthd first (berthd --root \((path as NSString).deletingLastPathComponent))")
