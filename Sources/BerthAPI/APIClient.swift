@@ -102,11 +102,37 @@ public struct APIClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/x-tar")
             request.body = .stream(FileChunks(fd: fd), length: length.map { .known($0) } ?? .unknown)
         }
+        // AsyncHTTPClient retries a refused connection until its timeout: ask the socket first,
+        // so a stopped berthd is reported at once.
+        if let err = Self.probe(socketPath) {
+            throw BerthError(.unavailable, "Cannot connect to berthd at unix://\(socketPath): \(String(cString: strerror(err))). Is berthd running? Start it with: \(startHint)")
+        }
         do {
             return try await HTTPClient.shared.execute(request, timeout: timeout)
         } catch {
             throw BerthError(.unavailable, "Cannot connect to berthd at unix://\(socketPath): \(Self.describe(error)). Is berthd running? Start it with: \(startHint)")
         }
+    }
+
+    /// Connects to the unix socket and hangs up; returns the errno when that fails.
+    static func probe(_ path: String) -> Int32? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return errno }
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return ENAMETOOLONG }
+        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
+            buf.copyBytes(from: bytes)
+            buf[bytes.count] = 0
+        }
+        let r = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return r == 0 ? nil : errno
     }
 
     static func describe(_ error: any Error) -> String {

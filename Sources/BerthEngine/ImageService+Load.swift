@@ -13,6 +13,16 @@ extension ImageService {
     func loadSync(archive: String) throws -> [String] {
         let staging = try FileOps.makeTempDir(in: paths.tmp, prefix: "load")
         defer { FileOps.removeTree(staging) }
+        do {
+            return try loadStaged(archive: archive, staging: staging)
+        } catch {
+            // Leave nothing behind: files this load placed but never recorded go.
+            _ = try? removeUnrecorded()
+            throw error
+        }
+    }
+
+    func loadStaged(archive: String, staging: String) throws -> [String] {
         let images = try ImageArchive.read(archive, staging: staging)
         var known: [String: (Digest, Int64)] = [:]
         var lines: [String] = []

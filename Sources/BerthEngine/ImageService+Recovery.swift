@@ -18,11 +18,29 @@ extension ImageService {
     /// deleting rows and files).
     public func recover() throws -> RecoveryReport {
         var report = RecoveryReport()
-        let fm = FileManager.default
-        for e in (try? fm.contentsOfDirectory(atPath: paths.tmp)) ?? [] {
+        for e in (try? FileManager.default.contentsOfDirectory(atPath: paths.tmp)) ?? [] {
             FileOps.removeTree(paths.tmp + "/" + e)
             report.tempEntries += 1
         }
+        let (layers, onDisk) = try removeUnrecorded(&report)
+        report.missingLayers = layers.filter { !onDisk.contains(String($0.dropFirst(7))) }.sorted()
+        if !report.missingLayers.isEmpty {
+            logger.error("layers recorded but missing on disk: \(report.missingLayers.joined(separator: ", "))")
+        }
+        return report
+    }
+
+    /// Removes blob files and layer directories that no row records. Only safe while no
+    /// image operation runs (at start, or on the image worker).
+    @discardableResult
+    func removeUnrecorded() throws -> RecoveryReport {
+        var report = RecoveryReport()
+        _ = try removeUnrecorded(&report)
+        return report
+    }
+
+    func removeUnrecorded(_ report: inout RecoveryReport) throws -> (recorded: Set<String>, onDisk: Set<String>) {
+        let fm = FileManager.default
         let (blobs, layers) = try store.read { db in
             (Set(try String.fetchAll(db, sql: "SELECT digest FROM blobs")),
              Set(try String.fetchAll(db, sql: "SELECT chain_id FROM layers")))
@@ -36,10 +54,6 @@ extension ImageService {
             FileOps.removeTree(paths.layers + "/" + d)
             report.orphanLayers += 1
         }
-        report.missingLayers = layers.filter { !onDisk.contains(String($0.dropFirst(7))) }.sorted()
-        if !report.missingLayers.isEmpty {
-            logger.error("layers recorded but missing on disk: \(report.missingLayers.joined(separator: ", "))")
-        }
-        return report
+        return (layers, onDisk)
     }
 }

@@ -12,10 +12,29 @@ struct Berth: AsyncParsableCommand {
             ImageGroup.self, Version.self, Info.self,
         ])
 
+    /// `berth -H unix://… images`: options given before the command (Docker's habit) become the
+    /// environment the commands read, since each command parses only its own.
+    static func hoistGlobalOptions(_ args: [String]) -> [String] {
+        let names = ["--root": "BERTH_ROOT", "--runroot": "BERTH_RUNROOT", "-H": "BERTH_HOST", "--host": "BERTH_HOST"]
+        var rest = args[...]
+        while let first = rest.first, first.hasPrefix("-") {
+            if let eq = first.firstIndex(of: "="), let env = names[String(first[..<eq])] {
+                setenv(env, String(first[first.index(after: eq)...]), 1)
+                rest = rest.dropFirst()
+            } else if let env = names[first], rest.count >= 2 {
+                setenv(env, rest[rest.index(after: rest.startIndex)], 1)
+                rest = rest.dropFirst(2)
+            } else {
+                break
+            }
+        }
+        return Array(rest)
+    }
+
     /// Docker's exit codes: usage errors 125, failures 1.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(hoistGlobalOptions(Array(CommandLine.arguments.dropFirst())))
             if var async = command as? any AsyncParsableCommand {
                 try await async.run()
             } else {
