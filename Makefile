@@ -1,0 +1,41 @@
+# berth — build, test, run. `make demo` runs the main job; `make test` runs every test.
+SWIFT ?= swift
+PREFIX ?= /usr/local
+BIN_DEBUG := $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
+BIN_RELEASE := $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
+
+.PHONY: deps build release test unit integration demo bench install clean
+
+deps:
+	./scripts/install-deps.sh
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+## Every test: unit tests (no root needed), then integration tests as root on real parts.
+test: deps build
+	$(SWIFT) test
+	BERTH_BIN_DIR=$(BIN_DEBUG) python3 -m pytest -q Tests/integration
+
+unit:
+	$(SWIFT) test
+
+integration: build
+	BERTH_BIN_DIR=$(BIN_DEBUG) python3 -m pytest -q Tests/integration
+
+## The main job on a fresh machine: install, build, start berthd, load the busybox image, list it.
+demo: deps release
+	BERTH_BIN_DIR=$(BIN_RELEASE) ./scripts/demo.sh
+
+bench: deps release
+	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/images.sh
+
+install: release
+	install -D -m 0755 $(BIN_RELEASE)/berth $(DESTDIR)$(PREFIX)/bin/berth
+	install -D -m 0755 $(BIN_RELEASE)/berthd $(DESTDIR)$(PREFIX)/bin/berthd
+
+clean:
+	rm -rf .build
