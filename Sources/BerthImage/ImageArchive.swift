@@ -39,6 +39,8 @@ public enum ImageArchive {
     /// Extracts regular files and folders; symlinks are remembered (and resolved inside the
     /// staging folder later), never created.
     static func extract(_ archivePath: String, into dir: String) throws -> [String: String] {
+        var st = stat()
+        if stat(archivePath, &st) == 0 && st.st_size == 0 { throw BerthError.corrupt("empty archive: no image to load") }
         let reader = try ArchiveReader(path: archivePath)
         var links: [String: String] = [:]
         var count = 0
@@ -59,6 +61,9 @@ public enum ImageArchive {
                     continue
                 }
                 try FileOps.makeDirs((full as NSString).deletingLastPathComponent)
+                // A name given twice: the later entry wins, as tar has it.
+                var st = stat()
+                if lstat(full, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { unlink(full) }
                 let fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
                 guard fd >= 0 else {
                     throw BerthError.corrupt("archive entry \"\(name)\": \(String(cString: strerror(errno)))")
