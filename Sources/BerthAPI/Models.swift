@@ -161,3 +161,22 @@ public struct SystemInfo: Codable, Sendable {
     public var Debug: Bool
     public var Warnings: [String]
 }
+
+extension SystemInfo {
+    /// /info for this host, from the counts berthd keeps.
+    public static func current(daemonID: String, containerStates counts: [String: Int], images: Int,
+                               root: String) -> SystemInfo {
+        let total = counts.values.reduce(0, +)
+        let running = (counts["running"] ?? 0) + (counts["restarting"] ?? 0)
+        let paused = counts["paused"] ?? 0
+        return SystemInfo(ID: daemonID, Containers: total, ContainersRunning: running, ContainersPaused: paused,
+                          ContainersStopped: total - running - paused, Images: images, Driver: "overlay",
+                          DockerRootDir: root, LoggingDriver: "k8s-file", CgroupDriver: "cgroupfs",
+                          CgroupVersion: SystemFacts.cgroupVersion, KernelVersion: SystemFacts.kernelVersion,
+                          OperatingSystem: SystemFacts.operatingSystem, OSType: "linux",
+                          Architecture: SystemFacts.machine, NCPU: ProcessInfo.processInfo.activeProcessorCount,
+                          MemTotal: Int64(ProcessInfo.processInfo.physicalMemory), Name: ProcessInfo.processInfo.hostName,
+                          ServerVersion: APIVersion.serverVersion, DefaultRuntime: "runc",
+                          SystemTime: Clock.rfc3339Nano(Clock.nowNanos()), Debug: false, Warnings: [])
+    }
+}

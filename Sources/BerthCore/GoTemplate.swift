@@ -26,6 +26,11 @@ public struct GoTemplate: Sendable {
     }
     let nodes: [Node]
 
+    /// Whether the template prints `{{json .}}` (callers skip building that text otherwise).
+    public var usesWholeJSON: Bool {
+        nodes.contains { if case .json(nil) = $0 { return true }; return false }
+    }
+
     /// Field names in order of appearance (for table headers).
     public var fieldNames: [String] {
         nodes.compactMap { if case .field(let f, _) = $0 { return f }; return nil }
@@ -117,21 +122,21 @@ public struct GoTemplate: Sendable {
 public enum TabWriter {
     /// Aligns `\t`-separated cells; the last cell of a line is not padded.
     public static func format(_ lines: [String], minWidth: Int = 10, padding: Int = 3) -> String {
-        let rows = lines.map { $0.components(separatedBy: "\t") }
+        let rows = lines.map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+        // Go counts runes: unicode scalars, not grapheme clusters.
         var widths: [Int] = []
         for r in rows {
             for (i, c) in r.dropLast().enumerated() {
-                let w = c.count + padding
+                let w = c.unicodeScalars.count + padding
                 if i >= widths.count { widths.append(max(minWidth, w)) } else { widths[i] = max(widths[i], w) }
             }
         }
         var out = ""
         for r in rows {
             for (i, c) in r.enumerated() {
+                out += c
                 if i < r.count - 1 {
-                    out += c + String(repeating: " ", count: widths[i] - c.count)
-                } else {
-                    out += c
+                    out += String(repeating: " ", count: widths[i] - c.unicodeScalars.count)
                 }
             }
             out += "\n"

@@ -68,7 +68,7 @@ enum ImageTable {
                           "Containers": "CONTAINERS", "SharedSize": "SHARED SIZE", "UniqueSize": "UNIQUE SIZE",
                           "VirtualSize": "VIRTUAL SIZE"]
 
-    static func rows(_ images: [ImageListing], noTrunc: Bool, now: Int64) -> [TemplateRow] {
+    static func rows(_ images: [ImageListing], noTrunc: Bool, now: Int64, withJSON: Bool) -> [TemplateRow] {
         var out: [TemplateRow] = []
         for img in images {
             let id = noTrunc ? img.id : Identifier.short(img.id)
@@ -84,7 +84,7 @@ enum ImageTable {
                               "CreatedSince": createdSince, "CreatedAt": createdAt, "Size": size,
                               "Containers": String(img.containers), "SharedSize": "N/A", "UniqueSize": "N/A",
                               "VirtualSize": Human.size(img.size)]
-                let json = String(decoding: (try? JSONCoding.sortedJSON(fields)) ?? Data(), as: UTF8.self)
+                let json = withJSON ? String(decoding: (try? JSONCoding.sortedJSON(fields)) ?? Data(), as: UTF8.self) : ""
                 out.append(TemplateRow(fields: fields, labels: img.labels, json: json))
             }
         }
@@ -98,9 +98,13 @@ enum ImageTable {
     }
 
     static func render(_ images: [ImageListing], quiet: Bool, noTrunc: Bool, digests: Bool, format: String?) throws -> String {
-        let rows = rows(images, noTrunc: noTrunc, now: Clock.nowNanos())
         if quiet {
-            return rows.map { ($0.fields["ID"] ?? "") + "\n" }.joined()
+            var out = ""
+            for img in images {
+                let id = noTrunc ? img.id : Identifier.short(img.id)
+                for _ in 0..<max(1, img.tags.count) { out += id + "\n" }
+            }
+            return out
         }
         var fmt = format ?? "table"
         if fmt == "json" { fmt = "{{json .}}" }
@@ -108,7 +112,9 @@ enum ImageTable {
             fmt = digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
                           : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
         }
-        return try Table.render(rows, format: fmt, headers: headers)
+        let needsJSON = fmt.contains("json")
+        return try Table.render(rows(images, noTrunc: noTrunc, now: Clock.nowNanos(), withJSON: needsJSON),
+                                format: fmt, headers: headers)
     }
 }
 

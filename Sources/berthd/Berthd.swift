@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthAPI
 import BerthCore
 import BerthEngine
+import BerthServer
 import BerthStore
 import Dispatch
 import Foundation

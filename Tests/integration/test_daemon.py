@@ -98,3 +98,27 @@ def test_start_removes_partial_files(make_daemon, images):
         assert not os.path.exists(j), j
     d.assert_consistent()
     assert "busybox" in d.berth("images").out
+
+
+def test_sigterm_finishes_in_flight_load(make_daemon, workdir):
+    from archives import big_layer, docker_archive
+    big = os.path.join(workdir, "big.tar")
+    with open(big, "wb") as f:
+        f.write(docker_archive([big_layer(mb=64, files=300)], tag="big:1"))
+    d = make_daemon().start()
+    cli = subprocess.Popen([os.path.join(BIN, "berth"), "load", "-i", big], env=d.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    tmp = os.path.join(d.root, "tmp")
+    deadline = time.time() + 30
+    while time.time() < deadline and not any(n.startswith("load-") for n in os.listdir(tmp)):
+        time.sleep(0.005)
+    assert any(n.startswith("load-") for n in os.listdir(tmp)), "the load never started"
+    d.proc.send_signal(signal.SIGTERM)
+    out, err = cli.communicate(timeout=60)
+    assert cli.returncode == 0, err
+    assert out == b"Loaded image: big:1\n"
+    assert d.proc.wait(60) == 0
+    d.proc = None
+    d.start()
+    assert "big" in d.berth("images").out
+    d.assert_consistent()

@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import Foundation
 
@@ -84,11 +85,4 @@ public struct APIResponse: Sendable {
     }
 
     public static func noContent(_ status: Int = 204) -> APIResponse { APIResponse(status: status) }
-}
-
-/// The API version berthd speaks.
-public enum APIVersion {
-    public static let current = "1.45"
-    public static let minimum = "1.24"
-    public static let serverVersion = "0.1.0"
 }

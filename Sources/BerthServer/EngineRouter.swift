@@ -1,8 +1,10 @@
+import BerthAPI
 import BerthCore
 import BerthEngine
 import BerthImage
 import BerthStore
 import Foundation
+import GRDB
 import Logging
 
 /// berthd's routes: the subset of the Docker Engine API berth serves.
@@ -166,55 +168,6 @@ public struct EngineRouter: APIHandler {
             (try [String: Int](uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM containers GROUP BY state").map { ($0["state"], $0["n"]) }),
              try Int.fetchOne(db, sql: "SELECT count(*) FROM images") ?? 0)
         }
-        let total = counts.values.reduce(0, +)
-        let running = (counts["running"] ?? 0) + (counts["restarting"] ?? 0)
-        let paused = counts["paused"] ?? 0
-        return SystemInfo(ID: daemonID, Containers: total, ContainersRunning: running, ContainersPaused: paused,
-                          ContainersStopped: total - running - paused, Images: imageCount, Driver: "overlay",
-                          DockerRootDir: paths.root, LoggingDriver: "k8s-file", CgroupDriver: "cgroupfs",
-                          CgroupVersion: SystemFacts.cgroupVersion, KernelVersion: SystemFacts.kernelVersion,
-                          OperatingSystem: SystemFacts.operatingSystem, OSType: "linux",
-                          Architecture: SystemFacts.machine, NCPU: ProcessInfo.processInfo.activeProcessorCount,
-                          MemTotal: Int64(ProcessInfo.processInfo.physicalMemory), Name: ProcessInfo.processInfo.hostName,
-                          ServerVersion: APIVersion.serverVersion, DefaultRuntime: "runc",
-                          SystemTime: Clock.rfc3339Nano(Clock.nowNanos()), Debug: false, Warnings: [])
-    }
-}
-
-import GRDB
-
-/// Facts about the host for /version and /info.
-public enum SystemFacts {
-    public static var kernelVersion: String {
-        var u = utsname()
-        uname(&u)
-        return withUnsafeBytes(of: &u.release) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-    }
-
-    public static var machine: String {
-        var u = utsname()
-        uname(&u)
-        return withUnsafeBytes(of: &u.machine) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-    }
-
-    public static var operatingSystem: String {
-        guard let text = try? String(contentsOfFile: "/etc/os-release", encoding: .utf8) else { return "Linux" }
-        for line in text.split(separator: "\n") where line.hasPrefix("PRETTY_NAME=") {
-            return line.dropFirst(12).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        }
-        return "Linux"
-    }
-
-    public static var cgroupVersion: String {
-        FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") ? "2" : "1"
-    }
-
-    public static func version() -> VersionInfo {
-        let v = APIVersion.serverVersion
-        return VersionInfo(Platform: .init(Name: "berth"),
-                           Components: [.init(Name: "Engine", Version: v)],
-                           Version: v, ApiVersion: APIVersion.current, MinAPIVersion: APIVersion.minimum,
-                           GitCommit: "", GoVersion: "", Os: "linux", Arch: ImageConfig.hostArchitecture,
-                           KernelVersion: kernelVersion, BuildTime: "")
+        return SystemInfo.current(daemonID: daemonID, containerStates: counts, images: imageCount, root: paths.root)
     }
 }

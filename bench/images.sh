@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `berth images` vs `podman images`, both holding the same 1,000 tags of the busybox test image
+# (podman on a private vfs root). Prints medians and the ratio (goal: berth <= 0.4x podman).
+# Usage: bench/images.sh [COUNT]   (needs root, hyperfine, podman; builds nothing itself)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=${BERTH_BIN_DIR:-$top/.build/release}
+count=${1:-1000}
+work=$(mktemp -d /tmp/berth-bench-XXXXXX)
+export BERTH_ROOT=$work/berth BERTH_RUNROOT=$work/run BERTH_HOST=unix://$work/api.sock
+pm=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver vfs --tmpdir "$work/podman-tmp"
+    --cgroup-manager cgroupfs --events-backend none)
+berthd_pid=""
+cleanup() {
+  [ -n "$berthd_pid" ] && kill "$berthd_pid" 2>/dev/null && wait "$berthd_pid" 2>/dev/null || true
+  "${pm[@]}" system reset -f >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+python3 "$top/scripts/make-test-images.py" --out "$work/imgs" >/dev/null
+"$bin/berthd" >"$work/berthd.log" 2>&1 &
+berthd_pid=$!
+for _ in $(seq 200); do "$bin/berth" version >/dev/null 2>&1 && break; sleep 0.05; done
+
+"$bin/berth" load -i "$work/imgs/bb-docker.tar" >/dev/null
+"${pm[@]}" load -i "$work/imgs/bb-docker.tar" >/dev/null
+names=()
+for i in $(seq "$count"); do names+=("bench/img$i:v1"); done
+for n in "${names[@]}"; do "$bin/berth" tag busybox "$n"; done
+printf '%s\n' "${names[@]}" | xargs -n 200 "${pm[@]}" tag busybox
+echo "berth: $("$bin/berth" images -q | wc -l) rows, podman: $("${pm[@]}" images -q | wc -l) rows"
+
+hyperfine -N --warmup 3 --runs 30 --export-json "$work/h.json" \
+  -n berth "$bin/berth images" \
+  -n podman "${pm[*]} images" >/dev/null
+python3 - "$work/h.json" "$count" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+b, p = r["berth"]["median"] * 1000, r["podman"]["median"] * 1000
+print(f"images with {sys.argv[2]} tags: berth {b:.1f} ms, podman {p:.1f} ms, ratio {b/p:.2f}x (goal <= 0.40x)")
+PY
