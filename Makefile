@@ -2,7 +2,9 @@
 SWIFT ?= swift
 PREFIX ?= /usr/local
 BIN_DEBUG := $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
-BIN_RELEASE := $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
+# Release binaries link the Swift runtime statically: the CLI starts in a few milliseconds.
+RELEASE_FLAGS := -c release --static-swift-stdlib
+BIN_RELEASE := $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path 2>/dev/null)
 
 .PHONY: deps build release test unit integration demo bench install clean
 
@@ -13,7 +15,7 @@ build:
 	$(SWIFT) build
 
 release:
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 ## Every test: unit tests (no root needed), then integration tests as root on real parts.
 test: deps build

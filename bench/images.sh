@@ -29,7 +29,7 @@ names=()
 for i in $(seq "$count"); do names+=("bench/img$i:v1"); done
 for n in "${names[@]}"; do "$bin/berth" tag busybox "$n"; done
 printf '%s\n' "${names[@]}" | xargs -n 200 "${pm[@]}" tag busybox
-echo "berth: $("$bin/berth" images -q | wc -l) rows, podman: $("${pm[@]}" images -q | wc -l) rows"
+echo "berth: $("$bin/berth" images -q | wc -l) rows, podman: $("${pm[@]}" images --format "{{.Repository}}" | wc -l) rows"
 
 hyperfine -N --warmup 3 --runs 30 --export-json "$work/h.json" \
   -n berth "$bin/berth images" \

@@ -34,11 +34,12 @@ public struct ImageDetail: Sendable {
 
 /// Read-side queries over images; shared by the CLI (direct) and berthd (API).
 public enum ImageQueries {
-    /// All images, newest first.
+    /// All images, newest first. Columns are read by position: this is `berth images`' hot path.
     public static func list(_ db: Database) throws -> [ImageListing] {
         var tags: [String: [ImageListing.Tag]] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT image_id, repository, tag FROM tags ORDER BY repository, tag") {
-            tags[r["image_id"], default: []].append(.init(repository: r["repository"], tag: r["tag"]))
+        let cursor = try Row.fetchCursor(db, sql: "SELECT image_id, repository, tag FROM tags ORDER BY repository, tag")
+        while let r = try cursor.next() {
+            tags[r[0], default: []].append(.init(repository: r[1], tag: r[2]))
         }
         var digests: [String: [String]] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT image_id, repository, digest FROM image_digests ORDER BY repository") {
