@@ -122,7 +122,12 @@ public struct GoTemplate: Sendable {
 public enum TabWriter {
     /// Aligns `\t`-separated cells; the last cell of a line is not padded.
     public static func format(_ lines: [String], minWidth: Int = 10, padding: Int = 3) -> String {
-        let rows = lines.map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+        format(rows: lines.map { $0.split(separator: "\t", omittingEmptySubsequences: false) },
+               minWidth: minWidth, padding: padding)
+    }
+
+    /// Aligns rows of cells.
+    public static func format<S: StringProtocol>(rows: [[S]], minWidth: Int = 10, padding: Int = 3) -> String {
         // Go counts runes: unicode scalars, not grapheme clusters.
         var widths: [Int] = []
         for r in rows {

@@ -34,7 +34,15 @@ struct Berth: AsyncParsableCommand {
     /// Docker's exit codes: usage errors 125, failures 1.
     static func main() async {
         do {
-            var command = try parseAsRoot(hoistGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+            let args = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+            // Hot queries parse only their own options: walking the whole command tree costs
+            // milliseconds of Swift protocol-conformance lookups. Any problem falls back to the
+            // full parser, which words errors and help as usual.
+            if args.first == "images", let fast = try? Images.parseAsRoot(Array(args.dropFirst())) as? Images {
+                try fast.run()
+                return
+            }
+            var command = try parseAsRoot(args)
             if var async = command as? any AsyncParsableCommand {
                 try await async.run()
             } else {

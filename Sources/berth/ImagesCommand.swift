@@ -91,6 +91,27 @@ enum ImageTable {
         return out
     }
 
+    /// The default table, built straight from the listings (the hot path of `berth images`).
+    static func defaultTable(_ images: [ImageListing], noTrunc: Bool, digests: Bool, now: Int64) -> String {
+        var rows: [[String]] = [digests ? ["REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"]
+                                        : ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"]]
+        rows.reserveCapacity(images.count + 1)
+        for img in images {
+            let id = noTrunc ? img.id : Identifier.short(img.id)
+            let created = Human.duration(nanos: now - img.created) + " ago"
+            let size = Human.size(img.size, precision: 3)
+            let digest = img.digests.first.map { String($0[$0.firstIndex(of: "@")!...].dropFirst()) } ?? "<none>"
+            if img.tags.isEmpty {
+                rows.append(digests ? ["<none>", "<none>", digest, id, created, size] : ["<none>", "<none>", id, created, size])
+            }
+            for t in img.tags {
+                let repo = ImageName.familiar(t.repository)
+                rows.append(digests ? [repo, t.tag, digest, id, created, size] : [repo, t.tag, id, created, size])
+            }
+        }
+        return TabWriter.format(rows: rows)
+    }
+
     /// Go's time.Time.String() in UTC: `2024-01-02 15:04:05 +0000 UTC`.
     static func goTimeString(_ ns: Int64) -> String {
         let s = Clock.rfc3339Nano(ns - ns % 1_000_000_000)
@@ -105,6 +126,9 @@ enum ImageTable {
                 for _ in 0..<max(1, img.tags.count) { out += id + "\n" }
             }
             return out
+        }
+        if format == nil || format == "table" {
+            return defaultTable(images, noTrunc: noTrunc, digests: digests, now: Clock.nowNanos())
         }
         var fmt = format ?? "table"
         if fmt == "json" { fmt = "{{json .}}" }
