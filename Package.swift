@@ -35,8 +35,11 @@ let package = Package(
             "BerthCore", "CArchive", "CBerthSys",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "BerthRuntime", dependencies: [
+            "BerthCore", "CBerthSys",
+        ]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthCore", "BerthStore", "BerthImage",
+            "BerthCore", "BerthStore", "BerthImage", "BerthRuntime",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -70,5 +73,6 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "BerthImageTests", dependencies: ["BerthImage", "BerthCore"]),
+        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthCore"]),
     ]
 )

@@ -13,4 +13,12 @@ int berth_lsetxattr(const char *path, const char *name, const void *value, size_
 int berth_mkwhiteout(const char *path);
 /// Takes an exclusive, non-blocking flock on fd.
 int berth_flock_exclusive(int fd);
+/// pipe2(O_CLOEXEC).
+int berth_pipe_cloexec(int fds[2]);
+/// inotify_init1(IN_CLOEXEC | IN_NONBLOCK).
+int berth_inotify_init(void);
+/// Watches a directory for files closed after writing or moved in.
+int berth_inotify_watch_dir(int fd, const char *path);
+/// Parses one inotify event at buf; returns its total size, or 0 if incomplete. *name gets the file name.
+int berth_inotify_event(const char *buf, int len, const char **name);
 #endif

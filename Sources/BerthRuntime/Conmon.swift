@@ -1,0 +1,115 @@
+import BerthCore
+import Foundation
+
+/// Starts containers under conmon, podman's per-container monitor: conmon runs `runc create`,
+/// owns the container's stdio and log, and writes its exit code to an exit file even when
+/// berthd is gone. Protocol notes: shared/docs/CONMON.md.
+public struct Conmon: Sendable {
+    public let path: String
+    public let runc: Runc
+
+    public init(path: String = "/usr/bin/conmon", runc: Runc) {
+        self.path = path
+        self.runc = runc
+    }
+
+    /// Where one container's conmon keeps its files.
+    public struct Files: Sendable {
+        public var bundle: String
+        public var logPath: String
+        public var persistDir: String
+        public var exitDir: String
+        public var pidFile: String
+        public var conmonPidFile: String
+        public var socketDir: String
+        public var conmonLog: String
+    }
+
+    public struct Started: Sendable {
+        public var containerPid: Int32
+        public var conmonPid: Int32
+    }
+
+    /// Runs `runc create` through conmon and waits for the container's pid. The container is
+    /// created, not started: call `runc.start`.
+    public func create(id: String, name: String, files: Files, terminal: Bool, stdin: Bool,
+                       timeout: Int32 = 60) throws -> Started {
+        var sync: [Int32] = [0, 0], start: [Int32] = [0, 0]
+        let type = Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        guard socketpair(AF_UNIX, type, 0, &sync) == 0 else { throw BerthError.posix("socketpair") }
+        guard socketpair(AF_UNIX, type, 0, &start) == 0 else {
+            close(sync[0]); close(sync[1])
+            throw BerthError.posix("socketpair")
+        }
+        defer { close(sync[0]); close(start[0]) }
+        var args = ["--api-version", "1", "-c", id, "-u", id, "-n", name, "-r", runc.path, "-b", files.bundle,
+                    "-p", files.pidFile, "--exit-dir", files.exitDir, "--persist-dir", files.persistDir,
+                    "-l", "k8s-file:" + files.logPath, "--conmon-pidfile", files.conmonPidFile,
+                    "--socket-dir-path", files.socketDir, "--full-attach", "--log-level", "error"]
+        for a in runc.globalArgs { args += ["--runtime-arg", a] }
+        if terminal { args.append("-t") }
+        if stdin { args.append("-i") }
+        let env = ["_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4",
+                   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+        let logFD = open(files.conmonLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        defer { if logFD >= 0 { close(logFD) } }
+        var fds: [Int32: Int32] = [3: sync[1], 4: start[1]]
+        if logFD >= 0 { fds[1] = logFD; fds[2] = logFD }
+        let pid: pid_t
+        do {
+            pid = try Spawn.start(path, args, env: env, fds: fds)
+        } catch {
+            close(sync[1]); close(start[1])
+            throw error
+        }
+        close(sync[1]); close(start[1])
+        // The start byte: conmon waits for it (a parent could first move it into a cgroup).
+        var one: UInt8 = 0
+        _ = write(start[0], &one, 1)
+        // conmon's first process forks the monitor and exits: reap it.
+        let status = Spawn.wait(pid)
+        if status != 0 {
+            throw BerthError.internal("conmon exited with status \(status): \(Self.tail(files.conmonLog))")
+        }
+        let message = try readSync(sync[0], timeout: timeout)
+        guard let data = message["data"] as? Int, data > 0 else {
+            let m = (message["message"] as? String) ?? "conmon reported no container pid"
+            throw BerthError.internal(Self.cleanRuncMessage(m))
+        }
+        let conmonPid = Int32((try? String(contentsOfFile: files.conmonPidFile, encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        return Started(containerPid: Int32(data), conmonPid: conmonPid)
+    }
+
+    func readSync(_ fd: Int32, timeout: Int32) throws -> [String: Any] {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let r = poll(&pfd, 1, timeout * 1000)
+            if r < 0 && errno == EINTR { continue }
+            if r == 0 { throw BerthError.internal("conmon did not report within \(timeout)s") }
+            break
+        }
+        var buf = [UInt8](repeating: 0, count: 65536)
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { throw BerthError.internal("conmon closed its sync pipe without a word") }
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(buf[0..<n])) as? [String: Any] else {
+            throw BerthError.internal("conmon sent an unreadable sync message: \(String(decoding: buf[0..<n], as: UTF8.self))")
+        }
+        return obj
+    }
+
+    /// runc's create errors come wrapped in log noise; keep the useful sentence.
+    static func cleanRuncMessage(_ m: String) -> String {
+        var s = m.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let r = s.range(of: "msg=\"") {
+            s = String(s[r.upperBound...])
+            if let end = s.lastIndex(of: "\"") { s = String(s[..<end]) }
+        }
+        return s.replacingOccurrences(of: "\\\"", with: "\"")
+    }
+
+    static func tail(_ path: String) -> String {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(3).joined(separator: "; ")
+    }
+}

@@ -1,0 +1,61 @@
+import BerthCore
+import Foundation
+
+/// One line a container wrote, reassembled from conmon's k8s-file records.
+public struct LogLine: Sendable, Equatable {
+    public enum Stream: UInt8, Sendable { case stdout = 1, stderr = 2 }
+    public var time: Int64
+    public var stream: Stream
+    /// The bytes, with the trailing newline when the line was complete.
+    public var text: Data
+}
+
+/// Reads conmon's k8s-file log: `<RFC3339Nano> <stdout|stderr> <F|P> <bytes>` per record, where
+/// P marks a partial line continued by the next record of the same stream.
+public struct LogReader: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    /// Parses every complete record from `offset`; returns the lines and the offset after the
+    /// last complete record (for following).
+    public func read(from offset: UInt64 = 0, pending: inout [LogLine.Stream: LogLine]) -> ([LogLine], UInt64) {
+        guard let fh = FileHandle(forReadingAtPath: path) else { return ([], offset) }
+        defer { try? fh.close() }
+        try? fh.seek(toOffset: offset)
+        let data = (try? fh.readToEnd()) ?? Data()
+        var lines: [LogLine] = []
+        var consumed = 0
+        var start = data.startIndex
+        while let nl = data[start...].firstIndex(of: 0x0a) {
+            let record = data[start..<nl]
+            start = nl + 1
+            consumed = start - data.startIndex
+            guard let line = Self.parse(record) else { continue }
+            if var prev = pending[line.stream] {
+                prev.text.append(line.text)
+                if line.partial {
+                    pending[line.stream] = prev
+                } else {
+                    prev.text.append(0x0a)
+                    lines.append(prev)
+                    pending[line.stream] = nil
+                }
+            } else if line.partial {
+                pending[line.stream] = LogLine(time: line.time, stream: line.stream, text: line.text)
+            } else {
+                lines.append(LogLine(time: line.time, stream: line.stream, text: line.text + Data([0x0a])))
+            }
+        }
+        return (lines, offset + UInt64(consumed))
+    }
+
+    static func parse(_ record: Data) -> (time: Int64, stream: LogLine.Stream, partial: Bool, text: Data)? {
+        let parts = record.split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count >= 3,
+              let t = Clock.parseRFC3339(String(decoding: parts[0], as: UTF8.self)) else { return nil }
+        let stream: LogLine.Stream = parts[1].elementsEqual("stderr".utf8) ? .stderr : .stdout
+        let partial = parts[2].elementsEqual("P".utf8)
+        return (t, stream, partial, parts.count > 3 ? Data(parts[3]) : Data())
+    }
+}

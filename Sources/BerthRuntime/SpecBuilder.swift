@@ -1,0 +1,123 @@
+import BerthCore
+import Foundation
+
+/// Everything needed to write one container's config.json, already resolved.
+public struct ContainerRuntimeConfig: Sendable {
+    public var id: String
+    public var rootfs: String
+    public var args: [String]
+    public var env: [String]
+    public var cwd: String
+    public var uid: UInt32 = 0
+    public var gid: UInt32 = 0
+    public var additionalGids: [UInt32] = []
+    public var hostname: String
+    public var terminal = false
+    public var readOnlyRootfs = false
+    public var privileged = false
+    public var capAdd: [String] = []
+    public var capDrop: [String] = []
+    public var memoryLimit: Int64?
+    public var nanoCPUs: Int64?
+    public var pidsLimit: Int64?
+    public var hostNetwork = false
+    /// Extra mounts: binds, volumes, tmpfs, and the per-container hosts/hostname/resolv.conf.
+    public var mounts: [RuntimeSpec.Mount] = []
+    public var seccompProfile: String? = SeccompProfile.defaultPath
+    public var cgroupParent = "/berth"
+
+    public init(id: String, rootfs: String, args: [String], env: [String], cwd: String, hostname: String) {
+        self.id = id
+        self.rootfs = rootfs
+        self.args = args
+        self.env = env
+        self.cwd = cwd
+        self.hostname = hostname
+    }
+}
+
+/// Builds the OCI spec with the defaults Docker and podman give containers.
+public enum SpecBuilder {
+    /// Docker's default capability set.
+    public static let defaultCapabilities = [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+        "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+        "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+    ]
+
+    /// Every capability the kernel knows (for --privileged and --cap-add ALL).
+    public static let allCapabilities = [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+        "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
+        "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
+        "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
+        "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
+        "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+    ]
+
+    public static let maskedPaths = [
+        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+    ]
+    public static let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+
+    /// `net_admin`, `NET_ADMIN` and `CAP_NET_ADMIN` all name CAP_NET_ADMIN.
+    public static func normalizeCapability(_ c: String) throws -> String {
+        let up = c.uppercased()
+        if up == "ALL" { return "ALL" }
+        let name = up.hasPrefix("CAP_") ? up : "CAP_" + up
+        guard allCapabilities.contains(name) else { throw BerthError.invalid("unknown capability: \"\(c)\"") }
+        return name
+    }
+
+    /// The capability set after --cap-add/--cap-drop (Docker's order: drop, then add).
+    public static func capabilities(add: [String], drop: [String], privileged: Bool) throws -> [String] {
+        if privileged { return allCapabilities }
+        let adds = try add.map(normalizeCapability)
+        let drops = try drop.map(normalizeCapability)
+        var caps = drops.contains("ALL") ? [] : defaultCapabilities.filter { !drops.contains($0) }
+        if adds.contains("ALL") { caps = allCapabilities.filter { !drops.contains($0) || adds.contains($0) } }
+        for a in adds where a != "ALL" && !caps.contains(a) { caps.append(a) }
+        return caps
+    }
+
+    public static func build(_ c: ContainerRuntimeConfig) throws -> RuntimeSpec {
+        let caps = try capabilities(add: c.capAdd, drop: c.capDrop, privileged: c.privileged)
+        var mounts: [RuntimeSpec.Mount] = [
+            .init(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
+            .init(destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
+            .init(destination: "/dev/pts", type: "devpts", source: "devpts",
+                  options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]),
+            .init(destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]),
+            .init(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
+            .init(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", c.privileged ? "rw" : "ro"]),
+            .init(destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
+                  options: ["nosuid", "noexec", "nodev", "relatime", c.privileged ? "rw" : "ro"]),
+        ]
+        mounts += c.mounts
+        var namespaces: [RuntimeSpec.Namespace] = [.init(type: "pid"), .init(type: "ipc"), .init(type: "uts"), .init(type: "mount")]
+        if !c.hostNetwork { namespaces.append(.init(type: "network")) }
+        var resources = RuntimeSpec.Resources()
+        if let m = c.memoryLimit { resources.memory = .init(limit: m) }
+        if let n = c.nanoCPUs { resources.cpu = .init(quota: n * 100_000 / 1_000_000_000, period: 100_000) }
+        if let p = c.pidsLimit { resources.pids = .init(limit: p) }
+        resources.devices = [.init(allow: c.privileged, type: nil, major: nil, minor: nil, access: "rwm")]
+        let seccomp = c.privileged ? nil : try c.seccompProfile.flatMap { try SeccompProfile.load(path: $0, capabilities: Set(caps)) }
+        return RuntimeSpec(
+            process: .init(terminal: c.terminal,
+                           user: .init(uid: c.uid, gid: c.gid, additionalGids: c.additionalGids.isEmpty ? nil : c.additionalGids),
+                           args: c.args, env: c.env, cwd: c.cwd,
+                           capabilities: .init(bounding: caps, effective: caps, permitted: caps, inheritable: nil, ambient: nil),
+                           rlimits: nil, noNewPrivileges: nil, oomScoreAdj: nil),
+            root: .init(path: c.rootfs, readonly: c.readOnlyRootfs),
+            hostname: c.hostNetwork ? nil : c.hostname,
+            mounts: mounts,
+            linux: .init(namespaces: namespaces, resources: resources,
+                         cgroupsPath: c.cgroupParent + "/" + c.id,
+                         maskedPaths: c.privileged ? nil : maskedPaths,
+                         readonlyPaths: c.privileged ? nil : readonlyPaths,
+                         seccomp: seccomp, devices: nil))
+    }
+}
