@@ -50,7 +50,7 @@ let package = Package(
         ]),
         // berthd's API server.
         .target(name: "BerthServer", dependencies: [
-            "BerthCore", "BerthEngine", "BerthStore", "BerthImage", "BerthAPI",
+            "BerthCore", "BerthEngine", "BerthStore", "BerthImage", "BerthAPI", "BerthRuntime",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -59,7 +59,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "berthd", dependencies: [
-            "BerthCore", "BerthEngine", "BerthAPI", "BerthServer",
+            "BerthCore", "BerthEngine", "BerthAPI", "BerthServer", "BerthRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -79,6 +79,41 @@ public struct APIClient: Sendable {
         }
     }
 
+    /// Whether nothing answers on the socket (berthd down), checked without a request.
+    public static func isDown(_ socketPath: String) -> Bool {
+        if case .failure = UnixHTTPConnection.connect(socketPath) { return true }
+        return false
+    }
+
+    /// A response whose head has arrived and whose body is read later.
+    public final class Pending: @unchecked Sendable {
+        let conn: UnixHTTPConnection
+        let head: UnixHTTPConnection.Head
+        init(conn: UnixHTTPConnection, head: UnixHTTPConnection.Head) { self.conn = conn; self.head = head }
+
+        public var status: Int { head.status }
+
+        /// Reads the rest of the body; an error status becomes a BerthError.
+        public func body() throws -> Data {
+            var data = Data()
+            try conn.readBody(head) { data.append(contentsOf: $0) }
+            if head.status >= 400 { throw APIClient.error(status: head.status, body: data) }
+            return data
+        }
+
+        /// Hands the body over piece by piece as it arrives.
+        public func stream(_ sink: (ArraySlice<UInt8>) throws -> Void) throws {
+            if head.status >= 400 { _ = try body() }
+            try conn.readBody(head, sink)
+        }
+    }
+
+    /// Sends a request and returns once the response head is in (Docker's wait-before-start).
+    public func begin(_ method: Method, _ path: String, query: [(String, String)] = []) throws -> Pending {
+        let (conn, head) = try exchange(method, path, query: query, body: .none)
+        return Pending(conn: conn, head: head)
+    }
+
     func exchange(_ method: Method, _ path: String, query: [(String, String)],
                   body: Body) throws -> (UnixHTTPConnection, UnixHTTPConnection.Head) {
         let conn: UnixHTTPConnection

@@ -100,6 +100,7 @@ final class UnixHTTPConnection {
 
     /// Reads the body, handing it over in pieces.
     func readBody(_ head: Head, _ sink: (ArraySlice<UInt8>) throws -> Void) throws {
+        if head.status == 204 || head.status == 304 || (100..<200).contains(head.status) { return }
         if head.headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
             while true {
                 let sizeLine = try readLine()

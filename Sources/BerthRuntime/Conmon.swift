@@ -23,6 +23,18 @@ public struct Conmon: Sendable {
         public var conmonPidFile: String
         public var socketDir: String
         public var conmonLog: String
+
+        public init(bundle: String, logPath: String, persistDir: String, exitDir: String, pidFile: String,
+                    conmonPidFile: String, socketDir: String, conmonLog: String) {
+            self.bundle = bundle
+            self.logPath = logPath
+            self.persistDir = persistDir
+            self.exitDir = exitDir
+            self.pidFile = pidFile
+            self.conmonPidFile = conmonPidFile
+            self.socketDir = socketDir
+            self.conmonLog = conmonLog
+        }
     }
 
     public struct Started: Sendable {

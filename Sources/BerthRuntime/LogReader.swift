@@ -11,19 +11,33 @@ public struct LogLine: Sendable, Equatable {
 }
 
 /// Reads conmon's k8s-file log: `<RFC3339Nano> <stdout|stderr> <F|P> <bytes>` per record, where
-/// P marks a partial line continued by the next record of the same stream.
-public struct LogReader: Sendable {
+/// P marks a partial line continued by the next record of the same stream. The file stays open,
+/// so a follower keeps reading even after the container (and its folder) is removed.
+public final class LogReader: @unchecked Sendable {
     public let path: String
+    let handle: FileHandle?
+    var offset: UInt64 = 0
+    var pending: [LogLine.Stream: LogLine] = [:]
 
-    public init(path: String) { self.path = path }
+    public init(path: String) {
+        self.path = path
+        handle = FileHandle(forReadingAtPath: path)
+    }
 
-    /// Parses every complete record from `offset`; returns the lines and the offset after the
-    /// last complete record (for following).
-    public func read(from offset: UInt64 = 0, pending: inout [LogLine.Stream: LogLine]) -> ([LogLine], UInt64) {
-        guard let fh = FileHandle(forReadingAtPath: path) else { return ([], offset) }
-        defer { try? fh.close() }
+    deinit { try? handle?.close() }
+
+    /// The complete lines written since the last call.
+    public func next() -> [LogLine] {
+        guard let fh = handle else { return [] }
         try? fh.seek(toOffset: offset)
         let data = (try? fh.readToEnd()) ?? Data()
+        let (lines, used) = Self.lines(in: data, pending: &pending)
+        offset += UInt64(used)
+        return lines
+    }
+
+    /// Parses every complete record in `data`; returns the lines and the bytes consumed.
+    static func lines(in data: Data, pending: inout [LogLine.Stream: LogLine]) -> ([LogLine], Int) {
         var lines: [LogLine] = []
         var consumed = 0
         var start = data.startIndex
@@ -47,7 +61,7 @@ public struct LogReader: Sendable {
                 lines.append(LogLine(time: line.time, stream: line.stream, text: line.text + Data([0x0a])))
             }
         }
-        return (lines, offset + UInt64(consumed))
+        return (lines, consumed)
     }
 
     static func parse(_ record: Data) -> (time: Int64, stream: LogLine.Stream, partial: Bool, text: Data)? {

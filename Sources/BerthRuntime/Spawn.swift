@@ -32,6 +32,9 @@ public enum Spawn {
         for (target, tmp) in staged {
             posix_spawn_file_actions_adddup2(&fa, tmp, target)
         }
+        // Nothing else crosses over: an inherited client socket, say, would keep a request open
+        // for as long as the container lives.
+        berth_spawn_closefrom(&fa, max(3, (fds.keys.max() ?? 2) + 1))
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }

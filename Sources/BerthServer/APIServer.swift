@@ -200,6 +200,32 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                           body: body, bodyFile: bodyFile)
     }
 
+    /// Sends each chunk as it is produced, flushing it at once; ends the response after the last.
+    func streamBody(context: ChannelHandlerContext, _ chunks: AsyncThrowingStream<Data, any Error>, keepAlive: Bool) {
+        let eventLoop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: eventLoop)
+        Task {
+            do {
+                for try await chunk in chunks where !chunk.isEmpty {
+                    let sent = eventLoop.flatSubmit {
+                        let (me, ctx) = bound.value
+                        return ctx.writeAndFlush(me.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: chunk)))))
+                    }
+                    // Stop producing when the client went away.
+                    try await sent.get()
+                }
+            } catch {}
+            eventLoop.execute {
+                let (me, ctx) = bound.value
+                let done = ctx.writeAndFlush(me.wrapOutboundOut(.end(nil)))
+                if !keepAlive {
+                    let c = NIOLoopBound(ctx, eventLoop: eventLoop)
+                    done.whenComplete { _ in c.value.close(promise: nil) }
+                }
+            }
+        }
+    }
+
     func respond(context: ChannelHandlerContext, _ r: APIResponse, keepAlive: Bool, isHead: Bool) {
         var headers = HTTPHeaders()
         for (k, v) in r.headers { headers.add(name: k, value: v) }
@@ -213,6 +239,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             headers.replaceOrAdd(name: "Content-Length", value: String(d.count))
         case .empty:
             headers.replaceOrAdd(name: "Content-Length", value: "0")
+        case .stream:
+            headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
         case .file(let path, let del):
             do {
                 let fh = try NIOFileHandle(_deprecatedPath: path)
@@ -232,6 +260,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: r.status),
                                     headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if case .stream(let chunks) = r.body, !isHead {
+            context.flush()
+            streamBody(context: context, chunks, keepAlive: keepAlive)
+            return
+        }
         if !isHead {
             switch r.body {
             case .data(let d) where !d.isEmpty:

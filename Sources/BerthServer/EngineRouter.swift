@@ -11,13 +11,16 @@ import Logging
 public struct EngineRouter: APIHandler {
     let store: Store
     let images: ImageService
+    let containers: ContainerService
     let paths: BerthPaths
     let daemonID: String
     let logger: Logger
 
-    public init(store: Store, images: ImageService, paths: BerthPaths, daemonID: String, logger: Logger) {
+    public init(store: Store, images: ImageService, containers: ContainerService, paths: BerthPaths,
+                daemonID: String, logger: Logger) {
         self.store = store
         self.images = images
+        self.containers = containers
         self.paths = paths
         self.daemonID = daemonID
         self.logger = logger
@@ -60,6 +63,7 @@ public struct EngineRouter: APIHandler {
         default:
             break
         }
+        if let response = try await routeContainers(r) { return response }
         if p.hasPrefix("/images/") {
             let rest = String(p.dropFirst("/images/".count))
             if r.method == "GET", rest.hasSuffix("/json") {

@@ -48,6 +48,8 @@ public struct APIResponse: Sendable {
         case data(Data)
         /// A file sent as is, then deleted when `deleteAfter` is set.
         case file(path: String, deleteAfter: Bool)
+        /// Chunks sent as they come (logs --follow, events).
+        case stream(AsyncThrowingStream<Data, any Error>)
         case empty
     }
     public var status: Int

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/inotify.h>
+#include <spawn.h>
 #include "cberthsys.h"
 
 int berth_lsetxattr(const char *path, const char *name, const void *value, size_t size) {
@@ -35,4 +36,8 @@ int berth_inotify_event(const char *buf, int len, const char **name) {
     if (len < total) return 0;
     *name = ev->len > 0 ? ev->name : "";
     return total;
+}
+
+int berth_spawn_closefrom(posix_spawn_file_actions_t *fa, int low) {
+    return posix_spawn_file_actions_addclosefrom_np(fa, low);
 }

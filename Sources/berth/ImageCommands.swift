@@ -199,7 +199,7 @@ struct InspectOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Format output using a Go template or json.") var format: String?
     @Argument(help: "IMAGE") var names: [String] = []
 
-    func run() throws {
+    func run(imagesOnly: Bool = false) throws {
         guard !names.isEmpty else { throw CLIError(message: "\"berth inspect\" requires at least 1 argument.") }
         let store = try global.store()
         let paths = global.paths
@@ -207,6 +207,11 @@ struct InspectOptions: ParsableArguments {
         var missing: [String] = []
         try store.read { db in
             for n in names {
+                if let c = try? ContainerQueries.resolve(db, n), !imagesOnly {
+                    let mounts = try ContainerQueries.mounts(db, id: c.id)
+                    values.append(try PrettyJSON.value(ContainerInspect(c, mounts: mounts, containerDir: paths.containers + "/" + c.id)))
+                    continue
+                }
                 guard let m = try ImageResolver.find(db, n), let d = try ImageQueries.detail(db, id: m.imageID) else {
                     missing.append(n)
                     continue
@@ -241,7 +246,7 @@ struct InspectOptions: ParsableArguments {
     }
 }
 
-/// `berth inspect` (images for now; containers arrive with the lifecycle work).
+/// `berth inspect`: containers first, then images, as Docker looks them up.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Return low-level information on berth objects.")
     @OptionGroup var options: InspectOptions
@@ -252,7 +257,7 @@ struct Inspect: ParsableCommand {
 struct ImageInspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more images.")
     @OptionGroup var options: InspectOptions
-    func run() throws { try options.run() }
+    func run() throws { try options.run(imagesOnly: true) }
 }
 
 /// `berth image prune`.

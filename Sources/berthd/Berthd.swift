@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthAPI
 import BerthCore
 import BerthEngine
+import BerthRuntime
 import BerthServer
 import BerthStore
 import Dispatch
@@ -68,7 +69,16 @@ struct Berthd: AsyncParsableCommand {
             try db.execute(sql: "INSERT INTO daemon_state (key, value) VALUES ('daemon_id', ?)", arguments: [id])
             return id
         }
-        let router = EngineRouter(store: store, images: images, paths: paths, daemonID: daemonID, logger: logger)
+        let containers = ContainerService(store: store, paths: paths)
+        // Watch for exits before looking at what happened while we were away: none slips by.
+        let watcher = try ExitWatcher(dir: containers.exitDir) { id in containers.exitReported(id) }
+        watcher.start()
+        let recovered = try await containers.recover()
+        if recovered != ContainerService.ContainerRecovery() {
+            logger.notice("containers: \(recovered.adopted) re-adopted, \(recovered.exitsApplied) exits applied, \(recovered.monitorLost) lost their monitor, \(recovered.rebootDied) died with a reboot, \(recovered.removalsFinished) removals finished")
+        }
+        let router = EngineRouter(store: store, images: images, containers: containers, paths: paths,
+                                  daemonID: daemonID, logger: logger)
         let server = APIServer(socketPath: socket, handler: router, spoolDir: paths.tmp, logger: logger)
 
         let signals = SignalWaiter(signals: [SIGTERM, SIGINT])

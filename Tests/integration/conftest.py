@@ -87,6 +87,31 @@ class Daemon:
     def kill9(self):
         return self.stop(signal.SIGKILL)
 
+    def cleanup(self):
+        """Leaves nothing running or mounted: containers, conmon, runc state, mounts."""
+        if self.proc and self.proc.poll() is None:
+            ids = self.berth("ps", "-aq", "--no-trunc", check=False).out.split()
+            if ids:
+                self.berth("rm", "-f", *ids, check=False, timeout=120)
+        runc_root = os.path.join(self.runroot, "runc")
+        if os.path.isdir(runc_root):
+            listed = subprocess.run(["runc", "--root", runc_root, "list", "-q"], capture_output=True, text=True)
+            for cid in listed.stdout.split():
+                subprocess.run(["runc", "--root", runc_root, "kill", "--all", cid, "KILL"], capture_output=True)
+                subprocess.run(["runc", "--root", runc_root, "delete", "--force", cid], capture_output=True)
+        # conmon processes this test started, by the pid files berth gave them.
+        if os.path.isdir(self.runroot):
+            for entry in os.listdir(self.runroot):
+                pidfile = os.path.join(self.runroot, entry, "conmon.pid")
+                try:
+                    pid = int(open(pidfile).read().strip())
+                    if "conmon" in open(f"/proc/{pid}/comm").read():
+                        os.kill(pid, signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
+        for mnt in mounts_under(self.base):
+            subprocess.run(["umount", "-l", mnt], capture_output=True)
+
     def read_log(self):
         try:
             return open(self.log, errors="replace").read()
@@ -141,6 +166,17 @@ class Daemon:
             assert os.path.isdir(os.path.join(self.root, "layers", l, "diff"))
 
 
+def mounts_under(base):
+    """Mount points below `base`, deepest first."""
+    out = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            mp = line.split()[4]
+            if mp.startswith(base.rstrip("/") + "/"):
+                out.append(mp)
+    return sorted(out, key=len, reverse=True)
+
+
 @pytest.fixture(scope="session")
 def images():
     """The busybox test images, built once from the host's busybox-static."""
@@ -168,7 +204,9 @@ def daemon(workdir):
     d = Daemon(workdir)
     d.start()
     yield d
+    d.cleanup()
     d.stop()
+    d.cleanup()
 
 
 @pytest.fixture
@@ -184,4 +222,6 @@ def make_daemon(workdir):
 
     yield make
     for d in made:
+        d.cleanup()
         d.stop()
+        d.cleanup()

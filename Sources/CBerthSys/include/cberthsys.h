@@ -21,4 +21,7 @@ int berth_inotify_init(void);
 int berth_inotify_watch_dir(int fd, const char *path);
 /// Parses one inotify event at buf; returns its total size, or 0 if incomplete. *name gets the file name.
 int berth_inotify_event(const char *buf, int len, const char **name);
+#include <spawn.h>
+/// Closes every descriptor from `low` up in the child (glibc 2.34+).
+int berth_spawn_closefrom(posix_spawn_file_actions_t *fa, int low);
 #endif

@@ -1,0 +1,213 @@
+import BerthCore
+import BerthImage
+import BerthRuntime
+import BerthStore
+import Foundation
+import GRDB
+
+extension ContainerService {
+    /// The process a container runs, from the request and the image (Docker's rules: a
+    /// request Entrypoint drops the image Cmd).
+    static func command(_ req: ContainerCreateRequest, image: ContainerConfig?) -> [String] {
+        if let ep = req.Entrypoint {
+            return ep.values + (req.Cmd?.values ?? [])
+        }
+        return (image?.Entrypoint ?? []) + (req.Cmd?.values ?? image?.Cmd ?? [])
+    }
+
+    /// Image env first, the request's overriding by name.
+    static func mergeEnv(_ image: [String], _ request: [String]) -> [String] {
+        var out: [String] = []
+        var index: [String: Int] = [:]
+        for e in image + request {
+            let key = String(e.split(separator: "=", maxSplits: 1).first ?? "")
+            if let i = index[key] { out[i] = e } else { index[key] = out.count; out.append(e) }
+        }
+        if index["PATH"] == nil { out.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0) }
+        return out
+    }
+
+    /// `docker ps`' COMMAND: path and args, args with blanks in single quotes.
+    static func commandText(_ argv: [String]) -> String {
+        argv.enumerated().map { i, a in i > 0 && a.contains(" ") ? "'\(a)'" : a }.joined(separator: " ")
+    }
+
+    /// `berth create`: records the container and prepares its folder; returns the id.
+    public func create(_ request: ContainerCreateRequest, name: String?) async throws -> (id: String, warnings: [String]) {
+        try await worker.run { [self] in try createSync(request, name: name) }
+    }
+
+    func createSync(_ requestIn: ContainerCreateRequest, name nameIn: String?) throws -> (id: String, warnings: [String]) {
+        var req = requestIn
+        guard let imageRef = req.Image, !imageRef.isEmpty else { throw BerthError.invalid("no image specified") }
+        let host = req.HostConfig ?? HostConfig()
+        let policy = host.RestartPolicy?.Name ?? "no"
+        guard ["", "no", "always", "unless-stopped", "on-failure"].contains(policy) else {
+            throw BerthError.invalid("invalid restart policy: \(policy)")
+        }
+        if host.AutoRemove == true && !["", "no"].contains(policy) {
+            throw BerthError.conflict("conflicting options: cannot specify both --restart and --rm")
+        }
+        if let m = host.NetworkMode, !["", "none", "host", "default", "bridge"].contains(m) {
+            throw BerthError.invalid("network \(m) not found")
+        }
+        if let name = nameIn, !name.isEmpty, !NameGenerator.isValid(name.hasPrefix("/") ? String(name.dropFirst()) : name) {
+            throw BerthError.invalid("Invalid container name (\(name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+        }
+        // Validate what start would refuse, so create fails early and cleanly.
+        _ = try SpecBuilder.capabilities(add: host.CapAdd ?? [], drop: host.CapDrop ?? [], privileged: host.Privileged ?? false)
+        let mounts = try MountSpecs.parse(binds: host.Binds ?? [], mounts: host.Mounts ?? [], tmpfs: host.Tmpfs ?? [:],
+                                          anonymous: Array((req.Volumes ?? [:]).keys).sorted())
+        let id = Identifier.random()
+        let (image, imageConfig) = try store.read { db -> (String, ImageConfig?) in
+            let imageID = try ImageResolver.resolve(db, imageRef).imageID
+            let cfg = try String.fetchOne(db, sql: "SELECT config_json FROM images WHERE id = ?", arguments: [imageID])
+            return (imageID, cfg.flatMap { try? JSONDecoder().decode(ImageConfig.self, from: Data($0.utf8)) })
+        }
+        let ic = imageConfig?.config
+        let argv = Self.command(req, image: ic)
+        guard !argv.isEmpty else { throw BerthError.invalid("no command specified") }
+        // Resolve the effective config now, so start and inspect see one truth.
+        req.Env = Self.mergeEnv(ic?.Env ?? [], req.Env ?? [])
+        if req.WorkingDir?.isEmpty ?? true { req.WorkingDir = ic?.WorkingDir ?? "" }
+        if req.User?.isEmpty ?? true { req.User = ic?.User ?? "" }
+        if req.StopSignal?.isEmpty ?? true { req.StopSignal = ic?.StopSignal ?? "SIGTERM" }
+        if req.Hostname?.isEmpty ?? true { req.Hostname = String(id.prefix(12)) }
+        req.Labels = (ic?.Labels ?? [:]).merging(req.Labels ?? [:]) { _, n in n }
+        if req.Entrypoint == nil, let ep = ic?.Entrypoint { req.Entrypoint = StringOrArray(ep) }
+        if req.Cmd == nil, let cmd = ic?.Cmd, requestIn.Entrypoint == nil { req.Cmd = StringOrArray(cmd) }
+        let f = files(id)
+        for d in [f.dir, f.work, f.persist] { try FileOps.makeDirs(d, mode: 0o700) }
+        // The upper dir's mode becomes the container's "/": it must let every user through.
+        for d in [f.rootfs, f.upper] { try FileOps.makeDirs(d, mode: 0o755) }
+        let hostNet = host.NetworkMode == "host"
+        do {
+            try FileOps.writeAtomically(Data(HostFiles.hosts(hostname: req.Hostname!, hostNetwork: hostNet).utf8), to: f.hosts)
+            try FileOps.writeAtomically(Data((req.Hostname! + "\n").utf8), to: f.hostname)
+            try FileOps.writeAtomically(Data(HostFiles.resolvConf(hostNetwork: hostNet).utf8), to: f.resolv)
+            // conmon appends to it; made now so a log follower can open it before the start.
+            FileManager.default.createFile(atPath: f.log, contents: nil, attributes: [.posixPermissions: 0o600])
+            let configJSON = String(decoding: try JSONCoding.encode(req), as: UTF8.self)
+            let hostJSON = String(decoding: try JSONCoding.encode(host), as: UTF8.self)
+            let now = Clock.nowNanos()
+            try store.write { db in
+                var name = nameIn.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } ?? ""
+                if name.isEmpty {
+                    repeat { name = NameGenerator.make() } while try ContainerQueries.idForName(db, name) != nil
+                } else if let holder = try ContainerQueries.idForName(db, name) {
+                    throw BerthError.conflict("Conflict. The container name \"/\(name)\" is already in use by container \"\(holder)\". You have to remove (or rename) that container to be able to reuse that name.")
+                }
+                try db.execute(sql: """
+                    INSERT INTO containers (id, name, image_id, image_ref, command, state, created_at, restart_policy,
+                        restart_max, auto_remove, config_json, host_config_json)
+                    VALUES (?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)
+                    """, arguments: [id, name, image, imageRef, Self.commandText(argv), now,
+                                     policy.isEmpty ? "no" : policy, host.RestartPolicy?.MaximumRetryCount ?? 0,
+                                     host.AutoRemove ?? false, configJSON, hostJSON])
+                for (k, v) in req.Labels ?? [:] {
+                    try db.execute(sql: "INSERT INTO container_labels (container_id, key, value) VALUES (?, ?, ?)",
+                                   arguments: [id, k, v])
+                }
+                for (i, m) in mounts.enumerated() {
+                    var source = m.source
+                    var volume: String?
+                    if m.type == "volume" {
+                        let v = m.source ?? Identifier.random()
+                        volume = v
+                        source = try Volumes.ensure(db, name: v, anonymous: m.source == nil, paths: paths, now: now)
+                    }
+                    try db.execute(sql: """
+                        INSERT INTO mounts (container_id, position, type, source, destination, volume_name, read_only, options)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [id, i, m.type, source, m.destination, volume, m.readOnly, m.options])
+                }
+                let c = try ContainerQueries.get(db, id: id)!
+                try event(db, c, "create", time: now)
+            }
+        } catch {
+            FileOps.removeTree(f.dir)
+            throw error
+        }
+        return (id, [])
+    }
+}
+
+/// Parsed `-v`, `--mount` and `--tmpfs` requests.
+public struct MountSpec: Sendable, Equatable {
+    public var type: String
+    /// Host path (bind), volume name (volume; nil for anonymous), nil for tmpfs.
+    public var source: String?
+    public var destination: String
+    public var readOnly: Bool
+    public var options: String?
+}
+
+public enum MountSpecs {
+    /// Docker's `-v` forms: `/host:/ctr[:ro|rw]`, `name:/ctr[:ro]`, `/ctr`.
+    public static func parse(binds: [String], mounts: [HostConfig.Mount], tmpfs: [String: String],
+                             anonymous: [String]) throws -> [MountSpec] {
+        var out: [MountSpec] = []
+        for b in binds {
+            let parts = b.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            func bad() -> BerthError { BerthError.invalid("invalid volume specification: '\(b)'") }
+            switch parts.count {
+            case 1:
+                guard parts[0].hasPrefix("/") else { throw bad() }
+                out.append(MountSpec(type: "volume", source: nil, destination: parts[0], readOnly: false, options: nil))
+            case 2, 3:
+                let mode = parts.count == 3 ? parts[2] : "rw"
+                let opts = mode.split(separator: ",")
+                guard !parts[0].isEmpty, parts[1].hasPrefix("/"),
+                      opts.allSatisfy({ ["ro", "rw", "z", "Z", "private", "rprivate", "shared", "rshared", "slave", "rslave", "nocopy"].contains(String($0)) })
+                else { throw bad() }
+                let ro = opts.contains("ro")
+                if parts[0].hasPrefix("/") {
+                    out.append(MountSpec(type: "bind", source: parts[0], destination: parts[1], readOnly: ro, options: nil))
+                } else {
+                    guard NameGenerator.isValid(parts[0]) else { throw bad() }
+                    out.append(MountSpec(type: "volume", source: parts[0], destination: parts[1], readOnly: ro, options: nil))
+                }
+            default:
+                throw bad()
+            }
+        }
+        for m in mounts {
+            guard let target = m.Target, target.hasPrefix("/") else { throw BerthError.invalid("invalid mount config: target must be an absolute path") }
+            switch m.Type ?? "volume" {
+            case "bind":
+                guard let s = m.Source, s.hasPrefix("/") else { throw BerthError.invalid("invalid mount config for type \"bind\": source must be an absolute path") }
+                guard FileOps.exists(s) else { throw BerthError.invalid("invalid mount config for type \"bind\": bind source path does not exist: \(s)") }
+                out.append(MountSpec(type: "bind", source: s, destination: target, readOnly: m.ReadOnly ?? false, options: nil))
+            case "volume":
+                out.append(MountSpec(type: "volume", source: (m.Source?.isEmpty ?? true) ? nil : m.Source, destination: target,
+                                     readOnly: m.ReadOnly ?? false, options: nil))
+            case "tmpfs":
+                out.append(MountSpec(type: "tmpfs", source: nil, destination: target, readOnly: m.ReadOnly ?? false, options: nil))
+            case let t:
+                throw BerthError.invalid("invalid mount config: mount type unknown: \"\(t)\"")
+            }
+        }
+        for (dest, opts) in tmpfs.sorted(by: { $0.key < $1.key }) {
+            guard dest.hasPrefix("/") else { throw BerthError.invalid("invalid tmpfs mount: \(dest)") }
+            out.append(MountSpec(type: "tmpfs", source: nil, destination: dest, readOnly: false, options: opts.isEmpty ? nil : opts))
+        }
+        for dest in anonymous where !out.contains(where: { $0.destination == dest }) {
+            out.append(MountSpec(type: "volume", source: nil, destination: dest, readOnly: false, options: nil))
+        }
+        return out
+    }
+}
+
+/// Named and anonymous volumes under ROOT/volumes/NAME/_data.
+enum Volumes {
+    static func ensure(_ db: Database, name: String, anonymous: Bool, paths: BerthPaths, now: Int64) throws -> String {
+        let dir = paths.volumes + "/" + name + "/_data"
+        if try String.fetchOne(db, sql: "SELECT mountpoint FROM volumes WHERE name = ?", arguments: [name]) == nil {
+            try FileOps.makeDirs(dir, mode: 0o755)
+            try db.execute(sql: "INSERT INTO volumes (name, mountpoint, anonymous, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [name, dir, anonymous, now])
+            try Events.append(db, type: "volume", action: "create", actorID: name, actorName: name, time: now)
+        }
+        return dir
+    }
+}

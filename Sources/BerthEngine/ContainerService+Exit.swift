@@ -1,0 +1,60 @@
+import BerthCore
+import BerthRuntime
+import BerthStore
+import Foundation
+import GRDB
+
+extension ContainerService {
+    /// Called for each exit file conmon writes (inotify), and for those found at start.
+    public func exitReported(_ id: String) {
+        Task { try? await worker.run { [self] in try processExit(id) } }
+    }
+
+    /// Records one exit exactly once: the state change, the run row and the die event in one
+    /// transaction; then drops runtime state, removes `--rm` containers, wakes waiters.
+    func processExit(_ id: String, reason: String? = nil) throws {
+        let path = exitDir + "/" + id
+        var code: Int64 = 255
+        var finished = Clock.nowNanos()
+        if let text = try? String(contentsOfFile: path, encoding: .utf8),
+           let c = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            code = c
+            var st = stat()
+            if stat(path, &st) == 0 { finished = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec) }
+        } else if reason == nil {
+            return  // not a complete exit file (yet)
+        }
+        guard let c = try store.read({ db in try ContainerQueries.get(db, id: id) }) else {
+            unlink(path)
+            return
+        }
+        guard c.isRunning else {
+            unlink(path)
+            return
+        }
+        let oom = FileOps.exists(files(id).persist + "/oom")
+        finished = max(finished, c.startedAt ?? finished)
+        try store.write { db in
+            try db.execute(sql: """
+                UPDATE containers SET state = 'exited', exit_code = ?, finished_at = ?, pid = NULL, conmon_pid = NULL,
+                    conmon_start_time = NULL, oom_killed = ?, error = coalesce(?, error)
+                WHERE id = ?
+                """, arguments: [code, finished, oom, reason, id])
+            let endReason = reason != nil ? "monitor-lost" : oom ? "oom" : c.stoppedByUser ? "user-stop" : code == 0 ? "exited" : "crash"
+            try db.execute(sql: """
+                UPDATE runs SET finished_at = ?, exit_code = ?, oom_killed = ?, end_reason = ?
+                WHERE id = (SELECT max(id) FROM runs WHERE container_id = ? AND finished_at IS NULL)
+                """, arguments: [finished, code, oom, endReason, id])
+            if oom { try event(db, c, "oom", time: finished) }
+            let duration = max(0, finished - (c.startedAt ?? finished)) / 1_000_000_000
+            var extra = ["exitCode": String(code), "execDuration": String(duration)]
+            if let reason { extra["reason"] = reason }
+            try event(db, c, "die", extra, time: finished)
+        }
+        cleanupRuntime(id)
+        if c.autoRemove {
+            try removeSync(id, force: true, volumes: true)
+        }
+        waiters.notify(id, code: code)
+    }
+}

@@ -1,0 +1,124 @@
+import BerthCore
+import BerthImage
+import BerthRuntime
+import BerthStore
+import Foundation
+import GRDB
+
+extension ContainerService {
+    /// `berth start`: mounts the rootfs, writes the bundle, starts conmon and the container.
+    public func start(_ ref: String) async throws {
+        try await worker.run { [self] in try startSync(ref) }
+    }
+
+    func startSync(_ ref: String) throws {
+        let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
+        if c.isRunning { throw BerthError(.notModified, "container already started") }
+        if c.state == "removing" || c.state == "dead" {
+            throw BerthError.conflict("cannot start container \(c.id): it is \(c.state)")
+        }
+        let req = try JSONDecoder().decode(ContainerCreateRequest.self, from: Data(c.configJSON.utf8))
+        let host = try JSONDecoder().decode(HostConfig.self, from: Data(c.hostConfigJSON.utf8))
+        let f = files(c.id)
+        do {
+            try prepareAndRun(c, req: req, host: host, files: f)
+        } catch {
+            cleanupRuntime(c.id)
+            let message = BerthError.from(error).message
+            let code: Int64 = message.contains("executable file not found") || message.contains("no such file or directory") ? 127
+                : message.contains("permission denied") ? 126 : 128
+            try? store.write { db in
+                try db.execute(sql: "UPDATE containers SET error = ?, exit_code = ? WHERE id = ?",
+                               arguments: [message, code, c.id])
+            }
+            throw BerthError(code == 128 ? .internalError : .invalidArgument, message)
+        }
+    }
+
+    func prepareAndRun(_ c: ContainerRecord, req: ContainerCreateRequest, host: HostConfig, files f: Files) throws {
+        let (lowers, mounts) = try store.read { db -> ([String], [ContainerQueries.MountRow]) in
+            let chains = try String.fetchAll(db, sql: "SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY position DESC",
+                                             arguments: [c.imageID])
+            return (chains.map { paths.layerDiff(String($0.dropFirst(7))) }, try ContainerQueries.mounts(db, id: c.id))
+        }
+        guard !lowers.isEmpty else { throw BerthError.internal("image \(c.imageID) has no layers") }
+        if !Mounts.isMounted(f.rootfs) {
+            try Mounts.overlay(lowers: lowers, upper: f.upper, work: f.work, target: f.rootfs)
+        }
+        let user = try HostFiles.resolveUser(req.User ?? "", rootfs: f.rootfs)
+        let cwd = (req.WorkingDir?.isEmpty ?? true) ? "/" : req.WorkingDir!
+        if cwd != "/" {
+            // Docker creates a missing working directory.
+            try? FileManager.default.createDirectory(atPath: f.rootfs + cwd, withIntermediateDirectories: true)
+        }
+        var rc = ContainerRuntimeConfig(id: c.id, rootfs: f.rootfs,
+                                        args: Self.command(req, image: nil), env: req.Env ?? [], cwd: cwd,
+                                        hostname: req.Hostname ?? String(c.id.prefix(12)))
+        rc.uid = user.uid
+        rc.gid = user.gid
+        rc.additionalGids = user.groups
+        rc.terminal = false
+        rc.readOnlyRootfs = host.ReadonlyRootfs ?? false
+        rc.privileged = host.Privileged ?? false
+        rc.capAdd = host.CapAdd ?? []
+        rc.capDrop = host.CapDrop ?? []
+        rc.memoryLimit = (host.Memory ?? 0) > 0 ? host.Memory : nil
+        rc.nanoCPUs = (host.NanoCpus ?? 0) > 0 ? host.NanoCpus : nil
+        rc.pidsLimit = (host.PidsLimit ?? 0) > 0 ? host.PidsLimit : nil
+        rc.hostNetwork = host.NetworkMode == "host"
+        var specMounts: [RuntimeSpec.Mount] = []
+        for m in mounts {
+            switch m.type {
+            case "tmpfs":
+                specMounts.append(.init(destination: m.destination, type: "tmpfs", source: "tmpfs",
+                                        options: ["nosuid", "nodev", m.readOnly ? "ro" : "rw"]))
+            default:
+                guard let src = m.source else { continue }
+                if m.type == "bind" && !FileOps.exists(src) { try FileOps.makeDirs(src) }
+                specMounts.append(.init(destination: m.destination, type: "bind", source: src,
+                                        options: ["rbind", "rprivate", m.readOnly ? "ro" : "rw"]))
+            }
+        }
+        for (file, dest) in [(f.hosts, "/etc/hosts"), (f.hostname, "/etc/hostname"), (f.resolv, "/etc/resolv.conf")]
+            where !specMounts.contains(where: { $0.destination == dest }) {
+            specMounts.append(.init(destination: dest, type: "bind", source: file, options: ["rbind", "rprivate", "rw"]))
+        }
+        rc.mounts = specMounts
+        let spec = try SpecBuilder.build(rc)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try FileOps.writeAtomically(try enc.encode(spec), to: f.config, mode: 0o600)
+
+        try FileOps.makeDirs(runDir(c.id), mode: 0o700)
+        try FileOps.makeDirs(exitDir, mode: 0o700)
+        try FileOps.makeDirs(paths.runroot + "/socket", mode: 0o700)
+        unlink(exitDir + "/" + c.id)
+        unlink(f.persist + "/exit")
+        unlink(f.persist + "/oom")
+        runc.delete(c.id, force: true)
+        let started = try conmon.create(id: c.id, name: c.name, files: conmonFiles(c.id), terminal: false,
+                                        stdin: req.OpenStdin ?? false)
+        let conmonStart = ProcStat.startTime(started.conmonPid)
+        let now = Clock.nowNanos()
+        try runc.start(c.id)
+        try store.write { db in
+            try db.execute(sql: """
+                UPDATE containers SET state = 'running', pid = ?, conmon_pid = ?, conmon_start_time = ?, started_at = ?,
+                    boot_id = ?, has_run = 1, exit_code = 0, error = NULL, oom_killed = 0, stopped_by_user = 0
+                WHERE id = ?
+                """, arguments: [started.containerPid, started.conmonPid, conmonStart, now, bootID, c.id])
+            try db.execute(sql: "INSERT INTO runs (container_id, container_name, image, started_at, boot_id) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [c.id, c.name, c.imageRef, now, bootID])
+            try event(db, c, "start", time: now)
+        }
+    }
+
+    /// Drops runtime state for a container that is not running: runc's record, the rootfs
+    /// mount, its runroot folder and exit file.
+    func cleanupRuntime(_ id: String) {
+        runc.delete(id, force: true)
+        Mounts.unmount(files(id).rootfs)
+        FileOps.removeTree(runDir(id))
+        unlink(exitDir + "/" + id)
+    }
+}

@@ -1,0 +1,136 @@
+import BerthAPI
+import BerthCore
+import BerthEngine
+import BerthRuntime
+import BerthStore
+import Foundation
+import GRDB
+
+extension EngineRouter {
+    /// /containers/… routes; nil when the path is not one of them.
+    func routeContainers(_ r: APIRequest) async throws -> APIResponse? {
+        let p = r.path
+        switch (r.method, p) {
+        case ("POST", "/containers/create"):
+            guard !r.body.isEmpty else { throw BerthError.invalid("config cannot be empty in order to create a container") }
+            let req: ContainerCreateRequest
+            do { req = try JSONDecoder().decode(ContainerCreateRequest.self, from: r.body) } catch {
+                throw BerthError.invalid("invalid container config: \(error)")
+            }
+            let (id, warnings) = try await containers.create(req, name: r.query("name").flatMap { $0.isEmpty ? nil : $0 })
+            struct Created: Encodable { var Id: String; var Warnings: [String] }
+            return try .json(Created(Id: id, Warnings: warnings), status: 201)
+        case ("GET", "/containers/json"):
+            let all = r.flag("all")
+            let list = try store.read { db in
+                try ContainerQueries.list(db, all: all).map { ContainerSummary($0, labels: try ContainerQueries.labels(db, id: $0.id)) }
+            }
+            return try .json(list)
+        default:
+            break
+        }
+        guard p.hasPrefix("/containers/") else { return nil }
+        let rest = p.dropFirst("/containers/".count)
+        let parts = rest.split(separator: "/", maxSplits: 1).map(String.init)
+        guard let ref = parts.first, !ref.isEmpty else { return nil }
+        let action = parts.count > 1 ? parts[1] : ""
+        switch (r.method, action) {
+        case ("GET", "json"):
+            let (c, mounts) = try store.read { db in
+                let c = try ContainerQueries.resolve(db, ref)
+                return (c, try ContainerQueries.mounts(db, id: c.id))
+            }
+            return try .json(ContainerInspect(c, mounts: mounts, containerDir: paths.containers + "/" + c.id))
+        case ("POST", "start"):
+            try await containers.start(ref)
+            return .noContent()
+        case ("POST", "stop"):
+            try await containers.stop(ref, timeout: r.query("t").flatMap { Int($0) } ?? r.query("timeout").flatMap { Int($0) })
+            return .noContent()
+        case ("POST", "restart"):
+            do { try await containers.stop(ref, timeout: r.query("t").flatMap { Int($0) }) } catch let e as BerthError where e.code == .notModified {}
+            try await containers.start(ref)
+            return .noContent()
+        case ("POST", "kill"):
+            try await containers.kill(ref, signal: r.query("signal").flatMap { $0.isEmpty ? nil : $0 })
+            return .noContent()
+        case ("POST", "wait"):
+            // The headers go out once the wait is registered: a client may start the container then.
+            let waiting = try await containers.waitHandle(ref, nextExit: r.query("condition") == "next-exit")
+            let stream = AsyncThrowingStream<Data, any Error> { cont in
+                let task = Task {
+                    let code = await waiting()
+                    cont.yield(Data("{\"Error\":null,\"StatusCode\":\(code)}\n".utf8))
+                    cont.finish()
+                }
+                cont.onTermination = { _ in task.cancel() }
+            }
+            return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .stream(stream))
+        case ("DELETE", ""):
+            try await containers.remove(ref, force: r.flag("force"), volumes: r.flag("v"))
+            return .noContent()
+        case ("GET", "logs"):
+            return try logs(ref, r)
+        default:
+            return nil
+        }
+    }
+
+    /// Logs as Docker's multiplexed stream (8-byte header: stream, 0, 0, 0, big-endian length).
+    func logs(_ ref: String, _ r: APIRequest) throws -> APIResponse {
+        let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
+        let wantOut = r.query("stdout") == nil || r.flag("stdout")
+        let wantErr = r.query("stderr") == nil || r.flag("stderr")
+        let follow = r.flag("follow")
+        let timestamps = r.flag("timestamps")
+        let since = try r.query("since").flatMap { s -> Int64? in
+            guard !s.isEmpty, s != "0" else { return nil }
+            guard let t = Clock.parseTimestamp(s) else { throw BerthError.invalid("invalid value for \"since\": \(s)") }
+            return t
+        }
+        let until = try r.query("until").flatMap { s -> Int64? in
+            guard !s.isEmpty, s != "0" else { return nil }
+            guard let t = Clock.parseTimestamp(s) else { throw BerthError.invalid("invalid value for \"until\": \(s)") }
+            return t
+        }
+        let tail = r.query("tail").flatMap { Int($0) }
+        let reader = LogReader(path: paths.containers + "/" + c.id + "/ctr.log")
+        let store = self.store
+        let id = c.id
+        func frames(_ lines: [LogLine]) -> Data {
+            var out = Data()
+            for l in lines {
+                if l.stream == .stdout && !wantOut || l.stream == .stderr && !wantErr { continue }
+                if let since, l.time < since { continue }
+                if let until, l.time > until { continue }
+                var payload = Data()
+                if timestamps { payload.append(contentsOf: Array((Clock.rfc3339Nano(l.time, trimZeros: false) + " ").utf8)) }
+                payload.append(l.text)
+                let n = UInt32(payload.count)
+                out.append(contentsOf: [l.stream.rawValue, 0, 0, 0, UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)])
+                out.append(payload)
+            }
+            return out
+        }
+        let stream = AsyncThrowingStream<Data, any Error> { cont in
+            let task = Task {
+                var lines = reader.next()
+                if let tail, tail >= 0 { lines = Array(lines.suffix(tail)) }
+                cont.yield(frames(lines))
+                while follow && !Task.isCancelled {
+                    // Follow a running container, and a created one about to start (foreground run);
+                    // stop once it exited, was removed, or failed to start.
+                    let c = try? store.read { db in try ContainerQueries.get(db, id: id) }
+                    let alive = c.map { $0.isRunning || ($0.state == "created" && $0.error == nil) } ?? false
+                    cont.yield(frames(reader.next()))
+                    if !alive { break }
+                    try? await Task.sleep(nanoseconds: 50_000_000)
+                }
+                cont.finish()
+            }
+            cont.onTermination = { _ in task.cancel() }
+        }
+        return APIResponse(status: 200, headers: [("Content-Type", "application/vnd.docker.multiplexed-stream")],
+                           body: .stream(stream))
+    }
+}

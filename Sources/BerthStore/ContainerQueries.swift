@@ -1,0 +1,111 @@
+import BerthCore
+import Foundation
+import GRDB
+
+/// A container row: what `ps`, `inspect` and the supervisor read.
+public struct ContainerRecord: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var imageID: String
+    public var imageRef: String
+    public var command: String
+    public var state: String
+    public var pid: Int64?
+    public var conmonPid: Int64?
+    public var conmonStartTime: Int64?
+    public var exitCode: Int64?
+    public var oomKilled: Bool
+    public var error: String?
+    public var createdAt: Int64
+    public var startedAt: Int64?
+    public var finishedAt: Int64?
+    public var hasRun: Bool
+    public var restartPolicy: String
+    public var restartMax: Int64
+    public var restartCount: Int64
+    public var stoppedByUser: Bool
+    public var autoRemove: Bool
+    public var bootID: String?
+    public var configJSON: String
+    public var hostConfigJSON: String
+
+    init(row r: Row) {
+        id = r["id"]; name = r["name"]; imageID = r["image_id"]; imageRef = r["image_ref"]
+        command = r["command"]; state = r["state"]; pid = r["pid"]; conmonPid = r["conmon_pid"]
+        conmonStartTime = r["conmon_start_time"]; exitCode = r["exit_code"]; oomKilled = r["oom_killed"]
+        error = r["error"]; createdAt = r["created_at"]; startedAt = r["started_at"]; finishedAt = r["finished_at"]
+        hasRun = r["has_run"]; restartPolicy = r["restart_policy"]; restartMax = r["restart_max"]
+        restartCount = r["restart_count"]; stoppedByUser = r["stopped_by_user"]; autoRemove = r["auto_remove"]
+        bootID = r["boot_id"]; configJSON = r["config_json"]; hostConfigJSON = r["host_config_json"]
+    }
+
+    public var isRunning: Bool { ["running", "paused", "restarting"].contains(state) }
+}
+
+/// Container queries and writes; writes happen in berthd's transactions only.
+public enum ContainerQueries {
+    public static func get(_ db: Database, id: String) throws -> ContainerRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM containers WHERE id = ?", arguments: [id]).map(ContainerRecord.init)
+    }
+
+    /// Docker's order: exact id, exact name, then a unique id prefix.
+    public static func resolve(_ db: Database, _ ref: String) throws -> ContainerRecord {
+        let name = ref.hasPrefix("/") ? String(ref.dropFirst()) : ref
+        if let r = try Row.fetchOne(db, sql: "SELECT * FROM containers WHERE id = ?", arguments: [ref]) {
+            return ContainerRecord(row: r)
+        }
+        if let r = try Row.fetchOne(db, sql: "SELECT * FROM containers WHERE name = ?", arguments: [name]) {
+            return ContainerRecord(row: r)
+        }
+        if !ref.isEmpty, Identifier.isHex(ref) {
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM containers WHERE id >= ? AND id < ? LIMIT 2",
+                                        arguments: [ref, ref + "g"])
+            if rows.count > 1 { throw BerthError.invalid("multiple IDs found with provided prefix: \(ref)") }
+            if let r = rows.first { return ContainerRecord(row: r) }
+        }
+        throw BerthError.notFound("No such container: \(ref)")
+    }
+
+    public static func list(_ db: Database, all: Bool) throws -> [ContainerRecord] {
+        let sql = all ? "SELECT * FROM containers ORDER BY created_at DESC"
+                      : "SELECT * FROM containers WHERE state IN ('running','paused','restarting') ORDER BY created_at DESC"
+        return try Row.fetchAll(db, sql: sql).map(ContainerRecord.init)
+    }
+
+    public static func withState(_ db: Database, _ states: [String]) throws -> [ContainerRecord] {
+        let marks = states.map { _ in "?" }.joined(separator: ",")
+        return try Row.fetchAll(db, sql: "SELECT * FROM containers WHERE state IN (\(marks))",
+                                arguments: StatementArguments(states)).map(ContainerRecord.init)
+    }
+
+    public static func labels(_ db: Database, id: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT key, value FROM container_labels WHERE container_id = ?", arguments: [id]) {
+            out[r[0]] = r[1]
+        }
+        return out
+    }
+
+    public struct MountRow: Sendable, Codable, Equatable {
+        public var type: String
+        public var source: String?
+        public var destination: String
+        public var volumeName: String?
+        public var readOnly: Bool
+        public init(type: String, source: String?, destination: String, volumeName: String?, readOnly: Bool) {
+            self.type = type; self.source = source; self.destination = destination
+            self.volumeName = volumeName; self.readOnly = readOnly
+        }
+    }
+
+    public static func mounts(_ db: Database, id: String) throws -> [MountRow] {
+        try Row.fetchAll(db, sql: "SELECT type, source, destination, volume_name, read_only FROM mounts WHERE container_id = ? ORDER BY position", arguments: [id]).map {
+            MountRow(type: $0[0], source: $0[1], destination: $0[2], volumeName: $0[3], readOnly: $0[4])
+        }
+    }
+
+    /// The name's holder, if taken.
+    public static func idForName(_ db: Database, _ name: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT id FROM containers WHERE name = ?", arguments: [name])
+    }
+}

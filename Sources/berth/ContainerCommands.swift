@@ -1,0 +1,202 @@
+import ArgumentParser
+import BerthAPI
+import BerthCore
+import BerthImage
+import BerthStore
+import Foundation
+
+/// Runs `body` for each name, printing the name on success and Docker's error otherwise;
+/// exits 1 if any failed.
+func eachContainer(_ names: [String], command: String, _ body: (String) async throws -> Void) async throws {
+    guard !names.isEmpty else {
+        throw CLIError(message: "\"berth \(command)\" requires at least 1 argument.\nSee 'berth \(command) --help'.")
+    }
+    var failed = false
+    for n in names {
+        do {
+            try await body(n)
+            Out.print(n)
+        } catch let e as BerthError where e.code == .notModified {
+            Out.print(n)
+        } catch let e as BerthError where e.code != .unavailable {
+            Out.err("Error response from daemon: " + e.message)
+            failed = true
+        }
+    }
+    if failed { throw ExitCode(1) }
+}
+
+/// `berth start`.
+struct Start: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start one or more stopped containers.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "CONTAINER") var containers: [String] = []
+
+    func run() async throws {
+        let client = try global.client()
+        try await eachContainer(containers, command: "start") { n in
+            _ = try await client.send(.POST, client.path("/containers", n, "/start"))
+        }
+    }
+}
+
+/// `berth stop`.
+struct Stop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop one or more running containers.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing the container.") var time: Int?
+    @Argument(help: "CONTAINER") var containers: [String] = []
+
+    func run() async throws {
+        let client = try global.client()
+        try await eachContainer(containers, command: "stop") { n in
+            _ = try await client.send(.POST, client.path("/containers", n, "/stop"), query: time.map { [("t", String($0))] } ?? [])
+        }
+    }
+}
+
+/// `berth restart`.
+struct Restart: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Restart one or more containers.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing the container.") var time: Int?
+    @Argument(help: "CONTAINER") var containers: [String] = []
+
+    func run() async throws {
+        let client = try global.client()
+        try await eachContainer(containers, command: "restart") { n in
+            _ = try await client.send(.POST, client.path("/containers", n, "/restart"), query: time.map { [("t", String($0))] } ?? [])
+        }
+    }
+}
+
+/// `berth kill`.
+struct Kill: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Kill one or more running containers.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .shortAndLong, help: "Signal to send to the container.") var signal: String?
+    @Argument(help: "CONTAINER") var containers: [String] = []
+
+    func run() async throws {
+        let client = try global.client()
+        try await eachContainer(containers, command: "kill") { n in
+            _ = try await client.send(.POST, client.path("/containers", n, "/kill"), query: signal.map { [("signal", $0)] } ?? [])
+        }
+    }
+}
+
+/// `berth rm`.
+struct Rm: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Remove one or more containers.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: .shortAndLong, help: "Force the removal of a running container (uses SIGKILL).") var force = false
+    @Flag(name: .shortAndLong, help: "Remove anonymous volumes associated with the container.") var volumes = false
+    @Argument(help: "CONTAINER") var containers: [String] = []
+
+    func run() async throws {
+        let client = try global.client()
+        try await eachContainer(containers, command: "rm") { n in
+            var q: [(String, String)] = []
+            if force { q.append(("force", "1")) }
+            if volumes { q.append(("v", "1")) }
+            _ = try await client.send(.DELETE, client.path("/containers", n), query: q)
+        }
+    }
+}
+
+/// `berth wait`.
+struct Wait: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Block until one or more containers stop, then print their exit codes.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "CONTAINER") var containers: [String] = []
+
+    func run() async throws {
+        guard !containers.isEmpty else { throw CLIError(message: "\"berth wait\" requires at least 1 argument.") }
+        let client = try global.client()
+        var failed = false
+        for n in containers {
+            do {
+                let r = try await client.send(.POST, client.path("/containers", n, "/wait"))
+                struct Waited: Decodable { var StatusCode: Int64 }
+                Out.print(String(try JSONDecoder().decode(Waited.self, from: r.body).StatusCode))
+            } catch let e as BerthError where e.code != .unavailable {
+                Out.err("Error response from daemon: " + e.message)
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// `berth logs`.
+struct Logs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Fetch the logs of a container.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: .shortAndLong, help: "Follow log output.") var follow = false
+    @Option(name: [.customShort("n"), .long], help: "Number of lines to show from the end of the logs.") var tail: String?
+    @Option(name: .long, help: "Show logs since timestamp or relative (e.g. 42m).") var since: String?
+    @Option(name: .long, help: "Show logs before a timestamp or relative (e.g. 42m).") var until: String?
+    @Flag(name: [.customShort("t"), .long], help: "Show timestamps.") var timestamps = false
+    @Argument(help: "CONTAINER") var container: String
+
+    func run() async throws {
+        let client = try global.client()
+        var q: [(String, String)] = [("stdout", "1"), ("stderr", "1")]
+        if follow { q.append(("follow", "1")) }
+        if let tail, tail != "all" { q.append(("tail", tail)) }
+        if let since { q.append(("since", since)) }
+        if let until { q.append(("until", until)) }
+        if timestamps { q.append(("timestamps", "1")) }
+        let p = try client.begin(.GET, client.path("/containers", container, "/logs"), query: q)
+        var demux = StreamDemux()
+        do {
+            try p.stream { demux.feed($0) }
+        } catch let e as BerthError where e.code != .unavailable {
+            throw CLIError(message: "Error response from daemon: " + e.message)
+        }
+    }
+}
+
+/// `berth ps` (the full filter set arrives with the history work).
+struct Ps: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List containers.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: .shortAndLong, help: "Show all containers (default shows just running).") var all = false
+    @Flag(name: .shortAndLong, help: "Only display container IDs.") var quiet = false
+    @Flag(name: .customLong("no-trunc"), help: "Don't truncate output.") var noTrunc = false
+    @Option(name: .long, help: "Format output: table, json, or a Go template.") var format: String?
+
+    func run() throws {
+        let store = try global.store()
+        let rows = try store.read { db in
+            try ContainerQueries.list(db, all: all).map { ($0, try ContainerQueries.labels(db, id: $0.id)) }
+        }
+        if APIClient.isDown(try global.socketPath()) {
+            Out.err("berth: berthd is not running; container states may be stale")
+        }
+        let now = Clock.nowNanos()
+        if quiet {
+            Out.write(rows.map { (noTrunc ? $0.0.id : String($0.0.id.prefix(12))) + "\n" }.joined())
+            return
+        }
+        let templateRows = rows.map { c, labels -> TemplateRow in
+            var cmd = "\"" + c.command + "\""
+            if !noTrunc && c.command.count > 20 { cmd = "\"" + c.command.prefix(19) + "…\"" }
+            let fields = ["ID": noTrunc ? c.id : String(c.id.prefix(12)), "Image": c.imageRef, "Command": cmd,
+                          "CreatedAt": ImageTable.goTimeString(c.createdAt),
+                          "RunningFor": Human.duration(nanos: now - c.createdAt) + " ago",
+                          "Status": ContainerSummary.status(c, now: now), "State": c.state, "Ports": "",
+                          "Names": c.name, "Labels": labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+                          "Mounts": "", "Networks": "", "Size": ""]
+            let json = String(decoding: (try? JSONCoding.sortedJSON(fields)) ?? Data(), as: UTF8.self)
+            return TemplateRow(fields: fields, labels: labels, json: json)
+        }
+        var fmt = format ?? "table"
+        if fmt == "json" { fmt = "{{json .}}" }
+        if fmt == "table" { fmt = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}" }
+        let headers = ["ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "RunningFor": "CREATED",
+                       "CreatedAt": "CREATED AT", "Status": "STATUS", "Ports": "PORTS", "Names": "NAMES", "State": "STATE",
+                       "Labels": "LABELS", "Mounts": "MOUNTS", "Networks": "NETWORKS", "Size": "SIZE"]
+        Out.write(try Table.render(templateRows, format: fmt, headers: headers))
+    }
+}

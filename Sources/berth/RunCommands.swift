@@ -1,0 +1,242 @@
+import ArgumentParser
+import BerthAPI
+import BerthCore
+import BerthEngine
+import BerthStore
+import Foundation
+
+/// The flags of `berth create` and `berth run` (Docker's names).
+struct CreateOptions: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "Assign a name to the container.") var name: String?
+    @Option(name: .shortAndLong, help: "Set environment variables (K=V, or K to take it from here).") var env: [String] = []
+    @Option(name: .customLong("env-file"), help: "Read in a file of environment variables.") var envFile: [String] = []
+    @Option(name: [.customShort("w"), .customLong("workdir")], help: "Working directory inside the container.") var workdir: String?
+    @Option(name: .shortAndLong, help: "Username or UID (format: <name|uid>[:<group|gid>]).") var user: String?
+    @Option(name: .long, help: "Overwrite the default ENTRYPOINT of the image.") var entrypoint: String?
+    @Option(name: [.customShort("h"), .long], help: "Container host name.") var hostname: String?
+    @Option(name: [.customShort("v"), .long], help: "Bind mount a volume (/host:/ctr[:ro], name:/ctr, /ctr).") var volume: [String] = []
+    @Option(name: .long, help: "Attach a filesystem mount (type=bind|volume|tmpfs,source=…,target=…[,readonly]).") var mount: [String] = []
+    @Option(name: .long, help: "Mount a tmpfs directory (/path[:options]).") var tmpfs: [String] = []
+    @Flag(name: .customLong("read-only"), help: "Mount the container's root filesystem as read only.") var readOnly = false
+    @Option(name: [.customShort("l"), .long], help: "Set meta data on a container (k=v).") var label: [String] = []
+    @Option(name: .customLong("stop-signal"), help: "Signal to stop the container.") var stopSignal: String?
+    @Option(name: .customLong("stop-timeout"), help: "Timeout (in seconds) to stop a container.") var stopTimeout: Int?
+    @Option(name: [.customShort("m"), .long], help: "Memory limit (e.g. 512m, 1g).") var memory: String?
+    @Option(name: .long, help: "Number of CPUs.") var cpus: Double?
+    @Option(name: .customLong("pids-limit"), help: "Tune container pids limit.") var pidsLimit: Int64?
+    @Option(name: .customLong("cap-add"), help: "Add Linux capabilities.") var capAdd: [String] = []
+    @Option(name: .customLong("cap-drop"), help: "Drop Linux capabilities.") var capDrop: [String] = []
+    @Flag(name: .long, help: "Give extended privileges to this container.") var privileged = false
+    @Flag(name: .long, help: "Run an init inside the container (not yet supported).") var `init` = false
+    @Option(name: .long, help: "Restart policy: no, always, unless-stopped, on-failure[:N].") var restart: String?
+    @Flag(name: .long, help: "Automatically remove the container when it exits.") var rm = false
+    @Option(name: .long, help: "Network: none (default) or host.") var network: String?
+    @Option(name: [.customShort("p"), .long], help: "Publish a container's port (arrives with networking).") var publish: [String] = []
+    @Flag(name: .shortAndLong, help: "Keep STDIN open (not yet supported).") var interactive = false
+    @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY (not yet supported).") var tty = false
+
+    @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
+
+    func request() throws -> (ContainerCreateRequest, String?) {
+        guard let image = imageAndCommand.first else {
+            throw CLIError(message: "\"berth run\" requires at least 1 argument.\nSee 'berth run --help'.", code: 125)
+        }
+        if tty || interactive { throw CLIError(message: "berth: -i and -t (stdin, TTY) are not supported yet", code: 125) }
+        if `init` { throw CLIError(message: "berth: --init is not supported yet", code: 125) }
+        if !publish.isEmpty { throw CLIError(message: "berth: publishing ports (-p) arrives with container networking; not supported yet", code: 125) }
+        var req = ContainerCreateRequest()
+        req.Image = image
+        let cmd = Array(imageAndCommand.dropFirst())
+        if !cmd.isEmpty { req.Cmd = StringOrArray(cmd) }
+        if let entrypoint { req.Entrypoint = StringOrArray(entrypoint.isEmpty ? [] : [entrypoint]) }
+        var envs: [String] = []
+        for f in envFile { envs += try Self.readEnvFile(f) }
+        for e in env {
+            if e.contains("=") { envs.append(e) } else if let v = ProcessInfo.processInfo.environment[e] { envs.append(e + "=" + v) }
+        }
+        if !envs.isEmpty { req.Env = envs }
+        req.WorkingDir = workdir
+        req.User = user
+        req.Hostname = hostname
+        if !label.isEmpty {
+            var l: [String: String] = [:]
+            for x in label {
+                let kv = x.split(separator: "=", maxSplits: 1).map(String.init)
+                l[kv[0]] = kv.count > 1 ? kv[1] : ""
+            }
+            req.Labels = l
+        }
+        req.StopSignal = stopSignal
+        req.StopTimeout = stopTimeout
+        req.AttachStdout = true
+        req.AttachStderr = true
+        var host = HostConfig()
+        host.Binds = volume.isEmpty ? nil : volume
+        host.Mounts = try mount.isEmpty ? nil : mount.map(Self.parseMount)
+        if !tmpfs.isEmpty {
+            var t: [String: String] = [:]
+            for x in tmpfs {
+                let parts = x.split(separator: ":", maxSplits: 1).map(String.init)
+                t[parts[0]] = parts.count > 1 ? parts[1] : ""
+            }
+            host.Tmpfs = t
+        }
+        host.ReadonlyRootfs = readOnly
+        host.Memory = try memory.map(Self.parseBytes)
+        host.NanoCpus = cpus.map { Int64($0 * 1e9) }
+        host.PidsLimit = pidsLimit
+        host.CapAdd = capAdd.isEmpty ? nil : capAdd
+        host.CapDrop = capDrop.isEmpty ? nil : capDrop
+        host.Privileged = privileged
+        host.AutoRemove = rm
+        host.NetworkMode = network ?? "none"
+        if let restart {
+            let parts = restart.split(separator: ":", maxSplits: 1).map(String.init)
+            guard ["no", "always", "unless-stopped", "on-failure"].contains(parts[0]),
+                  parts.count == 1 || (parts[0] == "on-failure" && Int(parts[1]) != nil) else {
+                throw CLIError(message: "invalid restart policy format: \(restart)", code: 125)
+            }
+            host.RestartPolicy = .init(Name: parts[0], MaximumRetryCount: parts.count > 1 ? Int(parts[1]) : nil)
+        }
+        req.HostConfig = host
+        return (req, name)
+    }
+
+    /// Docker's env files: K=V per line, `#` comments, no quotes or interpolation.
+    static func readEnvFile(_ path: String) throws -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw CLIError(message: "open \(path): no such file or directory", code: 125)
+        }
+        var out: [String] = []
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.contains("=") { out.append(String(line.drop(while: { $0 == " " }))) }
+            else if let v = ProcessInfo.processInfo.environment[line] { out.append(line + "=" + v) }
+        }
+        return out
+    }
+
+    /// `512m`, `1g`, `100k`, `1024`.
+    static func parseBytes(_ s: String) throws -> Int64 {
+        let lower = s.lowercased()
+        let units: [(String, Int64)] = [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
+        for (u, m) in units where lower.hasSuffix(u) {
+            guard let v = Double(lower.dropLast(u.count)), v >= 0 else { break }
+            return Int64(v * Double(m))
+        }
+        guard let v = Int64(lower), v >= 0 else { throw CLIError(message: "invalid size: '\(s)'", code: 125) }
+        return v
+    }
+
+    static func parseMount(_ s: String) throws -> HostConfig.Mount {
+        var m = HostConfig.Mount(Type: "volume", Source: nil, Target: nil, ReadOnly: false)
+        for field in s.split(separator: ",") {
+            let kv = field.split(separator: "=", maxSplits: 1).map(String.init)
+            switch kv[0] {
+            case "type": m.Type = kv.count > 1 ? kv[1] : nil
+            case "source", "src": m.Source = kv.count > 1 ? kv[1] : nil
+            case "target", "destination", "dst": m.Target = kv.count > 1 ? kv[1] : nil
+            case "readonly", "ro": m.ReadOnly = kv.count == 1 || kv[1] == "true" || kv[1] == "1"
+            default: throw CLIError(message: "invalid field '\(kv[0])' must be a key=value pair", code: 125)
+            }
+        }
+        return m
+    }
+
+    /// Creates the container; returns its id.
+    func create(_ client: APIClient) async throws -> String {
+        let (req, name) = try request()
+        var q: [(String, String)] = []
+        if let name { q.append(("name", name)) }
+        let body = try JSONEncoder().encode(req)
+        do {
+            let r = try await client.send(.POST, "/containers/create", query: q, body: .data(body))
+            struct Created: Decodable { var Id: String }
+            return try JSONDecoder().decode(Created.self, from: r.body).Id
+        } catch let e as BerthError where e.code != .unavailable {
+            if e.code == .notFound && e.message.hasPrefix("No such image") {
+                throw CLIError(message: "Unable to find image '\(req.Image ?? "")' locally\nberth: Error response from daemon: \(e.message).", code: 125)
+            }
+            throw CLIError(message: "berth: Error response from daemon: \(e.message).", code: 125)
+        }
+    }
+}
+
+/// `berth create`.
+struct Create: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a new container.")
+    @OptionGroup var options: CreateOptions
+
+    func run() async throws {
+        let id = try await options.create(try options.global.client())
+        Out.print(id)
+    }
+}
+
+/// `berth run`.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create and run a new container from an image.")
+    @OptionGroup var options: CreateOptions
+    @Flag(name: .shortAndLong, help: "Run container in background and print container ID.") var detach = false
+
+    func run() async throws {
+        let client = try options.global.client()
+        let id = try await options.create(client)
+        if detach {
+            try await startOrExit(client, id)
+            Out.print(id)
+            return
+        }
+        // Docker's order: register the wait, follow the output, then start.
+        let wait = try client.begin(.POST, client.path("/containers", id, "/wait"), query: [("condition", "next-exit")])
+        let logs = try client.begin(.GET, client.path("/containers", id, "/logs"),
+                                    query: [("follow", "1"), ("stdout", "1"), ("stderr", "1")])
+        try await startOrExit(client, id)
+        var demux = StreamDemux()
+        try logs.stream { demux.feed($0) }
+        let body = try wait.body()
+        struct Waited: Decodable { var StatusCode: Int32 }
+        let code = (try? JSONDecoder().decode(Waited.self, from: body).StatusCode) ?? 125
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    /// Starts; a failure ends berth with Docker's codes (126 not executable, 127 not found).
+    func startOrExit(_ client: APIClient, _ id: String) async throws {
+        do {
+            _ = try await client.send(.POST, client.path("/containers", id, "/start"))
+        } catch let e as BerthError where e.code != .unavailable {
+            let code: Int32 = e.message.contains("executable file not found") || e.message.contains("no such file or directory") ? 127
+                : e.message.contains("permission denied") ? 126 : 125
+            if options.rm { _ = try? await client.send(.DELETE, client.path("/containers", id), query: [("force", "1")]) }
+            throw CLIError(message: "berth: Error response from daemon: \(e.message).", code: code)
+        }
+    }
+}
+
+/// Splits Docker's multiplexed stream (8-byte headers) onto our stdout and stderr.
+struct StreamDemux {
+    var buffer: [UInt8] = []
+
+    mutating func feed(_ bytes: ArraySlice<UInt8>) {
+        buffer.append(contentsOf: bytes)
+        var start = 0
+        while buffer.count - start >= 8 {
+            let n = Int(buffer[start + 4]) << 24 | Int(buffer[start + 5]) << 16 | Int(buffer[start + 6]) << 8 | Int(buffer[start + 7])
+            guard buffer.count - start - 8 >= n else { break }
+            let fd: Int32 = buffer[start] == 2 ? 2 : 1
+            buffer[(start + 8)..<(start + 8 + n)].withUnsafeBytes { buf in
+                var off = 0
+                while off < buf.count {
+                    let w = write(fd, buf.baseAddress! + off, buf.count - off)
+                    if w <= 0 { if errno == EINTR { continue }; break }
+                    off += w
+                }
+            }
+            start += 8 + n
+        }
+        buffer.removeFirst(start)
+    }
+}
