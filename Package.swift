@@ -74,5 +74,6 @@ let package = Package(
         ]),
         .testTarget(name: "BerthImageTests", dependencies: ["BerthImage", "BerthCore"]),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthCore"]),
+        .testTarget(name: "BerthEngineTests", dependencies: ["BerthEngine", "BerthImage", "BerthCore"]),
     ]
 )
