@@ -36,16 +36,20 @@ def info(name, kind=tarfile.REGTYPE, mode=0o644, size=0, link="", uid=0, gid=0):
     return ti
 
 
+def add_busybox(t, busybox):
+    data = open(busybox, "rb").read()
+    t.addfile(info("bin/busybox", mode=0o755, size=len(data)), io.BytesIO(data))
+    for a in APPLETS:
+        t.addfile(info("bin/" + a, tarfile.SYMTYPE, 0o777, link="busybox"))
+
+
 def layer1(busybox):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
         for d in ("bin", "etc", "opt", "opt/old", "root", "var", "var/www"):
             t.addfile(info(d + "/", tarfile.DIRTYPE, 0o755))
         t.addfile(info("tmp/", tarfile.DIRTYPE, 0o1777))
-        data = open(busybox, "rb").read()
-        t.addfile(info("bin/busybox", mode=0o755, size=len(data)), io.BytesIO(data))
-        for a in APPLETS:
-            t.addfile(info("bin/" + a, tarfile.SYMTYPE, 0o777, link="busybox"))
+        add_busybox(t, busybox)
         files = {
             "etc/passwd": b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
             "etc/group": b"root:x:0:\nnogroup:x:65534:\n",
@@ -81,10 +85,7 @@ def flat_rootfs(busybox):
         for d in ("bin", "etc"):
             t.addfile(info(d + "/", tarfile.DIRTYPE, 0o755))
         t.addfile(info("tmp/", tarfile.DIRTYPE, 0o1777))
-        data = open(busybox, "rb").read()
-        t.addfile(info("bin/busybox", mode=0o755, size=len(data)), io.BytesIO(data))
-        for a in APPLETS:
-            t.addfile(info("bin/" + a, tarfile.SYMTYPE, 0o777, link="busybox"))
+        add_busybox(t, busybox)
         pw = b"root:x:0:0:root:/root:/bin/sh\n"
         t.addfile(info("etc/passwd", size=len(pw)), io.BytesIO(pw))
     return buf.getvalue()

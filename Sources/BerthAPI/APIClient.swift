@@ -68,14 +68,7 @@ public struct APIClient: Sendable {
             throw Self.error(status: head.status, body: data)
         }
         try conn.readBody(head) { chunk in
-            try chunk.withUnsafeBytes { buf in
-                var off = 0
-                while off < buf.count {
-                    let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                    if n < 0 { if errno == EINTR { continue }; throw BerthError.posix("write output") }
-                    off += n
-                }
-            }
+            try chunk.withUnsafeBytes { try FileOps.writeAll(fd, $0, what: "output") }
         }
     }
 

@@ -10,18 +10,26 @@ public enum FileOps {
         guard fd >= 0 else { throw BerthError.posix("create \(tmp)") }
         var ok = false
         defer { if !ok { unlink(tmp) } }
-        try data.withUnsafeBytes { buf in
-            var off = 0
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n < 0 { if errno == EINTR { continue }; close(fd); throw BerthError.posix("write \(tmp)") }
-                off += n
-            }
+        do {
+            try data.withUnsafeBytes { try writeAll(fd, $0, what: tmp) }
+        } catch {
+            close(fd)
+            throw error
         }
         fsync(fd)
         close(fd)
         guard rename(tmp, path) == 0 else { throw BerthError.posix("rename \(tmp) to \(path)") }
         ok = true
+    }
+
+    /// Writes all of `buf` to `fd`, retrying short writes and EINTR.
+    public static func writeAll(_ fd: Int32, _ buf: UnsafeRawBufferPointer, what: String) throws {
+        var off = 0
+        while off < buf.count {
+            let n = write(fd, buf.baseAddress! + off, buf.count - off)
+            if n < 0 { if errno == EINTR { continue }; throw BerthError.posix("write \(what)") }
+            off += n
+        }
     }
 
     /// mkdir -p.

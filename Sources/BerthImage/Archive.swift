@@ -214,13 +214,6 @@ public enum Decompress {
         let fd = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw BerthError.posix("create \(dest)") }
         defer { close(fd) }
-        try stream(path) { buf in
-            var off = 0
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n < 0 { if errno == EINTR { continue }; throw BerthError.posix("write \(dest)") }
-                off += n
-            }
-        }
+        try stream(path) { try FileOps.writeAll(fd, $0, what: dest) }
     }
 }

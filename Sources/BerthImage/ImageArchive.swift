@@ -69,14 +69,7 @@ public enum ImageArchive {
                     throw BerthError.corrupt("archive entry \"\(name)\": \(String(cString: strerror(errno)))")
                 }
                 defer { close(fd) }
-                try reader.readData { buf in
-                    var off = 0
-                    while off < buf.count {
-                        let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                        if n < 0 { if errno == EINTR { continue }; throw BerthError.posix("write \(full)") }
-                        off += n
-                    }
-                }
+                try reader.readData { try FileOps.writeAll(fd, $0, what: full) }
             case S_IFLNK:
                 guard let target = Entry.symlink(entry) else { continue }
                 // Resolve relative to the link's folder; refuse what leaves the archive.

@@ -60,14 +60,7 @@ struct CreateOptions: ParsableArguments {
         req.WorkingDir = workdir
         req.User = user
         req.Hostname = hostname
-        if !label.isEmpty {
-            var l: [String: String] = [:]
-            for x in label {
-                let kv = x.split(separator: "=", maxSplits: 1).map(String.init)
-                l[kv[0]] = kv.count > 1 ? kv[1] : ""
-            }
-            req.Labels = l
-        }
+        if !label.isEmpty { req.Labels = Self.pairs(label, separator: "=") }
         req.StopSignal = stopSignal
         req.StopTimeout = stopTimeout
         req.AttachStdout = true
@@ -75,14 +68,7 @@ struct CreateOptions: ParsableArguments {
         var host = HostConfig()
         host.Binds = volume.isEmpty ? nil : volume
         host.Mounts = try mount.isEmpty ? nil : mount.map(Self.parseMount)
-        if !tmpfs.isEmpty {
-            var t: [String: String] = [:]
-            for x in tmpfs {
-                let parts = x.split(separator: ":", maxSplits: 1).map(String.init)
-                t[parts[0]] = parts.count > 1 ? parts[1] : ""
-            }
-            host.Tmpfs = t
-        }
+        if !tmpfs.isEmpty { host.Tmpfs = Self.pairs(tmpfs, separator: ":") }
         host.ReadonlyRootfs = readOnly
         host.Memory = try memory.map(Self.parseBytes)
         host.NanoCpus = cpus.map { Int64($0 * 1e9) }
@@ -102,6 +88,17 @@ struct CreateOptions: ParsableArguments {
         }
         req.HostConfig = host
         return (req, name)
+    }
+
+    /// `k=v` (or `/path:opts`) flags as a map; a key alone maps to "".
+    static func pairs(_ items: [String], separator: Character) -> [String: String] {
+        var out: [String: String] = [:]
+        for x in items {
+            let kv = x.split(separator: separator, maxSplits: 1).map(String.init)
+            guard let k = kv.first else { continue }
+            out[k] = kv.count > 1 ? kv[1] : ""
+        }
+        return out
     }
 
     /// Docker's env files: K=V per line, `#` comments, no quotes or interpolation.
@@ -227,14 +224,8 @@ struct StreamDemux {
             let n = Int(buffer[start + 4]) << 24 | Int(buffer[start + 5]) << 16 | Int(buffer[start + 6]) << 8 | Int(buffer[start + 7])
             guard buffer.count - start - 8 >= n else { break }
             let fd: Int32 = buffer[start] == 2 ? 2 : 1
-            buffer[(start + 8)..<(start + 8 + n)].withUnsafeBytes { buf in
-                var off = 0
-                while off < buf.count {
-                    let w = write(fd, buf.baseAddress! + off, buf.count - off)
-                    if w <= 0 { if errno == EINTR { continue }; break }
-                    off += w
-                }
-            }
+            // A closed terminal or pipe is not worth failing the container's exit code for.
+            buffer[(start + 8)..<(start + 8 + n)].withUnsafeBytes { try? FileOps.writeAll(fd, $0, what: "output") }
             start += 8 + n
         }
         buffer.removeFirst(start)

@@ -166,6 +166,16 @@ class Daemon:
             assert os.path.isdir(os.path.join(self.root, "layers", l, "diff"))
 
 
+def wait_until(pred, timeout=60):
+    """Polls `pred` until true or `timeout` seconds (monotonic) pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.002)
+    return False
+
+
 def mounts_under(base):
     """Mount points below `base`, deepest first."""
     out = []

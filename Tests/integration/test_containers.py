@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import needs_root
+from conftest import needs_root, wait_until
 
 pytestmark = needs_root
 
@@ -28,15 +28,6 @@ def conmon_alive(d, cid):
         return "conmon" in open(f"/proc/{pid}/comm").read()
     except OSError:
         return False
-
-
-def wait_until(pred, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_foreground_run_streams_and_exits_with_code(bb):

@@ -1,23 +1,13 @@
 """kill -9 of berthd in the middle of a load: after restart, rows and files agree."""
 import os
 import subprocess
-import time
 
 import pytest
 
 from archives import big_layer, docker_archive
-from conftest import BIN, needs_root
+from conftest import BIN, needs_root, wait_until
 
 pytestmark = needs_root
-
-
-def wait_for(pred, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.001)
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +35,7 @@ def test_kill9_during_load_leaves_consistent_store(make_daemon, images, big_arch
     base = len(os.listdir(os.path.join(d.root, "layers")))
     cli = subprocess.Popen([os.path.join(BIN, "berth"), "load", "-i", big_archive], env=d.env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    hit = wait_for(lambda: PHASES[phase](d, base))
+    hit = wait_until(lambda: PHASES[phase](d, base))
     d.kill9()
     cli.communicate(timeout=60)
     assert hit, f"never saw phase {phase}"
