@@ -97,6 +97,9 @@ extension ContainerService {
         await (try await waitHandle(ref, nextExit: nextExit))()
     }
 
+    /// A ticket for `id`'s next exit (for followers that also do other work while waiting).
+    public func exitTicket(_ id: String) -> ExitTicket { waiters.register(id) }
+
     /// Registers the wait now and returns what to await: the caller may act (start) in between
     /// without missing the exit.
     public func waitHandle(_ ref: String, nextExit: Bool) async throws -> @Sendable () async -> Int64 {

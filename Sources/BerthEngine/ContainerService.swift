@@ -76,33 +76,54 @@ public final class ContainerService: Sendable {
 }
 
 /// A promise of one container's next exit code, taken before the action that ends it so the
-/// exit cannot slip by unseen.
-final class ExitTicket: @unchecked Sendable {
+/// exit cannot slip by unseen. Any number of waits may be pending on it.
+public final class ExitTicket: @unchecked Sendable {
     private let lock = NSLock()
     private var result: Int64?
-    private var continuation: CheckedContinuation<Int64, Never>?
+    private var waiting: [UInt64: CheckedContinuation<Int64?, Never>] = [:]
+    private var nextKey: UInt64 = 0
 
     func resolve(_ code: Int64) {
         lock.lock()
-        if let c = continuation {
-            continuation = nil
-            lock.unlock()
-            c.resume(returning: code)
-        } else {
-            if result == nil { result = code }
-            lock.unlock()
+        if result == nil { result = code }
+        let all = waiting
+        waiting = [:]
+        lock.unlock()
+        for c in all.values { c.resume(returning: code) }
+    }
+
+    private func expire(_ key: UInt64) {
+        lock.lock()
+        let pending = waiting.removeValue(forKey: key)
+        lock.unlock()
+        pending?.resume(returning: nil)
+    }
+
+    /// The exit code, once the container exited.
+    public func wait() async -> Int64 {
+        while true {
+            if let code = await wait(timeoutNanos: nil) { return code }
         }
     }
 
-    func wait() async -> Int64 {
-        await withCheckedContinuation { c in
+    /// The exit code, or nil if none came within the timeout.
+    public func wait(timeoutNanos: UInt64?) async -> Int64? {
+        await withCheckedContinuation { (c: CheckedContinuation<Int64?, Never>) in
             lock.lock()
             if let r = result {
                 lock.unlock()
                 c.resume(returning: r)
-            } else {
-                continuation = c
-                lock.unlock()
+                return
+            }
+            let key = nextKey
+            nextKey += 1
+            waiting[key] = c
+            lock.unlock()
+            if let timeoutNanos {
+                Task {
+                    try? await Task.sleep(nanoseconds: timeoutNanos)
+                    self.expire(key)
+                }
             }
         }
     }

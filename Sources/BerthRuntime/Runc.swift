@@ -35,8 +35,10 @@ public struct Runc: Sendable {
     public func pause(_ id: String) throws { try check("pause", run(["pause", id])) }
     public func resume(_ id: String) throws { try check("resume", run(["resume", id])) }
 
-    /// Removes runc's state for `id`; a missing container is not an error.
+    /// Removes runc's state for `id`; a missing container is not an error (and costs no runc
+    /// process: its state folder is looked at first).
     public func delete(_ id: String, force: Bool = false) {
+        guard FileManager.default.fileExists(atPath: root + "/" + id) else { return }
         _ = try? run(["delete"] + (force ? ["--force"] : []) + [id])
     }
 

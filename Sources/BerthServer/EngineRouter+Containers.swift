@@ -97,6 +97,7 @@ extension EngineRouter {
         let reader = LogReader(path: paths.containers + "/" + c.id + "/ctr.log")
         let store = self.store
         let id = c.id
+        let containers = self.containers
         func frames(_ lines: [LogLine]) -> Data {
             var out = Data()
             for l in lines {
@@ -114,6 +115,8 @@ extension EngineRouter {
         }
         let stream = AsyncThrowingStream<Data, any Error> { cont in
             let task = Task {
+                // Registered before the first read: the exit wakes the follower at once.
+                let exited = follow ? containers.exitTicket(id) : nil
                 var lines = reader.next()
                 if let tail, tail >= 0 { lines = Array(lines.suffix(tail)) }
                 cont.yield(frames(lines))
@@ -124,7 +127,8 @@ extension EngineRouter {
                     let alive = c.map { $0.isRunning || ($0.state == "created" && $0.error == nil) } ?? false
                     cont.yield(frames(reader.next()))
                     if !alive { break }
-                    try? await Task.sleep(nanoseconds: 50_000_000)
+                    // New output is polled; the exit ends the wait early.
+                    _ = await exited?.wait(timeoutNanos: 50_000_000)
                 }
                 cont.finish()
             }
