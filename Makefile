@@ -34,6 +34,7 @@ demo: deps release
 
 bench: deps release
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/images.sh
+	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/run.sh
 
 install: release
 	install -D -m 0755 $(BIN_RELEASE)/berth $(DESTDIR)$(PREFIX)/bin/berth
