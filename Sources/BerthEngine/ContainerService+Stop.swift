@@ -68,6 +68,9 @@ extension ContainerService {
 
     /// Sends a signal through runc and records the user's intent (no restart) with a kill event.
     func signal(_ c: ContainerRecord, _ sig: Int32) throws {
+        if try store.read({ db in try ContainerQueries.get(db, id: c.id)?.state }) == "paused" {
+            try thaw(c)
+        }
         try store.write { db in
             try db.execute(sql: "UPDATE containers SET stopped_by_user = 1 WHERE id = ?", arguments: [c.id])
             try event(db, c, "kill", ["signal": String(sig)])

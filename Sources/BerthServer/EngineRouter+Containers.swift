@@ -69,6 +69,16 @@ extension EngineRouter {
         case ("DELETE", ""):
             try await containers.remove(ref, force: r.flag("force"), volumes: r.flag("v"))
             return .noContent()
+        case ("POST", "pause"):
+            try await containers.pause(ref)
+            return .noContent()
+        case ("POST", "unpause"):
+            try await containers.unpause(ref)
+            return .noContent()
+        case ("POST", "rename"):
+            guard let name = r.query("name"), !name.isEmpty else { throw BerthError.invalid("name is required") }
+            try await containers.rename(ref, to: name)
+            return .noContent()
         case ("GET", "logs"):
             return try logs(ref, r)
         default:

@@ -85,6 +85,49 @@ struct Kill: AsyncParsableCommand {
     }
 }
 
+/// `berth pause`.
+struct Pause: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Pause all processes within one or more containers.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "CONTAINER") var containers: [String] = []
+
+    func run() async throws {
+        let client = try global.client()
+        try await eachContainer(containers, command: "pause") { n in
+            _ = try await client.send(.POST, client.path("/containers", n, "/pause"))
+        }
+    }
+}
+
+/// `berth unpause`.
+struct Unpause: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Unpause all processes within one or more containers.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "CONTAINER") var containers: [String] = []
+
+    func run() async throws {
+        let client = try global.client()
+        try await eachContainer(containers, command: "unpause") { n in
+            _ = try await client.send(.POST, client.path("/containers", n, "/unpause"))
+        }
+    }
+}
+
+/// `berth rename`.
+struct Rename: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Rename a container.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "CONTAINER") var container: String
+    @Argument(help: "NEW_NAME") var newName: String
+
+    func run() async throws {
+        let client = try global.client()
+        _ = try await daemon {
+            try await client.send(.POST, client.path("/containers", container, "/rename"), query: [("name", newName)])
+        }
+    }
+}
+
 /// `berth rm`.
 struct Rm: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Remove one or more containers.")

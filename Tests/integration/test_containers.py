@@ -194,3 +194,30 @@ def test_docker_cli_runs_containers(bb, workdir):
     insp = json.loads(docker("inspect", "dk").stdout)
     assert insp[0]["State"]["ExitCode"] == 0
     assert docker("rm", "dk").returncode == 0
+
+
+def test_pause_unpause_rename(bb):
+    cid = bb.berth("run", "-d", "--name", "p1", "busybox", "sh", "-c", BLOCK).out.strip()
+    assert bb.berth("pause", "p1").out == "p1\n"
+    assert "(Paused)" in bb.berth("ps", "--format", "{{.Status}}").out
+    state = open(f"/sys/fs/cgroup/freezer/berth/{cid}/freezer.state").read().strip()
+    assert state == "FROZEN"
+    p = bb.berth("pause", "p1", check=False)
+    assert p.returncode == 1 and "already paused" in p.err
+    bb.berth("unpause", "p1")
+    assert json.loads(bb.berth("inspect", "p1").out)[0]["State"]["Status"] == "running"
+    bb.berth("rename", "p1", "p2")
+    assert json.loads(bb.berth("inspect", cid).out)[0]["Name"] == "/p2"
+    p = bb.berth("rename", "p2", "bad name", check=False)
+    assert p.returncode == 1 and "Invalid container name" in p.err
+    bb.berth("create", "--name", "other", "busybox", "true")
+    p = bb.berth("rename", "p2", "other", check=False)
+    assert p.returncode == 1 and 'The container name "/other" is already in use' in p.err
+    # A paused container still stops: it is thawed for the signal.
+    bb.berth("pause", "p2")
+    bb.berth("stop", "-t", "1", "p2")
+    assert json.loads(bb.berth("inspect", cid).out)[0]["State"]["Status"] == "exited"
+    events = [(r[0], r[1]) for r in bb.rows("SELECT action, attributes FROM events WHERE actor_id = ? ORDER BY id", cid)]
+    actions = [a for a, _ in events]
+    assert actions[:6] == ["create", "start", "pause", "unpause", "rename", "pause"]
+    assert json.loads(dict(events)["rename"])["oldName"] == "/p1"
