@@ -49,6 +49,17 @@ public enum FileOps {
         try? FileManager.default.removeItem(atPath: path)
     }
 
+    /// Bytes of regular files under `path` (not following links).
+    public static func treeSize(_ path: String) -> Int64 {
+        guard let e = FileManager.default.enumerator(atPath: path) else { return 0 }
+        var total: Int64 = 0
+        while let rel = e.nextObject() as? String {
+            var st = stat()
+            if lstat(path + "/" + rel, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { total += Int64(st.st_size) }
+        }
+        return total
+    }
+
     /// fsyncs a directory so a rename inside it is durable.
     public static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

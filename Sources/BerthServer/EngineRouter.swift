@@ -64,6 +64,7 @@ public struct EngineRouter: APIHandler {
             break
         }
         if let response = try await routeContainers(r) { return response }
+        if let response = try await routeVolumes(r) { return response }
         if p.hasPrefix("/images/") {
             let rest = String(p.dropFirst("/images/".count))
             if r.method == "GET", rest.hasSuffix("/json") {

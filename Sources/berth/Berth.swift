@@ -10,7 +10,7 @@ struct Berth: AsyncParsableCommand {
         subcommands: [
             Run.self, Create.self, Start.self, Stop.self, Restart.self, Kill.self, Pause.self, Unpause.self, Rename.self, Rm.self, Wait.self, Logs.self, Ps.self,
             Images.self, Load.self, Import.self, Tag.self, Rmi.self, Save.self, Inspect.self,
-            ImageGroup.self, Version.self, Info.self,
+            ImageGroup.self, VolumeGroup.self, Version.self, Info.self,
         ])
 
     /// `berth -H unix://… images`: options given before the command (Docker's habit) become the
@@ -40,6 +40,10 @@ struct Berth: AsyncParsableCommand {
             // milliseconds of Swift protocol-conformance lookups. Any problem falls back to the
             // full parser, which words errors and help as usual.
             if args.first == "images", let fast = try? Images.parseAsRoot(Array(args.dropFirst())) as? Images {
+                try fast.run()
+                return
+            }
+            if args.first == "ps", let fast = try? Ps.parseAsRoot(Array(args.dropFirst())) as? Ps {
                 try fast.run()
                 return
             }

@@ -221,3 +221,25 @@ def test_pause_unpause_rename(bb):
     actions = [a for a, _ in events]
     assert actions[:6] == ["create", "start", "pause", "unpause", "rename", "pause"]
     assert json.loads(dict(events)["rename"])["oldName"] == "/p1"
+
+
+def test_volume_commands(bb):
+    assert bb.berth("volume", "create", "--label", "k=v", "data1").out == "data1\n"
+    bb.berth("run", "--rm", "-v", "data1:/d", "busybox", "sh", "-c", "echo kept > /d/f")
+    assert bb.berth("volume", "ls", "-q").out == "data1\n"
+    assert bb.berth("volume", "ls").out.splitlines()[0].split() == ["DRIVER", "VOLUME", "NAME"]
+    insp = json.loads(bb.berth("volume", "inspect", "data1").out)[0]
+    assert insp["Labels"] == {"k": "v"} and insp["Mountpoint"].endswith("/volumes/data1/_data")
+    cid = bb.berth("create", "-v", "data1:/d", "-v", "/anon", "busybox", "true").out.strip()
+    p = bb.berth("volume", "rm", "data1", check=False)
+    assert p.returncode == 1 and "volume is in use" in p.err and cid in p.err
+    anon = [n for n in bb.berth("volume", "ls", "-q").out.split() if n != "data1"]
+    assert len(anon) == 1 and len(anon[0]) == 64
+    bb.berth("rm", "-v", cid)
+    assert bb.berth("volume", "ls", "-q").out == "data1\n"  # -v removed the anonymous one only
+    out = bb.berth("volume", "prune", "-f").out
+    assert "data1" not in out  # named volumes survive a plain prune
+    out = bb.berth("volume", "prune", "-a", "-f").out
+    assert "Deleted Volumes:\ndata1\n" in out and "Total reclaimed space: 5B" in out
+    assert bb.berth("volume", "ls", "-q").out == ""
+    assert not os.path.exists(os.path.join(bb.root, "volumes", "data1"))
