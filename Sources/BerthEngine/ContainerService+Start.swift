@@ -6,6 +6,9 @@ import Foundation
 import GRDB
 
 extension ContainerService {
+    /// The init `--init` runs as pid 1 (static, from Debian's catatonit).
+    static let initPath = "/usr/bin/catatonit"
+
     /// `berth start`: mounts the rootfs, writes the bundle, starts conmon and the container.
     public func start(_ ref: String) async throws {
         try await worker.run { [self] in try startSync(ref) }
@@ -82,6 +85,14 @@ extension ContainerService {
         for (file, dest) in [(f.hosts, "/etc/hosts"), (f.hostname, "/etc/hostname"), (f.resolv, "/etc/resolv.conf")]
             where !specMounts.contains(where: { $0.destination == dest }) {
             specMounts.append(.init(destination: dest, type: "bind", source: file, options: ["rbind", "rprivate", "rw"]))
+        }
+        if host.Init == true {
+            // Docker's --init: a tiny init as pid 1 that reaps zombies and forwards signals.
+            guard FileOps.exists(Self.initPath) else {
+                throw BerthError.invalid("--init needs \(Self.initPath) (apt-get install catatonit)")
+            }
+            specMounts.append(.init(destination: "/dev/init", type: "bind", source: Self.initPath, options: ["rbind", "ro"]))
+            rc.args = ["/dev/init", "--"] + rc.args
         }
         rc.mounts = specMounts
         let spec = try SpecBuilder.build(rc)

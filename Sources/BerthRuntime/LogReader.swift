@@ -36,6 +36,14 @@ public final class LogReader: @unchecked Sendable {
         return lines
     }
 
+    /// Lines still open (partial records with no final one yet), e.g. output that ended without
+    /// a newline; handed over as they are, in time order.
+    public func flushPending() -> [LogLine] {
+        let lines = pending.values.sorted { $0.time < $1.time }
+        pending = [:]
+        return lines
+    }
+
     /// Parses every complete record in `data`; returns the lines and the bytes consumed.
     static func lines(in data: Data, pending: inout [LogLine.Stream: LogLine]) -> ([LogLine], Int) {
         var lines: [LogLine] = []

@@ -140,6 +140,7 @@ extension EngineRouter {
                     // New output is polled; the exit ends the wait early.
                     _ = await exited?.wait(timeoutNanos: 50_000_000)
                 }
+                cont.yield(frames(reader.flushPending()))
                 cont.finish()
             }
             cont.onTermination = { _ in task.cancel() }

@@ -29,7 +29,7 @@ struct CreateOptions: ParsableArguments {
     @Option(name: .customLong("cap-add"), help: "Add Linux capabilities.") var capAdd: [String] = []
     @Option(name: .customLong("cap-drop"), help: "Drop Linux capabilities.") var capDrop: [String] = []
     @Flag(name: .long, help: "Give extended privileges to this container.") var privileged = false
-    @Flag(name: .long, help: "Run an init inside the container (not yet supported).") var `init` = false
+    @Flag(name: .long, help: "Run an init inside the container that forwards signals and reaps processes.") var `init` = false
     @Option(name: .long, help: "Restart policy: no, always, unless-stopped, on-failure[:N].") var restart: String?
     @Flag(name: .long, help: "Automatically remove the container when it exits.") var rm = false
     @Option(name: .long, help: "Network: none (default) or host.") var network: String?
@@ -44,7 +44,6 @@ struct CreateOptions: ParsableArguments {
             throw CLIError(message: "\"berth run\" requires at least 1 argument.\nSee 'berth run --help'.", code: 125)
         }
         if tty || interactive { throw CLIError(message: "berth: -i and -t (stdin, TTY) are not supported yet", code: 125) }
-        if `init` { throw CLIError(message: "berth: --init is not supported yet", code: 125) }
         if !publish.isEmpty { throw CLIError(message: "berth: publishing ports (-p) arrives with container networking; not supported yet", code: 125) }
         var req = ContainerCreateRequest()
         req.Image = image
@@ -77,6 +76,7 @@ struct CreateOptions: ParsableArguments {
         host.CapDrop = capDrop.isEmpty ? nil : capDrop
         host.Privileged = privileged
         host.AutoRemove = rm
+        host.Init = `init` ? true : nil
         host.NetworkMode = network ?? "none"
         if let restart {
             let parts = restart.split(separator: ":", maxSplits: 1).map(String.init)

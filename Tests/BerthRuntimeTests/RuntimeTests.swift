@@ -100,3 +100,15 @@ import BerthCore
         #expect(input.stdout == "piped")
     }
 }
+
+@Suite struct LogFlushTests {
+    @Test func partialTailIsFlushed() throws {
+        let path = NSTemporaryDirectory() + "berth-log-" + Identifier.random().prefix(8)
+        try Data("2024-01-01T00:00:00Z stdout F full\n2024-01-01T00:00:01Z stdout P no-newline\n".utf8)
+            .write(to: URL(fileURLWithPath: path))
+        let r = LogReader(path: path)
+        #expect(r.next().map { String(decoding: $0.text, as: UTF8.self) } == ["full\n"])
+        #expect(r.flushPending().map { String(decoding: $0.text, as: UTF8.self) } == ["no-newline"])
+        #expect(r.flushPending().isEmpty)
+    }
+}

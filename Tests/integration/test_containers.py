@@ -243,3 +243,12 @@ def test_volume_commands(bb):
     assert "Deleted Volumes:\ndata1\n" in out and "Total reclaimed space: 5B" in out
     assert bb.berth("volume", "ls", "-q").out == ""
     assert not os.path.exists(os.path.join(bb.root, "volumes", "data1"))
+
+
+def test_init_forwards_stop_signal(bb):
+    # Without --init, sh as pid 1 ignores SIGTERM (137 after the timeout); with it, TERM ends it.
+    out = bb.berth("run", "--rm", "--init", "busybox", "cat", "/proc/1/cmdline").stdout
+    assert out.split(b"\0")[:3] == [b"/dev/init", b"--", b"cat"]
+    bb.berth("run", "-d", "--init", "--name", "ini", "busybox", "sh", "-c", BLOCK)
+    bb.berth("stop", "-t", "30", "ini")
+    assert json.loads(bb.berth("inspect", "ini").out)[0]["State"]["ExitCode"] == 143
