@@ -4,27 +4,9 @@
 # Usage: bench/images.sh [COUNT]   (needs root, hyperfine, podman; builds nothing itself)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-bin=${BERTH_BIN_DIR:-$top/.build/release}
 count=${1:-1000}
-work=$(mktemp -d /tmp/berth-bench-XXXXXX)
-export BERTH_ROOT=$work/berth BERTH_RUNROOT=$work/run BERTH_HOST=unix://$work/api.sock
-pm=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver vfs --tmpdir "$work/podman-tmp"
-    --cgroup-manager cgroupfs --events-backend none)
-berthd_pid=""
-cleanup() {
-  [ -n "$berthd_pid" ] && kill "$berthd_pid" 2>/dev/null && wait "$berthd_pid" 2>/dev/null || true
-  "${pm[@]}" system reset -f >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-python3 "$top/scripts/make-test-images.py" --out "$work/imgs" >/dev/null
-"$bin/berthd" >"$work/berthd.log" 2>&1 &
-berthd_pid=$!
-for _ in $(seq 200); do "$bin/berth" version >/dev/null 2>&1 && break; sleep 0.05; done
-
-"$bin/berth" load -i "$work/imgs/bb-docker.tar" >/dev/null
-"${pm[@]}" load -i "$work/imgs/bb-docker.tar" >/dev/null
+. "$top/bench/lib.sh"
+bench_setup
 names=()
 for i in $(seq "$count"); do names+=("bench/img$i:v1"); done
 for n in "${names[@]}"; do "$bin/berth" tag busybox "$n"; done

@@ -4,28 +4,9 @@
 # Prints medians and ratios (goal: berth <= 0.4x podman). Needs root, hyperfine, podman, runc.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-bin=${BERTH_BIN_DIR:-$top/.build/release}
 runs=${RUNS:-20}
-work=$(mktemp -d /tmp/berth-bench-run-XXXXXX)
-export BERTH_ROOT=$work/berth BERTH_RUNROOT=$work/run BERTH_HOST=unix://$work/api.sock
-pm=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver vfs --tmpdir "$work/podman-tmp"
-    --cgroup-manager cgroupfs --events-backend none --runtime runc)
-berthd_pid=""
-cleanup() {
-  "$bin/berth" rm -f $("$bin/berth" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
-  [ -n "$berthd_pid" ] && kill "$berthd_pid" 2>/dev/null && wait "$berthd_pid" 2>/dev/null || true
-  runc --root "$work/runc" delete -f bench-floor >/dev/null 2>&1 || true
-  "${pm[@]}" system reset -f >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-python3 "$top/scripts/make-test-images.py" --out "$work/imgs" >/dev/null
-"$bin/berthd" >"$work/berthd.log" 2>&1 &
-berthd_pid=$!
-for _ in $(seq 200); do "$bin/berth" version >/dev/null 2>&1 && break; sleep 0.05; done
-"$bin/berth" load -i "$work/imgs/bb-docker.tar" >/dev/null
-"${pm[@]}" load -i "$work/imgs/bb-docker.tar" >/dev/null 2>&1
+. "$top/bench/lib.sh"
+bench_setup
 
 # The floor: a prepared bundle run by runc alone.
 mkdir -p "$work/bundle/rootfs"

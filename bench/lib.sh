@@ -1,0 +1,27 @@
+# Shared set-up for the benchmarks (sourced): a private berthd and a private podman (vfs, runc),
+# both holding the busybox test image, and a cleanup that leaves nothing behind.
+# Expects: top (repository root). Sets: bin, work, pm, berthd_pid.
+bin=${BERTH_BIN_DIR:-$top/.build/release}
+work=$(mktemp -d /tmp/berth-bench-XXXXXX)
+export BERTH_ROOT=$work/berth BERTH_RUNROOT=$work/run BERTH_HOST=unix://$work/api.sock
+pm=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver vfs --tmpdir "$work/podman-tmp"
+    --cgroup-manager cgroupfs --events-backend none --runtime runc)
+berthd_pid=""
+
+bench_cleanup() {
+  "$bin/berth" rm -f $("$bin/berth" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+  if [ -n "$berthd_pid" ]; then kill "$berthd_pid" 2>/dev/null && wait "$berthd_pid" 2>/dev/null || true; fi
+  runc --root "$work/runc" delete -f bench-floor >/dev/null 2>&1 || true
+  "${pm[@]}" system reset -f >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap bench_cleanup EXIT
+
+bench_setup() {
+  python3 "$top/scripts/make-test-images.py" --out "$work/imgs" >/dev/null
+  "$bin/berthd" >"$work/berthd.log" 2>&1 &
+  berthd_pid=$!
+  for _ in $(seq 200); do "$bin/berth" version >/dev/null 2>&1 && break; sleep 0.05; done
+  "$bin/berth" load -i "$work/imgs/bb-docker.tar" >/dev/null
+  "${pm[@]}" load -i "$work/imgs/bb-docker.tar" >/dev/null 2>&1
+}
