@@ -14,16 +14,11 @@ extension ContainerService {
     /// transaction; then drops runtime state, removes `--rm` containers, wakes waiters.
     func processExit(_ id: String, reason: String? = nil) throws {
         let path = exitDir + "/" + id
-        var code: Int64 = 255
-        var finished = Clock.nowNanos()
-        if let text = try? String(contentsOfFile: path, encoding: .utf8),
-           let c = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            code = c
-            var st = stat()
-            if stat(path, &st) == 0 { finished = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec) }
-        } else if reason == nil {
-            return  // not a complete exit file (yet)
-        }
+        let reported = ExitWatcher.read(dir: exitDir, id: id)
+        // Without a reason, only a complete exit file counts.
+        if reported == nil && reason == nil { return }
+        let code = reported?.code ?? 255
+        var finished = reported?.time ?? Clock.nowNanos()
         guard let c = try store.read({ db in try ContainerQueries.get(db, id: id) }) else {
             unlink(path)
             return

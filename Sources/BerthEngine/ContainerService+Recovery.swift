@@ -34,9 +34,8 @@ extension ContainerService {
                     r.rebootDied += 1
                     continue
                 }
-                var st = stat()
-                if stat(exitDir + "/" + c.id, &st) == 0 {
-                    exited.append((c.id, Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)))
+                if let time = ExitWatcher.changeTime(exitDir + "/" + c.id) {
+                    exited.append((c.id, time))
                 } else if let pid = c.conmonPid, ProcStat.isSame(Int32(pid), startTime: c.conmonStartTime) {
                     r.adopted += 1
                 } else {

@@ -6,6 +6,14 @@ import Foundation
 import GRDB
 
 extension ContainerService {
+    /// Docker's code for a process that could not start: 127 not found, 126 not executable,
+    /// 128 otherwise (the CLI then says 125: berth's own failure).
+    public static func startFailureCode(_ message: String) -> Int32 {
+        if message.contains("executable file not found") || message.contains("no such file or directory") { return 127 }
+        if message.contains("permission denied") { return 126 }
+        return 128
+    }
+
     /// The init `--init` runs as pid 1 (static, from Debian's catatonit).
     static let initPath = "/usr/bin/catatonit"
 
@@ -28,8 +36,7 @@ extension ContainerService {
         } catch {
             cleanupRuntime(c.id)
             let message = BerthError.from(error).message
-            let code: Int64 = message.contains("executable file not found") || message.contains("no such file or directory") ? 127
-                : message.contains("permission denied") ? 126 : 128
+            let code = Int64(Self.startFailureCode(message))
             try? store.write { db in
                 try db.execute(sql: "UPDATE containers SET error = ?, exit_code = ? WHERE id = ?",
                                arguments: [message, code, c.id])

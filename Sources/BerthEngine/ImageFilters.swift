@@ -2,6 +2,7 @@ import BerthCore
 import BerthStore
 import Foundation
 import Glibc
+import GRDB
 
 /// Docker's `images --filter` keys over listings: dangling, reference, label, before, since.
 public struct ImageFilters: Sendable {
@@ -65,6 +66,16 @@ public struct ImageFilters: Sendable {
             }
         }
         return out
+    }
+
+    /// Every image, filtered; before/since name images as users do.
+    public func list(_ db: Database) throws -> [ImageListing] {
+        let all = try ImageQueries.list(db)
+        return try apply(all) { name in
+            let id = try ImageResolver.resolve(db, name).imageID
+            guard let l = all.first(where: { $0.id == id }) else { throw BerthError.notFound("No such image: \(name)") }
+            return l
+        }
     }
 
     /// Go's path.Match: `*` does not cross `/`.

@@ -49,12 +49,14 @@ public final class ImageService: Sendable {
             throw BerthError.corrupt("layer blob digest mismatch: expected \(expected), got \(blob)")
         }
         let blobPath = paths.blob(blob.hex)
-        let compressed = Compression.sniff(path: FileOps.exists(blobPath) ? blobPath : path) != .none
-        let diffID = compressed ? try Decompress.digest(FileOps.exists(blobPath) ? blobPath : path).0 : blob
+        let stored = FileOps.exists(blobPath)
+        let source = stored ? blobPath : path
+        // A plain tar's diff id is its blob digest, already computed.
+        let diffID = Compression.sniff(path: source) == .none ? blob : try Decompress.digest(source).0
         if let expectedDiff, expectedDiff != diffID {
             throw BerthError.corrupt("layer diff id mismatch: the image config says \(expectedDiff), the layer is \(diffID)")
         }
-        if !FileOps.exists(blobPath) {
+        if !stored {
             guard rename(path, blobPath) == 0 else { throw BerthError.posix("store blob \(blob)") }
         }
         let chainID = parent.map { Digest.of(Array("\($0) \(diffID)".utf8)) } ?? diffID

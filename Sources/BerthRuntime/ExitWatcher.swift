@@ -3,7 +3,7 @@ import CBerthSys
 import Foundation
 
 /// Watches conmon's exit directory with inotify and reports each container id whose exit
-/// file appears. Exits that arrived while nobody watched are found with `pending()`.
+/// file appears. Exits that arrived while nobody watched are found by the caller's scan at start.
 public final class ExitWatcher: @unchecked Sendable {
     let dir: String
     let fd: Int32
@@ -20,11 +20,6 @@ public final class ExitWatcher: @unchecked Sendable {
             close(fd)
             throw BerthError.posix("inotify_add_watch \(dir)")
         }
-    }
-
-    /// Container ids with an exit file now.
-    public func pending() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { Identifier.isHex($0) && $0.count == 64 }
     }
 
     /// Starts the watching thread.
@@ -59,15 +54,19 @@ public final class ExitWatcher: @unchecked Sendable {
         }
     }
 
-    /// The exit code conmon wrote for `id` and the file's change time (the finish time, ns).
-    public func read(_ id: String) -> (code: Int32, time: Int64)? {
+    /// The exit code conmon wrote for `id`, and the file's change time (the finish time, ns);
+    /// nil while the file is missing or incomplete.
+    public static func read(dir: String, id: String) -> (code: Int64, time: Int64)? {
         let path = dir + "/" + id
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let code = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
-        var st = stat()
-        stat(path, &st)
-        return (code, Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec))
+              let code = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+        return (code, changeTime(path) ?? Clock.nowNanos())
     }
 
-    public func remove(_ id: String) { unlink(dir + "/" + id) }
+    /// A file's ctime in nanoseconds, nil if it does not exist.
+    public static func changeTime(_ path: String) -> Int64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
+    }
 }

@@ -26,11 +26,7 @@ public enum SeccompProfile {
 
     /// The OCI seccomp section, or nil when the profile file is absent.
     public static func load(path: String = defaultPath, capabilities: Set<String>) throws -> RuntimeSpec.Seccomp? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let p: Profile
-        do { p = try JSONDecoder().decode(Profile.self, from: data) } catch {
-            throw BerthError.corrupt("cannot read seccomp profile \(path): \(error)")
-        }
+        guard let p = try profile(path) else { return nil }
         #if arch(x86_64)
         let arch = "SCMP_ARCH_X86_64"
         #else
@@ -54,6 +50,24 @@ public enum SeccompProfile {
         }
         return RuntimeSpec.Seccomp(defaultAction: p.defaultAction, defaultErrnoRet: p.defaultErrnoRet,
                                    architectures: arches, syscalls: rules)
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var cache: [String: Profile] = [:]
+
+    /// The decoded profile, read once per path (it is on every container start's path).
+    static func profile(_ path: String) throws -> Profile? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let p = cache[path] { return p }
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        do {
+            let p = try JSONDecoder().decode(Profile.self, from: data)
+            cache[path] = p
+            return p
+        } catch {
+            throw BerthError.corrupt("cannot read seccomp profile \(path): \(error)")
+        }
     }
 
     /// Docker's profiles name arches `amd64`, `x86_64`, `arm64`…; map them to SCMP names.

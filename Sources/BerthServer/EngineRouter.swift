@@ -92,14 +92,7 @@ public struct EngineRouter: APIHandler {
 
     func listImages(_ r: APIRequest) throws -> [ImageSummary] {
         let filters = try ImageFilters(try r.filters())
-        return try store.read { db in
-            let all = try ImageQueries.list(db)
-            return try filters.apply(all) { name in
-                let id = try ImageResolver.resolve(db, name).imageID
-                guard let l = all.first(where: { $0.id == id }) else { throw BerthError.notFound("No such image: \(name)") }
-                return l
-            }.map(ImageSummary.init)
-        }
+        return try store.read { db in try filters.list(db).map(ImageSummary.init) }
     }
 
     func inspectImage(_ name: String) throws -> APIResponse {

@@ -39,11 +39,8 @@ struct Berth: AsyncParsableCommand {
             // Hot queries parse only their own options: walking the whole command tree costs
             // milliseconds of Swift protocol-conformance lookups. Any problem falls back to the
             // full parser, which words errors and help as usual.
-            if args.first == "images", let fast = try? Images.parseAsRoot(Array(args.dropFirst())) as? Images {
-                try fast.run()
-                return
-            }
-            if args.first == "ps", let fast = try? Ps.parseAsRoot(Array(args.dropFirst())) as? Ps {
+            let fastPaths: [String: any ParsableCommand.Type] = ["images": Images.self, "ps": Ps.self]
+            if let name = args.first, let type = fastPaths[name], var fast = try? type.parseAsRoot(Array(args.dropFirst())) {
                 try fast.run()
                 return
             }

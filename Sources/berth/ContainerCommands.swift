@@ -231,7 +231,7 @@ struct Ps: ParsableCommand {
                           "Status": ContainerSummary.status(c, now: now), "State": c.state, "Ports": "",
                           "Names": c.name, "Labels": labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
                           "Mounts": "", "Networks": "", "Size": ""]
-            let json = String(decoding: (try? JSONCoding.sortedJSON(fields)) ?? Data(), as: UTF8.self)
+            let json = String(decoding: (try? JSONCoding.encode(fields)) ?? Data(), as: UTF8.self)
             return TemplateRow(fields: fields, labels: labels, json: json)
         }
         var fmt = format ?? "table"

@@ -35,14 +35,7 @@ struct ImagesOptions: ParsableArguments {
         if let repository { flags.append("reference=" + repository) }
         let filters = try ImageFilters(flags: flags)
         let store = try global.store()
-        let images = try store.read { db in
-            let all = try ImageQueries.list(db)
-            return try filters.apply(all) { name in
-                let id = try ImageResolver.resolve(db, name).imageID
-                guard let l = all.first(where: { $0.id == id }) else { throw BerthError.notFound("No such image: \(name)") }
-                return l
-            }
-        }
+        let images = try store.read { db in try filters.list(db) }
         Out.write(try ImageTable.render(images, quiet: quiet, noTrunc: noTrunc, digests: digests, format: format))
     }
 }
@@ -84,7 +77,7 @@ enum ImageTable {
                               "CreatedSince": createdSince, "CreatedAt": createdAt, "Size": size,
                               "Containers": String(img.containers), "SharedSize": "N/A", "UniqueSize": "N/A",
                               "VirtualSize": Human.size(img.size)]
-                let json = withJSON ? String(decoding: (try? JSONCoding.sortedJSON(fields)) ?? Data(), as: UTF8.self) : ""
+                let json = withJSON ? String(decoding: (try? JSONCoding.encode(fields)) ?? Data(), as: UTF8.self) : ""
                 out.append(TemplateRow(fields: fields, labels: img.labels, json: json))
             }
         }
@@ -156,12 +149,5 @@ enum Table {
         }
         let t = try GoTemplate(format)
         return try rows.map { try t.render($0) + "\n" }.joined()
-    }
-}
-
-extension JSONCoding {
-    /// Sorted-key JSON of a string map, as Docker prints `--format json` lines.
-    static func sortedJSON(_ fields: [String: String]) throws -> Data {
-        try encode(fields)
     }
 }

@@ -205,8 +205,8 @@ struct Run: AsyncParsableCommand {
         do {
             _ = try await client.send(.POST, client.path("/containers", id, "/start"))
         } catch let e as BerthError where e.code != .unavailable {
-            let code: Int32 = e.message.contains("executable file not found") || e.message.contains("no such file or directory") ? 127
-                : e.message.contains("permission denied") ? 126 : 125
+            let failure = ContainerService.startFailureCode(e.message)
+            let code: Int32 = failure == 128 ? 125 : failure
             if options.rm { _ = try? await client.send(.DELETE, client.path("/containers", id), query: [("force", "1")]) }
             throw CLIError(message: "berth: Error response from daemon: \(e.message).", code: code)
         }
