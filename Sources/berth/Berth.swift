@@ -40,7 +40,9 @@ struct Berth: AsyncParsableCommand {
             // milliseconds of Swift protocol-conformance lookups. Any problem falls back to the
             // full parser, which words errors and help as usual.
             let fastPaths: [String: any ParsableCommand.Type] = ["images": Images.self, "ps": Ps.self]
-            if let name = args.first, let type = fastPaths[name], var fast = try? type.parseAsRoot(Array(args.dropFirst())) {
+            // Only the command itself: `--help` parses as a help command, which the full parser words.
+            if let name = args.first, let type = fastPaths[name], var fast = try? type.parseAsRoot(Array(args.dropFirst())),
+               Swift.type(of: fast) == type {
                 try fast.run()
                 return
             }
