@@ -16,6 +16,8 @@ public struct APIClient: Sendable {
     public struct Response: Sendable {
         public var status: Int
         public var body: Data
+        /// Header names in lower case.
+        public var headers: [String: String] = [:]
     }
 
     public enum Body: Sendable {
@@ -26,7 +28,7 @@ public struct APIClient: Sendable {
     }
 
     public enum Method: String, Sendable {
-        case GET, POST, DELETE, HEAD
+        case GET, POST, DELETE, HEAD, PUT
     }
 
     func target(_ path: String, _ query: [(String, String)]) -> String {
@@ -54,13 +56,15 @@ public struct APIClient: Sendable {
                      body: Body = .none) async throws -> Response {
         let (conn, head) = try exchange(method, path, query: query, body: body)
         var data = Data()
-        try conn.readBody(head) { data.append(contentsOf: $0) }
+        // A HEAD answer announces a length but carries no body.
+        if method != .HEAD { try conn.readBody(head) { data.append(contentsOf: $0) } }
         if head.status >= 400 { throw Self.error(status: head.status, body: data) }
-        return Response(status: head.status, body: data)
+        return Response(status: head.status, body: data, headers: head.headers)
     }
 
     /// Streams a response body to `fd` (for save).
-    public func download(_ path: String, query: [(String, String)] = [], to fd: Int32) async throws {
+    @discardableResult
+    public func download(_ path: String, query: [(String, String)] = [], to fd: Int32) async throws -> [String: String] {
         let (conn, head) = try exchange(.GET, path, query: query, body: .none)
         if head.status >= 400 {
             var data = Data()
@@ -70,6 +74,7 @@ public struct APIClient: Sendable {
         try conn.readBody(head) { chunk in
             try chunk.withUnsafeBytes { try FileOps.writeAll(fd, $0, what: "output") }
         }
+        return head.headers
     }
 
     /// Whether nothing answers on the socket (berthd down), checked without a request.
@@ -107,8 +112,29 @@ public struct APIClient: Sendable {
         return Pending(conn: conn, head: head)
     }
 
+    /// A connection berthd took over after the head (attach, exec start): raw bytes both ways.
+    public final class RawStream: @unchecked Sendable {
+        let conn: UnixHTTPConnection
+        public var fd: Int32 { conn.fd }
+        /// Stream bytes that came in with the head.
+        public let initial: [UInt8]
+        init(conn: UnixHTTPConnection, initial: [UInt8]) { self.conn = conn; self.initial = initial }
+    }
+
+    /// Sends a request asking berthd to hijack the connection (Docker's `Upgrade: tcp`).
+    public func hijack(_ method: Method, _ path: String, query: [(String, String)] = [],
+                       body: Body = .none) throws -> RawStream {
+        let (conn, head) = try exchange(method, path, query: query, body: body, upgrade: true)
+        guard head.status == 101 || head.status == 200 else {
+            var data = Data()
+            try conn.readBody(head) { data.append(contentsOf: $0) }
+            throw Self.error(status: head.status, body: data)
+        }
+        return RawStream(conn: conn, initial: conn.takeBuffered())
+    }
+
     func exchange(_ method: Method, _ path: String, query: [(String, String)],
-                  body: Body) throws -> (UnixHTTPConnection, UnixHTTPConnection.Head) {
+                  body: Body, upgrade: Bool = false) throws -> (UnixHTTPConnection, UnixHTTPConnection.Head) {
         let conn: UnixHTTPConnection
         switch UnixHTTPConnection.connect(socketPath) {
         case .success(let c): conn = c
@@ -127,7 +153,7 @@ public struct APIClient: Sendable {
             headers.append(("Content-Type", "application/x-tar"))
             wire = .fileDescriptor(fd, length: length)
         }
-        try conn.send(method: method.rawValue, target: target(path, query), headers: headers, body: wire)
+        try conn.send(method: method.rawValue, target: target(path, query), headers: headers, body: wire, upgrade: upgrade)
         return (conn, try conn.readHead())
     }
 

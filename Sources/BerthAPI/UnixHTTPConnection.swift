@@ -52,8 +52,17 @@ final class UnixHTTPConnection {
         case fileDescriptor(Int32, length: Int64?)
     }
 
-    func send(method: String, target: String, headers: [(String, String)], body: Body) throws {
-        var head = "\(method) \(target) HTTP/1.1\r\nHost: berthd\r\nUser-Agent: berth/\(APIVersion.serverVersion)\r\nConnection: close\r\n"
+    /// Bytes that arrived after the response head (the start of a hijacked stream).
+    func takeBuffered() -> [UInt8] {
+        let rest = Array(buffer[start...])
+        buffer.removeAll()
+        start = 0
+        return rest
+    }
+
+    func send(method: String, target: String, headers: [(String, String)], body: Body, upgrade: Bool = false) throws {
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: berthd\r\nUser-Agent: berth/\(APIVersion.serverVersion)\r\n"
+        head += upgrade ? "Connection: Upgrade\r\nUpgrade: tcp\r\n" : "Connection: close\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         switch body {
         case .none:

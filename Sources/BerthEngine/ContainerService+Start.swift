@@ -34,6 +34,7 @@ extension ContainerService {
         do {
             try prepareAndRun(c, req: req, host: host, files: f)
         } catch {
+            cancelPendingAttaches(c.id)
             cleanupRuntime(c.id)
             let message = BerthError.from(error).message
             let code = Int64(Self.startFailureCode(message))
@@ -67,7 +68,7 @@ extension ContainerService {
         rc.uid = user.uid
         rc.gid = user.gid
         rc.additionalGids = user.groups
-        rc.terminal = false
+        rc.terminal = req.Tty ?? false
         rc.readOnlyRootfs = host.ReadonlyRootfs ?? false
         rc.privileged = host.Privileged ?? false
         rc.capAdd = host.CapAdd ?? []
@@ -114,8 +115,12 @@ extension ContainerService {
         unlink(f.persist + "/exit")
         unlink(f.persist + "/oom")
         runc.delete(c.id, force: true)
-        let started = try conmon.create(id: c.id, name: c.name, files: conmonFiles(c.id), terminal: false,
-                                        stdin: req.OpenStdin ?? false)
+        // A TTY's stdin stays open when a client detaches (closing it would hang up the
+        // terminal); otherwise it closes with the first client unless StdinOnce is off.
+        let started = try conmon.create(id: c.id, name: c.name, files: conmonFiles(c.id), terminal: req.Tty ?? false,
+                                        stdin: req.OpenStdin ?? false,
+                                        leaveStdinOpen: (req.Tty ?? false) || !(req.StdinOnce ?? false))
+        connectPendingAttaches(c.id)
         let conmonStart = ProcStat.startTime(started.conmonPid)
         let now = Clock.nowNanos()
         try runc.start(c.id)

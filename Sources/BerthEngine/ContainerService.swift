@@ -15,6 +15,8 @@ public final class ContainerService: Sendable {
     let conmon: Conmon
     let worker = SerialWorker(label: "berth.containers")
     let waiters = ExitWaiters()
+    let pendingAttaches = PendingAttaches()
+    let execs = ExecSessions()
     let logger: Logger
     let bootID: String
     public let exitDir: String

@@ -8,9 +8,12 @@ import Foundation
 public struct LayerUnpacker: Sendable {
     /// Whether to restore owners and create device nodes (needs root).
     public var privileged: Bool
+    /// Whether `.wh.` entries are overlayfs whiteouts (layers) or plain files (`cp`).
+    public var whiteouts: Bool
 
-    public init(privileged: Bool = geteuid() == 0) {
+    public init(privileged: Bool = geteuid() == 0, whiteouts: Bool = true) {
         self.privileged = privileged
+        self.whiteouts = whiteouts
     }
 
     /// Unpacks `archivePath` (plain, gzip, zstd, …) into `dir`, which must exist and be empty.
@@ -34,7 +37,7 @@ public struct LayerUnpacker: Sendable {
             let parent = Array(parts.dropLast())
             try checkNoSymlink(dir: dir, parts: parent, entry: name)
 
-            switch try PathSafety.whiteout(base) {
+            switch whiteouts ? try PathSafety.whiteout(base) : .none {
             case .opaque:
                 let d = try ensureDirectory(dir: dir, parts: parent, entry: name)
                 try setOpaque(d, entry: name)

@@ -1,4 +1,5 @@
 import BerthCore
+import Foundation
 
 /// Rules for names inside archives: nothing may reach outside the directory being filled.
 public enum PathSafety {
@@ -45,5 +46,35 @@ public enum PathSafety {
             return .whiteout(name: name)
         }
         return .none
+    }
+
+    /// Resolves `path` inside `root` as a process whose root is `root` would, following
+    /// symlinks (absolute ones from `root`, `..` never above it) except a final one unless
+    /// `followFinal`. Returns the host path.
+    public static func resolveInRoot(_ root: String, _ path: String, followFinal: Bool = false) throws -> String {
+        var pending = path.split(separator: "/").map(String.init)
+        pending.reverse()
+        var resolved: [String] = []
+        var hops = 0
+        while let part = pending.popLast() {
+            if part == "." || part.isEmpty { continue }
+            if part == ".." { _ = resolved.popLast(); continue }
+            let candidate = root + "/" + (resolved + [part]).joined(separator: "/")
+            var st = stat()
+            let isLast = pending.isEmpty
+            if lstat(candidate, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK && (!isLast || followFinal) {
+                hops += 1
+                if hops > 40 { throw BerthError.invalid("too many levels of symbolic links: \(path)") }
+                var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+                let n = readlink(candidate, &buf, buf.count - 1)
+                guard n >= 0 else { throw BerthError.posix("readlink \(candidate)") }
+                let target = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if target.hasPrefix("/") { resolved = [] }
+                pending.append(contentsOf: target.split(separator: "/").map(String.init).reversed())
+                continue
+            }
+            resolved.append(part)
+        }
+        return root + (resolved.isEmpty ? "" : "/" + resolved.joined(separator: "/"))
     }
 }

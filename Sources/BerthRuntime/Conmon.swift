@@ -43,17 +43,10 @@ public struct Conmon: Sendable {
     }
 
     /// Runs `runc create` through conmon and waits for the container's pid. The container is
-    /// created, not started: call `runc.start`.
+    /// created, not started: call `runc.start`. `leaveStdinOpen` keeps the container's stdin
+    /// open when an attached client goes away (a TTY's must stay open).
     public func create(id: String, name: String, files: Files, terminal: Bool, stdin: Bool,
-                       timeout: Int32 = 60) throws -> Started {
-        var sync: [Int32] = [0, 0], start: [Int32] = [0, 0]
-        let type = Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        guard socketpair(AF_UNIX, type, 0, &sync) == 0 else { throw BerthError.posix("socketpair") }
-        guard socketpair(AF_UNIX, type, 0, &start) == 0 else {
-            close(sync[0]); close(sync[1])
-            throw BerthError.posix("socketpair")
-        }
-        defer { close(sync[0]); close(start[0]) }
+                       leaveStdinOpen: Bool = false, timeout: Int32 = 60) throws -> Started {
         var args = ["--api-version", "1", "-c", id, "-u", id, "-n", name, "-r", runc.path, "-b", files.bundle,
                     "-p", files.pidFile, "--exit-dir", files.exitDir, "--persist-dir", files.persistDir,
                     "-l", "k8s-file:" + files.logPath, "--conmon-pidfile", files.conmonPidFile,
@@ -61,29 +54,11 @@ public struct Conmon: Sendable {
         for a in runc.globalArgs { args += ["--runtime-arg", a] }
         if terminal { args.append("-t") }
         if stdin { args.append("-i") }
-        let env = ["_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4",
-                   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
-        let logFD = open(files.conmonLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        defer { if logFD >= 0 { close(logFD) } }
-        var fds: [Int32: Int32] = [3: sync[1], 4: start[1]]
-        if logFD >= 0 { fds[1] = logFD; fds[2] = logFD }
-        let pid: pid_t
-        do {
-            pid = try Spawn.start(path, args, env: env, fds: fds)
-        } catch {
-            close(sync[1]); close(start[1])
-            throw error
-        }
-        close(sync[1]); close(start[1])
-        // The start byte: conmon waits for it (a parent could first move it into a cgroup).
-        var one: UInt8 = 0
-        _ = write(start[0], &one, 1)
-        // conmon's first process forks the monitor and exits: reap it.
-        let status = Spawn.wait(pid)
-        if status != 0 {
-            throw BerthError.internal("conmon exited with status \(status): \(Self.tail(files.conmonLog))")
-        }
-        let message = try readSync(sync[0], timeout: timeout)
+        if stdin && leaveStdinOpen { args.append("--leave-stdin-open") }
+        let pipes = try Pipes(count: 2)
+        defer { pipes.closeParentEnds() }
+        try launch(args, pipes: pipes, conmonLog: files.conmonLog)
+        let message = try Self.readSync(pipes.parent[0], timeoutMs: timeout * 1000)
         guard let data = message["data"] as? Int, data > 0 else {
             let m = (message["message"] as? String) ?? "conmon reported no container pid"
             throw BerthError.internal(Self.cleanRuncMessage(m))
@@ -93,12 +68,75 @@ public struct Conmon: Sendable {
         return Started(containerPid: Int32(data), conmonPid: conmonPid)
     }
 
-    func readSync(_ fd: Int32, timeout: Int32) throws -> [String: Any] {
+    /// The socketpairs conmon talks through, in the order of `_OCI_SYNCPIPE`, `_OCI_STARTPIPE`,
+    /// `_OCI_ATTACHPIPE`: the child ends become fds 3, 4, 5.
+    final class Pipes {
+        var parent: [Int32] = []
+        var child: [Int32] = []
+
+        init(count: Int) throws {
+            let type = Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+            for _ in 0..<count {
+                var pair: [Int32] = [0, 0]
+                guard socketpair(AF_UNIX, type, 0, &pair) == 0 else {
+                    closeParentEnds(); closeChildEnds()
+                    throw BerthError.posix("socketpair")
+                }
+                parent.append(pair[0])
+                child.append(pair[1])
+            }
+        }
+
+        func closeChildEnds() { child.forEach { close($0) }; child = [] }
+        func closeParentEnds() { parent.forEach { close($0) }; parent = [] }
+    }
+
+    /// Spawns conmon with the pipes at fds 3…, sends the start byte and reaps the first
+    /// process (conmon double-forks; the monitor lives on).
+    func launch(_ args: [String], pipes: Pipes, conmonLog: String) throws {
+        let names = ["_OCI_SYNCPIPE", "_OCI_STARTPIPE", "_OCI_ATTACHPIPE"]
+        var env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+        var fds: [Int32: Int32] = [:]
+        for (i, fd) in pipes.child.enumerated() {
+            env.append("\(names[i])=\(3 + i)")
+            fds[Int32(3 + i)] = fd
+        }
+        let logFD = open(conmonLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        defer { if logFD >= 0 { close(logFD) } }
+        if logFD >= 0 { fds[1] = logFD; fds[2] = logFD }
+        let pid: pid_t
+        do {
+            pid = try Spawn.start(path, args, env: env, fds: fds)
+        } catch {
+            pipes.closeChildEnds()
+            throw error
+        }
+        pipes.closeChildEnds()
+        // The start byte: conmon waits for it (a parent could first move it into a cgroup).
+        var one: UInt8 = 0
+        _ = write(pipes.parent[1], &one, 1)
+        let status = Spawn.wait(pid)
+        if status != 0 {
+            throw BerthError.internal("conmon exited with status \(status): \(Self.tail(conmonLog))")
+        }
+    }
+
+    /// Sets a TTY container's (or exec's) window size through conmon's control FIFO.
+    public static func resize(bundle: String, height: Int, width: Int) throws {
+        let fd = open(bundle + "/ctl", O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw BerthError.posix("open \(bundle)/ctl") }
+        defer { close(fd) }
+        let line = Array("1 \(height) \(width)\n".utf8)
+        try line.withUnsafeBytes { try FileOps.writeAll(fd, $0, what: "resize") }
+    }
+
+    /// Reads one JSON message conmon writes on a pipe; `timeoutMs` -1 waits for ever.
+    static func readSync(_ fd: Int32, timeoutMs: Int32) throws -> [String: Any] {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         while true {
-            let r = poll(&pfd, 1, timeout * 1000)
+            let r = poll(&pfd, 1, timeoutMs)
             if r < 0 && errno == EINTR { continue }
-            if r == 0 { throw BerthError.internal("conmon did not report within \(timeout)s") }
+            if r == 0 { throw BerthError.internal("conmon did not report within \(timeoutMs / 1000)s") }
             break
         }
         var buf = [UInt8](repeating: 0, count: 65536)

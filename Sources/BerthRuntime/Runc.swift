@@ -42,6 +42,13 @@ public struct Runc: Sendable {
         _ = try? run(["delete"] + (force ? ["--force"] : []) + [id])
     }
 
+    /// The pids of every process in the container.
+    public func pids(_ id: String) throws -> [Int32] {
+        let r = try run(["ps", "--format", "json", id])
+        try check("ps", r)
+        return (try? JSONDecoder().decode([Int32]?.self, from: Data(r.stdout.utf8))) ?? [] ?? []
+    }
+
     public struct State: Decodable, Sendable {
         public var status: String
         public var pid: Int32?

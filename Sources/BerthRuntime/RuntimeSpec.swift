@@ -25,6 +25,11 @@ public struct RuntimeSpec: Codable, Sendable {
         public var uid: UInt32
         public var gid: UInt32
         public var additionalGids: [UInt32]?
+        public init(uid: UInt32, gid: UInt32, additionalGids: [UInt32]?) {
+            self.uid = uid
+            self.gid = gid
+            self.additionalGids = additionalGids
+        }
     }
 
     public struct Capabilities: Codable, Sendable {
@@ -33,6 +38,13 @@ public struct RuntimeSpec: Codable, Sendable {
         public var permitted: [String]
         public var inheritable: [String]?
         public var ambient: [String]?
+        public init(bounding: [String], effective: [String], permitted: [String], inheritable: [String]?, ambient: [String]?) {
+            self.bounding = bounding
+            self.effective = effective
+            self.permitted = permitted
+            self.inheritable = inheritable
+            self.ambient = ambient
+        }
     }
 
     public struct Rlimit: Codable, Sendable {

@@ -44,11 +44,19 @@ public final class APIServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
                 }
             }
+            // A hijacked client half-closes to end stdin; the connection must stay up for output.
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true)
-                    try channel.pipeline.syncOperations.addHandler(
-                        HTTPConnectionHandler(handler: handler, spoolDir: spoolDir, logger: logger))
+                    // Built by hand (not configureHTTPServerPipeline) so a hijack can take the
+                    // HTTP handlers out again; the decoder then hands on bytes it read ahead.
+                    let encoder = HTTPResponseEncoder()
+                    let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+                    let pipelining = HTTPServerPipelineHandler()
+                    let errors = HTTPServerProtocolErrorHandler()
+                    let conn = HTTPConnectionHandler(handler: handler, spoolDir: spoolDir, logger: logger,
+                                                     httpHandlers: [pipelining, errors, decoder, encoder])
+                    try channel.pipeline.syncOperations.addHandlers([encoder, decoder, pipelining, errors, conn])
                 }
             }
         let old = umask(0o117)
@@ -84,11 +92,14 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     var body = Data()
     var spool: (fd: Int32, path: String)?
     var failed: BerthError?
+    /// The HTTP handlers in the order a hijack removes them.
+    let httpHandlers: [any RemovableChannelHandler]
 
-    init(handler: any APIHandler, spoolDir: String, logger: Logger) {
+    init(handler: any APIHandler, spoolDir: String, logger: Logger, httpHandlers: [any RemovableChannelHandler]) {
         self.handler = handler
         self.spoolDir = spoolDir
         self.logger = logger
+        self.httpHandlers = httpHandlers
     }
 
     static let maxMemoryBody = 32 << 20
@@ -167,8 +178,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     static func wantsSpool(_ h: HTTPRequestHead) -> Bool {
-        guard h.method == .POST else { return false }
         let path = h.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? h.uri
+        if h.method == .PUT { return path.hasSuffix("/archive") }
+        guard h.method == .POST else { return false }
         return path.hasSuffix("/images/load") || path.hasSuffix("/images/create")
     }
 
@@ -227,6 +239,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func respond(context: ChannelHandlerContext, _ r: APIResponse, keepAlive: Bool, isHead: Bool) {
+        if case .hijack(let session) = r.body {
+            hijack(context: context, r, session)
+            return
+        }
         var headers = HTTPHeaders()
         for (k, v) in r.headers { headers.add(name: k, value: v) }
         headers.replaceOrAdd(name: "Api-Version", value: APIVersion.current)
@@ -241,6 +257,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             headers.replaceOrAdd(name: "Content-Length", value: "0")
         case .stream:
             headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+        case .hijack:
+            break
         case .file(let path, let del):
             do {
                 let fh = try NIOFileHandle(_deprecatedPath: path)
@@ -286,5 +304,66 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             if let cleanup { unlink(cleanup) }
             if !keepAlive { loopBound.value.close(promise: nil) }
         }
+    }
+}
+
+extension HTTPConnectionHandler {
+    /// Takes the connection over: the HTTP handlers leave the pipeline, the head is written as
+    /// bytes, and the session runs on its own thread with raw reads and writes.
+    func hijack(context: ChannelHandlerContext, _ r: APIResponse, _ session: any HijackSession) {
+        let channel = context.channel
+        let raw = RawStreamHandler(session: session)
+        do {
+            let sync = context.pipeline.syncOperations
+            try sync.addHandler(raw, position: .before(self))
+            _ = sync.removeHandler(context: context)
+            for h in httpHandlers { _ = sync.removeHandler(h) }
+        } catch {
+            logger.warning("hijack failed: \(error)")
+            context.close(promise: nil)
+            session.disconnected()
+            return
+        }
+        var head = "HTTP/1.1 \(r.status) \(r.status == 101 ? "UPGRADED" : "OK")\r\n"
+        for (k, v) in r.headers { head += "\(k): \(v)\r\n" }
+        head += "Api-Version: \(APIVersion.current)\r\nServer: berth/\(APIVersion.serverVersion) (linux)\r\n\r\n"
+        channel.writeAndFlush(ByteBuffer(string: head)).whenComplete { result in
+            guard case .success = result else {
+                session.disconnected()
+                return
+            }
+            Thread.detachNewThread {
+                session.run { data in
+                    try channel.writeAndFlush(ByteBuffer(bytes: data)).wait()
+                }
+                channel.close(promise: nil)
+            }
+        }
+    }
+}
+
+/// The raw side of a hijacked connection: client bytes to the session.
+final class RawStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    let session: any HijackSession
+
+    init(session: any HijackSession) { self.session = session }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buf = unwrapInboundIn(data)
+        session.received(Data(buf.readableBytesView))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? ChannelEvent, e == .inputClosed {
+            session.inputEnded()
+        } else if event is ChannelShouldQuiesceEvent {
+            // berthd is shutting down: the client goes, the container stays.
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        session.disconnected()
     }
 }

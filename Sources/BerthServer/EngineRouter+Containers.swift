@@ -81,6 +81,35 @@ extension EngineRouter {
             return .noContent()
         case ("GET", "logs"):
             return try logs(ref, r)
+        case ("POST", "attach"):
+            return try await attach(ref, r)
+        case ("POST", "resize"):
+            try containers.resize(ref, height: r.query("h").flatMap { Int($0) } ?? 0, width: r.query("w").flatMap { Int($0) } ?? 0)
+            return .noContent(200)
+        case ("HEAD", "archive"), ("GET", "archive"):
+            guard let path = r.query("path"), !path.isEmpty else { throw BerthError.invalid("path is required") }
+            if r.method == "HEAD" {
+                let st = try await containers.statPath(ref, path)
+                return APIResponse(status: 200, headers: [("X-Docker-Container-Path-Stat", try Self.statHeader(st))])
+            }
+            let (st, file) = try await containers.exportPath(ref, path)
+            return APIResponse(status: 200, headers: [("Content-Type", "application/x-tar"),
+                                                      ("X-Docker-Container-Path-Stat", try Self.statHeader(st))],
+                               body: .file(path: file, deleteAfter: true))
+        case ("PUT", "archive"):
+            guard let path = r.query("path"), !path.isEmpty else { throw BerthError.invalid("path is required") }
+            var file = r.bodyFile
+            if file == nil {
+                try FileOps.makeDirs(paths.tmp, mode: 0o700)
+                let tmp = paths.tmp + "/cp-" + Identifier.random().prefix(16) + ".tar"
+                try FileOps.writeAtomically(r.body, to: tmp, mode: 0o600)
+                file = tmp
+            }
+            defer { if r.bodyFile == nil, let file { unlink(file) } }
+            try await containers.importArchive(ref, path, tarFile: file!)
+            return .noContent(200)
+        case ("GET", "top"):
+            return try .json(try await containers.top(ref, psArgs: r.query("ps_args")))
         default:
             return nil
         }
@@ -147,5 +176,11 @@ extension EngineRouter {
         }
         return APIResponse(status: 200, headers: [("Content-Type", "application/vnd.docker.multiplexed-stream")],
                            body: .stream(stream))
+    }
+
+    static func statHeader(_ st: PathStat) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.withoutEscapingSlashes]
+        return try e.encode(st).base64EncodedString()
     }
 }

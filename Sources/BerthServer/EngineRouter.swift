@@ -63,6 +63,7 @@ public struct EngineRouter: APIHandler {
         default:
             break
         }
+        if let response = try await routeExec(r) { return response }
         if let response = try await routeContainers(r) { return response }
         if let response = try await routeVolumes(r) { return response }
         if p.hasPrefix("/images/") {

@@ -51,6 +51,8 @@ public struct APIResponse: Sendable {
         /// Chunks sent as they come (logs --follow, events).
         case stream(AsyncThrowingStream<Data, any Error>)
         case empty
+        /// The connection is taken over after the head: raw bytes both ways (attach, exec).
+        case hijack(any HijackSession)
     }
     public var status: Int
     public var headers: [(String, String)]
@@ -87,4 +89,29 @@ public struct APIResponse: Sendable {
     }
 
     public static func noContent(_ status: Int = 204) -> APIResponse { APIResponse(status: status) }
+}
+
+/// A connection taken over after the response head (Docker's attach and exec start).
+public protocol HijackSession: Sendable {
+    /// Bytes from the client; called on the event loop, so it must not block.
+    func received(_ data: Data)
+    /// The client closed its sending side (stdin ended).
+    func inputEnded()
+    /// The client went away.
+    func disconnected()
+    /// Runs on a thread of its own. `write` blocks until the bytes are handed to the socket
+    /// and throws once the client is gone. The connection closes when this returns.
+    func run(write: (Data) throws -> Void)
+}
+
+extension APIResponse {
+    /// A hijacked stream: `101 UPGRADED` when the client asked to upgrade (docker CLI,
+    /// docker-py), else `200` followed by the raw stream.
+    public static func hijack(_ r: APIRequest, tty: Bool, _ session: any HijackSession) -> APIResponse {
+        let upgrade = r.headers["upgrade"] != nil
+        let type = tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream"
+        var headers = [("Content-Type", type)]
+        if upgrade { headers += [("Connection", "Upgrade"), ("Upgrade", "tcp")] }
+        return APIResponse(status: upgrade ? 101 : 200, headers: headers, body: .hijack(session))
+    }
 }

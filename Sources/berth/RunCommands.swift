@@ -34,8 +34,10 @@ struct CreateOptions: ParsableArguments {
     @Flag(name: .long, help: "Automatically remove the container when it exits.") var rm = false
     @Option(name: .long, help: "Network: none (default) or host.") var network: String?
     @Option(name: [.customShort("p"), .long], help: "Publish a container's port (arrives with networking).") var publish: [String] = []
-    @Flag(name: .shortAndLong, help: "Keep STDIN open (not yet supported).") var interactive = false
-    @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY (not yet supported).") var tty = false
+    @Flag(name: .shortAndLong, help: "Keep STDIN open even if not attached.") var interactive = false
+    @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY.") var tty = false
+    @Option(name: .customLong("detach-keys"), help: "Override the key sequence for detaching a container (default ctrl-p,ctrl-q).") var detachKeys: String?
+    @Option(name: .customLong("sig-proxy"), help: "Proxy received signals to the process (true|false).") var sigProxy: Bool = true
 
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
 
@@ -43,7 +45,6 @@ struct CreateOptions: ParsableArguments {
         guard let image = imageAndCommand.first else {
             throw CLIError(message: "\"berth run\" requires at least 1 argument.\nSee 'berth run --help'.", code: 125)
         }
-        if tty || interactive { throw CLIError(message: "berth: -i and -t (stdin, TTY) are not supported yet", code: 125) }
         if !publish.isEmpty { throw CLIError(message: "berth: publishing ports (-p) arrives with container networking; not supported yet", code: 125) }
         var req = ContainerCreateRequest()
         req.Image = image
@@ -64,6 +65,8 @@ struct CreateOptions: ParsableArguments {
         req.StopTimeout = stopTimeout
         req.AttachStdout = true
         req.AttachStderr = true
+        if interactive { req.AttachStdin = true; req.OpenStdin = true; req.StdinOnce = true }
+        if tty { req.Tty = true }
         var host = HostConfig()
         host.Binds = volume.isEmpty ? nil : volume
         host.Mounts = try mount.isEmpty ? nil : mount.map(Self.parseMount)
@@ -187,6 +190,16 @@ struct Run: AsyncParsableCommand {
             Out.print(id)
             return
         }
+        if options.interactive || options.tty {
+            let keys = try Self.detachKeys(options.detachKeys)
+            let code = try await Attached.session(client, id: id, tty: options.tty, stdin: options.interactive,
+                                                  detachKeys: keys, detachKeysSpec: options.detachKeys,
+                                                  sigProxy: options.sigProxy, condition: "next-exit") {
+                try await startOrExit(client, id)
+            }
+            if let code, code != 0 { throw ExitCode(code) }
+            return
+        }
         // Docker's order: register the wait, follow the output, then start.
         let wait = try client.begin(.POST, client.path("/containers", id, "/wait"), query: [("condition", "next-exit")])
         let logs = try client.begin(.GET, client.path("/containers", id, "/logs"),
@@ -210,6 +223,52 @@ struct Run: AsyncParsableCommand {
             if options.rm { _ = try? await client.send(.DELETE, client.path("/containers", id), query: [("force", "1")]) }
             throw CLIError(message: "berth: Error response from daemon: \(e.message).", code: code)
         }
+    }
+}
+
+extension Run {
+    static func detachKeys(_ spec: String?) throws -> [UInt8] {
+        do { return try spec.map(DetachKeys.parse) ?? DetachKeys.defaultKeys } catch {
+            throw CLIError(message: "berth: invalid detach keys (\(spec ?? "")): \(BerthError.from(error).message)", code: 125)
+        }
+    }
+}
+
+/// An attached session: hijacks the attach (or exec start) stream, then runs `begin` (the
+/// start), streams until the output ends and returns the exit code, or nil on detach.
+enum Attached {
+    static func session(_ client: APIClient, id: String, tty: Bool, stdin: Bool, detachKeys: [UInt8],
+                        detachKeysSpec: String?, sigProxy: Bool, condition: String,
+                        begin: () async throws -> Void) async throws -> Int32? {
+        var q = [("stream", "1"), ("stdout", "1"), ("stderr", "1"), ("stdin", stdin ? "1" : "0")]
+        if let detachKeysSpec { q.append(("detachKeys", detachKeysSpec)) }
+        let stream = try client.hijack(.POST, client.path("/containers", id, "/attach"), query: q)
+        let wait = try client.begin(.POST, client.path("/containers", id, "/wait"), query: [("condition", condition)])
+        try await begin()
+        let code = try pump(client, stream, tty: tty, stdin: stdin, detachKeys: detachKeys,
+                            resizePath: client.path("/containers", id, "/resize"),
+                            proxy: sigProxy && !tty ? id : nil)
+        guard code else { return nil }
+        struct Waited: Decodable { var StatusCode: Int32 }
+        return (try? JSONDecoder().decode(Waited.self, from: try wait.body()).StatusCode) ?? 125
+    }
+
+    /// Streams until the output ends; false when the user detached.
+    static func pump(_ client: APIClient, _ stream: APIClient.RawStream, tty: Bool, stdin: Bool, detachKeys: [UInt8],
+                     resizePath: String, proxy: String?) throws -> Bool {
+        let terminal = RawTerminal()
+        var resizer: ResizeForwarder?
+        if tty {
+            if stdin { terminal.enable() }
+            resizer = ResizeForwarder(client: client, path: resizePath)
+            resizer?.start()
+        }
+        let proxySignals = proxy.map { SignalProxy(client: client, id: $0) }
+        let io = AttachIO(stream, tty: tty, stdin: stdin, detachKeys: detachKeys)
+        io.run()
+        terminal.restore()
+        withExtendedLifetime((resizer, proxySignals)) {}
+        return !io.detached
     }
 }
 

@@ -1,0 +1,214 @@
+import BerthCore
+import BerthRuntime
+import Foundation
+
+/// Joins one client (a hijacked API connection) to a container's or exec's stdio through
+/// conmon's attach socket: output goes out raw for a TTY, else in Docker's multiplexed frames;
+/// input goes to stdin, watched for the detach keys.
+public final class AttachBridge: @unchecked Sendable {
+    public let tty: Bool
+    let stdin: Bool
+    let stdout: Bool
+    let stderr: Bool
+    private var detach: DetachKeys?
+
+    private let cond = NSCondition()
+    private var socket: AttachSocket?
+    private var pendingInput: [Data] = []
+    private var ended = false
+    private var inputDone = false
+    private var detached = false
+    /// Input is written on its own queue: a container that does not read its stdin must not
+    /// stall the server's event loop.
+    private let inputQueue = DispatchQueue(label: "berth.attach.input")
+    /// Called once when the bridge gives up before a socket came (client gone, start failed).
+    var onCancel: (@Sendable () -> Void)?
+
+    public enum End: Sendable { case exited, detached, clientGone }
+
+    init(tty: Bool, stdin: Bool, stdout: Bool, stderr: Bool, detachKeys: [UInt8]?) {
+        self.tty = tty
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self.detach = stdin && detachKeys.map { !$0.isEmpty } == true ? DetachKeys(detachKeys!) : nil
+    }
+
+    /// Hands the connected socket over (the container is created but not yet running).
+    func connect(_ s: AttachSocket) {
+        cond.lock()
+        if ended {
+            cond.unlock()
+            s.close()
+            return
+        }
+        socket = s
+        let queued = pendingInput
+        pendingInput = []
+        let closeInput = inputDone
+        cond.broadcast()
+        cond.unlock()
+        guard stdin else { return }
+        inputQueue.async {
+            for d in queued { try? s.send(d) }
+            if closeInput { s.closeWrite() }
+        }
+    }
+
+    /// Ends a bridge whose socket never came (the start failed, or the client left).
+    func cancel() {
+        cond.lock()
+        let wasEnded = ended
+        ended = true
+        let s = socket
+        cond.broadcast()
+        cond.unlock()
+        s?.close()
+        if !wasEnded { onCancel?() }
+    }
+
+    /// Client bytes (called on the server's event loop; never blocks).
+    public func input(_ data: Data) {
+        guard stdin else { return }
+        var pass = data
+        var hit = false
+        if var keys = detach {
+            (pass, hit) = keys.scan(data)
+            detach = keys
+        }
+        let forward = pass
+        if hit {
+            cond.lock()
+            detached = true
+            cond.unlock()
+            let s = currentSocket()
+            inputQueue.async {
+                if !forward.isEmpty { try? s?.send(forward) }
+                s?.close()
+            }
+            if s == nil { cancel() }
+            return
+        }
+        guard !forward.isEmpty else { return }
+        cond.lock()
+        if let s = socket {
+            cond.unlock()
+            inputQueue.async { try? s.send(forward) }
+        } else {
+            pendingInput.append(forward)
+            cond.unlock()
+        }
+    }
+
+    /// The client half-closed: stdin ends.
+    public func inputEnded() {
+        guard stdin else { return }
+        cond.lock()
+        inputDone = true
+        let s = socket
+        cond.unlock()
+        if let s { inputQueue.async { s.closeWrite() } }
+    }
+
+    /// The client went away.
+    public func clientGone() {
+        cond.lock()
+        let s = socket
+        cond.unlock()
+        if let s { s.close() } else { cancel() }
+    }
+
+    private func currentSocket() -> AttachSocket? {
+        cond.lock()
+        defer { cond.unlock() }
+        return socket
+    }
+
+    /// Blocks until a socket is connected, then copies output to `write` until the process's
+    /// output ends, the client detaches or goes away.
+    public func pump(_ write: (Data) throws -> Void) -> End {
+        cond.lock()
+        while socket == nil && !ended { cond.wait() }
+        let s = socket
+        cond.unlock()
+        guard let s else { return detachedOrGone() }
+        while let (stream, data) = s.receive() {
+            if stream == .stdout && !stdout { continue }
+            if stream == .stderr && !stderr { continue }
+            do { try write(tty ? data : Self.frame(stream == .stderr ? 2 : 1, data)) } catch {
+                s.close()
+                return .clientGone
+            }
+        }
+        return detachedOrGone(exited: true)
+    }
+
+    private func detachedOrGone(exited: Bool = false) -> End {
+        cond.lock()
+        defer { cond.unlock() }
+        if detached { return .detached }
+        return exited ? .exited : .clientGone
+    }
+
+    /// Docker's multiplexed stream: [stream, 0, 0, 0, size (big endian)] then the bytes.
+    public static func frame(_ stream: UInt8, _ data: Data) -> Data {
+        var out = Data([stream, 0, 0, 0])
+        let n = UInt32(data.count)
+        out.append(contentsOf: [UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)])
+        out.append(data)
+        return out
+    }
+}
+
+/// Watches input for the detach sequence (Docker's default ctrl-p ctrl-q). Bytes that might
+/// start the sequence are held back until it is clear they do not.
+public struct DetachKeys: Sendable {
+    let keys: [UInt8]
+    var matched = 0
+
+    public init(_ keys: [UInt8]) { self.keys = keys }
+
+    /// Returns what to pass on and whether the sequence was completed.
+    public mutating func scan(_ data: Data) -> (Data, Bool) {
+        var out = Data()
+        for b in data {
+            if b == keys[matched] {
+                matched += 1
+                if matched == keys.count { matched = 0; return (out, true) }
+                continue
+            }
+            if matched > 0 { out.append(contentsOf: keys[0..<matched]); matched = 0 }
+            if b == keys[0] { matched = 1; if keys.count == 1 { matched = 0; return (out, true) }; continue }
+            out.append(b)
+        }
+        return (out, false)
+    }
+
+    /// Docker's `--detach-keys` syntax: comma-separated `ctrl-<x>` or single characters.
+    public static func parse(_ spec: String) throws -> [UInt8] {
+        if spec.isEmpty { return [] }
+        var out: [UInt8] = []
+        for part in spec.split(separator: ",", omittingEmptySubsequences: false) {
+            let p = part.lowercased()
+            if p.count == 1, let c = p.utf8.first {
+                out.append(UInt8(c))
+            } else if p.hasPrefix("ctrl-"), p.count == 6, let c = p.utf8.last {
+                switch c {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"): out.append(c - UInt8(ascii: "a") + 1)
+                case UInt8(ascii: "@"): out.append(0)
+                case UInt8(ascii: "["): out.append(27)
+                case UInt8(ascii: "\\"): out.append(28)
+                case UInt8(ascii: "]"): out.append(29)
+                case UInt8(ascii: "^"): out.append(30)
+                case UInt8(ascii: "_"): out.append(31)
+                default: throw BerthError.invalid("Unknown character: '\(part)'")
+                }
+            } else {
+                throw BerthError.invalid("Unknown character: '\(part)'")
+            }
+        }
+        return out
+    }
+
+    public static let defaultKeys: [UInt8] = [16, 17]
+}

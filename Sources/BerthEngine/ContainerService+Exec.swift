@@ -1,0 +1,215 @@
+import BerthCore
+import BerthRuntime
+import BerthStore
+import Foundation
+import GRDB
+
+/// Docker's POST /containers/{id}/exec body.
+public struct ExecConfig: Codable, Sendable {
+    public var AttachStdin: Bool?
+    public var AttachStdout: Bool?
+    public var AttachStderr: Bool?
+    public var Tty: Bool?
+    public var DetachKeys: String?
+    public var Env: [String]?
+    public var Cmd: [String]?
+    public var WorkingDir: String?
+    public var User: String?
+    public var Privileged: Bool?
+    public init() {}
+}
+
+/// One exec session; kept in memory, as Docker does.
+public final class ExecSession: @unchecked Sendable {
+    public let id: String
+    public let containerID: String
+    public let config: ExecConfig
+    let lock = NSLock()
+    var started = false
+    var running = false
+    var pid: Int32 = 0
+    var exitCode: Int32?
+    var process: Conmon.ExecProcess?
+
+    init(id: String, containerID: String, config: ExecConfig) {
+        self.id = id
+        self.containerID = containerID
+        self.config = config
+    }
+
+    /// GET /exec/{id}/json.
+    public struct Inspect: Encodable {
+        public struct ProcessConfig: Encodable {
+            var tty: Bool
+            var entrypoint: String
+            var arguments: [String]
+            var privileged: Bool
+            var user: String
+        }
+        var ID: String
+        var Running: Bool
+        var ExitCode: Int32?
+        var ProcessConfig: ProcessConfig
+        var OpenStdin: Bool
+        var OpenStderr: Bool
+        var OpenStdout: Bool
+        var CanRemove: Bool
+        var ContainerID: String
+        var DetachKeys: String
+        var Pid: Int32
+    }
+
+    public var inspect: Inspect {
+        lock.lock(); defer { lock.unlock() }
+        let cmd = config.Cmd ?? []
+        return Inspect(ID: id, Running: running, ExitCode: exitCode,
+                       ProcessConfig: .init(tty: config.Tty ?? false, entrypoint: cmd.first ?? "",
+                                            arguments: Array(cmd.dropFirst()), privileged: config.Privileged ?? false,
+                                            user: config.User ?? ""),
+                       OpenStdin: config.AttachStdin ?? false, OpenStderr: config.AttachStderr ?? false,
+                       OpenStdout: config.AttachStdout ?? false, CanRemove: false, ContainerID: containerID,
+                       DetachKeys: config.DetachKeys ?? "", Pid: pid)
+    }
+
+    public var exitCodeIfDone: Int32? {
+        lock.lock(); defer { lock.unlock() }
+        return exitCode
+    }
+}
+
+final class ExecSessions: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byID: [String: ExecSession] = [:]
+
+    func add(_ s: ExecSession) { lock.lock(); byID[s.id] = s; lock.unlock() }
+    func get(_ id: String) -> ExecSession? { lock.lock(); defer { lock.unlock() }; return byID[id] }
+    /// Drops a container's finished sessions (when it is removed).
+    func removeAll(container: String) {
+        lock.lock(); defer { lock.unlock() }
+        byID = byID.filter { $0.value.containerID != container }
+    }
+}
+
+extension ContainerService {
+    /// `POST /containers/{id}/exec`.
+    public func execCreate(_ ref: String, _ config: ExecConfig) throws -> String {
+        let c = try get(ref)
+        guard c.isRunning else { throw BerthError.conflict("Container \(c.id) is not running") }
+        if c.state == "paused" { throw BerthError.conflict("Container \(c.id) is paused, unpause the container before exec") }
+        guard let cmd = config.Cmd, !cmd.isEmpty else { throw BerthError.invalid("No exec command specified") }
+        if let k = config.DetachKeys { _ = try DetachKeys.parse(k) }
+        let s = ExecSession(id: Identifier.random(), containerID: c.id, config: config)
+        execs.add(s)
+        try store.write { db in
+            try event(db, c, "exec_create: " + cmd.joined(separator: " "), ["execID": s.id])
+        }
+        return s.id
+    }
+
+    public func execSession(_ id: String) throws -> ExecSession {
+        guard let s = execs.get(id) else { throw BerthError.notFound("No such exec instance: \(id)") }
+        return s
+    }
+
+    /// `POST /exec/{id}/start`, first half: conmon is started and, unless detached, the
+    /// returned bridge connected; `execRun` then lets the process go.
+    public func execPrepare(_ id: String, detach: Bool) throws -> (ExecSession, AttachBridge?) {
+        let s = try execSession(id)
+        s.lock.lock()
+        if s.started {
+            s.lock.unlock()
+            throw BerthError.conflict("Exec \(id) has already been started")
+        }
+        s.started = true
+        s.lock.unlock()
+        let c = try get(s.containerID)
+        guard c.isRunning, c.state != "paused" else { throw BerthError.conflict("Container \(c.id) is not running") }
+        let f = files(c.id)
+        let execFiles = Conmon.ExecFiles(dir: runDir(c.id) + "/exec/" + id)
+        try FileOps.makeDirs(execFiles.dir, mode: 0o700)
+        let cfg = s.config
+        let tty = cfg.Tty ?? false
+        let stdin = (cfg.AttachStdin ?? false) && !detach
+        // The container's own process settings, with the exec's command, env, user and dir.
+        let base = try JSONDecoder().decode(RuntimeSpec.self, from: Data(contentsOf: URL(fileURLWithPath: f.config)))
+        var p = base.process
+        p.terminal = tty
+        p.args = cfg.Cmd ?? []
+        p.env = base.process.env + (cfg.Env ?? [])
+        if let wd = cfg.WorkingDir, !wd.isEmpty { p.cwd = wd }
+        if let u = cfg.User, !u.isEmpty {
+            let user = try HostFiles.resolveUser(u, rootfs: f.rootfs)
+            p.user = .init(uid: user.uid, gid: user.gid, additionalGids: user.groups.isEmpty ? nil : user.groups)
+        }
+        if cfg.Privileged == true {
+            let all = SpecBuilder.allCapabilities
+            p.capabilities = .init(bounding: all, effective: all, permitted: all, inheritable: nil, ambient: nil)
+        }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.withoutEscapingSlashes]
+        try FileOps.writeAtomically(try enc.encode(p), to: execFiles.processSpec, mode: 0o600)
+        let attach = !detach
+        let process = try conmon.exec(containerID: c.id, execID: id, files: execFiles, terminal: tty,
+                                      stdin: stdin, attach: attach)
+        s.lock.lock()
+        s.process = process
+        s.lock.unlock()
+        var bridge: AttachBridge?
+        if let sock = process.attach {
+            let keys = try cfg.DetachKeys.map(DetachKeys.parse) ?? DetachKeys.defaultKeys
+            let b = AttachBridge(tty: tty, stdin: stdin, stdout: cfg.AttachStdout ?? true,
+                                 stderr: cfg.AttachStderr ?? true, detachKeys: keys)
+            b.connect(sock)
+            bridge = b
+        }
+        return (s, bridge)
+    }
+
+    /// Second half of exec start, blocking: runs the process, pumps its output through the
+    /// bridge (if any) and records the exit. Returns runc's error text if it could not start.
+    public func execRun(_ s: ExecSession, bridge: AttachBridge?, write: (Data) throws -> Void) -> String? {
+        guard let process = s.process else { return "exec was not prepared" }
+        let c = try? get(s.containerID)
+        let pid: Int32
+        do {
+            pid = try process.start()
+        } catch {
+            let message = BerthError.from(error).message
+            let code = Self.startFailureCode(message)
+            finishExec(s, c, code: code == 128 ? 126 : code)
+            return message
+        }
+        s.lock.lock()
+        s.pid = pid
+        s.running = true
+        s.lock.unlock()
+        if let c { try? store.write { db in try event(db, c, "exec_start: " + (s.config.Cmd ?? []).joined(separator: " "), ["execID": s.id]) } }
+        if let bridge {
+            _ = bridge.pump(write)
+        }
+        if bridge == nil {
+            // Detached: wait for the exit off the caller's path.
+            Thread.detachNewThread { [self] in finishExec(s, c, code: process.waitExit()) }
+        } else {
+            finishExec(s, c, code: process.waitExit())
+        }
+        return nil
+    }
+
+    func finishExec(_ s: ExecSession, _ c: ContainerRecord?, code: Int32) {
+        s.lock.lock()
+        s.running = false
+        s.exitCode = code
+        s.process = nil
+        s.lock.unlock()
+        if let c { try? store.write { db in try event(db, c, "exec_die", ["execID": s.id, "exitCode": String(code)]) } }
+        FileOps.removeTree(runDir(s.containerID) + "/exec/" + s.id)
+    }
+
+    /// `POST /exec/{id}/resize`.
+    public func execResize(_ id: String, height: Int, width: Int) throws {
+        let s = try execSession(id)
+        guard s.config.Tty == true else { return }
+        try Conmon.resize(bundle: runDir(s.containerID) + "/exec/" + id, height: height, width: width)
+    }
+}
