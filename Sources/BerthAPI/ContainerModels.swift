@@ -71,7 +71,15 @@ public struct ContainerInspect: Encodable, Sendable {
         RestartCount = c.restartCount
         Driver = "overlay"
         Platform = "linux"
-        HostConfig = (try? JSONDecoder().decode(JSONValue.self, from: Data(c.hostConfigJSON.utf8))) ?? .null
+        var hc = (try? JSONDecoder().decode(JSONValue.self, from: Data(c.hostConfigJSON.utf8))) ?? .object([:])
+        if case .object(var o) = hc, o["LogConfig"] == nil {
+            // The file on disk is conmon's k8s-file, but the logs endpoint answers as Docker's
+            // json-file driver does (follow, tail, since, until), and clients such as docker-py
+            // only read logs from drivers they know by that name.
+            o["LogConfig"] = .object(["Type": .string("json-file"), "Config": .object([:])])
+            hc = .object(o)
+        }
+        HostConfig = hc
         Config = config
         Mounts = mounts.map { m in
             MountPoint(Type: m.type, Name: m.volumeName, Source: m.source ?? "", Destination: m.destination,

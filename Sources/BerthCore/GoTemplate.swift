@@ -6,11 +6,14 @@ public struct TemplateRow: Sendable {
     public var labels: [String: String]
     /// `{{json .}}`.
     public var json: String
+    /// `{{json .Field}}` for fields whose value is not a string (objects, numbers, …): their JSON.
+    public var jsonFields: [String: String]
 
-    public init(fields: [String: String], labels: [String: String] = [:], json: String) {
+    public init(fields: [String: String], labels: [String: String] = [:], json: String, jsonFields: [String: String] = [:]) {
         self.fields = fields
         self.labels = labels
         self.json = json
+        self.jsonFields = jsonFields
     }
 }
 
@@ -94,6 +97,7 @@ public struct GoTemplate: Sendable {
             case .label(let k): out += row.labels[k] ?? ""
             case .json(nil): out += row.json
             case .json(let f?):
+                if let raw = row.jsonFields[f] { out += raw; continue }
                 let v = try value(f, row)
                 let data = (try? JSONSerialization.data(withJSONObject: [v], options: [.withoutEscapingSlashes])) ?? Data()
                 out += String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())

@@ -42,6 +42,12 @@ extension ContainerService {
                 try db.execute(sql: "UPDATE containers SET error = ?, exit_code = ? WHERE id = ?",
                                arguments: [message, code, c.id])
             }
+            // As Docker: an --rm container that cannot start is removed, and whoever waits
+            // for it (`wait?condition=removed`) hears of it.
+            if host.AutoRemove == true {
+                try? removeSync(c.id, force: true, volumes: true)
+                waiters.notify(c.id, code: code)
+            }
             throw BerthError(code == 128 ? .internalError : .invalidArgument, message)
         }
     }

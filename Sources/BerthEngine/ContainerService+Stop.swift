@@ -97,7 +97,7 @@ extension ContainerService {
 
     /// `berth wait`: the exit code of the next exit, or the last one if not running.
     public func wait(_ ref: String, nextExit: Bool = false) async throws -> Int64 {
-        await (try await waitHandle(ref, nextExit: nextExit))()
+        await (try await waitHandle(ref, condition: nextExit ? "next-exit" : nil))()
     }
 
     /// A ticket for `id`'s next exit (for followers that also do other work while waiting).
@@ -105,11 +105,14 @@ extension ContainerService {
 
     /// Registers the wait now and returns what to await: the caller may act (start) in between
     /// without missing the exit.
-    public func waitHandle(_ ref: String, nextExit: Bool) async throws -> @Sendable () async -> Int64 {
+    /// `condition`: Docker's `not-running` (default), `next-exit`, or `removed` (`run --rm`:
+    /// a container that has not run yet is waited for, its removal follows its exit).
+    public func waitHandle(_ ref: String, condition: String?) async throws -> @Sendable () async -> Int64 {
         let (c, ticket) = try await worker.run { [self] () -> (ContainerRecord, ExitTicket) in
             let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
             return (c, waiters.register(c.id))
         }
+        let nextExit = condition == "next-exit" || (condition == "removed" && c.state == "created")
         if !nextExit && !c.isRunning {
             let code = c.exitCode ?? 0
             return { code }

@@ -21,6 +21,7 @@ public final class APIServer: Sendable {
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
     let quiesce: ServerQuiescingHelper
+    let streams = StreamRegistry()
 
     public init(socketPath: String, handler: any APIHandler, spoolDir: String, logger: Logger) {
         self.socketPath = socketPath
@@ -37,6 +38,7 @@ public final class APIServer: Sendable {
         let spoolDir = self.spoolDir
         let logger = self.logger
         let quiesce = self.quiesce
+        let streams = self.streams
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelInitializer { channel in
@@ -55,7 +57,7 @@ public final class APIServer: Sendable {
                     let pipelining = HTTPServerPipelineHandler()
                     let errors = HTTPServerProtocolErrorHandler()
                     let conn = HTTPConnectionHandler(handler: handler, spoolDir: spoolDir, logger: logger,
-                                                     httpHandlers: [pipelining, errors, decoder, encoder])
+                                                     httpHandlers: [pipelining, errors, decoder, encoder], streams: streams)
                     try channel.pipeline.syncOperations.addHandlers([encoder, decoder, pipelining, errors, conn])
                 }
             }
@@ -69,10 +71,12 @@ public final class APIServer: Sendable {
         chmod(socketPath, 0o660)
     }
 
-    /// Stops accepting, waits for in-flight requests, closes connections.
+    /// Stops accepting, waits for in-flight requests, closes connections. Open-ended streams
+    /// (wait, logs -f, events) end at once: they would otherwise hold berthd for ever.
     public func shutdown() async {
         let promise = group.next().makePromise(of: Void.self)
         quiesce.initiateShutdown(promise: promise)
+        streams.cancelAll()
         try? await promise.futureResult.get()
         // The event loops are left to the process exit: channels closed by the quiescing
         // helper still schedule their last callbacks on them.
@@ -95,11 +99,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// The HTTP handlers in the order a hijack removes them.
     let httpHandlers: [any RemovableChannelHandler]
 
-    init(handler: any APIHandler, spoolDir: String, logger: Logger, httpHandlers: [any RemovableChannelHandler]) {
+    let streams: StreamRegistry
+
+    init(handler: any APIHandler, spoolDir: String, logger: Logger, httpHandlers: [any RemovableChannelHandler],
+         streams: StreamRegistry) {
         self.handler = handler
         self.spoolDir = spoolDir
         self.logger = logger
         self.httpHandlers = httpHandlers
+        self.streams = streams
     }
 
     static let maxMemoryBody = 32 << 20
@@ -216,7 +224,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func streamBody(context: ChannelHandlerContext, _ chunks: AsyncThrowingStream<Data, any Error>, keepAlive: Bool) {
         let eventLoop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: eventLoop)
-        Task {
+        let streams = self.streams
+        let key = streams.reserve()
+        let task = Task {
+            defer { streams.remove(key) }
             do {
                 for try await chunk in chunks where !chunk.isEmpty {
                     let sent = eventLoop.flatSubmit {
@@ -236,6 +247,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 }
             }
         }
+        streams.add(key, task)
     }
 
     func respond(context: ChannelHandlerContext, _ r: APIResponse, keepAlive: Bool, isHead: Bool) {
@@ -365,5 +377,43 @@ final class RawStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         session.disconnected()
+    }
+}
+
+/// The streaming responses in flight, so shutdown can end them.
+final class StreamRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tasks: [UInt64: Task<Void, Never>] = [:]
+    private var next: UInt64 = 0
+    private var cancelled = false
+    /// Streams that ended before they were added.
+    private var finished: Set<UInt64> = []
+
+    func reserve() -> UInt64 {
+        lock.lock(); defer { lock.unlock() }
+        next += 1
+        return next
+    }
+
+    func add(_ key: UInt64, _ task: Task<Void, Never>) {
+        lock.lock()
+        let late = cancelled
+        if finished.remove(key) == nil && !late { tasks[key] = task }
+        lock.unlock()
+        if late { task.cancel() }
+    }
+
+    func remove(_ key: UInt64) {
+        lock.lock(); defer { lock.unlock() }
+        if tasks.removeValue(forKey: key) == nil { finished.insert(key) }
+    }
+
+    func cancelAll() {
+        lock.lock()
+        cancelled = true
+        let all = tasks.values
+        tasks = [:]
+        lock.unlock()
+        for t in all { t.cancel() }
     }
 }

@@ -56,7 +56,7 @@ extension EngineRouter {
             return .noContent()
         case ("POST", "wait"):
             // The headers go out once the wait is registered: a client may start the container then.
-            let waiting = try await containers.waitHandle(ref, nextExit: r.query("condition") == "next-exit")
+            let waiting = try await containers.waitHandle(ref, condition: r.query("condition"))
             let stream = AsyncThrowingStream<Data, any Error> { cont in
                 let task = Task {
                     let code = await waiting()

@@ -45,7 +45,7 @@ struct Exec: AsyncParsableCommand {
             let r = try await client.send(.POST, client.path("/containers", args[0], "/exec"), body: .data(try JSONEncoder().encode(cfg)))
             execID = try JSONDecoder().decode(Created.self, from: r.body).Id
         } catch let e as BerthError where e.code != .unavailable {
-            throw CLIError(message: "Error response from daemon: " + e.message, code: 125)
+            throw CLIError(message: "Error response from daemon: " + e.message)
         }
         struct StartBody: Encodable { var Detach: Bool; var Tty: Bool }
         let body = try JSONEncoder().encode(StartBody(Detach: detach, Tty: tty))
