@@ -114,8 +114,9 @@ public struct ContainerSummary: Codable, Sendable {
 
     /// Docker's STATUS column: `Up 5 minutes`, `Exited (0) 3 seconds ago`, `Created`…
     public static func status(_ c: ContainerRecord, now: Int64) -> String {
+        let health = c.healthStatus.map { $0 == "starting" ? " (health: starting)" : " (\($0))" } ?? ""
         switch c.state {
-        case "running": return "Up " + Human.duration(nanos: now - (c.startedAt ?? now))
+        case "running": return "Up " + Human.duration(nanos: now - (c.startedAt ?? now)) + health
         case "paused": return "Up " + Human.duration(nanos: now - (c.startedAt ?? now)) + " (Paused)"
         case "restarting": return "Restarting (\(c.exitCode ?? 0)) " + Human.duration(nanos: now - (c.finishedAt ?? now)) + " ago"
         case "exited": return "Exited (\(c.exitCode ?? 0)) " + Human.duration(nanos: now - (c.finishedAt ?? now)) + " ago"

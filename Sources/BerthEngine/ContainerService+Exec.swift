@@ -83,10 +83,10 @@ final class ExecSessions: @unchecked Sendable {
 
     func add(_ s: ExecSession) { lock.lock(); byID[s.id] = s; lock.unlock() }
     func get(_ id: String) -> ExecSession? { lock.lock(); defer { lock.unlock() }; return byID[id] }
-    /// Drops a container's finished sessions (when it is removed).
-    func removeAll(container: String) {
+    /// Drops the sessions of removed containers.
+    func removeAll(containers: Set<String>) {
         lock.lock(); defer { lock.unlock() }
-        byID = byID.filter { $0.value.containerID != container }
+        byID = byID.filter { !containers.contains($0.value.containerID) }
     }
 }
 

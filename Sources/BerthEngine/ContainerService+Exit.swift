@@ -35,7 +35,7 @@ extension ContainerService {
                     conmon_start_time = NULL, oom_killed = ?, error = coalesce(?, error)
                 WHERE id = ?
                 """, arguments: [code, finished, oom, reason, id])
-            let endReason = reason != nil ? "monitor-lost" : oom ? "oom" : c.stoppedByUser ? "user-stop" : code == 0 ? "exited" : "crash"
+            let endReason = reason.map { $0.contains("reboot") ? "reboot" : "monitor-lost" } ?? (oom ? "oom" : c.stoppedByUser ? "user-stop" : code == 0 ? "exited" : "crash")
             try db.execute(sql: """
                 UPDATE runs SET finished_at = ?, exit_code = ?, oom_killed = ?, end_reason = ?
                 WHERE id = (SELECT max(id) FROM runs WHERE container_id = ? AND finished_at IS NULL)

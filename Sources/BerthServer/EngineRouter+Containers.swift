@@ -20,10 +20,23 @@ extension EngineRouter {
             let (id, warnings) = try await containers.create(req, name: r.query("name").flatMap { $0.isEmpty ? nil : $0 })
             struct Created: Encodable { var Id: String; var Warnings: [String] }
             return try .json(Created(Id: id, Warnings: warnings), status: 201)
+        case ("POST", "/containers/prune"):
+            let (ids, bytes) = try await containers.prune(try ContainerPruneFilters(try r.filters()))
+            struct Pruned: Encodable { var ContainersDeleted: [String]; var SpaceReclaimed: Int64 }
+            return try .json(Pruned(ContainersDeleted: ids, SpaceReclaimed: bytes))
+        case ("POST", "/berth/containers/remove"):
+            // berth's own batch removal (the CLI's `rm A B C…`): one request, batched work.
+            struct Batch: Decodable { var Refs: [String]; var Force: Bool?; var Volumes: Bool? }
+            let b: Batch
+            do { b = try JSONDecoder().decode(Batch.self, from: r.body) } catch { throw BerthError.invalid("invalid body: \(error)") }
+            return try .json(await containers.removeMany(b.Refs, force: b.Force ?? false, volumes: b.Volumes ?? false))
         case ("GET", "/containers/json"):
-            let all = r.flag("all")
-            let list = try store.read { db in
-                try ContainerQueries.list(db, all: all).map { ContainerSummary($0, labels: try ContainerQueries.labels(db, id: $0.id)) }
+            let limit = r.query("limit").flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+            let query = ContainerListQuery(all: r.flag("all"), filters: try r.filters(), last: limit)
+            let list = try store.read { db -> [ContainerSummary] in
+                let rows = try query.run(db) { ref in (try ImageResolver.find(db, ref)).map { [$0.imageID] } ?? [] }
+                let labels = try ContainerQueries.labels(db, ids: rows.map(\.id))
+                return rows.map { ContainerSummary($0, labels: labels[$0.id] ?? [:]) }
             }
             return try .json(list)
         default:

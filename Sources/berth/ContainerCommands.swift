@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthAPI
 import BerthCore
+import BerthEngine
 import BerthImage
 import BerthStore
 import Foundation
@@ -159,6 +160,19 @@ struct Rm: AsyncParsableCommand {
 
     func run() async throws {
         let client = try global.client()
+        if containers.count > 1 {
+            // Many at once: one batched request (see ContainerService.removeMany).
+            struct Batch: Encodable { var Refs: [String]; var Force: Bool; var Volumes: Bool }
+            let body = try JSONEncoder().encode(Batch(Refs: containers, Force: force, Volumes: volumes))
+            let r = try await daemon { try await client.send(.POST, "/berth/containers/remove", body: .data(body)) }
+            var out = "", failed = false
+            for o in try JSONDecoder().decode([RemoveOutcome].self, from: r.body) {
+                if let e = o.Error { Out.err("Error response from daemon: " + e); failed = true } else { out += o.Ref + "\n" }
+            }
+            Out.write(out)
+            if failed { throw ExitCode(1) }
+            return
+        }
         try await eachContainer(containers, command: "rm") { n in
             var q: [(String, String)] = []
             if force { q.append(("force", "1")) }
@@ -221,7 +235,8 @@ struct Logs: AsyncParsableCommand {
     }
 }
 
-/// `berth ps` (the full filter set arrives with the history work).
+/// `berth ps`: Docker's flags and filters, answered by one SQL query on the database (no
+/// runtime calls), so it is fast with thousands of containers and works with berthd down.
 struct Ps: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List containers.")
     @OptionGroup var global: GlobalOptions
@@ -229,38 +244,72 @@ struct Ps: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Only display container IDs.") var quiet = false
     @Flag(name: .customLong("no-trunc"), help: "Don't truncate output.") var noTrunc = false
     @Option(name: .long, help: "Format output: table, json, or a Go template.") var format: String?
+    @Option(name: .shortAndLong, help: "Filter output based on conditions provided (key=value).") var filter: [String] = []
+    @Option(name: [.customShort("n"), .long], help: "Show n last created containers (includes all states).") var last: Int?
+    @Flag(name: [.customShort("l"), .long], help: "Show the latest created container (includes all states).") var latest = false
+    @Flag(name: .shortAndLong, help: "Display total file sizes.") var size = false
 
     func run() throws {
         let store = try global.store()
-        let rows = try store.read { db in
-            try ContainerQueries.list(db, all: all).map { ($0, try ContainerQueries.labels(db, id: $0.id)) }
+        var filters: [String: [String]] = [:]
+        for f in filter {
+            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { throw CLIError(message: "invalid argument \"\(f)\" for \"-f, --filter\" flag: bad format of filter (expected name=value)", code: 125) }
+            filters[kv[0], default: []].append(kv[1])
+        }
+        let query = ContainerListQuery(all: all, filters: filters, last: latest ? 1 : (last.flatMap { $0 >= 0 ? $0 : nil }))
+        var fmt = format ?? "table"
+        if fmt == "json" { fmt = "{{json .}}" }
+        if fmt == "table" {
+            fmt = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+            if size { fmt += "\t{{.Size}}" }
+        }
+        let template = quiet ? nil : try GoTemplate(fmt.hasPrefix("table ") ? String(fmt.dropFirst(6)) : fmt)
+        let names = Set(template?.fieldNames ?? [])
+        let wantsJSON = template?.usesWholeJSON ?? false
+        let wantsLabels = wantsJSON || names.contains("Labels") || fmt.contains(".Label ")
+        let rows: [ContainerRecord], labels: [String: [String: String]], ports: [String: String], mounts: [String: String]
+        do {
+            (rows, labels, ports, mounts) = try store.read { db in
+            let rows = try query.run(db) { ref in (try ImageResolver.find(db, ref)).map { [$0.imageID] } ?? [] }
+            let labels = wantsLabels ? try ContainerQueries.labels(db, ids: rows.map(\.id)) : [:]
+            let ports = try ContainerQueries.portsText(db)
+            let mounts = wantsJSON || names.contains("Mounts") ? try ContainerQueries.mountNames(db) : [:]
+            return (rows, labels, ports, mounts)
+            }
+        } catch let e as BerthError where e.code == .invalidArgument || e.code == .notFound {
+            throw CLIError(message: "Error response from daemon: " + e.message)
         }
         if APIClient.isDown(try global.socketPath()) {
             Out.err("berth: berthd is not running; container states may be stale")
         }
-        let now = Clock.nowNanos()
         if quiet {
-            Out.write(rows.map { (noTrunc ? $0.0.id : String($0.0.id.prefix(12))) + "\n" }.joined())
+            Out.write(rows.map { (noTrunc ? $0.id : String($0.id.prefix(12))) + "\n" }.joined())
             return
         }
-        let templateRows = rows.map { c, labels -> TemplateRow in
+        let now = Clock.nowNanos()
+        let templateRows = rows.map { c -> TemplateRow in
             var cmd = "\"" + c.command + "\""
             if !noTrunc && c.command.count > 20 { cmd = "\"" + c.command.prefix(19) + "…\"" }
+            let l = labels[c.id] ?? [:]
+            var network = "none"
+            if c.hostConfigJSON.contains("\"NetworkMode\":\"host\"") { network = "host" }
+            var sizeText = ""
+            if size || names.contains("Size") || wantsJSON {
+                sizeText = Human.size(c.sizeRw ?? 0) + " (virtual " + Human.size(c.sizeRw ?? 0) + ")"
+            }
             let fields = ["ID": noTrunc ? c.id : String(c.id.prefix(12)), "Image": c.imageRef, "Command": cmd,
                           "CreatedAt": ImageTable.goTimeString(c.createdAt),
                           "RunningFor": Human.duration(nanos: now - c.createdAt) + " ago",
-                          "Status": ContainerSummary.status(c, now: now), "State": c.state, "Ports": "",
-                          "Names": c.name, "Labels": labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
-                          "Mounts": "", "Networks": "", "Size": ""]
-            let json = String(decoding: (try? JSONCoding.encode(fields)) ?? Data(), as: UTF8.self)
-            return TemplateRow(fields: fields, labels: labels, json: json)
+                          "Status": ContainerSummary.status(c, now: now), "State": c.state, "Ports": ports[c.id] ?? "",
+                          "Names": c.name, "Labels": l.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+                          "Mounts": mounts[c.id] ?? "", "Networks": network, "Size": sizeText, "LocalVolumes": "0"]
+            let json = wantsJSON ? String(decoding: (try? JSONCoding.encode(fields)) ?? Data(), as: UTF8.self) : ""
+            return TemplateRow(fields: fields, labels: l, json: json)
         }
-        var fmt = format ?? "table"
-        if fmt == "json" { fmt = "{{json .}}" }
-        if fmt == "table" { fmt = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}" }
         let headers = ["ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "RunningFor": "CREATED",
                        "CreatedAt": "CREATED AT", "Status": "STATUS", "Ports": "PORTS", "Names": "NAMES", "State": "STATE",
-                       "Labels": "LABELS", "Mounts": "MOUNTS", "Networks": "NETWORKS", "Size": "SIZE"]
+                       "Labels": "LABELS", "Mounts": "MOUNTS", "Networks": "NETWORKS", "Size": "SIZE", "LocalVolumes": "LOCAL VOLUMES"]
         Out.write(try Table.render(templateRows, format: fmt, headers: headers))
     }
 }

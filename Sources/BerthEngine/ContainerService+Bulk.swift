@@ -1,0 +1,183 @@
+import BerthCore
+import BerthRuntime
+import BerthStore
+import Dispatch
+import Foundation
+import GRDB
+
+/// One container of a bulk removal: its id when removed, else Docker's error text.
+public struct RemoveOutcome: Codable, Sendable {
+    public var Ref: String
+    public var Id: String?
+    public var Error: String?
+}
+
+/// `container prune`'s filters: `until` (timestamp or Go duration), `label`, `label!`.
+public struct ContainerPruneFilters: Sendable {
+    public var until: Int64?
+    public var labels: [String] = []
+    public var notLabels: [String] = []
+    public init() {}
+
+    public init(_ raw: [String: [String]], now: Int64 = Clock.nowNanos()) throws {
+        for key in raw.keys where !["until", "label", "label!"].contains(key) {
+            throw BerthError.invalid("invalid filter '\(key)'")
+        }
+        if let u = raw["until"]?.last {
+            guard let t = Clock.parseTimestamp(u, now: now) else { throw BerthError.invalid("invalid filter 'until=\(u)'") }
+            until = t
+        }
+        labels = raw["label"] ?? []
+        notLabels = raw["label!"] ?? []
+    }
+
+    func matches(_ c: ContainerRecord, labels l: [String: String]) -> Bool {
+        if let until, c.createdAt >= until { return false }
+        func has(_ f: String) -> Bool {
+            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let v = l[kv[0]] else { return false }
+            return kv.count == 1 || v == kv[1]
+        }
+        return labels.allSatisfy(has) && !notLabels.contains(where: has)
+    }
+}
+
+extension ContainerService {
+    /// `berth rm A B C…` in one go: resolved in one read, running ones killed (with `force`)
+    /// and awaited together, then removed as a batch — two transactions around parallel file
+    /// work, `removing` marking the rows in between so a crash is finished by recovery.
+    public func removeMany(_ refs: [String], force: Bool, volumes: Bool) async -> [RemoveOutcome] {
+        var outcomes: [RemoveOutcome]
+        let resolved: [(Int, ContainerRecord, ExitTicket?)]
+        do {
+            (outcomes, resolved) = try await worker.run { [self] () -> ([RemoveOutcome], [(Int, ContainerRecord, ExitTicket?)]) in
+                var outcomes = refs.map { RemoveOutcome(Ref: $0) }
+                var out: [(Int, ContainerRecord, ExitTicket?)] = []
+                let found = try store.read { db in
+                    refs.map { ref in Result { try ContainerQueries.resolve(db, ref) } }
+                }
+                var seen = Set<String>()
+                for (i, r) in found.enumerated() {
+                    switch r {
+                    case .failure(let e): outcomes[i].Error = BerthError.from(e).message
+                    case .success(let c):
+                        guard seen.insert(c.id).inserted else { outcomes[i].Id = c.id; continue }
+                        if c.isRunning {
+                            guard force else {
+                                outcomes[i].Error = "cannot remove container \"\(refs[i])\": container is running: stop the container before removing or force remove"
+                                continue
+                            }
+                            let t = waiters.register(c.id)
+                            do { try signal(c, SIGKILL) } catch {
+                                outcomes[i].Error = BerthError.from(error).message
+                                continue
+                            }
+                            out.append((i, c, t))
+                        } else {
+                            out.append((i, c, nil))
+                        }
+                    }
+                }
+                return (outcomes, out)
+            }
+        } catch {
+            return refs.map { RemoveOutcome(Ref: $0, Error: BerthError.from(error).message) }
+        }
+        await withTaskGroup(of: Void.self) { g in
+            for (_, c, t) in resolved { if let t { g.addTask { [self] in await waitOrKill(c, ticket: t, seconds: 10) } } }
+        }
+        let ids = resolved.map { $0.1.id }
+        do {
+            try await worker.run { [self] in try removeBatch(ids, volumes: volumes) }
+            for (i, c, _) in resolved { outcomes[i].Id = c.id }
+        } catch {
+            for (i, _, _) in resolved { outcomes[i].Error = BerthError.from(error).message }
+        }
+        return outcomes
+    }
+
+    /// Removes stopped containers together. SQLite's variable limit is respected by chunks.
+    func removeBatch(_ ids: [String], volumes: Bool) throws {
+        guard !ids.isEmpty else { return }
+        let chunks = stride(from: 0, to: ids.count, by: 500).map { Array(ids[$0..<min(ids.count, $0 + 500)]) }
+        let (records, anonymous) = try store.write { db -> ([ContainerRecord], [String]) in
+            var anonymous: [String] = []
+            var records: [ContainerRecord] = []
+            for chunk in chunks {
+                let marks = chunk.map { _ in "?" }.joined(separator: ",")
+                let args = StatementArguments(chunk)
+                records += try ContainerQueries.records(db, ids: chunk)
+                try db.execute(sql: "UPDATE containers SET state = 'removing' WHERE id IN (\(marks))", arguments: args)
+                if volumes {
+                    anonymous += try String.fetchAll(db, sql: """
+                        SELECT DISTINCT m.volume_name FROM mounts m JOIN volumes v ON v.name = m.volume_name
+                        WHERE m.container_id IN (\(marks)) AND v.anonymous = 1
+                        """, arguments: args)
+                }
+            }
+            return (records, anonymous)
+        }
+        // The file work of many containers at once: unmounts, runc state, folders.
+        let list = records.map(\.id)
+        DispatchQueue.concurrentPerform(iterations: list.count) { i in
+            cleanupRuntime(list[i])
+            FileOps.removeTree(files(list[i]).dir)
+        }
+        let orphaned = try store.write { db -> [String] in
+            var orphaned: [String] = []
+            let labels = try ContainerQueries.labels(db, ids: list)
+            let now = Clock.nowNanos()
+            for chunk in chunks {
+                let marks = chunk.map { _ in "?" }.joined(separator: ",")
+                try db.execute(sql: "DELETE FROM containers WHERE id IN (\(marks))", arguments: StatementArguments(chunk))
+            }
+            for c in records {
+                var a = labels[c.id] ?? [:]
+                a["name"] = c.name
+                a["image"] = c.imageRef
+                try Events.append(db, type: "container", action: "destroy", actorID: c.id, actorName: c.name,
+                                  attributes: a, time: now)
+            }
+            for v in Set(anonymous) where try Int.fetchOne(db, sql: "SELECT count(*) FROM mounts WHERE volume_name = ?", arguments: [v]) == 0 {
+                try db.execute(sql: "DELETE FROM volumes WHERE name = ?", arguments: [v])
+                try Events.append(db, type: "volume", action: "destroy", actorID: v, actorName: v)
+                orphaned.append(v)
+            }
+            return orphaned
+        }
+        for v in orphaned { FileOps.removeTree(paths.volumes + "/" + v) }
+        execs.removeAll(containers: Set(list))
+    }
+
+    /// `container prune`: every stopped container the filters allow; returns the ids and the
+    /// bytes their writable layers held.
+    public func prune(_ filters: ContainerPruneFilters) async throws -> (ids: [String], reclaimed: Int64) {
+        try await worker.run { [self] in
+            let candidates = try store.read { db -> [ContainerRecord] in
+                let rows = try ContainerQueries.withState(db, ["created", "exited", "dead"])
+                let labels = filters.labels.isEmpty && filters.notLabels.isEmpty ? [:] : try ContainerQueries.labels(db, ids: rows.map(\.id))
+                return rows.filter { filters.matches($0, labels: labels[$0.id] ?? [:]) }
+            }
+            let ids = candidates.map(\.id)
+            let tally = Tally()
+            DispatchQueue.concurrentPerform(iterations: ids.count) { i in
+                tally.add(FileOps.treeSize(files(ids[i]).upper))
+            }
+            try removeBatch(ids, volumes: false)
+            let reclaimed = tally.total
+            try store.write { db in
+                try Events.append(db, type: "container", action: "prune", actorID: "", actorName: nil,
+                                  attributes: ["reclaimed": String(reclaimed)])
+            }
+            return (ids, reclaimed)
+        }
+    }
+}
+
+/// A sum added to from many threads.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sum: Int64 = 0
+    func add(_ n: Int64) { lock.lock(); sum += n; lock.unlock() }
+    var total: Int64 { lock.lock(); defer { lock.unlock() }; return sum }
+}

@@ -1,0 +1,201 @@
+import BerthCore
+import Foundation
+import GRDB
+
+/// `ps` filters (Docker's keys and rules) as one SQL query over indexed columns: values of
+/// one key are alternatives (OR), different keys must all hold (AND).
+public struct ContainerListQuery: Sendable {
+    public var all = false
+    public var filters: [String: [String]] = [:]
+    /// `-n N`: the N most recently created (any state).
+    public var last: Int?
+
+    public init(all: Bool = false, filters: [String: [String]] = [:], last: Int? = nil) {
+        self.all = all
+        self.filters = filters
+        self.last = last
+    }
+
+    public static let keys: Set<String> = ["id", "name", "label", "exited", "status", "ancestor", "before", "since",
+                                           "volume", "network", "publish", "expose", "health", "isolation", "is-task"]
+    public static let states: Set<String> = ["created", "restarting", "running", "removing", "paused", "exited", "dead"]
+
+    /// The WHERE clause and its arguments. `images` resolves an `ancestor` value to image ids.
+    public func whereClause(_ db: Database, images: (String) throws -> [String]) throws -> (String, [any DatabaseValueConvertible]) {
+        var clauses: [String] = []
+        var args: [any DatabaseValueConvertible] = []
+        for key in filters.keys where !Self.keys.contains(key) {
+            throw BerthError.invalid("invalid filter '\(key)'")
+        }
+        func anyOf(_ values: [String], _ one: (String) throws -> String?) rethrows {
+            let parts = try values.compactMap(one)
+            if !parts.isEmpty { clauses.append("(" + parts.joined(separator: " OR ") + ")") }
+        }
+        // Docker matches id and name as patterns; berth takes ^ and $ anchors, else a substring.
+        func pattern(_ column: String, _ v: String) -> String {
+            var p = v
+            let start = p.hasPrefix("^"), end = p.hasSuffix("$") && p.count > (start ? 1 : 0)
+            if start { p.removeFirst() }
+            if end { p.removeLast() }
+            let escaped = p.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            args.append((start ? "" : "%") + escaped + (end ? "" : "%"))
+            return "\(column) LIKE ? ESCAPE '\\'"
+        }
+        var includeStopped = all || last != nil
+        if let v = filters["id"] { anyOf(v) { pattern("c.id", $0) } }
+        if let v = filters["name"] { anyOf(v) { pattern("c.name", $0.hasPrefix("/") ? String($0.dropFirst()) : $0) } }
+        if let v = filters["label"] {
+            // Each label filter must hold on its own (Docker ANDs them).
+            for l in v {
+                let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
+                if kv.count == 2 {
+                    clauses.append("EXISTS (SELECT 1 FROM container_labels l WHERE l.container_id = c.id AND l.key = ? AND l.value = ?)")
+                    args += [kv[0], kv[1]]
+                } else {
+                    clauses.append("EXISTS (SELECT 1 FROM container_labels l WHERE l.container_id = c.id AND l.key = ?)")
+                    args.append(kv[0])
+                }
+            }
+        }
+        if let v = filters["exited"] {
+            try anyOf(v) { x in
+                guard let code = Int64(x) else { throw BerthError.invalid("invalid filter 'exited=\(x)'") }
+                args.append(code)
+                return "(c.state = 'exited' AND c.exit_code = ?)"
+            }
+        }
+        if let v = filters["status"] {
+            includeStopped = true
+            try anyOf(v) { s in
+                guard Self.states.contains(s) else {
+                    throw BerthError.invalid("invalid filter 'status=\(s)'")
+                }
+                args.append(s)
+                return "c.state = ?"
+            }
+        }
+        if let v = filters["health"] {
+            try anyOf(v) { h in
+                guard ["starting", "healthy", "unhealthy", "none"].contains(h) else {
+                    throw BerthError.invalid("Unrecognised filter value for health: \(h)")
+                }
+                if h == "none" { return "c.health_status IS NULL" }
+                args.append(h)
+                return "c.health_status = ?"
+            }
+        }
+        if let v = filters["ancestor"] {
+            try anyOf(v) { ref in
+                let ids = try images(ref)
+                args.append(ref)
+                var c = "c.image_ref = ?"
+                if !ids.isEmpty {
+                    c += " OR c.image_id IN (" + ids.map { _ in "?" }.joined(separator: ",") + ")"
+                    args += ids
+                }
+                return "(" + c + ")"
+            }
+        }
+        for (key, op) in [("before", "<"), ("since", ">")] {
+            guard let v = filters[key] else { continue }
+            for ref in v {
+                let other = try ContainerQueries.resolve(db, ref)
+                clauses.append("c.created_at \(op) ?")
+                args.append(other.createdAt)
+                if key == "since" || key == "before" { includeStopped = true }
+            }
+        }
+        if let v = filters["volume"] {
+            anyOf(v) { x in
+                args += [x, x, x]
+                return "EXISTS (SELECT 1 FROM mounts m WHERE m.container_id = c.id AND (m.volume_name = ? OR m.destination = ? OR m.source = ?))"
+            }
+        }
+        if let v = filters["network"] {
+            // none and host are modes of HostConfig; other networks are attachments.
+            anyOf(v) { n in
+                args += [n, n, n, n]
+                return """
+                    (json_extract(c.host_config_json, '$.NetworkMode') = ? \
+                    OR (? = 'none' AND json_extract(c.host_config_json, '$.NetworkMode') IS NULL) \
+                    OR EXISTS (SELECT 1 FROM network_attachments a JOIN networks n ON n.id = a.network_id \
+                    WHERE a.container_id = c.id AND (n.name = ? OR n.id LIKE ? || '%')))
+                    """
+            }
+        }
+        for (key, column) in [("publish", "host_port"), ("expose", "container_port")] {
+            guard let v = filters[key] else { continue }
+            try anyOf(v) { p in
+                let parts = p.split(separator: "/").map(String.init)
+                guard let port = Int(parts[0]) else { throw BerthError.invalid("invalid filter '\(key)=\(p)'") }
+                args += [port, parts.count > 1 ? parts[1] : "tcp"]
+                return "EXISTS (SELECT 1 FROM port_mappings pm WHERE pm.container_id = c.id AND pm.\(column) = ? AND pm.protocol = ?)"
+            }
+        }
+        if let v = filters["is-task"], v.contains("true") { clauses.append("0") }
+        if let v = filters["isolation"], !v.allSatisfy({ $0 == "default" || $0.isEmpty }) { clauses.append("0") }
+        if !includeStopped { clauses.append("c.state IN ('running','paused','restarting')") }
+        return (clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), args)
+    }
+
+    /// The matching containers, newest first.
+    public func run(_ db: Database, images: (String) throws -> [String]) throws -> [ContainerRecord] {
+        let (w, args) = try whereClause(db, images: images)
+        var sql = "SELECT c.* FROM containers c WHERE \(w) ORDER BY c.created_at DESC, c.id"
+        if let last { sql += " LIMIT \(max(0, last))" }
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args.map { $0.databaseValue })).map(ContainerRecord.init)
+    }
+}
+
+extension ContainerQueries {
+    /// Labels of many containers in one query.
+    public static func labels(_ db: Database, ids: [String]) throws -> [String: [String: String]] {
+        var out: [String: [String: String]] = [:]
+        guard !ids.isEmpty else { return out }
+        if ids.count > 500 {
+            for r in try Row.fetchAll(db, sql: "SELECT container_id, key, value FROM container_labels") {
+                out[r[0], default: [:]][r[1]] = r[2]
+            }
+            return out
+        }
+        let marks = ids.map { _ in "?" }.joined(separator: ",")
+        for r in try Row.fetchAll(db, sql: "SELECT container_id, key, value FROM container_labels WHERE container_id IN (\(marks))",
+                                  arguments: StatementArguments(ids)) {
+            out[r[0], default: [:]][r[1]] = r[2]
+        }
+        return out
+    }
+
+    /// Published ports by container, Docker's PORTS text: `0.0.0.0:8080->80/tcp, 443/tcp`.
+    public static func portsText(_ db: Database) throws -> [String: String] {
+        var out: [String: [String]] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT container_id, host_ip, host_port, container_port, protocol FROM port_mappings ORDER BY container_port") {
+            let id: String = r[0], ip: String = r[1], hp: Int? = r[2], cp: Int = r[3], proto: String = r[4]
+            out[id, default: []].append(hp.map { "\(ip.isEmpty ? "0.0.0.0" : ip):\($0)->\(cp)/\(proto)" } ?? "\(cp)/\(proto)")
+        }
+        return out.mapValues { $0.joined(separator: ", ") }
+    }
+
+    /// Mount names for `{{.Mounts}}`: volume names, else sources.
+    public static func mountNames(_ db: Database) throws -> [String: String] {
+        var out: [String: [String]] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT container_id, volume_name, source, destination FROM mounts ORDER BY container_id, position") {
+            let id: String = r[0]
+            let name: String? = r[1]
+            let source: String? = r[2]
+            out[id, default: []].append(name ?? source ?? (r[3] as String))
+        }
+        return out.mapValues { $0.joined(separator: ",") }
+    }
+}
+
+extension ContainerQueries {
+    /// The rows of the given ids (at most a few hundred per call: SQLite's variable limit).
+    public static func records(_ db: Database, ids: [String]) throws -> [ContainerRecord] {
+        guard !ids.isEmpty else { return [] }
+        let marks = ids.map { _ in "?" }.joined(separator: ",")
+        return try Row.fetchAll(db, sql: "SELECT * FROM containers WHERE id IN (\(marks))", arguments: StatementArguments(ids))
+            .map(ContainerRecord.init)
+    }
+}
