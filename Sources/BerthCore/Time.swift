@@ -78,6 +78,20 @@ public enum Clock {
 
     /// Parses Docker's `--since`/`--until`/`until=` forms: a Go duration before now (`10m`,
     /// `1h30m`), RFC 3339, a date, or unix seconds with optional fraction.
+    /// As the API takes them: a bare number is Unix seconds (clients turn durations into
+    /// timestamps before sending), else as `parseTimestamp`.
+    public static func parseAPITimestamp(_ text: String, now: Int64 = nowNanos()) -> Int64? {
+        if !text.isEmpty, text.allSatisfy({ $0.isNumber || $0 == "." }), text.first != "." {
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+            if parts.count <= 2, let secs = Int64(parts[0]) {
+                var f = parts.count == 2 ? String(parts[1].prefix(9)) : ""
+                while f.count < 9 { f += "0" }
+                return secs * 1_000_000_000 + (Int64(f) ?? 0)
+            }
+        }
+        return parseTimestamp(text, now: now)
+    }
+
     public static func parseTimestamp(_ text: String, now: Int64 = nowNanos()) -> Int64? {
         if let d = parseGoDuration(text) { return now - d }
         if let t = parseRFC3339(text) { return t }

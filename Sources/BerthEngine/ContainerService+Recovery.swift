@@ -21,9 +21,15 @@ extension ContainerService {
     public func recover() async throws -> ContainerRecovery {
         try await worker.run { [self] in
             var r = ContainerRecovery()
-            for c in try store.read({ db in try ContainerQueries.withState(db, ["removing"]) }) {
-                try removeSync(c.id, force: true, volumes: false)
-                r.removalsFinished += 1
+            let removing = try store.read { db in try ContainerQueries.withState(db, ["removing"]) }.map(\.id)
+            try removeBatch(removing, volumes: false)
+            r.removalsFinished = removing.count
+            // Folders of containers whose row never came (a crash inside create) or already went.
+            let known = Set(try store.read { db in try String.fetchAll(db, sql: "SELECT id FROM containers") })
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: paths.containers)) ?? []
+                where name.count == 64 && Identifier.isHex(name) && !known.contains(name) {
+                cleanupRuntime(name)
+                FileOps.removeTree(files(name).dir)
             }
             let live = try store.read { db in try ContainerQueries.withState(db, ["running", "paused", "restarting"]) }
             var exited: [(String, Int64)] = []

@@ -178,7 +178,7 @@ public struct EngineRouter: APIHandler {
         let now = Clock.nowNanos()
         func time(_ key: String) throws -> Int64? {
             guard let s = r.query(key), !s.isEmpty else { return nil }
-            guard let t = Clock.parseTimestamp(s, now: now) else { throw BerthError.invalid("invalid value for \"\(key)\": \(s)") }
+            guard let t = Clock.parseAPITimestamp(s, now: now) else { throw BerthError.invalid("invalid value for \"\(key)\": \(s)") }
             return t
         }
         let q = EventQuery(since: try time("since"), until: try time("until"), filters: try r.filters())

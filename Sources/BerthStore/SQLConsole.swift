@@ -69,6 +69,12 @@ public enum SQLConsole {
             try db.execute(sql: "PRAGMA query_only = 1")
             do {
                 let statement = try db.makeStatement(sql: sql)
+                // SQLite's own verdict: anything that could change a database is refused.
+                // A PRAGMA assignment writes nothing but would undo query_only: refused too.
+                let setsPragma = sql.range(of: #"^\s*PRAGMA\s+[\w.]+\s*="#, options: [.regularExpression, .caseInsensitive]) != nil
+                guard statement.isReadonly && !setsPragma else {
+                    throw BerthError.invalid("berth sql runs read-only statements only")
+                }
                 let columns = statement.columnNames
                 let rows = try Row.fetchAll(statement).map { r in r.databaseValues }
                 return Result(columns: columns, rows: rows.map { Array($0) })
