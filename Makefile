@@ -35,6 +35,9 @@ demo: deps release
 bench: deps release
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/images.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/run.sh
+	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/ps.sh
+	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/rm.sh
+	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/events.sh
 
 install: release
 	install -D -m 0755 $(BIN_RELEASE)/berth $(DESTDIR)$(PREFIX)/bin/berth

@@ -75,6 +75,7 @@ extension ContainerService {
         rc.gid = user.gid
         rc.additionalGids = user.groups
         rc.terminal = req.Tty ?? false
+        rc.seccompCompat32 = seccompCompat32
         rc.readOnlyRootfs = host.ReadonlyRootfs ?? false
         rc.privileged = host.Privileged ?? false
         rc.capAdd = host.CapAdd ?? []

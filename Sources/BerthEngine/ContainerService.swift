@@ -20,6 +20,8 @@ public final class ContainerService: Sendable {
     let logger: Logger
     let bootID: String
     public let exitDir: String
+    /// BERTH_SECCOMP_COMPAT32=1: 32-bit syscall ABIs allowed in containers (off by default).
+    let seccompCompat32 = ProcessInfo.processInfo.environment["BERTH_SECCOMP_COMPAT32"] == "1"
 
     public init(store: Store, paths: BerthPaths, logger: Logger = Logger(label: "berth.containers")) {
         self.store = store

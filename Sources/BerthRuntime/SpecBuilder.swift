@@ -13,6 +13,8 @@ public struct ContainerRuntimeConfig: Sendable {
     public var additionalGids: [UInt32] = []
     public var hostname: String
     public var terminal = false
+    /// Let 32-bit (x86, x32) syscalls through the seccomp filter too (for 32-bit images).
+    public var seccompCompat32 = false
     public var readOnlyRootfs = false
     public var privileged = false
     public var capAdd: [String] = []
@@ -104,7 +106,7 @@ public enum SpecBuilder {
         if let n = c.nanoCPUs { resources.cpu = .init(quota: n * 100_000 / 1_000_000_000, period: 100_000) }
         if let p = c.pidsLimit { resources.pids = .init(limit: p) }
         resources.devices = [.init(allow: c.privileged, type: nil, major: nil, minor: nil, access: "rwm")]
-        let seccomp = c.privileged ? nil : try c.seccompProfile.flatMap { try SeccompProfile.load(path: $0, capabilities: Set(caps)) }
+        let seccomp = c.privileged ? nil : try c.seccompProfile.flatMap { try SeccompProfile.load(path: $0, capabilities: Set(caps), compat32: c.seccompCompat32) }
         return RuntimeSpec(
             process: .init(terminal: c.terminal,
                            user: .init(uid: c.uid, gid: c.gid, additionalGids: c.additionalGids.isEmpty ? nil : c.additionalGids),

@@ -29,6 +29,37 @@ struct Berthd: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("events-max-age"), help: "Keep events this long (Go duration, e.g. 720h; 0 = for ever).")
+    var eventsMaxAge: String = "0"
+
+    @Option(name: .customLong("events-max-count"), help: "Keep at most this many events (0 = no limit).")
+    var eventsMaxCount: Int64 = 0
+
+    @Option(name: .customLong("runs-max-age"), help: "Keep finished runs (container history) this long (0 = for ever).")
+    var runsMaxAge: String = "0"
+
+    @Option(name: .customLong("runs-max-count"), help: "Keep at most this many runs (0 = no limit).")
+    var runsMaxCount: Int64 = 0
+
+    @Option(name: .customLong("retention-interval"), help: "How often history is pruned (Go duration).")
+    var retentionInterval: String = "10m"
+
+    func retention() throws -> (RetentionPolicy, Int64) {
+        var p = RetentionPolicy()
+        for (text, flag, assign) in [(eventsMaxAge, "--events-max-age", { (v: Int64) in p.eventsMaxAge = v }),
+                                     (runsMaxAge, "--runs-max-age", { (v: Int64) in p.runsMaxAge = v })] as [(String, String, (Int64) -> Void)] {
+            guard let v = Clock.parseGoDuration(text), v >= 0 else { throw BerthError.invalid("invalid \(flag): \(text)") }
+            assign(v)
+        }
+        guard eventsMaxCount >= 0, runsMaxCount >= 0 else { throw BerthError.invalid("counts must not be negative") }
+        p.eventsMaxCount = eventsMaxCount
+        p.runsMaxCount = runsMaxCount
+        guard let every = Clock.parseGoDuration(retentionInterval), every > 0 else {
+            throw BerthError.invalid("invalid --retention-interval: \(retentionInterval)")
+        }
+        return (p, every)
+    }
+
     func run() async throws {
         BerthLogging.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
         let logger = Logger(label: "berthd")
@@ -42,6 +73,7 @@ struct Berthd: AsyncParsableCommand {
 
     func serve(logger: Logger) async throws {
         let paths = BerthPaths.resolve(root: root, runroot: runroot)
+        let (policy, every) = try retention()
         let env = ProcessInfo.processInfo.environment
         let socket: String
         if let h = host ?? env["BERTH_HOST"] {
@@ -88,8 +120,21 @@ struct Berthd: AsyncParsableCommand {
                               attributes: ["pid": String(getpid())])
         }
         logger.info("berthd \(APIVersion.serverVersion) listening on unix://\(socket) (root \(paths.root))")
+        // History retention, in the background: chunked deletes never hold queries up.
+        let pruner = policy.isUnlimited ? nil : Task.detached {
+            while !Task.isCancelled {
+                do {
+                    let n = try Retention.apply(store, policy)
+                    if n.events + n.runs > 0 { logger.info("retention: \(n.events) events, \(n.runs) runs pruned") }
+                } catch {
+                    logger.warning("retention: \(error)")
+                }
+                try? await Task.sleep(nanoseconds: UInt64(every))
+            }
+        }
         let sig = await signals.wait()
         logger.info("signal \(sig): finishing in-flight requests")
+        pruner?.cancel()
         await server.shutdown()
         try? store.write { db in
             try Events.append(db, type: "daemon", action: "stop", actorID: daemonID, actorName: "berthd")

@@ -51,6 +51,12 @@ import BerthCore
         let admin = try #require(try SeccompProfile.load(path: dir + "/p.json", capabilities: ["CAP_SYS_ADMIN"]))
         #expect(admin.syscalls?.map(\.names) == [["read", "write"], ["mount"], ["chown"]])
         #expect(try SeccompProfile.load(path: dir + "/missing.json", capabilities: []) == nil)
+        // Native ABI only by default; the profile's 32-bit sub-architectures on request.
+        #if arch(x86_64)
+        #expect(s.architectures == ["SCMP_ARCH_X86_64"])
+        let compat = try #require(try SeccompProfile.load(path: dir + "/p.json", capabilities: [], compat32: true))
+        #expect(compat.architectures == ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"])
+        #endif
     }
 }
 

@@ -46,6 +46,7 @@ class Daemon:
         self.sock = os.path.join(base, "api.sock")
         self.log = os.path.join(base, "berthd.log")
         self.proc = None
+        self.args = []  # extra berthd flags
 
     @property
     def env(self):
@@ -55,7 +56,7 @@ class Daemon:
 
     def start(self, wait=True):
         logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([os.path.join(BIN, "berthd")], env=self.env, stdout=logf,
+        self.proc = subprocess.Popen([os.path.join(BIN, "berthd"), *self.args], env=self.env, stdout=logf,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         logf.close()
         if wait:

@@ -274,3 +274,25 @@ def test_docker_cli_ps_events_prune(population, workdir):
     p = docker("container", "prune", "-f")
     assert p.returncode == 0 and b"Total reclaimed space" in p.stdout
     assert set(docker("ps", "-a", "--format", "{{.Names}}").stdout.decode().split()) == {"up", "frozen"}
+
+
+def test_retention_prunes_history_in_the_background(make_daemon, images):
+    d = make_daemon("ret")
+    d.args = ["--events-max-count", "12", "--runs-max-count", "2", "--retention-interval", "50ms"]
+    d.start()
+    d.berth("load", "-i", images["bb-docker.tar"])
+    for i in range(4):
+        d.berth("run", "--rm", "busybox", "true")
+    assert wait_until(lambda: d.rows("SELECT count(*) FROM events")[0][0] <= 12, timeout=30)
+    assert wait_until(lambda: d.rows("SELECT count(*) FROM runs")[0][0] <= 2, timeout=30)
+    # the newest are the ones kept, and queries answer all along
+    newest = d.rows("SELECT action FROM events ORDER BY id DESC LIMIT 1")[0][0]
+    assert newest == "destroy"
+    assert d.berth("events", "--since", "1h", "--until", "0s").out.count("\n") <= 12
+    p = make_daemon("bad")
+    p.args = ["--events-max-age", "forever"]
+    with pytest.raises(RuntimeError):
+        p.start()
+    assert "invalid --events-max-age" in p.read_log()
+    d.cleanup()
+    d.stop()
