@@ -114,12 +114,18 @@ public struct ContainerSummary: Codable, Sendable {
 
     /// Docker's STATUS column: `Up 5 minutes`, `Exited (0) 3 seconds ago`, `Created`…
     public static func status(_ c: ContainerRecord, now: Int64) -> String {
-        let health = c.healthStatus.map { $0 == "starting" ? " (health: starting)" : " (\($0))" } ?? ""
-        switch c.state {
-        case "running": return "Up " + Human.duration(nanos: now - (c.startedAt ?? now)) + health
-        case "paused": return "Up " + Human.duration(nanos: now - (c.startedAt ?? now)) + " (Paused)"
-        case "restarting": return "Restarting (\(c.exitCode ?? 0)) " + Human.duration(nanos: now - (c.finishedAt ?? now)) + " ago"
-        case "exited": return "Exited (\(c.exitCode ?? 0)) " + Human.duration(nanos: now - (c.finishedAt ?? now)) + " ago"
+        status(state: c.state, exitCode: c.exitCode, startedAt: c.startedAt, finishedAt: c.finishedAt,
+               health: c.healthStatus, now: now)
+    }
+
+    public static func status(state: String, exitCode: Int64?, startedAt: Int64?, finishedAt: Int64?,
+                              health: String?, now: Int64) -> String {
+        let h = health.map { $0 == "starting" ? " (health: starting)" : " (\($0))" } ?? ""
+        switch state {
+        case "running": return "Up " + Human.duration(nanos: now - (startedAt ?? now)) + h
+        case "paused": return "Up " + Human.duration(nanos: now - (startedAt ?? now)) + " (Paused)"
+        case "restarting": return "Restarting (\(exitCode ?? 0)) " + Human.duration(nanos: now - (finishedAt ?? now)) + " ago"
+        case "exited": return "Exited (\(exitCode ?? 0)) " + Human.duration(nanos: now - (finishedAt ?? now)) + " ago"
         case "removing": return "Removal In Progress"
         case "dead": return "Dead"
         default: return "Created"

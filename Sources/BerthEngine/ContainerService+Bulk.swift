@@ -60,7 +60,8 @@ extension ContainerService {
                 for (i, r) in found.enumerated() {
                     switch r {
                     case .failure(let e): outcomes[i].Error = BerthError.from(e).message
-                    case .success(let c):
+                    case .success(var c):
+                        if force { c = try cancelPendingRestart(c) }
                         guard seen.insert(c.id).inserted else { outcomes[i].Id = c.id; continue }
                         if c.isRunning {
                             guard force else {

@@ -95,6 +95,7 @@ extension ContainerService {
     public func execCreate(_ ref: String, _ config: ExecConfig) throws -> String {
         let c = try get(ref)
         guard c.isRunning else { throw BerthError.conflict("Container \(c.id) is not running") }
+        if c.state == "restarting" { throw BerthError.conflict("Container \(c.id) is restarting, wait until the container is running") }
         if c.state == "paused" { throw BerthError.conflict("Container \(c.id) is paused, unpause the container before exec") }
         guard let cmd = config.Cmd, !cmd.isEmpty else { throw BerthError.invalid("No exec command specified") }
         if let k = config.DetachKeys { _ = try DetachKeys.parse(k) }

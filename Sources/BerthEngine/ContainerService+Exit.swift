@@ -12,7 +12,8 @@ extension ContainerService {
 
     /// Records one exit exactly once: the state change, the run row and the die event in one
     /// transaction; then drops runtime state, removes `--rm` containers, wakes waiters.
-    func processExit(_ id: String, reason: String? = nil) throws {
+    /// `mayRestart` false: the caller decides about restarts itself (reboot recovery).
+    func processExit(_ id: String, reason: String? = nil, mayRestart: Bool = true) throws {
         let path = exitDir + "/" + id
         let reported = ExitWatcher.read(dir: exitDir, id: id)
         // Without a reason, only a complete exit file counts.
@@ -29,12 +30,16 @@ extension ContainerService {
         }
         let oom = FileOps.exists(files(id).persist + "/oom")
         finished = max(finished, c.startedAt ?? finished)
+        let restart = mayRestart && Self.shouldRestart(policy: c.restartPolicy, max: c.restartMax, count: c.restartCount,
+                                                       exitCode: code, stoppedByUser: c.stoppedByUser, autoRemove: c.autoRemove)
+        let restartAt = restart ? Clock.nowNanos() + backoff.next(id, ranFor: finished - (c.startedAt ?? finished)) : nil
         try store.write { db in
+            // A restart emits die now and start when the back-off is over; meanwhile `restarting`.
             try db.execute(sql: """
-                UPDATE containers SET state = 'exited', exit_code = ?, finished_at = ?, pid = NULL, conmon_pid = NULL,
-                    conmon_start_time = NULL, oom_killed = ?, error = coalesce(?, error)
+                UPDATE containers SET state = ?, exit_code = ?, finished_at = ?, pid = NULL, conmon_pid = NULL,
+                    conmon_start_time = NULL, oom_killed = ?, error = coalesce(?, error), restart_at = ?
                 WHERE id = ?
-                """, arguments: [code, finished, oom, reason, id])
+                """, arguments: [restart ? "restarting" : "exited", code, finished, oom, reason, restartAt, id])
             let endReason = reason.map { $0.contains("reboot") ? "reboot" : "monitor-lost" } ?? (oom ? "oom" : c.stoppedByUser ? "user-stop" : code == 0 ? "exited" : "crash")
             try db.execute(sql: """
                 UPDATE runs SET finished_at = ?, exit_code = ?, oom_killed = ?, end_reason = ?
@@ -47,6 +52,7 @@ extension ContainerService {
             try event(db, c, "die", extra, time: finished)
         }
         cleanupRuntime(id)
+        if let restartAt { scheduleRestart(id, at: restartAt) }
         if c.autoRemove {
             try removeSync(id, force: true, volumes: true)
         }

@@ -12,6 +12,9 @@ extension ContainerService {
         public var monitorLost = 0
         public var rebootDied = 0
         public var removalsFinished = 0
+        /// `--rm` containers removed because they died while berthd was away (or with the host).
+        public var autoRemoved = 0
+        public var restartsResumed = 0
         public init() {}
     }
 
@@ -35,11 +38,15 @@ extension ContainerService {
             var exited: [(String, Int64)] = []
             for c in live {
                 if c.bootID != bootID {
-                    // The host rebooted: the container died with it.
-                    try processExit(c.id, reason: "host rebooted")
+                    // The host rebooted: the container died with it. Policies act afterwards,
+                    // in `startByPolicy`, once berthd answers.
+                    try processExit(c.id, reason: "host rebooted", mayRestart: false)
                     r.rebootDied += 1
+                    if c.autoRemove { r.autoRemoved += 1 }
                     continue
                 }
+                // Waiting for a restart: resumed below with what is left of its delay.
+                if c.state == "restarting" { continue }
                 if let time = ExitWatcher.changeTime(exitDir + "/" + c.id) {
                     exited.append((c.id, time))
                 } else if let pid = c.conmonPid, ProcStat.isSame(Int32(pid), startTime: c.conmonStartTime) {
@@ -50,10 +57,63 @@ extension ContainerService {
                 }
             }
             for (id, _) in exited.sorted(by: { $0.1 < $1.1 }) {
+                let c = try store.read { db in try ContainerQueries.get(db, id: id) }
                 try processExit(id)
                 r.exitsApplied += 1
+                if c?.autoRemove == true { r.autoRemoved += 1 }
             }
+            r.restartsResumed = try resumePendingRestarts()
             return r
         }
+    }
+}
+
+extension ContainerService {
+    public struct PolicyStarts: Sendable, Equatable {
+        public var considered = 0
+        public var restarted = 0
+        public var leftExited = 0
+        public var failed = 0
+    }
+
+    /// At start (after a reboot too): stopped containers whose policy says so are started,
+    /// `parallel` at a time. Runs once berthd answers, so start-up stays quick.
+    public func startByPolicy(parallel: Int = 8) async -> PolicyStarts {
+        var out = PolicyStarts()
+        guard let stopped = try? store.read({ db in try ContainerQueries.withState(db, ["exited", "created"]) }) else { return out }
+        let candidates = stopped.filter { $0.restartPolicy != "no" }
+        out.considered = candidates.count
+        let chosen = candidates.filter {
+            Self.startsWithDaemon(policy: $0.restartPolicy, max: $0.restartMax, count: $0.restartCount,
+                                  exitCode: $0.exitCode, stoppedByUser: $0.stoppedByUser, hasRun: $0.hasRun)
+        }
+        out.leftExited = candidates.count - chosen.count
+        let results = await withTaskGroup(of: Bool.self) { g -> [Bool] in
+            var results: [Bool] = []
+            var next = 0
+            func add() {
+                guard next < chosen.count else { return }
+                let id = chosen[next].id
+                next += 1
+                g.addTask { [self] in
+                    do {
+                        try await offload { [self] in try startSync(id) }
+                        return true
+                    } catch {
+                        logger.warning("start of \(id.prefix(12)) by its restart policy failed: \(error)")
+                        return false
+                    }
+                }
+            }
+            for _ in 0..<parallel { add() }
+            while let ok = await g.next() {
+                results.append(ok)
+                add()
+            }
+            return results
+        }
+        out.restarted = results.filter { $0 }.count
+        out.failed = results.count - out.restarted
+        return out
     }
 }

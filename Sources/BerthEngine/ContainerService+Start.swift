@@ -22,9 +22,11 @@ extension ContainerService {
         try await worker.run { [self] in try startSync(ref) }
     }
 
-    func startSync(_ ref: String) throws {
-        let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
-        if c.isRunning { throw BerthError(.notModified, "container already started") }
+    func startSync(_ ref: String, restarting: Bool = false) throws {
+        var c = try store.read { db in try ContainerQueries.resolve(db, ref) }
+        // A user's start of a container waiting for its restart: now, not later.
+        if !restarting && c.state == "restarting" { c = try cancelPendingRestart(c) }
+        if restarting ? c.state != "restarting" : c.isRunning { throw BerthError(.notModified, "container already started") }
         if c.state == "removing" || c.state == "dead" {
             throw BerthError.conflict("cannot start container \(c.id): it is \(c.state)")
         }
@@ -32,7 +34,7 @@ extension ContainerService {
         let host = try JSONDecoder().decode(HostConfig.self, from: Data(c.hostConfigJSON.utf8))
         let f = files(c.id)
         do {
-            try prepareAndRun(c, req: req, host: host, files: f)
+            try prepareAndRun(c, req: req, host: host, files: f, restarting: restarting)
         } catch {
             cancelPendingAttaches(c.id)
             cleanupRuntime(c.id)
@@ -52,7 +54,8 @@ extension ContainerService {
         }
     }
 
-    func prepareAndRun(_ c: ContainerRecord, req: ContainerCreateRequest, host: HostConfig, files f: Files) throws {
+    func prepareAndRun(_ c: ContainerRecord, req: ContainerCreateRequest, host: HostConfig, files f: Files,
+                       restarting: Bool = false) throws {
         let (lowers, mounts) = try store.read { db -> ([String], [ContainerQueries.MountRow]) in
             let chains = try String.fetchAll(db, sql: "SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY position DESC",
                                              arguments: [c.imageID])
@@ -134,9 +137,10 @@ extension ContainerService {
         try store.write { db in
             try db.execute(sql: """
                 UPDATE containers SET state = 'running', pid = ?, conmon_pid = ?, conmon_start_time = ?, started_at = ?,
-                    boot_id = ?, has_run = 1, exit_code = 0, error = NULL, oom_killed = 0, stopped_by_user = 0
+                    boot_id = ?, has_run = 1, exit_code = 0, error = NULL, oom_killed = 0, stopped_by_user = 0,
+                    restart_at = NULL, restart_count = restart_count + ?
                 WHERE id = ?
-                """, arguments: [started.containerPid, started.conmonPid, conmonStart, now, bootID, c.id])
+                """, arguments: [started.containerPid, started.conmonPid, conmonStart, now, bootID, restarting ? 1 : 0, c.id])
             try db.execute(sql: "INSERT INTO runs (container_id, container_name, image, started_at, boot_id) VALUES (?, ?, ?, ?, ?)",
                            arguments: [c.id, c.name, c.imageRef, now, bootID])
             try event(db, c, "start", time: now)
@@ -150,5 +154,7 @@ extension ContainerService {
         Mounts.unmount(files(id).rootfs)
         FileOps.removeTree(runDir(id))
         unlink(exitDir + "/" + id)
+        // conmon's attach socket and control FIFO, stale once it is gone (after a reboot too).
+        for f in ["attach", "ctl", "winsz"] { unlink(files(id).bundle + "/" + f) }
     }
 }

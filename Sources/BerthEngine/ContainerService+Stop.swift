@@ -26,7 +26,7 @@ extension ContainerService {
     /// `berth stop`: the stop signal, then SIGKILL after the timeout. Emits kill, die, stop.
     public func stop(_ ref: String, timeout: Int?) async throws {
         let (c, ticket, seconds) = try await worker.run { [self] () -> (ContainerRecord, ExitTicket?, Int) in
-            let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
+            let c = try cancelPendingRestart(try store.read { db in try ContainerQueries.resolve(db, ref) })
             let req = try JSONDecoder().decode(ContainerCreateRequest.self, from: Data(c.configJSON.utf8))
             let seconds = timeout ?? req.StopTimeout ?? 10
             guard c.isRunning else { return (c, nil, seconds) }
@@ -86,7 +86,7 @@ extension ContainerService {
     /// `berth kill`.
     public func kill(_ ref: String, signal sigName: String?) async throws {
         try await worker.run { [self] in
-            let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
+            let c = try cancelPendingRestart(try store.read { db in try ContainerQueries.resolve(db, ref) })
             let sig = try Signals.parse(sigName ?? "SIGKILL")
             guard c.isRunning else {
                 throw BerthError.conflict("cannot kill container: \(ref): container \(c.id) is not running")
@@ -123,7 +123,8 @@ extension ContainerService {
     /// `berth rm`.
     public func remove(_ ref: String, force: Bool, volumes: Bool) async throws {
         let (c, ticket) = try await worker.run { [self] () -> (ContainerRecord, ExitTicket?) in
-            let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
+            var c = try store.read { db in try ContainerQueries.resolve(db, ref) }
+            if force { c = try cancelPendingRestart(c) }
             guard c.isRunning else {
                 try removeSync(c.id, force: force, volumes: volumes)
                 return (c, nil)

@@ -17,6 +17,7 @@ public final class ContainerService: Sendable {
     let waiters = ExitWaiters()
     let pendingAttaches = PendingAttaches()
     let execs = ExecSessions()
+    let backoff = RestartBackoff()
     let logger: Logger
     let bootID: String
     public let exitDir: String

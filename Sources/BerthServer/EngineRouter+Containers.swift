@@ -121,6 +121,14 @@ extension EngineRouter {
             defer { if r.bodyFile == nil, let file { unlink(file) } }
             try await containers.importArchive(ref, path, tarFile: file!)
             return .noContent(200)
+        case ("POST", "update"):
+            struct Update: Decodable { var RestartPolicy: HostConfig.RestartPolicy? }
+            let u = (try? JSONDecoder().decode(Update.self, from: r.body)) ?? Update()
+            if let p = u.RestartPolicy {
+                try await containers.updateRestartPolicy(ref, name: p.Name ?? "no", maximumRetryCount: p.MaximumRetryCount)
+            }
+            struct Updated: Encodable { var Warnings: [String] }
+            return try .json(Updated(Warnings: []))
         case ("GET", "top"):
             return try .json(try await containers.top(ref, psArgs: r.query("ps_args")))
         default:

@@ -199,3 +199,35 @@ extension ContainerQueries {
             .map(ContainerRecord.init)
     }
 }
+
+/// The columns of `ps`' default table, read without the JSON configs (10,000 rows in a few ms).
+public struct PsRow: Sendable {
+    public var id: String
+    public var name: String
+    public var image: String
+    public var command: String
+    public var state: String
+    public var exitCode: Int64?
+    public var createdAt: Int64
+    public var startedAt: Int64?
+    public var finishedAt: Int64?
+    public var health: String?
+}
+
+extension ContainerListQuery {
+    public func runLean(_ db: Database, images: (String) throws -> [String]) throws -> [PsRow] {
+        let (w, args) = try whereClause(db, images: images)
+        var sql = """
+            SELECT c.id, c.name, c.image_ref, c.command, c.state, c.exit_code, c.created_at, c.started_at, c.finished_at,
+                   c.health_status FROM containers c WHERE \(w) ORDER BY c.created_at DESC, c.id
+            """
+        if let last { sql += " LIMIT \(max(0, last))" }
+        var out: [PsRow] = []
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args.map { $0.databaseValue }))
+        while let r = try cursor.next() {
+            out.append(PsRow(id: r[0], name: r[1], image: r[2], command: r[3], state: r[4], exitCode: r[5],
+                             createdAt: r[6], startedAt: r[7], finishedAt: r[8], health: r[9]))
+        }
+        return out
+    }
+}

@@ -9,7 +9,7 @@ struct Berth: AsyncParsableCommand {
         abstract: "A container host for Linux: Docker's commands, history you can query, recovery you can trust.",
         subcommands: [
             Run.self, Create.self, Start.self, Stop.self, Restart.self, Kill.self, Pause.self, Unpause.self, Rename.self, Rm.self, Wait.self, Logs.self, Ps.self,
-            Exec.self, Attach.self, Top.self, Port.self, Cp.self, EventsCommand.self, ContainerGroup.self, SystemGroup.self, SQL.self,
+            Exec.self, Attach.self, Top.self, Port.self, Cp.self, Update.self, EventsCommand.self, ContainerGroup.self, SystemGroup.self, SQL.self,
             Images.self, Load.self, Import.self, Tag.self, Rmi.self, Save.self, Inspect.self,
             ImageGroup.self, VolumeGroup.self, Version.self, Info.self,
         ])

@@ -264,6 +264,10 @@ struct Ps: ParsableCommand {
             fmt = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
             if size { fmt += "\t{{.Size}}" }
         }
+        if quiet || (format ?? "table") == "table" && !size {
+            try lean(store, query)
+            return
+        }
         let template = quiet ? nil : try GoTemplate(fmt.hasPrefix("table ") ? String(fmt.dropFirst(6)) : fmt)
         let names = Set(template?.fieldNames ?? [])
         let wantsJSON = template?.usesWholeJSON ?? false
@@ -311,5 +315,64 @@ struct Ps: ParsableCommand {
                        "CreatedAt": "CREATED AT", "Status": "STATUS", "Ports": "PORTS", "Names": "NAMES", "State": "STATE",
                        "Labels": "LABELS", "Mounts": "MOUNTS", "Networks": "NETWORKS", "Size": "SIZE", "LocalVolumes": "LOCAL VOLUMES"]
         Out.write(try Table.render(templateRows, format: fmt, headers: headers))
+    }
+
+    /// `-q` and the default table straight from the lean rows: no templates, no JSON columns.
+    func lean(_ store: Store, _ query: ContainerListQuery) throws {
+        let rows: [PsRow], ports: [String: String]
+        do {
+            (rows, ports) = try store.read { db in
+                (try query.runLean(db) { ref in (try ImageResolver.find(db, ref)).map { [$0.imageID] } ?? [] },
+                 quiet ? [:] : try ContainerQueries.portsText(db))
+            }
+        } catch let e as BerthError where e.code == .invalidArgument || e.code == .notFound {
+            throw CLIError(message: "Error response from daemon: " + e.message)
+        }
+        if APIClient.isDown(try global.socketPath()) {
+            Out.err("berth: berthd is not running; container states may be stale")
+        }
+        if quiet {
+            var out = ""
+            out.reserveCapacity(rows.count * 13)
+            for r in rows { out += (noTrunc ? r.id : String(r.id.prefix(12))) + "\n" }
+            Out.write(out)
+            return
+        }
+        let now = Clock.nowNanos()
+        var table: [[String]] = [["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]]
+        table.reserveCapacity(rows.count + 1)
+        for r in rows {
+            var cmd = "\"" + r.command + "\""
+            if !noTrunc && r.command.count > 20 { cmd = "\"" + r.command.prefix(19) + "…\"" }
+            table.append([noTrunc ? r.id : String(r.id.prefix(12)), r.image, cmd,
+                          Human.duration(nanos: now - r.createdAt) + " ago",
+                          ContainerSummary.status(state: r.state, exitCode: r.exitCode, startedAt: r.startedAt,
+                                                  finishedAt: r.finishedAt, health: r.health, now: now),
+                          ports[r.id] ?? "", r.name])
+        }
+        Out.write(TabWriter.format(rows: table, minWidth: 10, padding: 3))
+    }
+}
+
+/// `berth update`: the restart policy of existing containers.
+struct Update: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Update configuration of one or more containers.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: "Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:N]).") var restart: String?
+    @Argument(help: "CONTAINER") var containers: [String] = []
+
+    func run() async throws {
+        guard let restart else { throw CLIError(message: "you must provide one or more flags when using this command", code: 1) }
+        let parts = restart.split(separator: ":", maxSplits: 1).map(String.init)
+        guard ["no", "always", "unless-stopped", "on-failure"].contains(parts.first ?? ""),
+              parts.count == 1 || (parts[0] == "on-failure" && Int(parts[1]) != nil) else {
+            throw CLIError(message: "invalid restart policy format: \(restart)", code: 125)
+        }
+        struct Body: Encodable { var RestartPolicy: HostConfig.RestartPolicy }
+        let body = try JSONEncoder().encode(Body(RestartPolicy: .init(Name: parts[0], MaximumRetryCount: parts.count > 1 ? Int(parts[1]) : 0)))
+        let client = try global.client()
+        try await eachContainer(containers, command: "update") { n in
+            _ = try await client.send(.POST, client.path("/containers", n, "/update"), body: .data(body))
+        }
     }
 }

@@ -107,7 +107,7 @@ struct Berthd: AsyncParsableCommand {
         watcher.start()
         let recovered = try await containers.recover()
         if recovered != ContainerService.ContainerRecovery() {
-            logger.notice("containers: \(recovered.adopted) re-adopted, \(recovered.exitsApplied) exits applied, \(recovered.monitorLost) lost their monitor, \(recovered.rebootDied) died with a reboot, \(recovered.removalsFinished) removals finished")
+            logger.notice("containers: \(recovered.adopted) re-adopted, \(recovered.exitsApplied) exits applied, \(recovered.monitorLost) lost their monitor, \(recovered.rebootDied) died with a reboot, \(recovered.removalsFinished) removals finished, \(recovered.restartsResumed) restarts resumed")
         }
         let router = EngineRouter(store: store, images: images, containers: containers, paths: paths,
                                   daemonID: daemonID, logger: logger)
@@ -120,6 +120,20 @@ struct Berthd: AsyncParsableCommand {
                               attributes: ["pid": String(getpid())])
         }
         logger.info("berthd \(APIVersion.serverVersion) listening on unix://\(socket) (root \(paths.root))")
+        // Restart policies act once berthd answers: start-up time does not grow with them.
+        let policyStarts = Task.detached {
+            let p = await containers.startByPolicy()
+            let died = recovered.rebootDied + recovered.exitsApplied + recovered.monitorLost
+            if p.considered > 0 || died > 0 {
+                logger.notice("recovered \(died + p.considered) containers: \(p.restarted) restarted, \(p.leftExited + p.failed) left exited, \(recovered.autoRemoved) removed")
+                try? store.write { db in
+                    try Events.append(db, type: "daemon", action: "recover", actorID: daemonID, actorName: "berthd",
+                                      attributes: ["rebooted": String(recovered.rebootDied > 0), "died": String(died),
+                                                   "restarted": String(p.restarted), "leftExited": String(p.leftExited + p.failed),
+                                                   "removed": String(recovered.autoRemoved)])
+                }
+            }
+        }
         // History retention, in the background: chunked deletes never hold queries up.
         let pruner = policy.isUnlimited ? nil : Task.detached {
             while !Task.isCancelled {
@@ -135,6 +149,7 @@ struct Berthd: AsyncParsableCommand {
         let sig = await signals.wait()
         logger.info("signal \(sig): finishing in-flight requests")
         pruner?.cancel()
+        policyStarts.cancel()
         await server.shutdown()
         try? store.write { db in
             try Events.append(db, type: "daemon", action: "stop", actorID: daemonID, actorName: "berthd")

@@ -47,11 +47,13 @@ class Daemon:
         self.log = os.path.join(base, "berthd.log")
         self.proc = None
         self.args = []  # extra berthd flags
+        self.extra_env = {}  # extra environment for berthd (BERTH_BOOT_ID_FILE, …)
 
     @property
     def env(self):
         e = dict(os.environ)
         e.update(BERTH_ROOT=self.root, BERTH_RUNROOT=self.runroot, BERTH_HOST="unix://" + self.sock)
+        e.update(self.extra_env)
         return e
 
     def start(self, wait=True):

@@ -1,0 +1,133 @@
+import BerthCore
+import BerthRuntime
+import BerthStore
+import Foundation
+import GRDB
+
+/// Restart back-off per container, as Docker's restart manager: 100 ms, doubling to a minute,
+/// back to 100 ms after a run of 10 s or more. Kept in memory; a berthd restart starts over.
+final class RestartBackoff: @unchecked Sendable {
+    static let initial: Int64 = 100_000_000
+    static let maximum: Int64 = 60_000_000_000
+    static let resetAfter: Int64 = 10_000_000_000
+
+    private let lock = NSLock()
+    private var delays: [String: Int64] = [:]
+
+    /// The delay before the next restart of `id`, whose last run lasted `ranFor`.
+    func next(_ id: String, ranFor: Int64) -> Int64 {
+        lock.lock(); defer { lock.unlock() }
+        let d: Int64
+        if ranFor >= Self.resetAfter || delays[id] == nil { d = Self.initial } else { d = min(Self.maximum, delays[id]! * 2) }
+        delays[id] = d
+        return d
+    }
+
+    func forget(_ id: String) {
+        lock.lock(); defer { lock.unlock() }
+        delays[id] = nil
+    }
+}
+
+extension ContainerService {
+    /// Docker's rules for a container that just exited by itself.
+    static func shouldRestart(policy: String, max: Int64, count: Int64, exitCode: Int64,
+                              stoppedByUser: Bool, autoRemove: Bool) -> Bool {
+        if stoppedByUser || autoRemove { return false }
+        switch policy {
+        case "always", "unless-stopped": return true
+        case "on-failure": return exitCode != 0 && (max <= 0 || count < max)
+        default: return false
+        }
+    }
+
+    /// Which stopped containers berthd starts when it comes up (also after a reboot): `always`
+    /// ones even if a user stopped them, `unless-stopped` unless a user did, `on-failure` after a
+    /// non-zero exit that was not a user's doing, within its retry count.
+    static func startsWithDaemon(policy: String, max: Int64, count: Int64, exitCode: Int64?,
+                                 stoppedByUser: Bool, hasRun: Bool) -> Bool {
+        guard hasRun else { return false }
+        switch policy {
+        case "always": return true
+        case "unless-stopped": return !stoppedByUser
+        case "on-failure": return !stoppedByUser && (exitCode ?? 0) != 0 && (max <= 0 || count < max)
+        default: return false
+        }
+    }
+
+    /// Sleeps until `at`, then restarts `id` if it is still waiting for it.
+    func scheduleRestart(_ id: String, at: Int64) {
+        let delay = max(0, at - Clock.nowNanos())
+        Task.detached { [self] in
+            if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay)) }
+            do {
+                try await worker.run { [self] in try restartDue(id) }
+            } catch {
+                logger.warning("restart of \(id.prefix(12)) failed: \(error)")
+            }
+        }
+    }
+
+    /// On the worker: a pending restart whose time came (a user may have cancelled it since).
+    func restartDue(_ id: String) throws {
+        guard let c = try store.read({ db in try ContainerQueries.get(db, id: id) }), c.state == "restarting" else { return }
+        do {
+            try startSync(id, restarting: true)
+        } catch {
+            // Could not start: it stays exited with the error; no further attempts (as Docker).
+            try store.write { db in
+                try db.execute(sql: "UPDATE containers SET state = 'exited', restart_at = NULL WHERE id = ? AND state = 'restarting'",
+                               arguments: [id])
+            }
+            throw error
+        }
+    }
+
+    /// A user's stop, kill or rm of a container waiting to restart: the restart is cancelled
+    /// and the container counts as stopped by the user. Returns the row as it is now.
+    func cancelPendingRestart(_ c: ContainerRecord) throws -> ContainerRecord {
+        guard c.state == "restarting" else { return c }
+        try store.write { db in
+            try db.execute(sql: """
+                UPDATE containers SET state = 'exited', restart_at = NULL, stopped_by_user = 1 WHERE id = ? AND state = 'restarting'
+                """, arguments: [c.id])
+        }
+        backoff.forget(c.id)
+        return try store.read { db in try ContainerQueries.get(db, id: c.id) } ?? c
+    }
+
+    /// Restarts that were pending when berthd stopped resume with their remaining delay.
+    func resumePendingRestarts() throws -> Int {
+        let pending = try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, restart_at FROM containers WHERE state = 'restarting'")
+                .map { ($0[0] as String, ($0[1] as Int64?) ?? 0) }
+        }
+        for (id, at) in pending { scheduleRestart(id, at: at) }
+        return pending.count
+    }
+
+    /// `berth update --restart`: a new policy for an existing container.
+    public func updateRestartPolicy(_ ref: String, name: String, maximumRetryCount: Int?) async throws {
+        try await worker.run { [self] in
+            let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
+            let policy = name.isEmpty ? "no" : name
+            guard ["no", "always", "unless-stopped", "on-failure"].contains(policy) else {
+                throw BerthError.invalid("invalid restart policy: \(name)")
+            }
+            if policy != "on-failure" && (maximumRetryCount ?? 0) > 0 {
+                throw BerthError.invalid("maximum retry count cannot be used with restart policy '\(policy)'")
+            }
+            if c.autoRemove && policy != "no" {
+                throw BerthError.conflict("Restart policy cannot be updated because AutoRemove is enabled for the container")
+            }
+            var host = try JSONDecoder().decode(HostConfig.self, from: Data(c.hostConfigJSON.utf8))
+            host.RestartPolicy = .init(Name: policy, MaximumRetryCount: maximumRetryCount ?? 0)
+            let json = String(decoding: try JSONEncoder().encode(host), as: UTF8.self)
+            try store.write { db in
+                try db.execute(sql: "UPDATE containers SET restart_policy = ?, restart_max = ?, host_config_json = ? WHERE id = ?",
+                               arguments: [policy, maximumRetryCount ?? 0, json, c.id])
+                try event(db, c, "update")
+            }
+        }
+    }
+}

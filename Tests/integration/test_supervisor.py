@@ -1,0 +1,165 @@
+"""The supervisor: restart policies with Docker's back-off, user stops that cancel them,
+restarts that resume across a berthd crash, and recovery after a simulated host reboot."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import needs_root, wait_until, mounts_under
+
+pytestmark = needs_root
+
+BLOCK = "mkfifo /tmp/f 2>/dev/null; cat /tmp/f"
+
+
+@pytest.fixture
+def bb(daemon, images):
+    daemon.berth("load", "-i", images["bb-docker.tar"])
+    return daemon
+
+
+def state(d, name):
+    return d.berth("inspect", "-f", "{{.State.Status}} {{.RestartCount}}", name).out.split()
+
+
+def actions(d, name):
+    return [(int(t), a) for t, a in (l.split() for l in d.berth(
+        "events", "--since", "1h", "--until", "0s", "-f", "container=" + name, "--format", "{{.TimeNano}} {{.Action}}").out.splitlines())]
+
+
+def test_on_failure_backs_off_and_stops_at_its_count(bb):
+    bb.berth("run", "-d", "--name", "fails", "--restart", "on-failure:4", "busybox", "sh", "-c", "exit 4")
+    assert wait_until(lambda: state(bb, "fails") == ["exited", "4"], timeout=30)
+    time.sleep(2)
+    assert state(bb, "fails") == ["exited", "4"]  # no fifth run
+    ev = actions(bb, "fails")
+    assert [a for _, a in ev] == ["create", "start"] + ["die", "start"] * 4 + ["die"]
+    # back-off measured from the events: 100 ms, then doubling (plus the start itself)
+    dies = [t for t, a in ev if a == "die"]
+    starts = [t for t, a in ev if a == "start"][1:]
+    gaps = [(s - d) / 1e6 for d, s in zip(dies, starts)]
+    for i, g in enumerate(gaps):
+        assert 100 * 2 ** i <= g < 100 * 2 ** i + 400, gaps
+    runs = bb.rows("SELECT exit_code, end_reason FROM runs WHERE container_name = 'fails' ORDER BY id")
+    assert runs == [(4, "crash")] * 5
+
+
+def test_always_restarts_and_a_user_stop_cancels(bb):
+    bb.berth("run", "-d", "--name", "al", "--restart", "always", "busybox", "sh", "-c", "exit 0")
+    assert wait_until(lambda: int(state(bb, "al")[1]) >= 3, timeout=30)
+    # while waiting for its next run: "Restarting (0) …" (catch one)
+    seen = wait_until(lambda: "Restarting (0)" in bb.berth("ps", "-a", "-f", "name=al").out, timeout=30)
+    assert seen
+    bb.berth("stop", "al")
+    st, count = state(bb, "al")
+    time.sleep(1.5)
+    assert state(bb, "al") == ["exited", count]
+    assert bb.rows("SELECT stopped_by_user, restart_at FROM containers WHERE name = 'al'") == [(1, None)]
+    # a restarting container can also be removed at once
+    bb.berth("run", "-d", "--name", "bl", "--restart", "always", "busybox", "sh", "-c", "exit 1")
+    assert wait_until(lambda: int(state(bb, "bl")[1]) >= 1, timeout=30)
+    bb.berth("rm", "-f", "bl")
+    time.sleep(1)
+    assert bb.berth("ps", "-aq", "-f", "name=^bl$").out == ""
+
+
+def test_no_policy_and_rm_conflict_and_update(bb):
+    bb.berth("run", "--name", "nn", "busybox", "sh", "-c", "exit 2", check=False)
+    time.sleep(0.5)
+    assert state(bb, "nn") == ["exited", "0"]
+    p = bb.berth("run", "--rm", "--restart", "always", "busybox", "true", check=False)
+    assert p.returncode == 125 and "conflicting options" in p.err.lower()
+    assert bb.berth("ps", "-aq").out.count("\n") == 1
+    bb.berth("update", "--restart", "on-failure:2", "nn")
+    assert bb.berth("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}", "nn").out.split() == ["on-failure", "2"]
+    bb.berth("start", "nn")
+    assert wait_until(lambda: state(bb, "nn") == ["exited", "2"], timeout=30)
+    p = bb.berth("update", "--restart", "sometimes", "nn", check=False)
+    assert p.returncode == 125
+
+
+def test_pending_restart_resumes_after_berthd_crash(bb):
+    bb.berth("run", "-d", "--name", "pp", "--restart", "on-failure:6", "busybox", "sh", "-c", "exit 3")
+    # wait until it is between runs with a longer delay, then kill berthd
+    assert wait_until(lambda: int(state(bb, "pp")[1]) >= 3 and state(bb, "pp")[0] == "restarting", timeout=30)
+    bb.kill9()
+    time.sleep(0.5)
+    bb.start()
+    assert wait_until(lambda: state(bb, "pp") == ["exited", "6"], timeout=60)
+    assert bb.rows("PRAGMA integrity_check") == [("ok",)]
+    assert "restarts resumed" in bb.read_log()
+
+
+def simulate_reboot(d, workdir):
+    """Stop berthd, kill every container process and conmon, unmount what berth mounted,
+    empty the runroot, and give the host a new boot id."""
+    d.stop()
+    runc_root = os.path.join(d.runroot, "runc")
+    listed = subprocess.run(["runc", "--root", runc_root, "list", "-q"], capture_output=True, text=True).stdout.split()
+    for cid in listed:
+        subprocess.run(["runc", "--root", runc_root, "kill", "--all", cid, "KILL"], capture_output=True)
+    for entry in os.listdir(d.runroot):
+        try:
+            pid = int(open(os.path.join(d.runroot, entry, "conmon.pid")).read())
+            if "conmon" in open(f"/proc/{pid}/comm").read():
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+    time.sleep(0.3)
+    for cid in listed:
+        subprocess.run(["runc", "--root", runc_root, "delete", "--force", cid], capture_output=True)
+    for m in mounts_under(d.base):
+        subprocess.run(["umount", "-l", m], capture_output=True)
+    subprocess.run(["rm", "-rf", d.runroot])
+    boot = os.path.join(workdir, "boot_id")
+    open(boot, "w").write(os.urandom(16).hex() + "\n")
+    d.extra_env["BERTH_BOOT_ID_FILE"] = boot
+
+
+def test_reboot_recovery_by_policy(make_daemon, images, workdir):
+    d = make_daemon("host")
+    boot = os.path.join(workdir, "boot_id")
+    open(boot, "w").write("first-boot\n")
+    d.extra_env["BERTH_BOOT_ID_FILE"] = boot
+    d.start()
+    d.berth("load", "-i", images["bb-docker.tar"])
+    vol = os.path.join(workdir, "vol")
+    os.makedirs(vol)
+    run = lambda name, *flags: d.berth("run", "-d", "--name", name, *flags, "busybox", "sh", "-c", BLOCK)
+    run("always", "--restart", "always", "-v", vol + ":/data")
+    run("unless", "--restart", "unless-stopped")
+    run("unless-stopped-by-user", "--restart", "unless-stopped")
+    run("always-stopped-by-user", "--restart", "always")
+    run("onfail", "--restart", "on-failure")
+    run("plain")
+    run("gone", "--rm")
+    d.berth("stop", "-t", "1", "unless-stopped-by-user", "always-stopped-by-user")
+    d.berth("create", "--name", "never-started", "--restart", "always", "busybox", "true")
+    simulate_reboot(d, workdir)
+    t0 = time.time()
+    d.start()
+    answered = time.time() - t0
+    want_running = {"always", "unless", "always-stopped-by-user", "onfail"}
+    assert wait_until(lambda: set(d.berth("ps", "--format", "{{.Names}}").out.split()) == want_running, timeout=60)
+    everything = set(d.berth("ps", "-a", "--format", "{{.Names}}").out.split())
+    assert everything == want_running | {"unless-stopped-by-user", "plain", "never-started"}  # "gone" removed
+    # the containers that died with the host: exit 255, a die event naming the reboot
+    for name in ("always", "unless", "onfail", "plain"):
+        die = d.rows("SELECT attributes FROM events WHERE actor_name = ? AND action = 'die' ORDER BY id DESC LIMIT 1", name)
+        a = json.loads(die[0][0])
+        assert a["exitCode"] == "255" and "reboot" in a["reason"], (name, a)
+    assert d.rows("SELECT end_reason FROM runs WHERE container_name = 'plain'") == [("reboot",)]
+    assert d.berth("inspect", "-f", "{{.State.ExitCode}}", "plain").out.strip() == "255"
+    # volumes come back with the container
+    d.berth("exec", "always", "sh", "-c", "echo ok > /data/x")
+    assert open(os.path.join(vol, "x")).read() == "ok\n"
+    log = d.read_log()
+    assert "recovered " in log and "4 restarted" in log and "1 removed" in log, log
+    rec = d.rows("SELECT attributes FROM events WHERE type = 'daemon' AND action = 'recover'")
+    assert rec and json.loads(rec[-1][0])["restarted"] == "4"
+    assert answered < 5
+    d.cleanup()
+    d.stop()
