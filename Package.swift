@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "BerthStore", dependencies: [
             "BerthCore", "Migrations",
             .product(name: "GRDB", package: "GRDB.swift"),
+            // Raw column reads on the hottest query (ps with thousands of rows).
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "BerthImage", dependencies: [
             "BerthCore", "CArchive", "CBerthSys",

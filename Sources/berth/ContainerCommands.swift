@@ -343,7 +343,8 @@ struct Ps: ParsableCommand {
         table.reserveCapacity(rows.count + 1)
         for r in rows {
             var cmd = "\"" + r.command + "\""
-            if !noTrunc && r.command.count > 20 { cmd = "\"" + r.command.prefix(19) + "…\"" }
+            // utf8 first: most commands are short ASCII, and counting characters is not free.
+            if !noTrunc && r.command.utf8.count > 20 && r.command.count > 20 { cmd = "\"" + r.command.prefix(19) + "…\"" }
             table.append([noTrunc ? r.id : String(r.id.prefix(12)), r.image, cmd,
                           Human.duration(nanos: now - r.createdAt) + " ago",
                           ContainerSummary.status(state: r.state, exitCode: r.exitCode, startedAt: r.startedAt,
