@@ -1,5 +1,6 @@
 # berth — build, test, run. `make demo` runs the main job; `make test` runs every test.
 SWIFT ?= swift
+UNITDIR ?= /etc/systemd/system
 PREFIX ?= /usr/local
 BIN_DEBUG := $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 # Release binaries link the Swift runtime statically: the CLI starts in a few milliseconds.
@@ -39,9 +40,14 @@ bench: deps release
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/rm.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/events.sh
 
+## Binaries, the systemd unit (KillMode=process: containers outlive berthd restarts) and the
+## README. Enable at boot with: systemctl daemon-reload && systemctl enable --now berthd
 install: release
 	install -D -m 0755 $(BIN_RELEASE)/berth $(DESTDIR)$(PREFIX)/bin/berth
 	install -D -m 0755 $(BIN_RELEASE)/berthd $(DESTDIR)$(PREFIX)/bin/berthd
+	install -D -m 0644 contrib/berthd.service $(DESTDIR)$(UNITDIR)/berthd.service
+	sed -i 's|/usr/local/bin/berthd|$(PREFIX)/bin/berthd|' $(DESTDIR)$(UNITDIR)/berthd.service
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/berth/README.md
 
 clean:
 	rm -rf .build

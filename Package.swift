@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "CBerthSys"),
         .target(name: "Migrations", path: "Migrations",
                 exclude: ["README.md"],
-                resources: [.embedInCode("0001_initial.sql")]),
+                resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_health.sql")]),
         .target(name: "BerthCore", dependencies: [
             "CBerthSys",
             .product(name: "Logging", package: "swift-log"),

@@ -3,6 +3,7 @@ public enum SchemaMigrations {
     /// (version, file name, SQL text). SwiftPM names the embedded `0001_x.sql` `_001_x_sql`.
     public static let all: [(version: Int, name: String, sql: String)] = [
         (1, "0001_initial.sql", String(decoding: PackageResources._001_initial_sql, as: UTF8.self)),
+        (2, "0002_health.sql", String(decoding: PackageResources._002_health_sql, as: UTF8.self)),
     ]
 
     /// The newest schema version this binary knows.

@@ -22,6 +22,8 @@ public struct ContainerInspect: Encodable, Sendable {
         public var Error: String
         public var StartedAt: String
         public var FinishedAt: String
+        /// Only for containers with a health check.
+        public var Health: JSONValue?
     }
     public struct MountPoint: Encodable, Sendable {
         public var `Type`: String
@@ -61,7 +63,9 @@ public struct ContainerInspect: Encodable, Sendable {
         self.State = .init(Status: c.state, Running: c.state == "running" || c.state == "paused",
                       Paused: c.state == "paused", Restarting: c.state == "restarting", OOMKilled: c.oomKilled,
                       Dead: c.state == "dead", Pid: c.pid ?? 0, ExitCode: c.exitCode ?? 0, Error: c.error ?? "",
-                      StartedAt: dockerTime(c.startedAt), FinishedAt: dockerTime(c.finishedAt))
+                      StartedAt: dockerTime(c.startedAt), FinishedAt: dockerTime(c.finishedAt),
+                      Health: c.healthJSON.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+                        ?? c.healthStatus.map { .object(["Status": .string($0), "FailingStreak": .number(0), "Log": .array([])]) })
         Image = c.imageID
         ResolvConfPath = containerDir + "/resolv.conf"
         HostnamePath = containerDir + "/hostname"

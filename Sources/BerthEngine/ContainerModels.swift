@@ -23,6 +23,8 @@ public struct ContainerCreateRequest: Codable, Sendable {
     public var StopTimeout: Int?
     public var ExposedPorts: [String: EmptyObject]?
     public var Volumes: [String: EmptyObject]?
+    /// Docker's health check: Test `["CMD", …]`, `["CMD-SHELL", "…"]` or `["NONE"]`; times in ns.
+    public var Healthcheck: HealthConfig?
     public var HostConfig: HostConfig?
 
     public init() {}

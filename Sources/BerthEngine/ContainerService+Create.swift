@@ -76,6 +76,19 @@ extension ContainerService {
         req.Labels = (ic?.Labels ?? [:]).merging(req.Labels ?? [:]) { _, n in n }
         if req.Entrypoint == nil, let ep = ic?.Entrypoint { req.Entrypoint = StringOrArray(ep) }
         if req.Cmd == nil, let cmd = ic?.Cmd, requestIn.Entrypoint == nil { req.Cmd = StringOrArray(cmd) }
+        // The image's HEALTHCHECK, with the request's fields taking precedence (as Docker).
+        if let ih = ic?.Healthcheck {
+            var h = req.Healthcheck ?? HealthConfig()
+            if h.Test == nil || h.Test!.isEmpty { h.Test = ih.Test }
+            if (h.Interval ?? 0) == 0 { h.Interval = ih.Interval }
+            if (h.Timeout ?? 0) == 0 { h.Timeout = ih.Timeout }
+            if (h.StartPeriod ?? 0) == 0 { h.StartPeriod = ih.StartPeriod }
+            if (h.Retries ?? 0) == 0 { h.Retries = ih.Retries }
+            req.Healthcheck = h
+        }
+        if let h = req.Healthcheck, let t = h.Test?.first, !["NONE", "CMD", "CMD-SHELL"].contains(t), !(h.Test ?? []).isEmpty {
+            throw BerthError.invalid("unknown health check type \(t): use CMD, CMD-SHELL or NONE")
+        }
         let f = files(id)
         for d in [f.dir, f.work, f.persist] { try FileOps.makeDirs(d, mode: 0o700) }
         // The upper dir's mode becomes the container's "/": it must let every user through.

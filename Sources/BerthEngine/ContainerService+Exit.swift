@@ -51,6 +51,7 @@ extension ContainerService {
             if let reason { extra["reason"] = reason }
             try event(db, c, "die", extra, time: finished)
         }
+        stopHealthMonitor(id)
         cleanupRuntime(id)
         if let restartAt { scheduleRestart(id, at: restartAt) }
         if c.autoRemove {

@@ -51,6 +51,7 @@ extension ContainerService {
                     exited.append((c.id, time))
                 } else if let pid = c.conmonPid, ProcStat.isSame(Int32(pid), startTime: c.conmonStartTime) {
                     r.adopted += 1
+                    startHealthMonitor(c.id)
                 } else {
                     try processExit(c.id, reason: "the container's monitor (conmon) exited without an exit file")
                     r.monitorLost += 1

@@ -138,13 +138,15 @@ extension ContainerService {
             try db.execute(sql: """
                 UPDATE containers SET state = 'running', pid = ?, conmon_pid = ?, conmon_start_time = ?, started_at = ?,
                     boot_id = ?, has_run = 1, exit_code = 0, error = NULL, oom_killed = 0, stopped_by_user = 0,
-                    restart_at = NULL, restart_count = restart_count + ?
+                    restart_at = NULL, restart_count = restart_count + ?, health_status = ?, health_json = NULL
                 WHERE id = ?
-                """, arguments: [started.containerPid, started.conmonPid, conmonStart, now, bootID, restarting ? 1 : 0, c.id])
+                """, arguments: [started.containerPid, started.conmonPid, conmonStart, now, bootID, restarting ? 1 : 0,
+                                  Self.healthCommand(req.Healthcheck) == nil ? nil : "starting", c.id])
             try db.execute(sql: "INSERT INTO runs (container_id, container_name, image, started_at, boot_id) VALUES (?, ?, ?, ?, ?)",
                            arguments: [c.id, c.name, c.imageRef, now, bootID])
             try event(db, c, "start", time: now)
         }
+        startHealthMonitor(c.id)
     }
 
     /// Drops runtime state for a container that is not running: runc's record, the rootfs

@@ -18,6 +18,7 @@ public final class ContainerService: Sendable {
     let pendingAttaches = PendingAttaches()
     let execs = ExecSessions()
     let backoff = RestartBackoff()
+    let healthMonitors = HealthMonitors()
     let logger: Logger
     let bootID: String
     public let exitDir: String

@@ -86,6 +86,7 @@ public struct HealthConfig: Codable, Sendable, Equatable {
     public var StartPeriod: Int64?
     public var StartInterval: Int64?
     public var Retries: Int?
+    public init() {}
 }
 
 public struct RootFS: Codable, Sendable, Equatable {

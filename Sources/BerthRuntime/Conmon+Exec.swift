@@ -44,9 +44,17 @@ extension Conmon {
         /// Blocks until the process exits; its exit code (conmon reports it on the sync pipe
         /// after the output is drained).
         public func waitExit() -> Int32 {
-            guard let message = try? Conmon.readSync(pipes.parent[0], timeoutMs: -1),
-                  let code = message["data"] as? Int else { return 255 }
-            return Int32(code)
+            waitExit(timeoutMs: -1) ?? 255
+        }
+
+        /// The exit code, or nil when none came within the timeout.
+        public func waitExit(timeoutMs: Int32) -> Int32? {
+            do {
+                let message = try Conmon.readSync(pipes.parent[0], timeoutMs: timeoutMs)
+                return (message["data"] as? Int).map(Int32.init) ?? 255
+            } catch {
+                return timeoutMs < 0 ? 255 : nil
+            }
         }
     }
 

@@ -29,6 +29,7 @@ public struct ContainerRecord: Sendable, Equatable, Codable {
     public var configJSON: String
     public var hostConfigJSON: String
     public var healthStatus: String?
+    public var healthJSON: String?
     public var sizeRw: Int64?
 
     init(row r: Row) {
@@ -39,7 +40,7 @@ public struct ContainerRecord: Sendable, Equatable, Codable {
         hasRun = r["has_run"]; restartPolicy = r["restart_policy"]; restartMax = r["restart_max"]
         restartCount = r["restart_count"]; stoppedByUser = r["stopped_by_user"]; autoRemove = r["auto_remove"]
         bootID = r["boot_id"]; configJSON = r["config_json"]; hostConfigJSON = r["host_config_json"]
-        healthStatus = r["health_status"]; sizeRw = r["size_rw"]
+        healthStatus = r["health_status"]; healthJSON = r["health_json"]; sizeRw = r["size_rw"]
     }
 
     public var isRunning: Bool { ["running", "paused", "restarting"].contains(state) }

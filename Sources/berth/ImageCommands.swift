@@ -225,6 +225,11 @@ struct InspectOptions: ParsableArguments {
                 guard case .object(let o) = v else { continue }
                 var fields: [String: String] = [:], jsonFields: [String: String] = [:]
                 Self.flatten(.object(o), prefix: "", into: &fields, json: &jsonFields)
+                // Fields Docker's structs always have, even when empty (a Go nil pointer).
+                if fields["State.Status"] != nil && fields["State.Health"] == nil {
+                    fields["State.Health"] = "<nil>"
+                    jsonFields["State.Health"] = "null"
+                }
                 var labels: [String: String] = [:]
                 if case .object(let cfg)? = o["Config"], case .object(let l)? = cfg["Labels"] {
                     for (k, x) in l { if case .string(let s) = x { labels[k] = s } }

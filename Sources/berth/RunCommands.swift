@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthAPI
 import BerthCore
 import BerthEngine
+import BerthImage
 import BerthStore
 import Foundation
 
@@ -37,6 +38,12 @@ struct CreateOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Keep STDIN open even if not attached.") var interactive = false
     @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY.") var tty = false
     @Option(name: .customLong("detach-keys"), help: "Override the key sequence for detaching a container (default ctrl-p,ctrl-q).") var detachKeys: String?
+    @Option(name: .customLong("health-cmd"), help: "Command to run to check health.") var healthCmd: String?
+    @Option(name: .customLong("health-interval"), help: "Time between running the check (ms|s|m|h), default 30s.") var healthInterval: String?
+    @Option(name: .customLong("health-timeout"), help: "Maximum time to allow one check to run, default 30s.") var healthTimeout: String?
+    @Option(name: .customLong("health-retries"), help: "Consecutive failures needed to report unhealthy.") var healthRetries: Int?
+    @Option(name: .customLong("health-start-period"), help: "Start period for the container to initialize before failures count.") var healthStartPeriod: String?
+    @Flag(name: .customLong("no-healthcheck"), help: "Disable any container-specified HEALTHCHECK.") var noHealthcheck = false
     @Option(name: .customLong("sig-proxy"), help: "Proxy received signals to the process (true|false).") var sigProxy: Bool = true
 
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
@@ -66,6 +73,26 @@ struct CreateOptions: ParsableArguments {
         req.AttachStdout = true
         req.AttachStderr = true
         if interactive { req.AttachStdin = true; req.OpenStdin = true; req.StdinOnce = true }
+        if noHealthcheck {
+            guard healthCmd == nil else { throw CLIError(message: "--no-healthcheck conflicts with --health-* options", code: 125) }
+            var h = HealthConfig()
+            h.Test = ["NONE"]
+            req.Healthcheck = h
+        } else if healthCmd != nil || healthInterval != nil || healthTimeout != nil || healthRetries != nil || healthStartPeriod != nil {
+            func duration(_ s: String?, _ flag: String) throws -> Int64? {
+                guard let s else { return nil }
+                guard let d = Clock.parseGoDuration(s), d >= 0 else { throw CLIError(message: "invalid argument \"\(s)\" for \"--\(flag)\" flag: time: invalid duration", code: 125) }
+                return d
+            }
+            var h = HealthConfig()
+            if let healthCmd { h.Test = ["CMD-SHELL", healthCmd] }
+            h.Interval = try duration(healthInterval, "health-interval")
+            h.Timeout = try duration(healthTimeout, "health-timeout")
+            h.StartPeriod = try duration(healthStartPeriod, "health-start-period")
+            if let r = healthRetries, r < 0 { throw CLIError(message: "--health-retries cannot be negative", code: 125) }
+            h.Retries = healthRetries
+            req.Healthcheck = h
+        }
         if tty { req.Tty = true }
         var host = HostConfig()
         host.Binds = volume.isEmpty ? nil : volume

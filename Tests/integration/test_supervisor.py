@@ -3,6 +3,7 @@ restarts that resume across a berthd crash, and recovery after a simulated host 
 import json
 import os
 import signal
+import shutil
 import subprocess
 import time
 
@@ -26,7 +27,7 @@ def state(d, name):
 
 
 def actions(d, name):
-    return [(int(t), a) for t, a in (l.split() for l in d.berth(
+    return [(int(t), a) for t, a in (l.split(" ", 1) for l in d.berth(
         "events", "--since", "1h", "--until", "0s", "-f", "container=" + name, "--format", "{{.TimeNano}} {{.Action}}").out.splitlines())]
 
 
@@ -163,3 +164,48 @@ def test_reboot_recovery_by_policy(make_daemon, images, workdir):
     assert answered < 5
     d.cleanup()
     d.stop()
+
+
+def test_health_checks(bb):
+    bb.berth("run", "-d", "--name", "hc", "--health-cmd", "test -e /tmp/ok && echo fine", "--health-interval", "200ms",
+             "--health-retries", "2", "busybox", "sh", "-c", BLOCK)
+    assert bb.berth("inspect", "-f", "{{.State.Health.Status}}", "hc").out.strip() == "starting"
+    assert wait_until(lambda: "(unhealthy)" in bb.berth("ps", "-f", "name=hc").out, timeout=30)
+    assert bb.berth("ps", "-q", "-f", "health=unhealthy").out.strip() != ""
+    bb.berth("exec", "hc", "touch", "/tmp/ok")
+    assert wait_until(lambda: "(healthy)" in bb.berth("ps", "-f", "name=hc").out, timeout=30)
+    h = json.loads(bb.berth("inspect", "-f", "{{json .State.Health}}", "hc").out)
+    assert h["Status"] == "healthy" and h["FailingStreak"] == 0
+    assert h["Log"][-1]["ExitCode"] == 0 and h["Log"][-1]["Output"] == "fine\n" and len(h["Log"]) <= 5
+    acts = [a for _, a in actions(bb, "hc")]
+    assert "health_status: unhealthy" in acts and acts[-1] == "health_status: healthy"
+    # health does not restart anything (as Docker), and probes stop with the container
+    assert state(bb, "hc") == ["running", "0"]
+    bb.berth("kill", "hc")
+    n = len(actions(bb, "hc"))
+    time.sleep(1)
+    assert len(actions(bb, "hc")) == n
+    assert not [d for d in os.listdir(os.path.join(bb.runroot)) if d.startswith("health")]
+    # a probe that overruns its timeout fails; --no-healthcheck turns an image's check off
+    bb.berth("run", "-d", "--name", "slow", "--health-cmd", "sleep 5", "--health-interval", "200ms",
+             "--health-timeout", "100ms", "--health-retries", "1", "busybox", "sh", "-c", BLOCK)
+    assert wait_until(lambda: "(unhealthy)" in bb.berth("ps", "-f", "name=slow").out, timeout=30)
+    out = json.loads(bb.berth("inspect", "-f", "{{json .State.Health}}", "slow").out)["Log"][-1]["Output"]
+    assert "exceeded timeout" in out
+    bb.berth("run", "-d", "--name", "none", "--no-healthcheck", "busybox", "sh", "-c", BLOCK)
+    assert bb.berth("inspect", "-f", "{{json .State.Health}}", "none").out.strip() in ("null", "")
+    p = bb.berth("run", "--health-interval", "soon", "busybox", "true", check=False)
+    assert p.returncode == 125
+
+
+def test_systemd_unit_and_install(workdir):
+    top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    unit = open(os.path.join(top, "contrib", "berthd.service")).read()
+    assert "KillMode=process" in unit and "Restart=on-failure" in unit and "ExecStart=/usr/local/bin/berthd" in unit
+    p = subprocess.run(["make", "-n", "install", "DESTDIR=" + workdir], cwd=top, capture_output=True, text=True)
+    assert p.returncode == 0
+    assert "berthd.service" in p.stdout and "/bin/berth" in p.stdout and "/bin/berthd" in p.stdout
+    if shutil.which("systemd-analyze"):
+        v = subprocess.run(["systemd-analyze", "verify", os.path.join(top, "contrib", "berthd.service")],
+                           capture_output=True, text=True)
+        assert "Unknown key" not in v.stderr and "Invalid" not in v.stderr, v.stderr
