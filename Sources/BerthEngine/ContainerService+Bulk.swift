@@ -118,12 +118,19 @@ extension ContainerService {
             }
             return (records, anonymous)
         }
-        // The file work of many containers at once: unmounts, runc state, folders.
+        // The file work of many containers at once: unmounts and runc state now, and each
+        // folder renamed into tmp/ (one rename, on the same filesystem); the trash is deleted
+        // in the background after the answer, and tmp/ is emptied at start if berthd dies first.
         let list = records.map(\.id)
+        let trash = paths.tmp + "/trash-" + Identifier.random().prefix(12)
+        try FileOps.makeDirs(trash, mode: 0o700)
         DispatchQueue.concurrentPerform(iterations: list.count) { i in
             cleanupRuntime(list[i])
-            FileOps.removeTree(files(list[i]).dir)
+            if Glibc.rename(files(list[i]).dir, trash + "/" + list[i]) != 0 && errno != ENOENT {
+                FileOps.removeTree(files(list[i]).dir)
+            }
         }
+        defer { DispatchQueue.global(qos: .utility).async { FileOps.removeTree(trash) } }
         let orphaned = try store.write { db -> [String] in
             var orphaned: [String] = []
             let labels = try ContainerQueries.labels(db, ids: list)

@@ -52,21 +52,19 @@ public enum ContainerQueries {
         try Row.fetchOne(db, sql: "SELECT * FROM containers WHERE id = ?", arguments: [id]).map(ContainerRecord.init)
     }
 
-    /// Docker's order: exact id, exact name, then a unique id prefix.
+    /// Docker's order: exact id, exact name, then a unique id prefix (one query).
     public static func resolve(_ db: Database, _ ref: String) throws -> ContainerRecord {
         let name = ref.hasPrefix("/") ? String(ref.dropFirst()) : ref
-        if let r = try Row.fetchOne(db, sql: "SELECT * FROM containers WHERE id = ?", arguments: [ref]) {
-            return ContainerRecord(row: r)
-        }
-        if let r = try Row.fetchOne(db, sql: "SELECT * FROM containers WHERE name = ?", arguments: [name]) {
-            return ContainerRecord(row: r)
-        }
-        if !ref.isEmpty, Identifier.isHex(ref) {
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM containers WHERE id >= ? AND id < ? LIMIT 2",
-                                        arguments: [ref, ref + "g"])
-            if rows.count > 1 { throw BerthError.invalid("multiple IDs found with provided prefix: \(ref)") }
-            if let r = rows.first { return ContainerRecord(row: r) }
-        }
+        let hex = !ref.isEmpty && Identifier.isHex(ref)
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT * FROM containers WHERE id = ? OR name = ? OR (? AND id >= ? AND id < ?)
+            ORDER BY id = ? DESC, name = ? DESC LIMIT 3
+            """, arguments: [ref, name, hex, ref, ref + "g", ref, name]).map(ContainerRecord.init)
+        if let c = rows.first(where: { $0.id == ref }) { return c }
+        if let c = rows.first(where: { $0.name == name }) { return c }
+        let prefixed = rows.filter { $0.id.hasPrefix(ref) }
+        if prefixed.count > 1 { throw BerthError.invalid("multiple IDs found with provided prefix: \(ref)") }
+        if hex, let c = prefixed.first { return c }
         throw BerthError.notFound("No such container: \(ref)")
     }
 
