@@ -39,6 +39,7 @@ bench: deps release
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/ps.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/rm.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/events.sh
+	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/recovery.sh
 
 ## Binaries, the systemd unit (KillMode=process: containers outlive berthd restarts) and the
 ## README. Enable at boot with: systemctl daemon-reload && systemctl enable --now berthd

@@ -40,7 +40,27 @@ public struct EventQuery: Sendable {
             return "(actor_id = ? OR actor_name = ? OR (actor_id >= ? AND actor_id < ?))"
         }
         if let v = filters["container"] {
-            anyOf(v) { "(type = 'container' AND " + actor($0) + ")" }
+            // Each way of naming the actor through its own index (id, name, id prefix), each
+            // bounded by time inside the index: with a million events, letting the planner pick
+            // the time index for a 24 h window reads them all.
+            var parts: [String] = []
+            var timeSQL = ""
+            var timeArgs: [any DatabaseValueConvertible] = []
+            if let since { timeSQL += " AND time_ns >= ?"; timeArgs.append(since) }
+            if let until { timeSQL += " AND time_ns <= ?"; timeArgs.append(until) }
+            for ref in v {
+                parts.append("SELECT id FROM events WHERE type = 'container' AND actor_id = ?" + timeSQL)
+                args.append(ref); args += timeArgs
+                parts.append("SELECT id FROM events WHERE type = 'container' AND actor_name = ?" + timeSQL)
+                args.append(ref.hasPrefix("/") ? String(ref.dropFirst()) : ref); args += timeArgs
+                if !ref.isEmpty && ref.allSatisfy({ $0.isHexDigit }) && ref.count < 64 {
+                    parts.append("SELECT id FROM events WHERE type = 'container' AND actor_id >= ? AND actor_id < ?" + timeSQL)
+                    args += [ref, ref + "g"]; args += timeArgs
+                }
+            }
+            // The outer query then walks these rows by rowid (no type test there: it would tempt
+            // the planner into the type index, a scan of every container event).
+            clauses.append("id IN (" + parts.joined(separator: " UNION ") + ")")
         }
         if let v = filters["volume"] { anyOf(v) { "(type = 'volume' AND " + actor($0) + ")" } }
         if let v = filters["network"] { anyOf(v) { "(type = 'network' AND " + actor($0) + ")" } }
