@@ -52,7 +52,7 @@ for r in /run/runc "$work/podman-run/runc"; do
     "${pm[@]}" container exists "$c" 2>/dev/null && runc --root "$r" delete -f "$c" 2>/dev/null || true
   done
 done
-rm -rf "$work/podman-run"
+rm -rf "$work/podman-run" "$work/podman-tmp"   # podman sees the reboot by its tmpdir's alive file
 t3=$(ms)
 "${pm[@]}" start --all --filter restart-policy=always >/dev/null
 t4=$(ms)

@@ -3,7 +3,9 @@ import Foundation
 /// Small file helpers that berth relies on for crash safety.
 public enum FileOps {
     /// Writes `data` to `path` atomically: temp file in the same folder, fsync, rename.
-    public static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+    /// `durable` false skips the fsync, for files berth writes again whenever it needs them
+    /// (a container's bundle config, hosts, hostname, resolv.conf): still never half-written.
+    public static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644, durable: Bool = true) throws {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = dir + "/.tmp-" + Identifier.random().prefix(16)
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -16,7 +18,7 @@ public enum FileOps {
             close(fd)
             throw error
         }
-        fsync(fd)
+        if durable { fsync(fd) }
         close(fd)
         guard rename(tmp, path) == 0 else { throw BerthError.posix("rename \(tmp) to \(path)") }
         ok = true
@@ -64,6 +66,12 @@ public enum FileOps {
     public static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 { fsync(fd); close(fd) }
+    }
+
+    /// A file's size, -1 when it is missing.
+    public static func size(_ path: String) -> Int64 {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int64(st.st_size) : -1
     }
 
     public static func exists(_ path: String) -> Bool {

@@ -95,9 +95,9 @@ extension ContainerService {
         for d in [f.rootfs, f.upper] { try FileOps.makeDirs(d, mode: 0o755) }
         let hostNet = host.NetworkMode == "host"
         do {
-            try FileOps.writeAtomically(Data(HostFiles.hosts(hostname: req.Hostname!, hostNetwork: hostNet).utf8), to: f.hosts)
-            try FileOps.writeAtomically(Data((req.Hostname! + "\n").utf8), to: f.hostname)
-            try FileOps.writeAtomically(Data(HostFiles.resolvConf(hostNetwork: hostNet).utf8), to: f.resolv)
+            try FileOps.writeAtomically(Data(HostFiles.hosts(hostname: req.Hostname!, hostNetwork: hostNet).utf8), to: f.hosts, durable: false)
+            try FileOps.writeAtomically(Data((req.Hostname! + "\n").utf8), to: f.hostname, durable: false)
+            try FileOps.writeAtomically(Data(HostFiles.resolvConf(hostNetwork: hostNet).utf8), to: f.resolv, durable: false)
             // conmon appends to it; made now so a log follower can open it before the start.
             FileManager.default.createFile(atPath: f.log, contents: nil, attributes: [.posixPermissions: 0o600])
             let configJSON = String(decoding: try JSONCoding.encode(req), as: UTF8.self)

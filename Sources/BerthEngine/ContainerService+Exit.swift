@@ -39,7 +39,7 @@ extension ContainerService {
                 UPDATE containers SET state = ?, exit_code = ?, finished_at = ?, pid = NULL, conmon_pid = NULL,
                     conmon_start_time = NULL, oom_killed = ?, error = coalesce(?, error), restart_at = ?
                 WHERE id = ?
-                """, arguments: [restart ? "restarting" : "exited", code, finished, oom, reason, restartAt, id])
+                """, arguments: [restart ? "restarting" : c.autoRemove ? "removing" : "exited", code, finished, oom, reason, restartAt, id])
             let endReason = reason.map { $0.contains("reboot") ? "reboot" : "monitor-lost" } ?? (oom ? "oom" : c.stoppedByUser ? "user-stop" : code == 0 ? "exited" : "crash")
             try db.execute(sql: """
                 UPDATE runs SET finished_at = ?, exit_code = ?, oom_killed = ?, end_reason = ?
@@ -52,11 +52,19 @@ extension ContainerService {
             try event(db, c, "die", extra, time: finished)
         }
         stopHealthMonitor(id)
-        cleanupRuntime(id)
+        // runc's own record goes last, after the waiters heard (a `run --rm` returns ~5 ms
+        // sooner); still on the worker, so a start of the same container waits for it. A
+        // restart needs it gone first.
+        cleanupRuntime(id, runcState: restartAt != nil)
         if let restartAt { scheduleRestart(id, at: restartAt) }
         if c.autoRemove {
-            try removeSync(id, force: true, volumes: true)
+            // Already marked `removing` in the exit's transaction: one commit fewer per `--rm`.
+            try removeSync(id, force: true, volumes: true, runcState: false, marked: true)
         }
         waiters.notify(id, code: code)
+        if restartAt == nil {
+            runc.delete(id, force: true)
+            FileOps.removeTree(runDir(id))
+        }
     }
 }

@@ -34,6 +34,13 @@ extension ContainerService {
                 cleanupRuntime(name)
                 FileOps.removeTree(files(name).dir)
             }
+            // runc records left by containers removed just before a crash (runc's own
+            // delete runs after the removal is answered).
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: runc.root)) ?? []
+                where name.count == 64 && Identifier.isHex(name) && !known.contains(name) {
+                runc.delete(name, force: true)
+                FileOps.removeTree(runDir(name))
+            }
             let live = try store.read { db in try ContainerQueries.withState(db, ["running", "paused", "restarting"]) }
             var exited: [(String, Int64)] = []
             for c in live {

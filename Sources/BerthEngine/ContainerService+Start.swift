@@ -65,6 +65,14 @@ extension ContainerService {
         if !Mounts.isMounted(f.rootfs) {
             try Mounts.overlay(lowers: lowers, upper: f.upper, work: f.work, target: f.rootfs)
         }
+        // Written without fsync at create: rewritten if a power cut left them empty.
+        if FileOps.size(f.hostname) <= 0 {
+            let hostName = req.Hostname ?? String(c.id.prefix(12))
+            let hostNet = host.NetworkMode == "host"
+            try FileOps.writeAtomically(Data(HostFiles.hosts(hostname: hostName, hostNetwork: hostNet).utf8), to: f.hosts)
+            try FileOps.writeAtomically(Data((hostName + "\n").utf8), to: f.hostname)
+            try FileOps.writeAtomically(Data(HostFiles.resolvConf(hostNetwork: hostNet).utf8), to: f.resolv)
+        }
         let user = try HostFiles.resolveUser(req.User ?? "", rootfs: f.rootfs)
         let cwd = (req.WorkingDir?.isEmpty ?? true) ? "/" : req.WorkingDir!
         if cwd != "/" {
@@ -116,7 +124,7 @@ extension ContainerService {
         let spec = try SpecBuilder.build(rc)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try FileOps.writeAtomically(try enc.encode(spec), to: f.config, mode: 0o600)
+        try FileOps.writeAtomically(try enc.encode(spec), to: f.config, mode: 0o600, durable: false)
 
         try FileOps.makeDirs(runDir(c.id), mode: 0o700)
         try FileOps.makeDirs(exitDir, mode: 0o700)
@@ -151,10 +159,10 @@ extension ContainerService {
 
     /// Drops runtime state for a container that is not running: runc's record, the rootfs
     /// mount, its runroot folder and exit file.
-    func cleanupRuntime(_ id: String) {
-        runc.delete(id, force: true)
+    func cleanupRuntime(_ id: String, runcState: Bool = true) {
+        if runcState { runc.delete(id, force: true) }
         Mounts.unmount(files(id).rootfs)
-        FileOps.removeTree(runDir(id))
+        if runcState { FileOps.removeTree(runDir(id)) }
         unlink(exitDir + "/" + id)
         // conmon's attach socket and control FIFO, stale once it is gone (after a reboot too).
         for f in ["attach", "ctl", "winsz"] { unlink(files(id).bundle + "/" + f) }

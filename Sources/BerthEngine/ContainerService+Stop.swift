@@ -147,18 +147,24 @@ extension ContainerService {
 
     /// Removes a stopped container: marked `removing` first, files next, then the row and its
     /// destroy event; a crash in between is finished by recovery.
-    func removeSync(_ id: String, force: Bool, volumes: Bool) throws {
+    func removeSync(_ id: String, force: Bool, volumes: Bool, runcState: Bool = true, marked: Bool = false) throws {
         guard let c = try store.read({ db in try ContainerQueries.get(db, id: id) }) else { return }
-        let anonymous = try store.write { db -> [String] in
-            try db.execute(sql: "UPDATE containers SET state = 'removing' WHERE id = ?", arguments: [id])
+        let anonymous = try (marked ? store.read : store.write) { db -> [String] in
+            if !marked { try db.execute(sql: "UPDATE containers SET state = 'removing' WHERE id = ?", arguments: [id]) }
             guard volumes else { return [] }
             return try String.fetchAll(db, sql: """
                 SELECT m.volume_name FROM mounts m JOIN volumes v ON v.name = m.volume_name
                 WHERE m.container_id = ? AND v.anonymous = 1
                 """, arguments: [id])
         }
-        cleanupRuntime(id)
-        FileOps.removeTree(files(id).dir)
+        cleanupRuntime(id, runcState: runcState)
+        // Renamed aside in one step and deleted after the answer (tmp/ is emptied at start).
+        let trash = paths.tmp + "/trash-" + id
+        if Glibc.rename(files(id).dir, trash) == 0 {
+            DispatchQueue.global(qos: .utility).async { FileOps.removeTree(trash) }
+        } else {
+            FileOps.removeTree(files(id).dir)
+        }
         try store.write { db in
             try db.execute(sql: "DELETE FROM containers WHERE id = ?", arguments: [id])
             try event(db, c, "destroy")
