@@ -12,30 +12,11 @@ final class UnixHTTPConnection {
 
     /// Connects; returns the errno on failure.
     static func connect(_ path: String) -> Result<UnixHTTPConnection, BerthError> {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .failure(.posix("socket")) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            close(fd)
-            return .failure(BerthError.invalid("socket path too long: \(path)"))
+        do {
+            return .success(UnixHTTPConnection(fd: try UnixSocket.connect(path, type: Int32(SOCK_STREAM.rawValue))))
+        } catch {
+            return .failure(BerthError.from(error))
         }
-        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
-            buf.copyBytes(from: bytes)
-            buf[bytes.count] = 0
-        }
-        let r = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        if r != 0 {
-            let e = errno
-            close(fd)
-            return .failure(BerthError(.unavailable, String(cString: strerror(e))))
-        }
-        return .success(UnixHTTPConnection(fd: fd))
     }
 
     private init(fd: Int32) { self.fd = fd }

@@ -24,24 +24,9 @@ public final class AttachSocket: @unchecked Sendable {
         let dirFD = open(dir, Self.oPath | O_CLOEXEC)
         guard dirFD >= 0 else { throw BerthError.posix("open \(dir)") }
         defer { Glibc.close(dirFD) }
-        let fd = socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw BerthError.posix("socket") }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let path = Array("/proc/self/fd/\(dirFD)/attach".utf8)
-        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
-            buf.copyBytes(from: path)
-            buf[path.count] = 0
-        }
-        let r = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        if r != 0 {
-            let e = BerthError.posix("connect to \(dir)/attach")
-            Glibc.close(fd)
-            throw e
+        let fd: Int32
+        do { fd = try UnixSocket.connect("/proc/self/fd/\(dirFD)/attach", type: Int32(SOCK_SEQPACKET.rawValue)) } catch {
+            throw BerthError(.internalError, "connect to \(dir)/attach: \(BerthError.from(error).message)")
         }
         return AttachSocket(fd: fd)
     }

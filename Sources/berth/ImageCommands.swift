@@ -319,15 +319,19 @@ struct ImagePrune: AsyncParsableCommand {
         let q = String(decoding: try JSONEncoder().encode(filters), as: UTF8.self)
         let r = try await daemon { try await client.send(.POST, "/images/prune", query: [("filters", q)]) }
         let report = try JSONDecoder().decode(ImagePruneReport.self, from: r.body)
-        if let items = report.ImagesDeleted, !items.isEmpty {
-            Out.print("Deleted Images:")
-            for i in items {
-                if let u = i.Untagged { Out.print("untagged: " + u) }
-                if let d = i.Deleted { Out.print("deleted: " + d) }
-            }
-            Out.print("")
-        }
+        Self.printDeleted(report)
         Out.print("Total reclaimed space: " + Human.size(report.SpaceReclaimed))
+    }
+
+    /// Docker's "Deleted Images:" block (image prune, system prune).
+    static func printDeleted(_ report: ImagePruneReport) {
+        guard let items = report.ImagesDeleted, !items.isEmpty else { return }
+        Out.print("Deleted Images:")
+        for i in items {
+            if let u = i.Untagged { Out.print("untagged: " + u) }
+            if let d = i.Deleted { Out.print("deleted: " + d) }
+        }
+        Out.print("")
     }
 }
 

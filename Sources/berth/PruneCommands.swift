@@ -79,14 +79,7 @@ struct SystemPrune: AsyncParsableCommand {
         let r = try await daemon { try await client.send(.POST, "/images/prune", query: [("filters", iq)]) }
         let report = try JSONDecoder().decode(ImagePruneReport.self, from: r.body)
         total += report.SpaceReclaimed
-        if let items = report.ImagesDeleted, !items.isEmpty {
-            Out.print("Deleted Images:")
-            for i in items {
-                if let u = i.Untagged { Out.print("untagged: " + u) }
-                if let d = i.Deleted { Out.print("deleted: " + d) }
-            }
-            Out.print("")
-        }
+        ImagePrune.printDeleted(report)
         Out.print("Total reclaimed space: " + Human.size(total))
     }
 }

@@ -238,3 +238,15 @@ def make_daemon(workdir):
         d.cleanup()
         d.stop()
         d.cleanup()
+
+
+# A container that runs until its FIFO is written (this machine fast-forwards idle time, so
+# long-running test containers block instead of sleeping; sh as pid 1 ignores SIGTERM).
+BLOCK = "mkfifo /tmp/f 2>/dev/null; cat /tmp/f"
+
+
+@pytest.fixture
+def bb(daemon, images):
+    """A berthd holding the busybox test image."""
+    daemon.berth("load", "-i", images["bb-docker.tar"])
+    return daemon

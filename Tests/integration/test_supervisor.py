@@ -9,17 +9,10 @@ import time
 
 import pytest
 
-from conftest import needs_root, wait_until, mounts_under
+from conftest import needs_root, wait_until, mounts_under, BLOCK
 
 pytestmark = needs_root
 
-BLOCK = "mkfifo /tmp/f 2>/dev/null; cat /tmp/f"
-
-
-@pytest.fixture
-def bb(daemon, images):
-    daemon.berth("load", "-i", images["bb-docker.tar"])
-    return daemon
 
 
 def state(d, name):
