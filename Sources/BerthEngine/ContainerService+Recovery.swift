@@ -15,6 +15,7 @@ extension ContainerService {
         /// `--rm` containers removed because they died while berthd was away (or with the host).
         public var autoRemoved = 0
         public var restartsResumed = 0
+        public var startsUndone = 0
         public init() {}
     }
 
@@ -40,6 +41,19 @@ extension ContainerService {
                 where name.count == 64 && Identifier.isHex(name) && !known.contains(name) {
                 runc.delete(name, force: true)
                 FileOps.removeTree(runDir(name))
+            }
+            // A start cut short (berthd died between conmon and the commit): the container may
+            // run, but the row says created. Nothing half-done: its processes go, it stays created.
+            for c in try store.read({ db in try ContainerQueries.withState(db, ["created"]) }) {
+                let pidFile = runDir(c.id) + "/conmon.pid"
+                guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                      let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { continue }
+                try? runc.kill(c.id, signal: SIGKILL, all: true)
+                if (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("conmon") == true {
+                    Glibc.kill(pid, SIGKILL)
+                }
+                cleanupRuntime(c.id)
+                r.startsUndone += 1
             }
             let live = try store.read { db in try ContainerQueries.withState(db, ["running", "paused", "restarting"]) }
             var exited: [(String, Int64)] = []

@@ -107,7 +107,7 @@ struct Berthd: AsyncParsableCommand {
         watcher.start()
         let recovered = try await containers.recover()
         if recovered != ContainerService.ContainerRecovery() {
-            logger.notice("containers: \(recovered.adopted) re-adopted, \(recovered.exitsApplied) exits applied, \(recovered.monitorLost) lost their monitor, \(recovered.rebootDied) died with a reboot, \(recovered.removalsFinished) removals finished, \(recovered.restartsResumed) restarts resumed")
+            logger.notice("containers: \(recovered.adopted) re-adopted, \(recovered.exitsApplied) exits applied, \(recovered.monitorLost) lost their monitor, \(recovered.rebootDied) died with a reboot, \(recovered.removalsFinished) removals finished, \(recovered.restartsResumed) restarts resumed, \(recovered.startsUndone) interrupted starts undone")
         }
         let router = EngineRouter(store: store, images: images, containers: containers, paths: paths,
                                   daemonID: daemonID, logger: logger)

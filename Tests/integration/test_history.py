@@ -134,8 +134,8 @@ def consistent_containers(d):
 def test_crash_in_the_middle_of_a_big_prune(make_daemon, images):
     d = make_daemon("crash").start()
     d.berth("load", "-i", images["bb-docker.tar"])
-    # 600 containers through the API (the CLI path, minus process start-ups)
-    for i in range(600):
+    # 1,000 containers through the API (the CLI path, minus process start-ups)
+    for i in range(1000):
         st, _, body = d.request("POST", f"/containers/create?name=p{i}",
                                 body=json.dumps({"Image": "busybox", "Cmd": ["true"]}),
                                 headers={"Content-Type": "application/json"})
@@ -155,7 +155,7 @@ def test_crash_in_the_middle_of_a_big_prune(make_daemon, images):
     t.start()
     # kill -9 while the prune is under way (rows marked, folders going)
     wait_until(lambda: d.rows("SELECT count(*) FROM containers WHERE state = 'removing'")[0][0] > 0
-               or d.rows("SELECT count(*) FROM containers")[0][0] < 601, timeout=30)
+               or d.rows("SELECT count(*) FROM containers")[0][0] < 1001, timeout=30)
     d.kill9()
     t.join()
     d.start()

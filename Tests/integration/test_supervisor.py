@@ -202,3 +202,54 @@ def test_systemd_unit_and_install(workdir):
         v = subprocess.run(["systemd-analyze", "verify", os.path.join(top, "contrib", "berthd.service")],
                            capture_output=True, text=True)
         assert "Unknown key" not in v.stderr and "Invalid" not in v.stderr, v.stderr
+
+
+def test_rm_container_that_exited_while_berthd_was_down_is_reaped(bb, workdir):
+    flag = os.path.join(workdir, "flag")
+    os.makedirs(flag)
+    cid = bb.berth("run", "-d", "--rm", "-v", flag + ":/flag", "busybox", "sh", "-c",
+                   "while [ ! -e /flag/go ]; do sleep 0.05; done; exit 3").out.strip()
+    bb.kill9()
+    open(os.path.join(flag, "go"), "w").close()
+    assert wait_until(lambda: os.path.exists(os.path.join(bb.runroot, "exits", cid)))
+    bb.start()
+    assert bb.berth("ps", "-aq").out == ""
+    assert not os.path.exists(os.path.join(bb.root, "containers", cid))
+    assert bb.rows("SELECT action FROM events WHERE actor_id = ? ORDER BY id", cid)[-2:] == [("die",), ("destroy",)]
+
+
+def reality_matches(d):
+    """Every row tells the truth: running rows have a live conmon, others have none; rows and
+    folders agree; the database is whole."""
+    assert d.rows("PRAGMA integrity_check") == [("ok",)]
+    rows = d.rows("SELECT id, state, conmon_pid FROM containers")
+    for cid, st, pid in rows:
+        alive = pid is not None and os.path.exists(f"/proc/{pid}") and "conmon" in open(f"/proc/{pid}/comm").read()
+        assert (st in ("running", "paused")) == alive, (cid, st, pid)
+        assert st not in ("removing",), cid
+    assert {r[0] for r in rows} == set(os.listdir(os.path.join(d.root, "containers")))
+
+
+@pytest.mark.parametrize("op", ["start", "stop", "rm", "prune"])
+def test_kill9_during_lifecycle_operations(make_daemon, images, op):
+    d = make_daemon(op).start()
+    d.berth("load", "-i", images["bb-docker.tar"])
+    names = [f"k{i}" for i in range(12)]
+    for n in names:
+        d.berth("create", "--name", n, "busybox", "sh", "-c", BLOCK)
+    if op in ("stop", "rm"):
+        d.berth("start", *names)
+    import threading
+    args = {"start": ["start", *names], "stop": ["stop", "-t", "1", *names],
+            "rm": ["rm", "-f", *names], "prune": ["container", "prune", "-f"]}[op]
+    t = threading.Thread(target=lambda: d.berth(*args, check=False))
+    t.start()
+    time.sleep(0.15)
+    d.kill9()
+    t.join()
+    d.start()
+    # berthd settles what was under way; then every row matches what runs
+    time.sleep(0.5)
+    reality_matches(d)
+    d.cleanup()
+    d.stop()
