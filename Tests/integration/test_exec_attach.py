@@ -271,3 +271,13 @@ def test_docker_py_exec_and_attach(bb):
     c.kill()
     c.remove()
     client.close()
+
+
+def test_oom_kill_is_marked(bb):
+    p = bb.berth("run", "--name", "oomer", "-m", "16m", "busybox", "sh", "-c",
+                 'x=0123456789; while :; do x="$x$x"; done', check=False)
+    assert p.returncode == 137
+    assert bb.berth("inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", "oomer").out.split() == ["true", "137"]
+    acts = bb.berth("events", "--since", "1h", "--until", "0s", "-f", "container=oomer", "--format", "{{.Action}}").out.split()
+    assert acts[-2:] == ["oom", "die"]
+    assert bb.rows("SELECT end_reason FROM runs WHERE container_name = 'oomer'") == [("oom",)]
