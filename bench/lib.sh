@@ -13,6 +13,18 @@ bench_cleanup() {
   if [ -n "$berthd_pid" ]; then kill "$berthd_pid" 2>/dev/null && wait "$berthd_pid" 2>/dev/null || true; fi
   runc --root "$work/runc" delete -f bench-floor >/dev/null 2>&1 || true
   "${pm[@]}" system reset -f >/dev/null 2>&1 || true
+  # podman's monitors that outlived a simulated reboot (recovery.sh): ours, found by their
+  # bundle path under $work, stopped by pid with their containers' processes.
+  for p in $(pgrep -x conmon); do
+    cmd=$(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null) || continue
+    case "$cmd" in *"$work"*)
+      id=$(echo "$cmd" | grep -o -- '-c [0-9a-f]*' | cut -d' ' -f2)
+      for f in /sys/fs/cgroup/*/libpod_parent/libpod-$id/cgroup.procs; do
+        [ -f "$f" ] && for q in $(cat "$f"); do kill -9 "$q" 2>/dev/null; done
+      done
+      kill -9 "$p" 2>/dev/null;;
+    esac
+  done
   rm -rf "$work"
 }
 trap bench_cleanup EXIT
