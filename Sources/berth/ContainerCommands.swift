@@ -5,6 +5,7 @@ import BerthEngine
 import BerthImage
 import BerthStore
 import Foundation
+import GRDB
 
 /// Runs `body` for each name, printing the name on success and Docker's error otherwise;
 /// exits 1 if any failed.
@@ -292,6 +293,12 @@ struct Ps: ParsableCommand {
             return
         }
         let now = Clock.nowNanos()
+        let imageSizes: [String: Int64] = size || names.contains("Size")
+            ? try store.read { db in
+                var out: [String: Int64] = [:]
+                for r in try Row.fetchAll(db, sql: "SELECT id, size FROM images") { out[r[0]] = r[1] }
+                return out
+            } : [:]
         let templateRows = rows.map { c -> TemplateRow in
             var cmd = "\"" + c.command + "\""
             if !noTrunc && c.command.count > 20 { cmd = "\"" + c.command.prefix(19) + "…\"" }
@@ -299,8 +306,11 @@ struct Ps: ParsableCommand {
             var network = "none"
             if c.hostConfigJSON.contains("\"NetworkMode\":\"host\"") { network = "host" }
             var sizeText = ""
-            if size || names.contains("Size") || wantsJSON {
-                sizeText = Human.size(c.sizeRw ?? 0) + " (virtual " + Human.size(c.sizeRw ?? 0) + ")"
+            if size || names.contains("Size") {
+                // Docker's SIZE: the writable layer's bytes, and with the image's (virtual).
+                let rw = FileOps.treeSize(global.paths.containers + "/" + c.id + "/upper")
+                let image = imageSizes[c.imageID] ?? 0
+                sizeText = Human.size(rw, precision: 3) + " (virtual " + Human.size(rw + image, precision: 3) + ")"
             }
             let fields = ["ID": noTrunc ? c.id : String(c.id.prefix(12)), "Image": c.imageRef, "Command": cmd,
                           "CreatedAt": ImageTable.goTimeString(c.createdAt),
