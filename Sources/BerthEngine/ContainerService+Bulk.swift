@@ -155,6 +155,7 @@ extension ContainerService {
         }
         for v in orphaned { FileOps.removeTree(paths.volumes + "/" + v) }
         execs.removeAll(containers: Set(list))
+        for id in list { backoff.forget(id) }
     }
 
     /// `container prune`: every stopped container the filters allow; returns the ids and the

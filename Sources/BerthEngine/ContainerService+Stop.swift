@@ -158,6 +158,8 @@ extension ContainerService {
                 """, arguments: [id])
         }
         cleanupRuntime(id, runcState: runcState)
+        execs.removeAll(containers: [id])
+        backoff.forget(id)
         // Renamed aside in one step and deleted after the answer (tmp/ is emptied at start).
         let trash = paths.tmp + "/trash-" + id
         if Glibc.rename(files(id).dir, trash) == 0 {
