@@ -25,17 +25,8 @@ extension ContainerService {
                          _ body: (_ host: String, _ readOnly: Bool) throws -> T) throws -> T {
         let c = try get(ref)
         let f = files(c.id)
-        let (lowers, rows) = try store.read { db in
-            (try String.fetchAll(db, sql: "SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY position DESC",
-                                 arguments: [c.imageID]).map { paths.layerDiff(String($0.dropFirst(7))) },
-             try ContainerQueries.mounts(db, id: c.id))
-        }
-        var mounted = false
-        if !Mounts.isMounted(f.rootfs) {
-            try FileOps.makeDirs(f.rootfs)
-            try Mounts.overlay(lowers: lowers, upper: f.upper, work: f.work, target: f.rootfs)
-            mounted = true
-        }
+        let rows = try store.read { db in try ContainerQueries.mounts(db, id: c.id) }
+        let mounted = try mountRootfs(c)
         defer { if mounted { Mounts.unmount(f.rootfs) } }
         var mounts = rows
         for (file, dest) in [(f.hosts, "/etc/hosts"), (f.hostname, "/etc/hostname"), (f.resolv, "/etc/resolv.conf")]

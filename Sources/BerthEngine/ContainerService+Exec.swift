@@ -131,24 +131,20 @@ extension ContainerService {
         let cfg = s.config
         let tty = cfg.Tty ?? false
         let stdin = (cfg.AttachStdin ?? false) && !detach
-        // The container's own process settings, with the exec's command, env, user and dir.
-        let base = try JSONDecoder().decode(RuntimeSpec.self, from: Data(contentsOf: URL(fileURLWithPath: f.config)))
-        var p = base.process
-        p.terminal = tty
-        p.args = cfg.Cmd ?? []
-        p.env = base.process.env + (cfg.Env ?? [])
-        if let wd = cfg.WorkingDir, !wd.isEmpty { p.cwd = wd }
-        if let u = cfg.User, !u.isEmpty {
-            let user = try HostFiles.resolveUser(u, rootfs: f.rootfs)
-            p.user = .init(uid: user.uid, gid: user.gid, additionalGids: user.groups.isEmpty ? nil : user.groups)
+        try writeExecProcess(c.id, execFiles) { p in
+            p.terminal = tty
+            p.args = cfg.Cmd ?? []
+            p.env += cfg.Env ?? []
+            if let wd = cfg.WorkingDir, !wd.isEmpty { p.cwd = wd }
+            if let u = cfg.User, !u.isEmpty {
+                let user = try HostFiles.resolveUser(u, rootfs: f.rootfs)
+                p.user = .init(uid: user.uid, gid: user.gid, additionalGids: user.groups.isEmpty ? nil : user.groups)
+            }
+            if cfg.Privileged == true {
+                let all = SpecBuilder.allCapabilities
+                p.capabilities = .init(bounding: all, effective: all, permitted: all, inheritable: nil, ambient: nil)
+            }
         }
-        if cfg.Privileged == true {
-            let all = SpecBuilder.allCapabilities
-            p.capabilities = .init(bounding: all, effective: all, permitted: all, inheritable: nil, ambient: nil)
-        }
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.withoutEscapingSlashes]
-        try FileOps.writeAtomically(try enc.encode(p), to: execFiles.processSpec, mode: 0o600)
         let attach = !detach
         let process = try conmon.exec(containerID: c.id, execID: id, files: execFiles, terminal: tty,
                                       stdin: stdin, attach: attach)
@@ -205,6 +201,18 @@ extension ContainerService {
         s.lock.unlock()
         if let c { try? store.write { db in try event(db, c, "exec_die", ["execID": s.id, "exitCode": String(code)]) } }
         FileOps.removeTree(runDir(s.containerID) + "/exec/" + s.id)
+    }
+
+    /// Writes an exec's process spec: the container's own process settings (user, caps, env,
+    /// rlimits…) as its bundle has them, changed by `configure`.
+    func writeExecProcess(_ id: String, _ execFiles: Conmon.ExecFiles,
+                          _ configure: (inout RuntimeSpec.Process) throws -> Void) throws {
+        let base = try JSONDecoder().decode(RuntimeSpec.self, from: Data(contentsOf: URL(fileURLWithPath: files(id).config)))
+        var p = base.process
+        try configure(&p)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.withoutEscapingSlashes]
+        try FileOps.writeAtomically(try enc.encode(p), to: execFiles.processSpec, mode: 0o600)
     }
 
     /// `POST /exec/{id}/resize`.

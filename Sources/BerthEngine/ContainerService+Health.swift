@@ -105,17 +105,13 @@ extension ContainerService {
     /// One probe: the command run by `runc exec` under conmon (no attach; its output is read
     /// from the exec's log), killed when it overruns `timeout`.
     func probe(_ id: String, _ cmd: [String], timeout: Int64) throws -> (Int32, String) {
-        let f = files(id)
         let execFiles = Conmon.ExecFiles(dir: runDir(id) + "/exec/health-" + Identifier.random().prefix(12))
         try FileOps.makeDirs(execFiles.dir, mode: 0o700)
         defer { FileOps.removeTree(execFiles.dir) }
-        let base = try JSONDecoder().decode(RuntimeSpec.self, from: Data(contentsOf: URL(fileURLWithPath: f.config)))
-        var p = base.process
-        p.terminal = false
-        p.args = cmd
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.withoutEscapingSlashes]
-        try FileOps.writeAtomically(try enc.encode(p), to: execFiles.processSpec, mode: 0o600)
+        try writeExecProcess(id, execFiles) { p in
+            p.terminal = false
+            p.args = cmd
+        }
         let process = try conmon.exec(containerID: id, execID: "health", files: execFiles, terminal: false,
                                       stdin: false, attach: false)
         let pid: Int32

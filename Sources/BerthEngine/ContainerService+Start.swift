@@ -56,15 +56,8 @@ extension ContainerService {
 
     func prepareAndRun(_ c: ContainerRecord, req: ContainerCreateRequest, host: HostConfig, files f: Files,
                        restarting: Bool = false) throws {
-        let (lowers, mounts) = try store.read { db -> ([String], [ContainerQueries.MountRow]) in
-            let chains = try String.fetchAll(db, sql: "SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY position DESC",
-                                             arguments: [c.imageID])
-            return (chains.map { paths.layerDiff(String($0.dropFirst(7))) }, try ContainerQueries.mounts(db, id: c.id))
-        }
-        guard !lowers.isEmpty else { throw BerthError.internal("image \(c.imageID) has no layers") }
-        if !Mounts.isMounted(f.rootfs) {
-            try Mounts.overlay(lowers: lowers, upper: f.upper, work: f.work, target: f.rootfs)
-        }
+        let mounts = try store.read { db in try ContainerQueries.mounts(db, id: c.id) }
+        try mountRootfs(c)
         // Written without fsync at create: rewritten if a power cut left them empty.
         if FileOps.size(f.hostname) <= 0 {
             let hostName = req.Hostname ?? String(c.id.prefix(12))
@@ -155,6 +148,22 @@ extension ContainerService {
             try event(db, c, "start", time: now)
         }
         startHealthMonitor(c.id)
+    }
+
+    /// Mounts the container's rootfs (its image's layers under its own upper dir) unless it is
+    /// mounted already; true when this call mounted it.
+    @discardableResult
+    func mountRootfs(_ c: ContainerRecord) throws -> Bool {
+        let f = files(c.id)
+        if Mounts.isMounted(f.rootfs) { return false }
+        let lowers = try store.read { db in
+            try String.fetchAll(db, sql: "SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY position DESC",
+                                arguments: [c.imageID])
+        }.map { paths.layerDiff(String($0.dropFirst(7))) }
+        guard !lowers.isEmpty else { throw BerthError.internal("image \(c.imageID) has no layers") }
+        try FileOps.makeDirs(f.rootfs)
+        try Mounts.overlay(lowers: lowers, upper: f.upper, work: f.work, target: f.rootfs)
+        return true
     }
 
     /// Drops runtime state for a container that is not running: runc's record, the rootfs

@@ -26,6 +26,11 @@ public enum ImageResolver {
         throw BerthError.notFound("No such image: \(text)")
     }
 
+    /// The image ids `text` names (none or one): what `ps -f ancestor=` matches.
+    public static func imageIDs(_ db: Database, _ text: String) throws -> [String] {
+        try find(db, text).map { [$0.imageID] } ?? []
+    }
+
     public static func find(_ db: Database, _ text: String) throws -> Match? {
         var hex = text
         if text.hasPrefix("sha256:") {

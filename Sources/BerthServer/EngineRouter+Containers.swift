@@ -34,7 +34,7 @@ extension EngineRouter {
             let limit = r.query("limit").flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
             let query = ContainerListQuery(all: r.flag("all"), filters: try r.filters(), last: limit)
             let list = try store.read { db -> [ContainerSummary] in
-                let rows = try query.run(db) { ref in (try ImageResolver.find(db, ref)).map { [$0.imageID] } ?? [] }
+                let rows = try query.run(db) { try ImageResolver.imageIDs(db, $0) }
                 let labels = try ContainerQueries.labels(db, ids: rows.map(\.id))
                 return rows.map { ContainerSummary($0, labels: labels[$0.id] ?? [:]) }
             }

@@ -269,28 +269,16 @@ struct Ps: ParsableCommand {
             try lean(store, query)
             return
         }
-        let template = quiet ? nil : try GoTemplate(fmt.hasPrefix("table ") ? String(fmt.dropFirst(6)) : fmt)
-        let names = Set(template?.fieldNames ?? [])
-        let wantsJSON = template?.usesWholeJSON ?? false
+        let template = try GoTemplate(fmt.hasPrefix("table ") ? String(fmt.dropFirst(6)) : fmt)
+        let names = Set(template.fieldNames)
+        let wantsJSON = template.usesWholeJSON
         let wantsLabels = wantsJSON || names.contains("Labels") || fmt.contains(".Label ")
-        let rows: [ContainerRecord], labels: [String: [String: String]], ports: [String: String], mounts: [String: String]
-        do {
-            (rows, labels, ports, mounts) = try store.read { db in
-            let rows = try query.run(db) { ref in (try ImageResolver.find(db, ref)).map { [$0.imageID] } ?? [] }
+        let (rows, labels, ports, mounts) = try read(store) { db in
+            let rows = try query.run(db) { try ImageResolver.imageIDs(db, $0) }
             let labels = wantsLabels ? try ContainerQueries.labels(db, ids: rows.map(\.id)) : [:]
             let ports = try ContainerQueries.portsText(db)
             let mounts = wantsJSON || names.contains("Mounts") ? try ContainerQueries.mountNames(db) : [:]
             return (rows, labels, ports, mounts)
-            }
-        } catch let e as BerthError where e.code == .invalidArgument || e.code == .notFound {
-            throw CLIError(message: "Error response from daemon: " + e.message)
-        }
-        if APIClient.isDown(try global.socketPath()) {
-            Out.err("berth: berthd is not running; container states may be stale")
-        }
-        if quiet {
-            Out.write(rows.map { (noTrunc ? $0.id : String($0.id.prefix(12))) + "\n" }.joined())
-            return
         }
         let now = Clock.nowNanos()
         let imageSizes: [String: Int64] = size || names.contains("Size")
@@ -327,19 +315,24 @@ struct Ps: ParsableCommand {
         Out.write(try Table.render(templateRows, format: fmt, headers: headers))
     }
 
-    /// `-q` and the default table straight from the lean rows: no templates, no JSON columns.
-    func lean(_ store: Store, _ query: ContainerListQuery) throws {
-        let rows: [PsRow], ports: [String: String]
-        do {
-            (rows, ports) = try store.read { db in
-                (try query.runLean(db) { ref in (try ImageResolver.find(db, ref)).map { [$0.imageID] } ?? [] },
-                 quiet ? [:] : try ContainerQueries.portsText(db))
-            }
-        } catch let e as BerthError where e.code == .invalidArgument || e.code == .notFound {
+    /// The listing's read: bad filters worded as the daemon's error; then, with berthd down,
+    /// the warning that states may be stale (the answer still comes from the database).
+    func read<T>(_ store: Store, _ body: (Database) throws -> T) throws -> T {
+        let out: T
+        do { out = try store.read(body) } catch let e as BerthError where e.code == .invalidArgument || e.code == .notFound {
             throw CLIError(message: "Error response from daemon: " + e.message)
         }
         if APIClient.isDown(try global.socketPath()) {
             Out.err("berth: berthd is not running; container states may be stale")
+        }
+        return out
+    }
+
+    /// `-q` and the default table straight from the lean rows: no templates, no JSON columns.
+    func lean(_ store: Store, _ query: ContainerListQuery) throws {
+        let (rows, ports) = try read(store) { db in
+            (try query.runLean(db) { try ImageResolver.imageIDs(db, $0) },
+             quiet ? [:] : try ContainerQueries.portsText(db))
         }
         if quiet {
             var out = ""
