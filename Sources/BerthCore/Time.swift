@@ -6,13 +6,15 @@ public enum Clock {
     public static func nowNanos() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+        return Int64(ts.tv_sec) &* 1_000_000_000 &+ Int64(ts.tv_nsec)
     }
 
     /// RFC 3339 with nanoseconds in UTC, as Docker prints times (`2006-01-02T15:04:05.999999999Z`).
     public static func rfc3339Nano(_ ns: Int64, trimZeros: Bool = true) -> String {
-        let secs = ns >= 0 ? ns / 1_000_000_000 : (ns - 999_999_999) / 1_000_000_000
-        let frac = ns - secs * 1_000_000_000
+        // Floor division without overflow at Int64's ends.
+        var secs = ns / 1_000_000_000
+        var frac = ns % 1_000_000_000
+        if frac < 0 { secs -= 1; frac += 1_000_000_000 }
         var t = time_t(secs)
         var tmv = tm()
         gmtime_r(&t, &tmv)
@@ -73,7 +75,7 @@ public enum Clock {
         tmv.tm_year = Int32(y - 1900); tmv.tm_mon = Int32(mo - 1); tmv.tm_mday = Int32(d)
         tmv.tm_hour = Int32(h); tmv.tm_min = Int32(mi); tmv.tm_sec = Int32(se)
         let secs = Int64(timegm(&tmv)) - Int64(offset)
-        return secs * 1_000_000_000 + frac
+        return Checked.multiply(secs, 1_000_000_000).flatMap { Checked.add($0, frac) }
     }
 
     /// Parses Docker's `--since`/`--until`/`until=` forms: a Go duration before now (`10m`,
@@ -86,24 +88,25 @@ public enum Clock {
             if parts.count <= 2, let secs = Int64(parts[0]) {
                 var f = parts.count == 2 ? String(parts[1].prefix(9)) : ""
                 while f.count < 9 { f += "0" }
-                return secs * 1_000_000_000 + (Int64(f) ?? 0)
+                return Checked.multiply(secs, 1_000_000_000).flatMap { Checked.add($0, Int64(f) ?? 0) }
             }
         }
         return parseTimestamp(text, now: now)
     }
 
     public static func parseTimestamp(_ text: String, now: Int64 = nowNanos()) -> Int64? {
-        if let d = parseGoDuration(text) { return now - d }
+        if let d = parseGoDuration(text) { return Checked.subtract(now, d) }
         if let t = parseRFC3339(text) { return t }
         if text.count == 10, let t = parseRFC3339(text + "T00:00:00Z") { return t }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         if parts.count <= 2, let secs = Int64(parts[0]) {
-            var ns = secs * 1_000_000_000
+            guard var ns = Checked.multiply(secs, 1_000_000_000) else { return nil }
             if parts.count == 2 {
                 var f = String(parts[1].prefix(9))
                 guard f.allSatisfy(\.isNumber) else { return nil }
                 while f.count < 9 { f += "0" }
-                ns += Int64(f) ?? 0
+                guard let sum = Checked.add(ns, Int64(f) ?? 0) else { return nil }
+                ns = sum
             }
             return ns
         }
@@ -121,7 +124,7 @@ public enum Clock {
         var sawUnit = false
         while !s.isEmpty {
             let numPart = s.prefix { $0.isNumber || $0 == "." }
-            guard !numPart.isEmpty, let v = Double(numPart) else { return nil }
+            guard !numPart.isEmpty, let v = Double(numPart), v.isFinite else { return nil }
             s = s.dropFirst(numPart.count)
             let unit = s.prefix { !$0.isNumber && $0 != "." }
             s = s.dropFirst(unit.count)
@@ -139,7 +142,8 @@ public enum Clock {
             total += v * mult
         }
         guard sawUnit else { return nil }
-        return Int64(negative ? -total : total)
+        // Go refuses durations past Int64 nanoseconds (about 292 years) as invalid.
+        return Checked.int64(negative ? -total : total)
     }
 }
 

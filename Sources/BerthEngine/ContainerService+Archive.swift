@@ -100,15 +100,21 @@ extension ContainerService {
                 let st = try Self.stat(host: host, path)
                 let base = Self.baseName(host)
                 let parent = String(host.dropLast(base.count))
+                guard base != "/" else { throw BerthError.invalid("cannot archive \(path)") }
                 try FileOps.makeDirs(tmp, mode: 0o700)
                 let out = tmp + "/cp-" + Identifier.random().prefix(16) + ".tar"
                 // GNU tar archives symlinks as links and never follows them out of the tree;
                 // the top entry takes the name the caller asked for.
                 let wanted = Self.baseName(path) == "/" ? "." : Self.baseName(path)
-                var args = ["-C", parent, "-cf", out, "--numeric-owner"]
-                if wanted != base { args += ["--transform", Self.renameTransform(base, wanted)] }
-                args.append(base)
-                let r = try Spawn.run("/bin/tar", args)
+                // tar enters the parent through a descriptor opened without following any
+                // symlink out of the root: a container that swaps a directory for a symlink
+                // after the path was resolved cannot make tar read the host.
+                let r = try InRoot(parent).withDirectory(".") { dir in
+                    var args = ["-C", dir, "-cf", out, "--numeric-owner"]
+                    if wanted != base { args += ["--transform", Self.renameTransform(base, wanted)] }
+                    args.append(base)
+                    return try Spawn.run("/bin/tar", args)
+                }
                 guard r.status == 0 else {
                     unlink(out)
                     throw BerthError.internal("cannot archive \(path): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")

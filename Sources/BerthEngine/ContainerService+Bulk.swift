@@ -29,14 +29,15 @@ public struct ContainerPruneFilters: Sendable {
         }
         labels = raw["label"] ?? []
         notLabels = raw["label!"] ?? []
+        for l in labels + notLabels { _ = try KeyValue.parseFilter(l, what: "label filter") }
     }
 
     func matches(_ c: ContainerRecord, labels l: [String: String]) -> Bool {
         if let until, c.createdAt >= until { return false }
         func has(_ f: String) -> Bool {
-            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
-            guard let v = l[kv[0]] else { return false }
-            return kv.count == 1 || v == kv[1]
+            let kv = KeyValue.parse(f)
+            guard let v = l[kv.key] else { return false }
+            return kv.value == nil || v == kv.value
         }
         return labels.allSatisfy(has) && !notLabels.contains(where: has)
     }

@@ -55,6 +55,7 @@ extension ContainerService {
             throw BerthError.invalid("Invalid container name (\(name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         }
         // Validate what start would refuse, so create fails early and cleanly.
+        try Self.validate(req, host: host)
         _ = try SpecBuilder.capabilities(add: host.CapAdd ?? [], drop: host.CapDrop ?? [], privileged: host.Privileged ?? false)
         let mounts = try MountSpecs.parse(binds: host.Binds ?? [], mounts: host.Mounts ?? [], tmpfs: host.Tmpfs ?? [:],
                                           anonymous: Array((req.Volumes ?? [:]).keys).sorted())

@@ -141,7 +141,7 @@ extension ContainerService {
                 p.user = .init(uid: user.uid, gid: user.gid, additionalGids: user.groups.isEmpty ? nil : user.groups)
             }
             if cfg.Privileged == true {
-                let all = SpecBuilder.allCapabilities
+                let all = SpecBuilder.hostCapabilities
                 p.capabilities = .init(bounding: all, effective: all, permitted: all, inheritable: nil, ambient: nil)
             }
         }

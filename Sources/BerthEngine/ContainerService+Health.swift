@@ -64,7 +64,7 @@ extension ContainerService {
             }).flatMap { $0 }.flatMap { try? JSONDecoder().decode(HealthState.self, from: Data($0.utf8)) }
                 ?? HealthState(Status: "starting", FailingStreak: 0, Log: [])
             while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: UInt64(interval))
+                try? await Task.sleep(nanoseconds: Checked.sleepNanos(interval))
                 if Task.isCancelled { return }
                 guard let now = try? get(id) else { return }
                 if now.state == "paused" { continue }
@@ -76,7 +76,7 @@ extension ContainerService {
                 if code == 0 {
                     state.Status = "healthy"
                     state.FailingStreak = 0
-                } else if end - startedAt >= startPeriod {
+                } else if Checked.saturatingSubtract(end, startedAt) >= startPeriod {
                     // Failures in the start period do not count (Docker's rule).
                     state.FailingStreak += 1
                     if state.FailingStreak >= retries { state.Status = "unhealthy" }

@@ -59,7 +59,7 @@ extension ContainerService {
     func scheduleRestart(_ id: String, at: Int64) {
         let delay = max(0, at - Clock.nowNanos())
         Task.detached { [self] in
-            if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay)) }
+            if delay > 0 { try? await Task.sleep(nanoseconds: Checked.sleepNanos(delay)) }
             do {
                 try await worker.run { [self] in try restartDue(id) }
             } catch {

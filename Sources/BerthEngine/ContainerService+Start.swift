@@ -69,8 +69,9 @@ extension ContainerService {
         let user = try HostFiles.resolveUser(req.User ?? "", rootfs: f.rootfs)
         let cwd = (req.WorkingDir?.isEmpty ?? true) ? "/" : req.WorkingDir!
         if cwd != "/" {
-            // Docker creates a missing working directory.
-            try? FileManager.default.createDirectory(atPath: f.rootfs + cwd, withIntermediateDirectories: true)
+            // Docker creates a missing working directory: inside the rootfs, whatever symlinks
+            // the image or an earlier run of the container left on the way.
+            try InRoot(f.rootfs).makeDirectories(cwd)
         }
         var rc = ContainerRuntimeConfig(id: c.id, rootfs: f.rootfs,
                                         args: Self.command(req, image: nil), env: req.Env ?? [], cwd: cwd,

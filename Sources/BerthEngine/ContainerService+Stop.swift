@@ -47,7 +47,9 @@ extension ContainerService {
         await withTaskGroup(of: Void.self) { g in
             g.addTask { _ = await ticket.wait() }
             g.addTask { [self] in
-                if seconds > 0 { try? await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000) }
+                // Docker: a negative timeout waits for ever.
+                if seconds < 0 { while !Task.isCancelled { try? await Task.sleep(nanoseconds: 3_600_000_000_000) } }
+                if seconds > 0 { try? await Task.sleep(nanoseconds: Checked.sleepNanos(seconds: Int64(seconds))) }
                 if Task.isCancelled { return }
                 try? await worker.run { [self] in try signal(c, SIGKILL) }
                 // If the monitor is gone too, no exit file will ever come.

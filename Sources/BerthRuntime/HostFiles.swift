@@ -34,8 +34,10 @@ public enum HostFiles {
     public static func resolveUser(_ spec: String, rootfs: String) throws -> (uid: UInt32, gid: UInt32, groups: [UInt32]) {
         if spec.isEmpty { return (0, 0, []) }
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
-        let passwd = (try? String(contentsOfFile: rootfs + "/etc/passwd", encoding: .utf8)) ?? ""
-        let group = (try? String(contentsOfFile: rootfs + "/etc/group", encoding: .utf8)) ?? ""
+        // Read inside the rootfs: a symlinked /etc/passwd must not read the host's.
+        let root = InRoot(rootfs)
+        let passwd = ((try? root.read("/etc/passwd")) ?? nil).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let group = ((try? root.read("/etc/group")) ?? nil).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let users = passwd.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
         let groups = group.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
         var uid: UInt32, gid: UInt32 = 0

@@ -47,7 +47,7 @@ public enum SpecBuilder {
         "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
     ]
 
-    /// Every capability the kernel knows (for --privileged and --cap-add ALL).
+    /// Every capability berth knows, in the kernel's bit order (CAP_CHOWN is bit 0).
     public static let allCapabilities = [
         "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
         "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
@@ -56,8 +56,22 @@ public enum SpecBuilder {
         "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
         "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
         "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-        "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+        "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
     ]
+
+    /// What `--privileged` and `--cap-add ALL` give: the capabilities in this process's bounding
+    /// set (as Docker), so hosts that lack one (a container host inside a container) still run.
+    public static let hostCapabilities: [String] = boundingSet(
+        (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? "")
+
+    /// The capabilities named by the `CapBnd:` line of a /proc status text (all when absent).
+    public static func boundingSet(_ status: String) -> [String] {
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapBnd:") }),
+              let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) else {
+            return allCapabilities
+        }
+        return allCapabilities.enumerated().filter { i, _ in mask & (1 << UInt64(i)) != 0 }.map(\.element)
+    }
 
     public static let maskedPaths = [
         "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
@@ -76,11 +90,11 @@ public enum SpecBuilder {
 
     /// The capability set after --cap-add/--cap-drop (Docker's order: drop, then add).
     public static func capabilities(add: [String], drop: [String], privileged: Bool) throws -> [String] {
-        if privileged { return allCapabilities }
+        if privileged { return hostCapabilities }
         let adds = try add.map(normalizeCapability)
         let drops = try drop.map(normalizeCapability)
         var caps = drops.contains("ALL") ? [] : defaultCapabilities.filter { !drops.contains($0) }
-        if adds.contains("ALL") { caps = allCapabilities.filter { !drops.contains($0) || adds.contains($0) } }
+        if adds.contains("ALL") { caps = hostCapabilities.filter { !drops.contains($0) || adds.contains($0) } }
         for a in adds where a != "ALL" && !caps.contains(a) { caps.append(a) }
         return caps
     }
@@ -103,7 +117,8 @@ public enum SpecBuilder {
         if !c.hostNetwork { namespaces.append(.init(type: "network")) }
         var resources = RuntimeSpec.Resources()
         if let m = c.memoryLimit { resources.memory = .init(limit: m) }
-        if let n = c.nanoCPUs { resources.cpu = .init(quota: n * 100_000 / 1_000_000_000, period: 100_000) }
+        // quota = n / 1e9 CPUs of a 100 ms period, computed without overflow.
+        if let n = c.nanoCPUs { resources.cpu = .init(quota: max(1000, n / 10_000), period: 100_000) }
         if let p = c.pidsLimit { resources.pids = .init(limit: p) }
         resources.devices = [.init(allow: c.privileged, type: nil, major: nil, minor: nil, access: "rwm")]
         let seccomp = c.privileged ? nil : try c.seccompProfile.flatMap { try SeccompProfile.load(path: $0, capabilities: Set(caps), compat32: c.seccompCompat32) }

@@ -49,13 +49,13 @@ public struct ContainerListQuery: Sendable {
         if let v = filters["label"] {
             // Each label filter must hold on its own (Docker ANDs them).
             for l in v {
-                let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
-                if kv.count == 2 {
+                let kv = try KeyValue.parseFilter(l, what: "label filter")
+                if let value = kv.value {
                     clauses.append("EXISTS (SELECT 1 FROM container_labels l WHERE l.container_id = c.id AND l.key = ? AND l.value = ?)")
-                    args += [kv[0], kv[1]]
+                    args += [kv.key, value]
                 } else {
                     clauses.append("EXISTS (SELECT 1 FROM container_labels l WHERE l.container_id = c.id AND l.key = ?)")
-                    args.append(kv[0])
+                    args.append(kv.key)
                 }
             }
         }

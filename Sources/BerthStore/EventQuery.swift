@@ -22,6 +22,7 @@ public struct EventQuery: Sendable {
 
     public func validate() throws {
         for k in filters.keys where !Self.keys.contains(k) { throw BerthError.invalid("invalid filter '\(k)'") }
+        for l in filters["label"] ?? [] { _ = try KeyValue.parseFilter(l, what: "label filter") }
     }
 
     public func run(_ db: Database) throws -> [EventRecord] {
@@ -75,10 +76,10 @@ public struct EventQuery: Sendable {
         }
         if let v = filters["label"] {
             for l in v {
-                let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
-                let path = "$.\"" + kv[0].replacingOccurrences(of: "\"", with: "") + "\""
-                if kv.count == 2 {
-                    clauses.append("json_extract(attributes, ?) = ?"); args += [path, kv[1]]
+                let kv = try KeyValue.parseFilter(l, what: "label filter")
+                let path = "$.\"" + kv.key.replacingOccurrences(of: "\"", with: "") + "\""
+                if let value = kv.value {
+                    clauses.append("json_extract(attributes, ?) = ?"); args += [path, value]
                 } else {
                     clauses.append("json_extract(attributes, ?) IS NOT NULL"); args.append(path)
                 }

@@ -41,3 +41,103 @@ int berth_inotify_event(const char *buf, int len, const char **name) {
 int berth_spawn_closefrom(posix_spawn_file_actions_t *fa, int low) {
     return posix_spawn_file_actions_addclosefrom_np(fa, low);
 }
+
+/* ---- Paths resolved inside a container's root ---- */
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
+#include <limits.h>
+
+const int berth_O_PATH = O_PATH;
+static int force_walk = 0;
+void berth_open_in_root_force_walk(int on) { force_walk = on; }
+
+/* The component walk: a stack of directory fds from the root down, symlinks read and their
+ * targets pushed back onto the remaining path, ".." popping the stack but never the root. */
+#define BERTH_MAX_DEPTH 256
+#define BERTH_MAX_LINKS 40
+
+static int walk_in_root(int rootfd, const char *path, int flags, mode_t mode) {
+    char *rest = malloc(PATH_MAX * 2);
+    if (!rest) { errno = ENOMEM; return -1; }
+    size_t plen = strlen(path);
+    if (plen >= PATH_MAX) { free(rest); errno = ENAMETOOLONG; return -1; }
+    memcpy(rest, path, plen + 1);
+    int stack[BERTH_MAX_DEPTH];
+    int depth = 0;
+    stack[0] = rootfd;
+    int links = 0, result = -1, err = 0;
+    char *p = rest;
+    for (;;) {
+        while (*p == '/') p++;
+        if (*p == 0) {
+            /* The path ends at a directory: open it with the caller's flags. */
+            result = openat(stack[depth], ".", flags | O_CLOEXEC, mode);
+            err = errno;
+            break;
+        }
+        char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char name[NAME_MAX + 1];
+        if (n > NAME_MAX) { err = ENAMETOOLONG; break; }
+        memcpy(name, p, n); name[n] = 0;
+        char *next = p + n;
+        int last = 1;
+        for (char *q = next; *q; q++) if (*q != '/') { last = 0; break; }
+        if (strcmp(name, ".") == 0) { p = next; continue; }
+        if (strcmp(name, "..") == 0) {
+            if (depth > 0) close(stack[depth--]);
+            p = next; continue;
+        }
+        struct stat st;
+        int isLink = fstatat(stack[depth], name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+        if (isLink && !(last && (flags & O_NOFOLLOW))) {
+            if (++links > BERTH_MAX_LINKS) { err = ELOOP; break; }
+            char target[PATH_MAX];
+            ssize_t tl = readlinkat(stack[depth], name, target, sizeof target - 1);
+            if (tl < 0) { err = errno; break; }
+            target[tl] = 0;
+            size_t restLen = strlen(next);
+            if ((size_t)tl + 1 + restLen >= PATH_MAX * 2) { err = ENAMETOOLONG; break; }
+            /* New remaining path: target + "/" + what followed the link. */
+            char *buf = malloc(PATH_MAX * 2);
+            if (!buf) { err = ENOMEM; break; }
+            memcpy(buf, target, tl);
+            buf[tl] = '/';
+            memcpy(buf + tl + 1, next, restLen + 1);
+            free(rest);
+            rest = buf; p = rest;
+            if (target[0] == '/') while (depth > 0) close(stack[depth--]);
+            continue;
+        }
+        if (last) {
+            result = openat(stack[depth], name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+            err = errno;
+            break;
+        }
+        if (depth + 1 >= BERTH_MAX_DEPTH) { err = ENAMETOOLONG; break; }
+        int fd = openat(stack[depth], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) { err = errno; break; }
+        stack[++depth] = fd;
+        p = next;
+    }
+    while (depth > 0) close(stack[depth--]);
+    free(rest);
+    if (result < 0) errno = err;
+    return result;
+}
+
+int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode) {
+    if (!force_walk) {
+        struct open_how how;
+        memset(&how, 0, sizeof how);
+        how.flags = (unsigned long long)(flags | O_CLOEXEC);
+        if (flags & (O_CREAT | O_TMPFILE)) how.mode = mode;
+        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+        if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) return (int)fd;
+    }
+    return walk_in_root(rootfd, path, flags, mode);
+}

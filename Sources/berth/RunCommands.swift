@@ -100,7 +100,12 @@ struct CreateOptions: ParsableArguments {
         if !tmpfs.isEmpty { host.Tmpfs = Self.pairs(tmpfs, separator: ":") }
         host.ReadonlyRootfs = readOnly
         host.Memory = try memory.map(Self.parseBytes)
-        host.NanoCpus = cpus.map { Int64($0 * 1e9) }
+        if let cpus {
+            guard cpus.isFinite, cpus >= 0, let n = Checked.int64((cpus * 1e9).rounded()) else {
+                throw CLIError(message: "invalid argument \"\(cpus)\" for \"--cpus\" flag: value out of range", code: 125)
+            }
+            host.NanoCpus = n
+        }
         host.PidsLimit = pidsLimit
         host.CapAdd = capAdd.isEmpty ? nil : capAdd
         host.CapDrop = capDrop.isEmpty ? nil : capDrop
@@ -152,7 +157,8 @@ struct CreateOptions: ParsableArguments {
         let units: [(String, Int64)] = [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
         for (u, m) in units where lower.hasSuffix(u) {
             guard let v = Double(lower.dropLast(u.count)), v >= 0 else { break }
-            return Int64(v * Double(m))
+            guard let n = Checked.int64(v * Double(m)) else { throw CLIError(message: "invalid size: '\(s)': value out of range", code: 125) }
+            return n
         }
         guard let v = Int64(lower), v >= 0 else { throw CLIError(message: "invalid size: '\(s)'", code: 125) }
         return v
@@ -161,13 +167,13 @@ struct CreateOptions: ParsableArguments {
     static func parseMount(_ s: String) throws -> HostConfig.Mount {
         var m = HostConfig.Mount(Type: "volume", Source: nil, Target: nil, ReadOnly: false)
         for field in s.split(separator: ",") {
-            let kv = field.split(separator: "=", maxSplits: 1).map(String.init)
-            switch kv[0] {
-            case "type": m.Type = kv.count > 1 ? kv[1] : nil
-            case "source", "src": m.Source = kv.count > 1 ? kv[1] : nil
-            case "target", "destination", "dst": m.Target = kv.count > 1 ? kv[1] : nil
-            case "readonly", "ro": m.ReadOnly = kv.count == 1 || kv[1] == "true" || kv[1] == "1"
-            default: throw CLIError(message: "invalid field '\(kv[0])' must be a key=value pair", code: 125)
+            let kv = KeyValue.parse(String(field))
+            switch kv.key {
+            case "type": m.Type = kv.value
+            case "source", "src": m.Source = kv.value
+            case "target", "destination", "dst": m.Target = kv.value
+            case "readonly", "ro": m.ReadOnly = kv.value == nil || kv.value == "true" || kv.value == "1"
+            default: throw CLIError(message: "invalid field '\(field)' must be a key=value pair", code: 125)
             }
         }
         return m

@@ -143,7 +143,7 @@ struct Berthd: AsyncParsableCommand {
                 } catch {
                     logger.warning("retention: \(error)")
                 }
-                try? await Task.sleep(nanoseconds: UInt64(every))
+                try? await Task.sleep(nanoseconds: Checked.sleepNanos(every))
             }
         }
         let sig = await signals.wait()

@@ -24,4 +24,13 @@ int berth_inotify_event(const char *buf, int len, const char **name);
 #include <spawn.h>
 /// Closes every descriptor from `low` up in the child (glibc 2.34+).
 int berth_spawn_closefrom(posix_spawn_file_actions_t *fa, int low);
+/// Opens `path` inside the directory `rootfd` as a process whose root is that directory would:
+/// absolute symlinks start again at it and ".." never climbs above it. openat2(RESOLVE_IN_ROOT)
+/// where the kernel has it, else a walk one component at a time with O_NOFOLLOW.
+/// Returns a descriptor (O_CLOEXEC added) or -1 with errno set.
+int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
+/// O_PATH (Glibc's overlay hides it behind _GNU_SOURCE).
+extern const int berth_O_PATH;
+/// Tests only: 1 makes berth_open_in_root take the component walk even where openat2 exists.
+void berth_open_in_root_force_walk(int on);
 #endif
