@@ -22,7 +22,8 @@ let package = Package(
         .target(name: "CBerthSys"),
         .target(name: "Migrations", path: "Migrations",
                 exclude: ["README.md"],
-                resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_health.sql")]),
+                resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_health.sql"),
+                            .embedInCode("0003_remove_intent.sql")]),
         .target(name: "BerthCore", dependencies: [
             "CBerthSys",
             .product(name: "Logging", package: "swift-log"),

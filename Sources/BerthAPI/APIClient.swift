@@ -138,6 +138,8 @@ public struct APIClient: Sendable {
         let conn: UnixHTTPConnection
         switch UnixHTTPConnection.connect(socketPath) {
         case .success(let c): conn = c
+        case .failure(let e) where e.code == .permissionDenied:
+            throw e
         case .failure(let e):
             throw BerthError(.unavailable, "Cannot connect to berthd at unix://\(socketPath): \(e.message). Is berthd running? Start it with: \(startHint)")
         }

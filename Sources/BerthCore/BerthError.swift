@@ -11,6 +11,7 @@ public struct BerthError: Error, Sendable, CustomStringConvertible, Equatable {
         case unsupported
         case corrupt
         case internalError
+        case permissionDenied
     }
 
     public let code: Code
@@ -31,6 +32,7 @@ public struct BerthError: Error, Sendable, CustomStringConvertible, Equatable {
         case .conflict: return 409
         case .notModified: return 304
         case .unavailable: return 503
+        case .permissionDenied: return 403
         case .internalError: return 500
         }
     }

@@ -26,6 +26,9 @@ public enum UnixSocket {
         if r != 0 {
             let e = errno
             close(fd)
+            if e == EACCES || e == EPERM {
+                throw BerthError(.permissionDenied, RootPermissions.deniedMessage("cannot connect to \(path)"))
+            }
             throw BerthError(.unavailable, String(cString: strerror(e)))
         }
         return fd

@@ -80,6 +80,16 @@ extension ContainerService {
                         }
                     }
                 }
+                // The intent first: if berthd dies before the kills are answered, recovery
+                // finishes these removals instead of leaving killed containers behind.
+                let killed = out.filter { $0.2 != nil }.map { $0.1.id }
+                if !killed.isEmpty {
+                    try store.write { db in
+                        for id in killed {
+                            try db.execute(sql: "UPDATE containers SET remove_pending = ? WHERE id = ?", arguments: [volumes ? 2 : 1, id])
+                        }
+                    }
+                }
                 return (outcomes, out)
             }
         } catch {
@@ -96,6 +106,21 @@ extension ContainerService {
             for (i, _, _) in resolved { outcomes[i].Error = BerthError.from(error).message }
         }
         return outcomes
+    }
+
+    /// Finishes forced removals a crash interrupted (their intent was recorded before the
+    /// kill). Run after recovery, before restart policies act on them.
+    public func finishPendingRemovals() async -> Int {
+        guard let rows = try? store.read({ db in
+            try Row.fetchAll(db, sql: "SELECT id, remove_pending FROM containers WHERE remove_pending > 0 AND state != 'removing'")
+        }), !rows.isEmpty else { return 0 }
+        var done = 0
+        for volumes in [false, true] {
+            let ids: [String] = rows.filter { ($0[1] as Int) == (volumes ? 2 : 1) }.map { $0[0] }
+            if ids.isEmpty { continue }
+            done += await removeMany(ids, force: true, volumes: volumes).filter { $0.Id != nil }.count
+        }
+        return done
     }
 
     /// Removes stopped containers together. SQLite's variable limit is respected by chunks.

@@ -215,6 +215,8 @@ public enum MountSpecs {
 /// Named and anonymous volumes under ROOT/volumes/NAME/_data.
 enum Volumes {
     static func ensure(_ db: Database, name: String, anonymous: Bool, paths: BerthPaths, now: Int64) throws -> String {
+        // A volume is a folder: its name must fit one file name.
+        guard name.utf8.count <= 255 else { throw BerthError.invalid("volume name is too long (\(name.utf8.count) bytes, at most 255)") }
         let dir = paths.volumes + "/" + name + "/_data"
         if try String.fetchOne(db, sql: "SELECT mountpoint FROM volumes WHERE name = ?", arguments: [name]) == nil {
             try FileOps.makeDirs(dir, mode: 0o755)

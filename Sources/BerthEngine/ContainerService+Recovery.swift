@@ -16,13 +16,15 @@ extension ContainerService {
         public var autoRemoved = 0
         public var restartsResumed = 0
         public var startsUndone = 0
+        /// Unrecorded container folders moved to lost+found (the database looked lost).
+        public var keptAside = 0
         public init() {}
     }
 
     /// Run at start, after the exit watcher is running: re-adopts live containers, applies
     /// the exits that came while berthd was away (oldest first), marks containers whose
     /// monitor vanished, finishes interrupted removals.
-    public func recover() async throws -> ContainerRecovery {
+    public func recover(freshDatabase: Bool = false) async throws -> ContainerRecovery {
         try await worker.run { [self] in
             var r = ContainerRecovery()
             let removing = try store.read { db in try ContainerQueries.withState(db, ["removing"]) }.map(\.id)
@@ -30,17 +32,26 @@ extension ContainerService {
             r.removalsFinished = removing.count
             // Folders of containers whose row never came (a crash inside create) or already went.
             let known = Set(try store.read { db in try String.fetchAll(db, sql: "SELECT id FROM containers") })
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: paths.containers)) ?? []
-                where name.count == 64 && Identifier.isHex(name) && !known.contains(name) {
-                cleanupRuntime(name)
-                FileOps.removeTree(files(name).dir)
-            }
-            // runc records left by containers removed just before a crash (runc's own
-            // delete runs after the removal is answered).
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: runc.root)) ?? []
-                where name.count == 64 && Identifier.isHex(name) && !known.contains(name) {
-                runc.delete(name, force: true)
-                FileOps.removeTree(runDir(name))
+            let unknown = ((try? FileManager.default.contentsOfDirectory(atPath: paths.containers)) ?? [])
+                .filter { $0.count == 64 && Identifier.isHex($0) && !known.contains($0) }
+            let lost = LostAndFound(paths: paths, freshDatabase: freshDatabase, unrecorded: unknown.count, recorded: known.count)
+            if lost.keepUnrecorded {
+                // The database forgot them, not the host: they keep running, their folders
+                // move aside for an operator (or --rebuild-db) to look at.
+                for name in unknown where lost.keep(files(name).dir, kind: "containers") { r.keptAside += 1 }
+                logger.error("the database records \(known.count) containers but the root holds \(unknown.count) more: the database looks lost or rolled back; nothing was deleted or stopped, \(r.keptAside) container folders were moved to \(lost.dir)")
+            } else {
+                for name in unknown {
+                    cleanupRuntime(name)
+                    FileOps.removeTree(files(name).dir)
+                }
+                // runc records left by containers removed just before a crash (runc's own
+                // delete runs after the removal is answered).
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: runc.root)) ?? []
+                    where name.count == 64 && Identifier.isHex(name) && !known.contains(name) {
+                    runc.delete(name, force: true)
+                    FileOps.removeTree(runDir(name))
+                }
             }
             // A start cut short (berthd died between conmon and the commit): the container may
             // run, but the row says created. Nothing half-done: its processes go, it stays created.

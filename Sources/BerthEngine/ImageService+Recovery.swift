@@ -9,6 +9,8 @@ extension ImageService {
         public var orphanBlobs = 0
         public var orphanLayers = 0
         public var missingLayers: [String] = []
+        /// Unrecorded blobs and layers moved to lost+found instead of deleted.
+        public var keptAside = 0
         public init() {}
         public var isEmpty: Bool { self == RecoveryReport() }
     }
@@ -16,13 +18,13 @@ extension ImageService {
     /// Run once at start, before serving: empties tmp/ and removes blob and layer files that no
     /// row records (left by a crash between placing files and recording them, or between
     /// deleting rows and files).
-    public func recover() throws -> RecoveryReport {
+    public func recover(freshDatabase: Bool = false) throws -> RecoveryReport {
         var report = RecoveryReport()
         for e in (try? FileManager.default.contentsOfDirectory(atPath: paths.tmp)) ?? [] {
             FileOps.removeTree(paths.tmp + "/" + e)
             report.tempEntries += 1
         }
-        let (layers, onDisk) = try removeUnrecorded(&report)
+        let (layers, onDisk) = try removeUnrecorded(&report, freshDatabase: freshDatabase)
         report.missingLayers = layers.filter { !onDisk.contains(String($0.dropFirst(7))) }.sorted()
         if !report.missingLayers.isEmpty {
             logger.error("layers recorded but missing on disk: \(report.missingLayers.joined(separator: ", "))")
@@ -39,20 +41,31 @@ extension ImageService {
         return report
     }
 
-    func removeUnrecorded(_ report: inout RecoveryReport) throws -> (recorded: Set<String>, onDisk: Set<String>) {
+    func removeUnrecorded(_ report: inout RecoveryReport, freshDatabase: Bool = false) throws -> (recorded: Set<String>, onDisk: Set<String>) {
         let fm = FileManager.default
         let (blobs, layers) = try store.read { db in
             (Set(try String.fetchAll(db, sql: "SELECT digest FROM blobs")),
              Set(try String.fetchAll(db, sql: "SELECT chain_id FROM layers")))
         }
-        for f in (try? fm.contentsOfDirectory(atPath: paths.blobs)) ?? [] where !blobs.contains("sha256:" + f) {
+        let blobFiles = (try? fm.contentsOfDirectory(atPath: paths.blobs)) ?? []
+        let orphanBlobs = blobFiles.filter { !blobs.contains("sha256:" + $0) }
+        let onDisk = Set((try? fm.contentsOfDirectory(atPath: paths.layers)) ?? [])
+        let orphanLayers = onDisk.filter { !layers.contains("sha256:" + $0) }
+        // A lost or rolled-back database must not cost the host its images.
+        let lost = LostAndFound(paths: paths, freshDatabase: freshDatabase, unrecorded: orphanBlobs.count + orphanLayers.count,
+                                recorded: blobs.count + layers.count)
+        for f in orphanBlobs {
+            if lost.keepUnrecorded, lost.keep(paths.blobs + "/" + f, kind: "blobs") { report.keptAside += 1; continue }
             FileOps.removeTree(paths.blobs + "/" + f)
             report.orphanBlobs += 1
         }
-        let onDisk = Set((try? fm.contentsOfDirectory(atPath: paths.layers)) ?? [])
-        for d in onDisk where !layers.contains("sha256:" + d) {
+        for d in orphanLayers {
+            if lost.keepUnrecorded, lost.keep(paths.layers + "/" + d, kind: "layers") { report.keptAside += 1; continue }
             FileOps.removeTree(paths.layers + "/" + d)
             report.orphanLayers += 1
+        }
+        if report.keptAside > 0 {
+            logger.error("the database records \(blobs.count) blobs and \(layers.count) layers but the root holds \(orphanBlobs.count + orphanLayers.count) more: the database looks lost or rolled back; nothing was deleted, \(report.keptAside) unrecorded blobs and layers were moved to \(lost.dir)")
         }
         return (layers, onDisk)
     }

@@ -68,7 +68,14 @@ public final class APIServer: Sendable {
         } catch {
             throw BerthError(.unavailable, "cannot listen on \(socketPath): \(error)")
         }
+        // root (and the optional berth group, as docker's group) only.
         chmod(socketPath, 0o660)
+        if let g = RootPermissions.accessGroup() {
+            chown(socketPath, 0, g)
+            let dir = (socketPath as NSString).deletingLastPathComponent
+            chown(dir, 0, g)
+            chmod(dir, 0o710)
+        }
     }
 
     /// Stops accepting, waits for in-flight requests, closes connections. Open-ended streams

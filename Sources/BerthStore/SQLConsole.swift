@@ -4,7 +4,8 @@ import GRDB
 
 /// `berth sql`: read-only SQL over documented views. The views are TEMP views named like
 /// the tables they present, so unqualified names reach them first; the connection is opened
-/// read-only and switched to `query_only` before the user's text runs, so nothing can write.
+/// read-only and switched to `query_only` before the user's text runs, so nothing can write;
+/// an authorizer lets it read only the columns the views show (`SQLConsole+Authorizer`).
 public enum SQLConsole {
     /// The views and what they show (the README documents them).
     public static let views: [(name: String, sql: String)] = [
@@ -57,6 +58,7 @@ public enum SQLConsole {
 
     /// Runs one statement; SQLite's own message on error.
     public static func run(path: String, _ sql: String) throws -> Result {
+        try Store.checkReadable(path)
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(5)
@@ -67,6 +69,8 @@ public enum SQLConsole {
         return try queue.inDatabase { db in
             for v in views { try db.execute(sql: "CREATE TEMP VIEW \(v.name) AS \(v.sql)") }
             try db.execute(sql: "PRAGMA query_only = 1")
+            let gate = try installReadGate(db)
+            defer { withExtendedLifetime(gate) {} }
             do {
                 let statement = try db.makeStatement(sql: sql)
                 // SQLite's own verdict: anything that could change a database is refused.

@@ -9,10 +9,14 @@ public final class Store: Sendable {
     /// The database connection(s): a pool in berthd, a single query-only connection in the CLI.
     public let db: any DatabaseWriter
     public let path: String
+    /// True when this open created the database (none, or an empty file, was there): start-up
+    /// cleaning then keeps what it finds rather than deleting it.
+    public let wasCreated: Bool
 
-    init(db: any DatabaseWriter, path: String) {
+    init(db: any DatabaseWriter, path: String, wasCreated: Bool = false) {
         self.db = db
         self.path = path
+        self.wasCreated = wasCreated
     }
 
     static func configuration(readOnly: Bool) -> Configuration {
@@ -30,19 +34,63 @@ public final class Store: Sendable {
 
     /// Opens (creating it if needed) the database for berthd and applies pending migrations.
     public static func openForWriting(path: String) throws -> Store {
+        let wasCreated = FileOps.size(path) <= 0
+        try RootPermissions.prepareDatabase(path)
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration(readOnly: false))
         } catch {
-            throw BerthError.internal("cannot open database \(path): \(error)")
+            throw BerthError(.corrupt, damagedMessage(path, "\(error)"))
         }
-        let store = Store(db: pool, path: path)
+        // A damaged database is never served: what berthd would write on top of it, and what
+        // start-up cleaning would delete for want of rows, could not be undone.
+        let verdict: [String]
+        do {
+            verdict = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        } catch {
+            throw BerthError(.corrupt, damagedMessage(path, "\(error)"))
+        }
+        guard verdict == ["ok"] else {
+            throw BerthError(.corrupt, damagedMessage(path, verdict.prefix(3).joined(separator: "; ")))
+        }
+        let store = Store(db: pool, path: path, wasCreated: wasCreated)
         try store.migrate()
         return store
     }
 
+    /// What berthd says of a database it will not open.
+    static func damagedMessage(_ path: String, _ detail: String) -> String {
+        "database \(path) is damaged (\(detail)); berthd will not serve it. Restore a copy made with `berth system backup`, or recover what SQLite can: sqlite3 \(path) .recover | sqlite3 \(path).recovered, check it, then move it in place of \(path)"
+    }
+
+    /// Folds the WAL into the database file and empties it: at clean shutdown and now and
+    /// then, so a lost -wal file costs little.
+    public func checkpoint() {
+        _ = try? db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
+    /// A consistent copy of the database, taken while berthd runs (SQLite's online backup),
+    /// written next to `destination` and renamed over it; mode 0600.
+    public func backup(to destination: String) throws {
+        let tmp = destination + ".tmp-" + Identifier.random().prefix(8)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw BerthError.posix("create \(tmp)") }
+        close(fd)
+        do {
+            let target = try DatabaseQueue(path: tmp)
+            try db.backup(to: target)
+            try target.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+            try target.close()
+            guard rename(tmp, destination) == 0 else { throw BerthError.posix("rename \(tmp) to \(destination)") }
+        } catch {
+            unlink(tmp)
+            throw BerthError.from(error)
+        }
+    }
+
     /// Opens an existing database for queries, read-only.
     public static func openForQuery(path: String) throws -> Store {
+        try checkReadable(path)
         guard FileOps.exists(path) else {
             throw BerthError(.unavailable, "no berth database at \(path): start berthd first (berthd --root \((path as NSString).deletingLastPathComponent))")
         }
@@ -60,6 +108,13 @@ public final class Store: Sendable {
             throw BerthError(.unavailable, "database \(path) has schema version \(version), this berth needs \(SchemaMigrations.latest): start berthd to upgrade it")
         }
         return Store(db: queue, path: path)
+    }
+
+    /// Says "permission denied", not "not running", to a user who may not read the database.
+    public static func checkReadable(_ path: String) throws {
+        if access(path, R_OK) != 0 && (errno == EACCES || errno == EPERM) {
+            throw BerthError(.permissionDenied, RootPermissions.deniedMessage("cannot read \(path)"))
+        }
     }
 
     /// Runs a read.

@@ -87,7 +87,7 @@ struct SystemPrune: AsyncParsableCommand {
 /// `berth system …`.
 struct SystemGroup: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "system", abstract: "Manage berth.",
-                                                    subcommands: [SystemPrune.self, Info.self, EventsCommand.self])
+                                                    subcommands: [SystemPrune.self, Info.self, EventsCommand.self, SystemBackup.self])
 }
 
 /// `berth container …`.

@@ -82,6 +82,7 @@ struct Berthd: AsyncParsableCommand {
             socket = paths.defaultSocket
         }
         try FileOps.makeDirs(paths.root, mode: 0o711)
+        RootPermissions.secure(paths)
         let lock = try DaemonLock(path: paths.lockFile)
         for d in [paths.blobs, paths.layers, paths.containers, paths.volumes, paths.tmp] {
             try FileOps.makeDirs(d, mode: 0o700)
@@ -91,7 +92,7 @@ struct Berthd: AsyncParsableCommand {
 
         let store = try Store.openForWriting(path: paths.database)
         let images = ImageService(store: store, paths: paths)
-        let report = try images.recover()
+        let report = try images.recover(freshDatabase: store.wasCreated)
         if !report.isEmpty {
             logger.notice("start-up cleaning: \(report.tempEntries) partial files, \(report.orphanBlobs) orphaned blobs, \(report.orphanLayers) orphaned layers removed")
         }
@@ -105,7 +106,7 @@ struct Berthd: AsyncParsableCommand {
         // Watch for exits before looking at what happened while we were away: none slips by.
         let watcher = try ExitWatcher(dir: containers.exitDir) { id in containers.exitReported(id) }
         watcher.start()
-        let recovered = try await containers.recover()
+        let recovered = try await containers.recover(freshDatabase: store.wasCreated)
         if recovered != ContainerService.ContainerRecovery() {
             logger.notice("containers: \(recovered.adopted) re-adopted, \(recovered.exitsApplied) exits applied, \(recovered.monitorLost) lost their monitor, \(recovered.rebootDied) died with a reboot, \(recovered.removalsFinished) removals finished, \(recovered.restartsResumed) restarts resumed, \(recovered.startsUndone) interrupted starts undone")
         }
@@ -122,6 +123,9 @@ struct Berthd: AsyncParsableCommand {
         logger.info("berthd \(APIVersion.serverVersion) listening on unix://\(socket) (root \(paths.root))")
         // Restart policies act once berthd answers: start-up time does not grow with them.
         let policyStarts = Task.detached {
+            // Forced removals a crash cut short go first: a removed container never restarts.
+            let finished = await containers.finishPendingRemovals()
+            if finished > 0 { logger.notice("finished \(finished) interrupted removals") }
             let p = await containers.startByPolicy()
             let died = recovered.rebootDied + recovered.exitsApplied + recovered.monitorLost
             if p.considered > 0 || died > 0 {
@@ -135,6 +139,14 @@ struct Berthd: AsyncParsableCommand {
             }
         }
         // History retention, in the background: chunked deletes never hold queries up.
+        // The WAL folded into the database now and then: a lost -wal file loses little.
+        let checkpointer = Task.detached {
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 60_000_000_000)
+                if Task.isCancelled { return }
+                store.checkpoint()
+            }
+        }
         let pruner = policy.isUnlimited ? nil : Task.detached {
             while !Task.isCancelled {
                 do {
@@ -149,11 +161,13 @@ struct Berthd: AsyncParsableCommand {
         let sig = await signals.wait()
         logger.info("signal \(sig): finishing in-flight requests")
         pruner?.cancel()
+        checkpointer.cancel()
         policyStarts.cancel()
         await server.shutdown()
         try? store.write { db in
             try Events.append(db, type: "daemon", action: "stop", actorID: daemonID, actorName: "berthd")
         }
+        store.checkpoint()
         unlink(socket)
         withExtendedLifetime(lock) {}
         logger.info("berthd stopped")
