@@ -26,8 +26,11 @@ extension ContainerService {
         let c = try get(ref)
         let f = files(c.id)
         let rows = try store.read { db in try ContainerQueries.mounts(db, id: c.id) }
-        let mounted = try mountRootfs(c)
-        defer { if mounted { Mounts.unmount(f.rootfs) } }
+        return try withRootfs(c) { try resolveHostPath(c, f: f, rows: rows, path, followFinal: followFinal, body) }
+    }
+
+    private func resolveHostPath<T>(_ c: ContainerRecord, f: Files, rows: [ContainerQueries.MountRow], _ path: String, followFinal: Bool,
+                                    _ body: (_ host: String, _ readOnly: Bool) throws -> T) throws -> T {
         var mounts = rows
         for (file, dest) in [(f.hosts, "/etc/hosts"), (f.hostname, "/etc/hostname"), (f.resolv, "/etc/resolv.conf")]
             where !mounts.contains(where: { $0.destination == dest }) {

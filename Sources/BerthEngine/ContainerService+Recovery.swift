@@ -82,6 +82,7 @@ extension ContainerService {
                 if let time = ExitWatcher.changeTime(exitDir + "/" + c.id) {
                     exited.append((c.id, time))
                 } else if let pid = c.conmonPid, ProcStat.isSame(Int32(pid), startTime: c.conmonStartTime) {
+                    rootfsMounts.adoptRun(c.id, target: files(c.id).rootfs)
                     r.adopted += 1
                     startHealthMonitor(c.id)
                 } else {

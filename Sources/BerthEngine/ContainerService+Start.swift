@@ -57,7 +57,7 @@ extension ContainerService {
     func prepareAndRun(_ c: ContainerRecord, req: ContainerCreateRequest, host: HostConfig, files f: Files,
                        restarting: Bool = false) throws {
         let mounts = try store.read { db in try ContainerQueries.mounts(db, id: c.id) }
-        try mountRootfs(c)
+        try rootfsMounts.acquireForRun(c.id, target: f.rootfs) { try mountRootfs(c) }
         // Written without fsync at create: rewritten if a power cut left them empty.
         if FileOps.size(f.hostname) <= 0 {
             let hostName = req.Hostname ?? String(c.id.prefix(12))
@@ -151,12 +151,10 @@ extension ContainerService {
         startHealthMonitor(c.id)
     }
 
-    /// Mounts the container's rootfs (its image's layers under its own upper dir) unless it is
-    /// mounted already; true when this call mounted it.
-    @discardableResult
-    func mountRootfs(_ c: ContainerRecord) throws -> Bool {
+    /// Mounts the container's rootfs (its image's layers under its own upper dir). Called only
+    /// by `rootfsMounts`, which knows whether it is mounted already.
+    func mountRootfs(_ c: ContainerRecord) throws {
         let f = files(c.id)
-        if Mounts.isMounted(f.rootfs) { return false }
         let lowers = try store.read { db in
             try String.fetchAll(db, sql: "SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY position DESC",
                                 arguments: [c.imageID])
@@ -164,14 +162,22 @@ extension ContainerService {
         guard !lowers.isEmpty else { throw BerthError.internal("image \(c.imageID) has no layers") }
         try FileOps.makeDirs(f.rootfs)
         try Mounts.overlay(lowers: lowers, upper: f.upper, work: f.work, target: f.rootfs)
-        return true
+    }
+
+    /// Runs `body` with the container's rootfs mounted (a hold of its own: a concurrent start
+    /// or exit neither doubles nor removes the mount under it).
+    func withRootfs<T>(_ c: ContainerRecord, _ body: () throws -> T) throws -> T {
+        let target = files(c.id).rootfs
+        try rootfsMounts.acquire(c.id, target: target) { try mountRootfs(c) }
+        defer { rootfsMounts.release(c.id, target: target) }
+        return try body()
     }
 
     /// Drops runtime state for a container that is not running: runc's record, the rootfs
     /// mount, its runroot folder and exit file.
     func cleanupRuntime(_ id: String, runcState: Bool = true) {
         if runcState { runc.delete(id, force: true) }
-        Mounts.unmount(files(id).rootfs)
+        rootfsMounts.releaseRun(id, target: files(id).rootfs)
         if runcState { FileOps.removeTree(runDir(id)) }
         unlink(exitDir + "/" + id)
         // conmon's attach socket and control FIFO, stale once it is gone (after a reboot too).

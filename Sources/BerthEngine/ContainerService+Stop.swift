@@ -85,16 +85,20 @@ extension ContainerService {
         }
     }
 
-    /// `berth kill`.
+    /// `berth kill`. As Docker, SIGKILL is answered once the container has stopped (a client
+    /// may remove it next); other signals at once.
     public func kill(_ ref: String, signal sigName: String?) async throws {
-        try await worker.run { [self] in
+        let (c, ticket) = try await worker.run { [self] () -> (ContainerRecord, ExitTicket?) in
             let c = try cancelPendingRestart(try store.read { db in try ContainerQueries.resolve(db, ref) })
             let sig = try Signals.parse(sigName ?? "SIGKILL")
             guard c.isRunning else {
                 throw BerthError.conflict("cannot kill container: \(ref): container \(c.id) is not running")
             }
+            let ticket = sig == SIGKILL ? waiters.register(c.id) : nil
             try signal(c, sig)
+            return (c, ticket)
         }
+        if let ticket { await waitOrKill(c, ticket: ticket, seconds: 10) }
     }
 
     /// `berth wait`: the exit code of the next exit, or the last one if not running.

@@ -19,6 +19,7 @@ public final class ContainerService: Sendable {
     let execs = ExecSessions()
     let backoff = RestartBackoff()
     let healthMonitors = HealthMonitors()
+    let rootfsMounts = RootfsMounts()
     let logger: Logger
     let bootID: String
     public let exitDir: String

@@ -23,9 +23,16 @@ public enum Mounts {
         }
     }
 
-    /// Whether `path` is a mount point, from /proc/self/mountinfo.
-    public static func isMounted(_ path: String) -> Bool {
-        guard let info = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
-        return info.split(separator: "\n").contains { $0.split(separator: " ").dropFirst(4).first.map(String.init) == path }
+    /// Whether something is mounted on `path`: its device differs from its parent's (or it
+    /// is its filesystem's root). Asked of the kernel, not of mountinfo's escaped text.
+    public static func isMountPoint(_ path: String) -> Bool {
+        var st = stat(), parent = stat()
+        guard stat(path, &st) == 0, stat(path + "/..", &parent) == 0 else { return false }
+        return st.st_dev != parent.st_dev || st.st_ino == parent.st_ino
+    }
+
+    /// Unmounts every mount stacked on `target` (a past double mount included).
+    public static func unmountAll(_ target: String) {
+        for _ in 0..<8 where isMountPoint(target) { unmount(target) }
     }
 }

@@ -323,3 +323,54 @@ def test_kill9_during_bulk_rm_f_is_finished_by_recovery(make_daemon, images):
     d.start()
     assert wait_until(lambda: d.rows("SELECT count(*) FROM containers")[0][0] == 0, 30), d.rows("SELECT name, state, remove_pending FROM containers")
     assert d.berth("ps", "-aq").out == ""
+
+
+# ---- 5. One owner of each rootfs mount ----
+
+def rootfs_mounts(d, cid):
+    target = os.path.join(d.root, "containers", cid, "rootfs")
+    return sum(1 for line in open("/proc/self/mountinfo") if line.split()[4] == target)
+
+
+def test_cp_racing_start_never_doubles_the_mount(bb, workdir):
+    src = os.path.join(workdir, "f.txt")
+    with open(src, "w") as f:
+        f.write("copied")
+    cid = bb.berth("create", "--name", "race", "busybox", "sh", "-c", BLOCK).out.strip()
+    procs = [subprocess.Popen([os.path.join(os.environ.get("BERTH_BIN_DIR", os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug")), "berth"),
+                               "cp", src, f"race:/tmp/f{i}.txt"], env=bb.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for i in range(6)]
+    bb.berth("start", "race")
+    for p in procs:
+        p.wait(60)
+    assert rootfs_mounts(bb, cid) == 1
+    bb.berth("cp", src, "race:/tmp/after.txt")
+    assert bb.berth("exec", "race", "cat", "/tmp/after.txt").out == "copied"
+    assert rootfs_mounts(bb, cid) == 1
+    # Writes from inside land in the same mount cp sees.
+    bb.berth("exec", "race", "sh", "-c", "echo inside > /tmp/in.txt")
+    out = os.path.join(workdir, "in.txt")
+    bb.berth("cp", "race:/tmp/in.txt", out)
+    assert open(out).read() == "inside\n"
+    bb.berth("rm", "-f", "race")
+    assert rootfs_mounts(bb, cid) == 0
+
+
+def test_cp_after_berthd_restart_uses_the_running_mount(bb, workdir):
+    src = os.path.join(workdir, "g.txt")
+    with open(src, "w") as f:
+        f.write("again")
+    cid = bb.berth("run", "-d", "--name", "adopt", "busybox", "sh", "-c", BLOCK).out.strip()
+    bb.kill9()
+    bb.start()
+    bb.berth("cp", src, "adopt:/tmp/g.txt")
+    assert rootfs_mounts(bb, cid) == 1
+    assert bb.berth("exec", "adopt", "cat", "/tmp/g.txt").out == "again"
+    bb.berth("stop", "-t", "0", "adopt")
+    assert rootfs_mounts(bb, cid) == 0
+    # A stopped container: cp mounts for itself and leaves nothing mounted.
+    bb.berth("cp", src, "adopt:/tmp/h.txt")
+    assert rootfs_mounts(bb, cid) == 0
+    bb.berth("start", "adopt")
+    assert bb.berth("exec", "adopt", "cat", "/tmp/h.txt").out == "again"
+    assert rootfs_mounts(bb, cid) == 1
