@@ -26,14 +26,75 @@ public final class LogReader: @unchecked Sendable {
 
     deinit { try? handle?.close() }
 
-    /// The complete lines written since the last call.
+    /// Reads at most this much per call: a 500 MB log streams through a bounded buffer.
+    public static let chunkSize = 1 << 20
+
+    /// The complete lines written since the last call, at most `chunkSize` bytes of records;
+    /// call again until it returns none to read everything there is.
     public func next() -> [LogLine] {
         guard let fh = handle else { return [] }
-        try? fh.seek(toOffset: offset)
-        let data = (try? fh.readToEnd()) ?? Data()
-        let (lines, used) = Self.lines(in: data, pending: &pending)
-        offset += UInt64(used)
-        return lines
+        while true {
+            try? fh.seek(toOffset: offset)
+            guard let data = try? fh.read(upToCount: Self.chunkSize), !data.isEmpty else { return [] }
+            let (lines, used) = Self.lines(in: data, pending: &pending)
+            if used == 0 {
+                // No record ends in a whole chunk: not conmon's (its records are ~8 KB). Skip it,
+                // unless it is the unfinished tail of the file.
+                if data.count < Self.chunkSize { return [] }
+                offset += UInt64(data.count)
+                continue
+            }
+            offset += UInt64(used)
+            return lines
+        }
+    }
+
+    /// Starts reading at the last `count` complete lines (both streams), found by reading the
+    /// file backwards: `logs --tail 5` of a huge log reads a few blocks, not the file.
+    public func seekToTail(_ count: Int) {
+        guard let fh = handle, count >= 0 else { return }
+        let fd = fh.fileDescriptor
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return }
+        let size = Int64(st.st_size)
+        let block = 64 << 10
+        var buf = [UInt8](repeating: 0, count: block)
+        var end = size           // bytes before `end` not yet scanned
+        var laterNewline: Int64 = -1  // the newline ending the record being looked at
+        var found = 0
+        while end > 0 {
+            let start = max(0, end - Int64(block))
+            let n = pread(fd, &buf, Int(end - start), off_t(start))
+            guard n > 0 else { return }
+            var i = n - 1
+            while i >= 0 {
+                if buf[i] == 0x0a {
+                    let pos = start + Int64(i)
+                    if laterNewline >= 0 && Self.isFinal(fd: fd, recordStart: pos + 1) {
+                        found += 1
+                        if found == count + 1 { offset = UInt64(laterNewline + 1); return }
+                    }
+                    laterNewline = pos
+                }
+                i -= 1
+            }
+            end = start
+        }
+        // The first record of the file ends a line too.
+        if laterNewline >= 0 && Self.isFinal(fd: fd, recordStart: 0) {
+            found += 1
+            if found == count + 1 { offset = UInt64(laterNewline + 1); return }
+        }
+        offset = 0
+    }
+
+    /// Whether the record at `recordStart` ends a line (flag `F`).
+    static func isFinal(fd: Int32, recordStart: Int64) -> Bool {
+        var head = [UInt8](repeating: 0, count: 64)
+        let n = pread(fd, &head, head.count, off_t(recordStart))
+        guard n > 0 else { return false }
+        let fields = head[0..<n].split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
+        return fields.count >= 3 && fields[2].first == UInt8(ascii: "F")
     }
 
     /// Lines still open (partial records with no final one yet), e.g. output that ended without

@@ -173,30 +173,43 @@ extension EngineRouter {
             }
             return out
         }
-        let stream = AsyncThrowingStream<Data, any Error> { cont in
-            let task = Task {
-                // Registered before the first read: the exit wakes the follower at once.
-                let exited = follow ? containers.exitTicket(id) : nil
-                var lines = reader.next()
-                if let tail, tail >= 0 { lines = Array(lines.suffix(tail)) }
-                cont.yield(frames(lines))
-                while follow && !Task.isCancelled {
-                    // Follow a running container, and a created one about to start (foreground run);
-                    // stop once it exited, was removed, or failed to start.
+        if let tail, tail >= 0 { reader.seekToTail(tail) }
+        // Registered before the first read: the exit wakes the follower at once.
+        let exited = follow ? containers.exitTicket(id) : nil
+        let cursor = LogCursor()
+        // Pulled, not pushed: the next chunk is read only once the last one was sent, so a
+        // 500 MB log goes through one megabyte at a time.
+        let stream = AsyncThrowingStream<Data, any Error> {
+            while !cursor.done {
+                let lines = reader.next()
+                if !lines.isEmpty { return frames(lines) }
+                // Everything there is was read: follow a running container (and a created one
+                // about to start, for a foreground run) until it exits, is removed or fails.
+                if follow && !Task.isCancelled {
                     let c = try? store.read { db in try ContainerQueries.get(db, id: id) }
                     let alive = c.map { $0.isRunning || ($0.state == "created" && $0.error == nil) } ?? false
-                    cont.yield(frames(reader.next()))
-                    if !alive { break }
-                    // New output is polled; the exit ends the wait early.
-                    _ = await exited?.wait(timeoutNanos: 50_000_000)
+                    if alive {
+                        // New output is polled; the exit ends the wait early.
+                        _ = await exited?.wait(timeoutNanos: 50_000_000)
+                        continue
+                    }
+                    let last = reader.next()
+                    if !last.isEmpty { return frames(last) }
                 }
-                cont.yield(frames(reader.flushPending()))
-                cont.finish()
+                cursor.done = true
+                let rest = frames(reader.flushPending())
+                return rest.isEmpty ? nil : rest
             }
-            cont.onTermination = { _ in task.cancel() }
+            return nil
         }
         return APIResponse(status: 200, headers: [("Content-Type", "application/vnd.docker.multiplexed-stream")],
                            body: .stream(stream))
+    }
+
+    /// Where a pulled log stream is (one consumer reads it, one chunk at a time).
+    final class LogCursor: @unchecked Sendable {
+        // @unchecked: the stream's unfolding closure is called by one iterator, never at once.
+        var done = false
     }
 
     static func statHeader(_ st: PathStat) throws -> String {
