@@ -62,6 +62,15 @@ public final class LogReader: @unchecked Sendable {
         var end = size           // bytes before `end` not yet scanned
         var laterNewline: Int64 = -1  // the newline ending the record being looked at
         var found = 0
+        var lastRecord = true
+        // Counts the record starting at `start` (ending at `laterNewline`); true when enough.
+        func counted(recordAt start: Int64) -> Bool {
+            let final = Self.isFinal(fd: fd, recordStart: start)
+            // A line still open at the end of the file (output without a newline) is a line.
+            if final || lastRecord { found += 1 }
+            lastRecord = false
+            return (final || found == 1) && found == count + 1
+        }
         while end > 0 {
             let start = max(0, end - Int64(block))
             let n = pread(fd, &buf, Int(end - start), off_t(start))
@@ -70,10 +79,7 @@ public final class LogReader: @unchecked Sendable {
             while i >= 0 {
                 if buf[i] == 0x0a {
                     let pos = start + Int64(i)
-                    if laterNewline >= 0 && Self.isFinal(fd: fd, recordStart: pos + 1) {
-                        found += 1
-                        if found == count + 1 { offset = UInt64(laterNewline + 1); return }
-                    }
+                    if laterNewline >= 0 && counted(recordAt: pos + 1) { offset = UInt64(laterNewline + 1); return }
                     laterNewline = pos
                 }
                 i -= 1
@@ -81,10 +87,7 @@ public final class LogReader: @unchecked Sendable {
             end = start
         }
         // The first record of the file ends a line too.
-        if laterNewline >= 0 && Self.isFinal(fd: fd, recordStart: 0) {
-            found += 1
-            if found == count + 1 { offset = UInt64(laterNewline + 1); return }
-        }
+        if laterNewline >= 0 && counted(recordAt: 0) { offset = UInt64(laterNewline + 1); return }
         offset = 0
     }
 

@@ -22,8 +22,12 @@ public final class APIServer: Sendable {
     let group: MultiThreadedEventLoopGroup
     let quiesce: ServerQuiescingHelper
     let streams = StreamRegistry()
+    let limits: ConnectionLimits
+    let connections = ConnectionCounter()
 
-    public init(socketPath: String, handler: any APIHandler, spoolDir: String, logger: Logger) {
+    public init(socketPath: String, handler: any APIHandler, spoolDir: String, logger: Logger,
+                limits: ConnectionLimits = ConnectionLimits()) {
+        self.limits = limits
         self.socketPath = socketPath
         self.handler = handler
         self.spoolDir = spoolDir
@@ -39,6 +43,8 @@ public final class APIServer: Sendable {
         let logger = self.logger
         let quiesce = self.quiesce
         let streams = self.streams
+        let limits = self.limits
+        let connections = self.connections
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelInitializer { channel in
@@ -49,16 +55,22 @@ public final class APIServer: Sendable {
             // A hijacked client half-closes to end stdin; the connection must stay up for output.
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard connections.enter(limit: limits.maxConnections) else {
+                    logger.warning("connection refused: \(limits.maxConnections) connections are open")
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
                     // Built by hand (not configureHTTPServerPipeline) so a hijack can take the
                     // HTTP handlers out again; the decoder then hands on bytes it read ahead.
                     let encoder = HTTPResponseEncoder()
                     let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
                     let pipelining = HTTPServerPipelineHandler()
                     let errors = HTTPServerProtocolErrorHandler()
+                    let idle = IdleStateHandler(readTimeout: limits.idleTimeout)
                     let conn = HTTPConnectionHandler(handler: handler, spoolDir: spoolDir, logger: logger,
-                                                     httpHandlers: [pipelining, errors, decoder, encoder], streams: streams)
-                    try channel.pipeline.syncOperations.addHandlers([encoder, decoder, pipelining, errors, conn])
+                                                     httpHandlers: [idle, pipelining, errors, decoder, encoder], streams: streams)
+                    try channel.pipeline.syncOperations.addHandlers([ConnectionPlace(counter: connections), idle, encoder,
+                                                                     decoder, pipelining, errors, conn])
                 }
             }
         let old = umask(0o117)
@@ -103,6 +115,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     var body = Data()
     var spool: (fd: Int32, path: String)?
     var failed: BerthError?
+    /// Requests received and not yet fully answered: while any is, the connection is not idle.
+    var inFlight = 0
     /// The HTTP handlers in the order a hijack removes them.
     let httpHandlers: [any RemovableChannelHandler]
 
@@ -164,8 +178,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 bodyFile = s.path
                 spool = nil
             }
-            let keepAlive = h.isKeepAlive
+            // An answer to a request berthd could not take in whole ends the connection: what
+            // the client still sends cannot be read as a next request.
+            let keepAlive = h.isKeepAlive && failed == nil
             let isHead = h.method == .HEAD
+            inFlight += 1
             let eventLoop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: eventLoop)
             if let f = failed {
@@ -191,6 +208,19 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         if let s = spool { close(s.fd); unlink(s.path); spool = nil }
         context.fireChannelInactive()
     }
+
+    /// No bytes for the idle timeout: closed unless a request is being answered (a wait, a
+    /// log follower or an event stream sends nothing for long, and that is fine).
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? IdleStateHandler.IdleStateEvent, e == .read {
+            if inFlight == 0 { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// A response went out whole.
+    func answered() { inFlight = max(0, inFlight - 1) }
 
     static func wantsSpool(_ h: HTTPRequestHead) -> Bool {
         let path = h.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? h.uri
@@ -247,6 +277,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             } catch {}
             eventLoop.execute {
                 let (me, ctx) = bound.value
+                me.answered()
                 let done = ctx.writeAndFlush(me.wrapOutboundOut(.end(nil)))
                 if !keepAlive {
                     let c = NIOLoopBound(ctx, eventLoop: eventLoop)
@@ -293,6 +324,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 return
             }
         }
+        // A handler that says `Connection: close` means it.
+        let keepAlive = keepAlive && !r.headers.contains { $0.0.lowercased() == "connection" && $0.1.lowercased() == "close" }
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: r.status),
                                     headers: headers)
@@ -318,6 +351,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let fileToClose = file.map { NIOLoopBound($0.0, eventLoop: context.eventLoop) }
         let cleanup = file.flatMap { $0.3 ? $0.2 : nil }
+        answered()
         done.whenComplete { _ in
             try? fileToClose?.value.close()
             if let cleanup { unlink(cleanup) }

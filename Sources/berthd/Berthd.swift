@@ -44,6 +44,23 @@ struct Berthd: AsyncParsableCommand {
     @Option(name: .customLong("retention-interval"), help: "How often history is pruned (Go duration).")
     var retentionInterval: String = "10m"
 
+    @Option(name: .customLong("max-connections"), help: "API connections open at once, at most.")
+    var maxConnections: Int = 1024
+
+    @Option(name: .customLong("idle-timeout"), help: "Close an API connection idle (or stalled mid-request) this long (Go duration).")
+    var idleTimeout: String = "2m"
+
+    func connectionLimits() throws -> ConnectionLimits {
+        var l = ConnectionLimits()
+        guard maxConnections > 0 else { throw BerthError.invalid("--max-connections must be positive") }
+        guard let idle = Clock.parseGoDuration(idleTimeout), idle >= 1_000_000 else {
+            throw BerthError.invalid("invalid --idle-timeout: \(idleTimeout)")
+        }
+        l.maxConnections = maxConnections
+        l.idleTimeout = .nanoseconds(idle)
+        return l
+    }
+
     func retention() throws -> (RetentionPolicy, Int64) {
         var p = RetentionPolicy()
         for (text, flag, assign) in [(eventsMaxAge, "--events-max-age", { (v: Int64) in p.eventsMaxAge = v }),
@@ -74,6 +91,13 @@ struct Berthd: AsyncParsableCommand {
     func serve(logger: Logger) async throws {
         let paths = BerthPaths.resolve(root: root, runroot: runroot)
         let (policy, every) = try retention()
+        let limits = try connectionLimits()
+        // Descriptors for connections, containers' sockets and logs: the soft limit up to the hard one.
+        var nofile = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max {
+            nofile.rlim_cur = nofile.rlim_max
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &nofile)
+        }
         let env = ProcessInfo.processInfo.environment
         let socket: String
         if let h = host ?? env["BERTH_HOST"] {
@@ -112,7 +136,7 @@ struct Berthd: AsyncParsableCommand {
         }
         let router = EngineRouter(store: store, images: images, containers: containers, paths: paths,
                                   daemonID: daemonID, logger: logger)
-        let server = APIServer(socketPath: socket, handler: router, spoolDir: paths.tmp, logger: logger)
+        let server = APIServer(socketPath: socket, handler: router, spoolDir: paths.tmp, logger: logger, limits: limits)
 
         let signals = SignalWaiter(signals: [SIGTERM, SIGINT])
         try await server.start()

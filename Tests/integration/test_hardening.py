@@ -374,3 +374,90 @@ def test_cp_after_berthd_restart_uses_the_running_mount(bb, workdir):
     bb.berth("start", "adopt")
     assert bb.berth("exec", "adopt", "cat", "/tmp/h.txt").out == "again"
     assert rootfs_mounts(bb, cid) == 1
+
+
+# ---- 7. Memory and resource bounds ----
+
+def raw_connect(d):
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(d.sock)
+    return s
+
+
+def closed_by_peer(s, timeout=10):
+    import socket
+    s.settimeout(timeout)
+    try:
+        while True:
+            data = s.recv(65536)
+            if not data:
+                return True
+    except socket.timeout:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_idle_connections_close_but_streams_stay(make_daemon, images):
+    d = make_daemon()
+    d.args = ["--idle-timeout", "1s", "--max-connections", "8"]
+    d.start()
+    d.berth("load", "-i", images["bb-docker.tar"])
+    idle = raw_connect(d)
+    assert closed_by_peer(idle, 15), "an idle connection stayed open"
+    # A request whose bytes stop coming (a slow-loris head) is closed too.
+    stalled = raw_connect(d)
+    stalled.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\n")
+    assert closed_by_peer(stalled, 15)
+    # A wait that takes longer than the idle timeout is answered.
+    d.berth("run", "-d", "--name", "waiter", "busybox", "sh", "-c", BLOCK)
+    import threading
+    result = {}
+    t = threading.Thread(target=lambda: result.update(r=d.request("POST", "/containers/waiter/wait", timeout=60)))
+    t.start()
+    import time as _t
+    _t.sleep(3)
+    d.berth("exec", "waiter", "sh", "-c", "echo > /tmp/f")
+    t.join(60)
+    assert result["r"][0] == 200 and json.loads(result["r"][2])["StatusCode"] == 0
+
+
+def test_connection_limit_and_bad_requests_close(make_daemon):
+    d = make_daemon()
+    d.args = ["--max-connections", "4"]
+    d.start()
+    held = [raw_connect(d) for _ in range(4)]
+    extra = raw_connect(d)
+    assert closed_by_peer(extra, 10), "a connection past the limit was kept"
+    for s in held:
+        s.close()
+    assert wait_until(lambda: d.request("GET", "/_ping")[0] == 200, 10)
+    bad = raw_connect(d)
+    bad.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+    data = b""
+    bad.settimeout(10)
+    try:
+        while True:
+            chunk = bad.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    assert b" 400 " in data.split(b"\r\n")[0] + b" ", data
+
+
+def test_logs_stream_and_tail_big_logs(bb):
+    # 4 MB of output in 70-byte lines, the last one without a newline.
+    bb.berth("run", "--name", "big", "busybox", "sh", "-c",
+             "yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -c 4000000")
+    full = bb.berth("logs", "big").out
+    assert len(full) == 4000000
+    tail = bb.berth("logs", "--tail", "3", "big").out
+    assert tail == full[-(71 * 2 + 4000000 % 71):], (len(tail), tail[:80])
+    assert bb.berth("logs", "--tail", "0", "big").out == ""
+    assert bb.berth("logs", "--tail", "100000000", "big").out == full
+    status, _, data = bb.request("GET", "/containers/big/logs?stdout=1&tail=1")
+    assert status == 200 and data[8:] == full[-(4000000 % 71):].encode()
