@@ -73,6 +73,14 @@ public struct HostConfig: Codable, Sendable {
     public var NetworkMode: String?
     public var Init: Bool?
     public var Mounts: [Mount]?
+    public var LogConfig: LogConfig?
+
+    /// Docker's `--log-driver` and `--log-opt`.
+    public struct LogConfig: Codable, Sendable {
+        public var `Type`: String?
+        public var Config: [String: String]?
+        public init(Type: String?, Config: [String: String]?) { self.Type = Type; self.Config = Config }
+    }
 
     public init() {}
 }

@@ -56,6 +56,7 @@ extension ContainerService {
         }
         // Validate what start would refuse, so create fails early and cleanly.
         try Self.validate(req, host: host)
+        _ = try LogOptions.resolve(host.LogConfig, defaults: logDefaults)
         _ = try SpecBuilder.capabilities(add: host.CapAdd ?? [], drop: host.CapDrop ?? [], privileged: host.Privileged ?? false)
         let mounts = try MountSpecs.parse(binds: host.Binds ?? [], mounts: host.Mounts ?? [], tmpfs: host.Tmpfs ?? [:],
                                           anonymous: Array((req.Volumes ?? [:]).keys).sorted())

@@ -129,9 +129,11 @@ extension ContainerService {
         runc.delete(c.id, force: true)
         // A TTY's stdin stays open when a client detaches (closing it would hang up the
         // terminal); otherwise it closes with the first client unless StdinOnce is off.
+        let logs = try LogOptions.resolve(host.LogConfig, defaults: logDefaults)
         let started = try conmon.create(id: c.id, name: c.name, files: conmonFiles(c.id), terminal: req.Tty ?? false,
                                         stdin: req.OpenStdin ?? false,
-                                        leaveStdinOpen: (req.Tty ?? false) || !(req.StdinOnce ?? false))
+                                        leaveStdinOpen: (req.Tty ?? false) || !(req.StdinOnce ?? false),
+                                        logSizeMax: logs.maxSize)
         connectPendingAttaches(c.id)
         let conmonStart = ProcStat.startTime(started.conmonPid)
         let now = Clock.nowNanos()

@@ -26,7 +26,12 @@ public final class ContainerService: Sendable {
     /// BERTH_SECCOMP_COMPAT32=1: 32-bit syscall ABIs allowed in containers (off by default).
     let seccompCompat32 = ProcessInfo.processInfo.environment["BERTH_SECCOMP_COMPAT32"] == "1"
 
-    public init(store: Store, paths: BerthPaths, logger: Logger = Logger(label: "berth.containers")) {
+    /// berthd's log options, for containers that set none.
+    let logDefaults: LogOptions
+
+    public init(store: Store, paths: BerthPaths, logger: Logger = Logger(label: "berth.containers"),
+                logDefaults: LogOptions = LogOptions()) {
+        self.logDefaults = logDefaults
         self.store = store
         self.paths = paths
         self.runc = Runc(root: paths.runroot + "/runc")

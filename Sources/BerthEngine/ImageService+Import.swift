@@ -8,7 +8,7 @@ extension ImageService {
     /// Returns the new image id.
     public func importImage(archive: String, reference: String?, changes: [String], message: String?,
                             platform: String? = nil) async throws -> String {
-        try await worker.run { [self] in
+        try await mutate { [self] in
             do {
                 return try importSync(archive: archive, reference: reference, changes: changes, message: message)
             } catch {

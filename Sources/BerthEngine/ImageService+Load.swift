@@ -7,7 +7,7 @@ extension ImageService {
     /// `berth load`: stores every image of a docker-archive or OCI layout tarball.
     /// Returns Docker's lines: `Loaded image: busybox:latest` / `Loaded image ID: sha256:…`.
     public func load(archive: String) async throws -> [String] {
-        try await worker.run { [self] in try loadSync(archive: archive) }
+        try await mutate { [self] in try loadSync(archive: archive) }
     }
 
     func loadSync(archive: String) throws -> [String] {

@@ -30,7 +30,7 @@ extension ImageService {
     /// `berth rmi`: untags while other names remain, else deletes the image and the layers no
     /// other image uses.
     public func remove(_ name: String, force: Bool, prune: Bool = true) async throws -> [ImageDeleteItem] {
-        try await worker.run { [self] in
+        try await mutate { [self] in
             var files: [String] = []
             let out = try store.write { db -> [ImageDeleteItem] in
                 let match = try ImageResolver.resolve(db, name)
@@ -65,7 +65,7 @@ extension ImageService {
 
     /// `berth image prune`: dangling images (all unused ones with `all`), none used by a container.
     public func prune(all: Bool, filters: ImagePruneFilters = ImagePruneFilters()) async throws -> ImagePruneReport {
-        try await worker.run { [self] in
+        try await mutate { [self] in
             var files: [String] = []
             let report = try store.write { db -> ImagePruneReport in
                 var sql = """

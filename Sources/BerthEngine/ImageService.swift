@@ -142,7 +142,7 @@ public final class ImageService: Sendable {
 
     /// `berth tag SOURCE TARGET`.
     public func tag(source: String, target: String) async throws {
-        try await worker.run { [self] in
+        try await mutate { [self] in
             let ref = try Reference.parseTagged(target)
             guard ref.digest == nil else { throw BerthError.invalid("refusing to create a tag with a digest reference") }
             try store.write { db in

@@ -46,7 +46,7 @@ public struct Conmon: Sendable {
     /// created, not started: call `runc.start`. `leaveStdinOpen` keeps the container's stdin
     /// open when an attached client goes away (a TTY's must stay open).
     public func create(id: String, name: String, files: Files, terminal: Bool, stdin: Bool,
-                       leaveStdinOpen: Bool = false, timeout: Int32 = 60) throws -> Started {
+                       leaveStdinOpen: Bool = false, logSizeMax: Int64? = nil, timeout: Int32 = 60) throws -> Started {
         var args = ["--api-version", "1", "-c", id, "-u", id, "-n", name, "-r", runc.path, "-b", files.bundle,
                     "-p", files.pidFile, "--exit-dir", files.exitDir, "--persist-dir", files.persistDir,
                     "-l", "k8s-file:" + files.logPath, "--conmon-pidfile", files.conmonPidFile,
@@ -55,6 +55,7 @@ public struct Conmon: Sendable {
         if terminal { args.append("-t") }
         if stdin { args.append("-i") }
         if stdin && leaveStdinOpen { args.append("--leave-stdin-open") }
+        if let logSizeMax, logSizeMax > 0 { args += ["--log-size-max", String(logSizeMax)] }
         let pipes = try Pipes(count: 2)
         defer { pipes.closeParentEnds() }
         try launch(args, pipes: pipes, conmonLog: files.conmonLog)

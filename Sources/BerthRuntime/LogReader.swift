@@ -15,7 +15,7 @@ public struct LogLine: Sendable, Equatable {
 /// so a follower keeps reading even after the container (and its folder) is removed.
 public final class LogReader: @unchecked Sendable {
     public let path: String
-    let handle: FileHandle?
+    var handle: FileHandle?
     var offset: UInt64 = 0
     var pending: [LogLine.Stream: LogLine] = [:]
 
@@ -32,10 +32,19 @@ public final class LogReader: @unchecked Sendable {
     /// The complete lines written since the last call, at most `chunkSize` bytes of records;
     /// call again until it returns none to read everything there is.
     public func next() -> [LogLine] {
-        guard let fh = handle else { return [] }
+        guard var fh = handle else { return [] }
         while true {
             try? fh.seek(toOffset: offset)
-            guard let data = try? fh.read(upToCount: Self.chunkSize), !data.isEmpty else { return [] }
+            guard let data = try? fh.read(upToCount: Self.chunkSize), !data.isEmpty else {
+                // conmon starts the log afresh at its size cap (a new file renamed over the
+                // old): once the old one is read to its end, go on in the new one.
+                guard let next = replacement(of: fh) else { return [] }
+                try? fh.close()
+                handle = next
+                fh = next
+                offset = 0
+                continue
+            }
             let (lines, used) = Self.lines(in: data, pending: &pending)
             if used == 0 {
                 // No record ends in a whole chunk: not conmon's (its records are ~8 KB). Skip it,
@@ -98,6 +107,14 @@ public final class LogReader: @unchecked Sendable {
         guard n > 0 else { return false }
         let fields = head[0..<n].split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
         return fields.count >= 3 && fields[2].first == UInt8(ascii: "F")
+    }
+
+    /// The file now at `path`, when it is not the one `fh` reads (nil if the same or gone).
+    func replacement(of fh: FileHandle) -> FileHandle? {
+        var open = stat(), now = stat()
+        guard fstat(fh.fileDescriptor, &open) == 0, stat(path, &now) == 0,
+              now.st_ino != open.st_ino || now.st_dev != open.st_dev else { return nil }
+        return FileHandle(forReadingAtPath: path)
     }
 
     /// Lines still open (partial records with no final one yet), e.g. output that ended without

@@ -12,11 +12,14 @@ public final class Store: Sendable {
     /// True when this open created the database (none, or an empty file, was there): start-up
     /// cleaning then keeps what it finds rather than deleting it.
     public let wasCreated: Bool
+    /// Room freed for a write when the disk is full (berthd's store only).
+    public let reserve: DiskReserve?
 
-    init(db: any DatabaseWriter, path: String, wasCreated: Bool = false) {
+    init(db: any DatabaseWriter, path: String, wasCreated: Bool = false, reserve: DiskReserve? = nil) {
         self.db = db
         self.path = path
         self.wasCreated = wasCreated
+        self.reserve = reserve
     }
 
     static func configuration(readOnly: Bool) -> Configuration {
@@ -33,7 +36,7 @@ public final class Store: Sendable {
     }
 
     /// Opens (creating it if needed) the database for berthd and applies pending migrations.
-    public static func openForWriting(path: String) throws -> Store {
+    public static func openForWriting(path: String, reserve: DiskReserve? = nil) throws -> Store {
         let wasCreated = FileOps.size(path) <= 0
         try RootPermissions.prepareDatabase(path)
         let pool: DatabasePool
@@ -53,7 +56,7 @@ public final class Store: Sendable {
         guard verdict == ["ok"] else {
             throw BerthError(.corrupt, damagedMessage(path, verdict.prefix(3).joined(separator: "; ")))
         }
-        let store = Store(db: pool, path: path, wasCreated: wasCreated)
+        let store = Store(db: pool, path: path, wasCreated: wasCreated, reserve: reserve)
         try store.migrate()
         return store
     }
@@ -126,7 +129,16 @@ public final class Store: Sendable {
 
     /// Runs a write in one transaction: a state change and its events land together or not at all.
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try db.write(body) } catch let e as BerthError { throw e } catch {
+        do { return try db.write(body) } catch let e as BerthError { throw e } catch let e as DatabaseError where e.resultCode == .SQLITE_FULL {
+            // A full disk: free the reserve and try once more, so the write that frees space
+            // (a stop, an rm, a prune) still commits.
+            if reserve?.release() == true {
+                do { return try db.write(body) } catch let e as BerthError { throw e } catch {
+                    throw BerthError.internal("database: \(error)")
+                }
+            }
+            throw BerthError.internal("database: \(e)")
+        } catch {
             throw BerthError.internal("database: \(error)")
         }
     }

@@ -24,6 +24,8 @@ struct CreateOptions: ParsableArguments {
     @Option(name: [.customShort("l"), .long], help: "Set meta data on a container (k=v).") var label: [String] = []
     @Option(name: .customLong("stop-signal"), help: "Signal to stop the container.") var stopSignal: String?
     @Option(name: .customLong("stop-timeout"), help: "Timeout (in seconds) to stop a container.") var stopTimeout: Int?
+    @Option(name: .customLong("log-driver"), help: "Logging driver for the container (json-file, k8s-file, local).") var logDriver: String?
+    @Option(name: .customLong("log-opt"), help: "Log driver options (max-size=10m).") var logOpt: [String] = []
     @Option(name: [.customShort("m"), .long], help: "Memory limit (e.g. 512m, 1g).") var memory: String?
     @Option(name: .long, help: "Number of CPUs.") var cpus: Double?
     @Option(name: .customLong("pids-limit"), help: "Tune container pids limit.") var pidsLimit: Int64?
@@ -107,6 +109,15 @@ struct CreateOptions: ParsableArguments {
             host.NanoCpus = n
         }
         host.PidsLimit = pidsLimit
+        if logDriver != nil || !logOpt.isEmpty {
+            var opts: [String: String] = [:]
+            for o in logOpt {
+                let kv = KeyValue.parse(o)
+                guard let v = kv.value, !kv.key.isEmpty else { throw CLIError(message: "invalid log opt '\(o)': expected key=value", code: 125) }
+                opts[kv.key] = v
+            }
+            host.LogConfig = .init(Type: logDriver, Config: opts)
+        }
         host.CapAdd = capAdd.isEmpty ? nil : capAdd
         host.CapDrop = capDrop.isEmpty ? nil : capDrop
         host.Privileged = privileged
@@ -153,15 +164,8 @@ struct CreateOptions: ParsableArguments {
 
     /// `512m`, `1g`, `100k`, `1024`.
     static func parseBytes(_ s: String) throws -> Int64 {
-        let lower = s.lowercased()
-        let units: [(String, Int64)] = [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
-        for (u, m) in units where lower.hasSuffix(u) {
-            guard let v = Double(lower.dropLast(u.count)), v >= 0 else { break }
-            guard let n = Checked.int64(v * Double(m)) else { throw CLIError(message: "invalid size: '\(s)': value out of range", code: 125) }
-            return n
-        }
-        guard let v = Int64(lower), v >= 0 else { throw CLIError(message: "invalid size: '\(s)'", code: 125) }
-        return v
+        guard let n = Human.parseRAMBytes(s) else { throw CLIError(message: "invalid size: '\(s)'", code: 125) }
+        return n
     }
 
     static func parseMount(_ s: String) throws -> HostConfig.Mount {
@@ -223,7 +227,9 @@ struct Run: AsyncParsableCommand {
             Out.print(id)
             return
         }
-        if options.interactive || options.tty {
+        // Attached as Docker attaches (not by following the log, which a size cap may start
+        // afresh faster than a follower reads): every byte the container writes arrives.
+        do {
             let keys = try Self.detachKeys(options.detachKeys)
             let code = try await Attached.session(client, id: id, tty: options.tty, stdin: options.interactive,
                                                   detachKeys: keys, detachKeysSpec: options.detachKeys,
@@ -231,19 +237,7 @@ struct Run: AsyncParsableCommand {
                 try await startOrExit(client, id)
             }
             if let code, code != 0 { throw ExitCode(code) }
-            return
         }
-        // Docker's order: register the wait, follow the output, then start.
-        let wait = try client.begin(.POST, client.path("/containers", id, "/wait"), query: [("condition", "next-exit")])
-        let logs = try client.begin(.GET, client.path("/containers", id, "/logs"),
-                                    query: [("follow", "1"), ("stdout", "1"), ("stderr", "1")])
-        try await startOrExit(client, id)
-        var demux = StreamDemux()
-        try logs.stream { demux.feed($0) }
-        let body = try wait.body()
-        struct Waited: Decodable { var StatusCode: Int32 }
-        let code = (try? JSONDecoder().decode(Waited.self, from: body).StatusCode) ?? 125
-        if code != 0 { throw ExitCode(code) }
     }
 
     /// Starts; a failure ends berth with Docker's codes (126 not executable, 127 not found).

@@ -44,6 +44,9 @@ struct Berthd: AsyncParsableCommand {
     @Option(name: .customLong("retention-interval"), help: "How often history is pruned (Go duration).")
     var retentionInterval: String = "10m"
 
+    @Option(name: .customLong("log-max-size"), help: "Containers' logs start afresh past this size unless they set --log-opt max-size (e.g. 100m; 0 = no cap).")
+    var logMaxSize: String = "100m"
+
     @Option(name: .customLong("max-connections"), help: "API connections open at once, at most.")
     var maxConnections: Int = 1024
 
@@ -114,7 +117,9 @@ struct Berthd: AsyncParsableCommand {
         try FileOps.makeDirs(paths.runroot, mode: 0o700)
         try FileOps.makeDirs((socket as NSString).deletingLastPathComponent, mode: 0o700)
 
-        let store = try Store.openForWriting(path: paths.database)
+        let reserve = DiskReserve(path: paths.root + "/reserve")
+        let store = try Store.openForWriting(path: paths.database, reserve: reserve)
+        reserve.ensure()
         let images = ImageService(store: store, paths: paths)
         let report = try images.recover(freshDatabase: store.wasCreated)
         if !report.isEmpty {
@@ -126,7 +131,8 @@ struct Berthd: AsyncParsableCommand {
             try db.execute(sql: "INSERT INTO daemon_state (key, value) VALUES ('daemon_id', ?)", arguments: [id])
             return id
         }
-        let containers = ContainerService(store: store, paths: paths)
+        guard let logMax = Human.parseRAMBytes(logMaxSize) else { throw BerthError.invalid("invalid --log-max-size: \(logMaxSize)") }
+        let containers = ContainerService(store: store, paths: paths, logDefaults: LogOptions(maxSize: logMax > 0 ? logMax : nil))
         // Watch for exits before looking at what happened while we were away: none slips by.
         let watcher = try ExitWatcher(dir: containers.exitDir) { id in containers.exitReported(id) }
         watcher.start()
@@ -163,12 +169,14 @@ struct Berthd: AsyncParsableCommand {
             }
         }
         // History retention, in the background: chunked deletes never hold queries up.
+        let monitorSweep = containers.startMonitorSweep()
         // The WAL folded into the database now and then: a lost -wal file loses little.
         let checkpointer = Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 60_000_000_000)
                 if Task.isCancelled { return }
                 store.checkpoint()
+                reserve.ensure()
             }
         }
         let pruner = policy.isUnlimited ? nil : Task.detached {
@@ -186,6 +194,7 @@ struct Berthd: AsyncParsableCommand {
         logger.info("signal \(sig): finishing in-flight requests")
         pruner?.cancel()
         checkpointer.cancel()
+        monitorSweep.cancel()
         policyStarts.cancel()
         await server.shutdown()
         try? store.write { db in

@@ -76,3 +76,20 @@ import Testing
         #expect(throws: BerthError.self) { try KeyValue.parseFilter("=x") }
     }
 }
+
+@Suite struct SizeTests {
+    @Test func ramInBytes() {
+        #expect(Human.parseRAMBytes("512m") == 512 << 20)
+        #expect(Human.parseRAMBytes("10MB") == 10 << 20)
+        #expect(Human.parseRAMBytes("1.5g") == 1_610_612_736)
+        #expect(Human.parseRAMBytes("100") == 100)
+        #expect(Human.parseRAMBytes("100b") == 100)
+        #expect(Human.parseRAMBytes("2KiB") == 2048)
+        #expect(Human.parseRAMBytes("99999999999999999999g") == nil)
+        #expect(Human.parseRAMBytes("-1m") == nil)
+        #expect(Human.parseRAMBytes("m") == nil)
+        #expect(Human.parseRAMBytes("") == nil)
+        #expect(Human.parseRAMBytes("1e3") == nil)
+        #expect(Human.parseRAMBytes("nan") == nil)
+    }
+}

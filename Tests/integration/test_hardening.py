@@ -461,3 +461,48 @@ def test_logs_stream_and_tail_big_logs(bb):
     assert bb.berth("logs", "--tail", "100000000", "big").out == full
     status, _, data = bb.request("GET", "/containers/big/logs?stdout=1&tail=1")
     assert status == 200 and data[8:] == full[-(4000000 % 71):].encode()
+
+
+# ---- 6. A full disk and a dead monitor ----
+
+def test_dead_monitor_is_noticed_while_berthd_runs(bb):
+    import signal as _signal
+    import time as _t
+    cid = bb.berth("run", "-d", "--name", "mon", "busybox", "sh", "-c", BLOCK).out.strip()
+    pid = int(open(os.path.join(bb.runroot, cid, "conmon.pid")).read())
+    # An attached client and a waiter must both end when the monitor goes.
+    attached = subprocess.Popen([os.path.join(os.environ.get("BERTH_BIN_DIR", os.path.join(os.path.dirname(__file__), "..", "..", ".build", "debug")), "berth"),
+                                 "attach", "mon"], env=bb.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    _t.sleep(0.5)
+    os.kill(pid, _signal.SIGKILL)
+    assert wait_until(lambda: bb.rows("SELECT state FROM containers WHERE id = ?", cid)[0][0] == "exited", 20)
+    assert attached.wait(20) is not None
+    err = bb.rows("SELECT error FROM containers WHERE id = ?", cid)[0][0] or ""
+    assert "monitor" in err or bb.rows("SELECT exit_code FROM containers WHERE id = ?", cid)[0][0] != 0
+    bb.berth("rm", "mon")
+
+
+def test_full_disk_still_lets_containers_be_stopped_and_removed(make_daemon, images):
+    d = make_daemon()
+    os.makedirs(d.root)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", d.root], check=True)
+    try:
+        d.start()
+        d.berth("load", "-i", images["bb-docker.tar"])
+        assert os.path.getsize(os.path.join(d.root, "reserve")) == 16 << 20
+        d.berth("run", "-d", "--name", "filler", "busybox", "sh", "-c", "dd if=/dev/zero of=/fill bs=1M count=100; " + BLOCK)
+        assert wait_until(lambda: os.statvfs(d.root).f_bavail < 64, 30)
+        for i in range(3):
+            d.berth("run", "--name", f"x{i}", "busybox", "true", check=False)
+        p = d.berth("rm", "-f", "filler", check=False)
+        assert p.returncode == 0, p.err
+        assert d.berth("ps", "-aq", "-f", "name=filler").out == ""
+        assert "released" in d.read_log() or not os.path.exists(os.path.join(d.root, "reserve"))
+        assert os.statvfs(d.root).f_bavail > 1000
+        d.berth("run", "--rm", "busybox", "true")
+    finally:
+        d.cleanup()
+        d.stop()
+        d.cleanup()
+        subprocess.run(["umount", "-l", d.root], capture_output=True)

@@ -180,10 +180,11 @@ def test_events_history_filters_and_follow(bb):
     d.berth("rm", "gone")
     out = d.berth("events", "--since", "1h", "--until", "0s", "-f", "container=gone").out.splitlines()
     acts = [l.split()[2] for l in out]
-    assert acts == ["create", "start", "die", "destroy"], out
-    assert f"container die {cid} (" in out[2] and "exitCode=2" in out[2] and "name=gone" in out[2]
+    # As docker run: the attached client's attach comes before the start.
+    assert acts == ["create", "attach", "start", "die", "destroy"], out
+    assert f"container die {cid} (" in out[3] and "exitCode=2" in out[3] and "name=gone" in out[3]
     # by id prefix, event verb, label, type; json format
-    assert len(d.berth("events", "--since", "1h", "--until", "0s", "-f", "container=" + cid[:8]).out.splitlines()) == 4
+    assert len(d.berth("events", "--since", "1h", "--until", "0s", "-f", "container=" + cid[:8]).out.splitlines()) == 5
     j = [json.loads(l) for l in d.berth("events", "--since", "1h", "--until", "0s", "-f", "event=die",
                                            "-f", "label=app=x", "--format", "json").out.splitlines()]
     assert len(j) == 1 and j[0]["Action"] == "die" and j[0]["Actor"]["Attributes"]["exitCode"] == "2"

@@ -1,0 +1,39 @@
+import BerthCore
+
+/// How big a container's log may grow: Docker's `--log-opt max-size` (berthd's
+/// `--log-max-size` by default). conmon enforces it: at the limit it starts the file afresh.
+public struct LogOptions: Sendable, Equatable {
+    /// Bytes, or nil for no cap.
+    public var maxSize: Int64?
+
+    public init(maxSize: Int64? = nil) { self.maxSize = maxSize }
+
+    /// The drivers berth answers for: all are served from conmon's k8s-file.
+    static let drivers: Set<String> = ["", "json-file", "k8s-file", "local"]
+
+    /// The options of a create request over berthd's defaults; Docker's errors for bad ones.
+    public static func resolve(_ config: HostConfig.LogConfig?, defaults: LogOptions) throws -> LogOptions {
+        let type = config?.Type ?? ""
+        guard drivers.contains(type) else {
+            throw BerthError.invalid("logger: no log driver named '\(type)' is registered")
+        }
+        var out = defaults
+        for (k, v) in config?.Config ?? [:] {
+            switch k {
+            case "max-size":
+                guard let n = Human.parseRAMBytes(v) else { throw BerthError.invalid("invalid value for log opt max-size: \(v)") }
+                guard n == 0 || n >= 4096 else { throw BerthError.invalid("max-size must be at least 4kB: \(v)") }
+                out.maxSize = n > 0 ? n : nil
+            case "max-file":
+                guard let n = Int(v), n >= 1 else { throw BerthError.invalid("max-file must be a positive integer: \(v)") }
+                // One file: conmon starts it afresh at max-size (older files are not kept yet).
+                _ = n
+            case "compress", "mode", "max-buffer-size", "labels", "env", "tag":
+                continue
+            default:
+                throw BerthError.invalid("unknown log opt '\(k)' for \(type.isEmpty ? "json-file" : type) log driver")
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,133 @@
+import BerthCore
+import Foundation
+import GRDB
+
+/// A container's rows as a JSON document kept in its folder (`create.json`), so that
+/// `berthd --rebuild-db` can put them back when the database is lost. Columns are named, so a
+/// snapshot from an older schema restores into a newer one (missing columns take defaults).
+public enum RowSnapshots {
+    struct Document: Codable {
+        var container: [String: Value]
+        var labels: [[String: Value]]
+        var mounts: [[String: Value]]
+        var volumes: [[String: Value]]
+    }
+
+    /// One SQLite value.
+    enum Value: Codable, Equatable {
+        case null, int(Int64), double(Double), text(String)
+
+        init(_ v: DatabaseValue) {
+            switch v.storage {
+            case .null, .blob: self = .null
+            case .int64(let i): self = .int(i)
+            case .double(let d): self = .double(d)
+            case .string(let s): self = .text(s)
+            }
+        }
+
+        var database: (any DatabaseValueConvertible)? {
+            switch self {
+            case .null: return nil
+            case .int(let i): return i
+            case .double(let d): return d
+            case .text(let s): return s
+            }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { self = .null } else if let i = try? c.decode(Int64.self) { self = .int(i) }
+            else if let d = try? c.decode(Double.self) { self = .double(d) } else { self = .text(try c.decode(String.self)) }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .null: try c.encodeNil()
+            case .int(let i): try c.encode(i)
+            case .double(let d): try c.encode(d)
+            case .text(let s): try c.encode(s)
+            }
+        }
+    }
+
+    static func dict(_ r: Row) -> [String: Value] {
+        var out: [String: Value] = [:]
+        for (k, v) in r { out[k] = Value(v) }
+        return out
+    }
+
+    /// The container's rows (container, labels, mounts, the volumes it mounts) as JSON.
+    public static func container(_ db: Database, id: String) throws -> Data? {
+        guard let c = try Row.fetchOne(db, sql: "SELECT * FROM containers WHERE id = ?", arguments: [id]) else { return nil }
+        let doc = Document(
+            container: dict(c),
+            labels: try Row.fetchAll(db, sql: "SELECT * FROM container_labels WHERE container_id = ?", arguments: [id]).map(dict),
+            mounts: try Row.fetchAll(db, sql: "SELECT * FROM mounts WHERE container_id = ?", arguments: [id]).map(dict),
+            volumes: try Row.fetchAll(db, sql: """
+                SELECT v.* FROM volumes v WHERE v.name IN (SELECT volume_name FROM mounts WHERE container_id = ?)
+                """, arguments: [id]).map(dict))
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return try e.encode(doc)
+    }
+
+    /// What is known on disk of a container's run when its rows come back.
+    public struct LiveState: Sendable {
+        public var state: String
+        public var pid: Int64?
+        public var conmonPid: Int64?
+        public var conmonStartTime: Int64?
+        public var exitCode: Int64?
+        public var bootID: String?
+        public init(state: String, pid: Int64? = nil, conmonPid: Int64? = nil, conmonStartTime: Int64? = nil,
+                    exitCode: Int64? = nil, bootID: String? = nil) {
+            self.state = state; self.pid = pid; self.conmonPid = conmonPid; self.conmonStartTime = conmonStartTime
+            self.exitCode = exitCode; self.bootID = bootID
+        }
+    }
+
+    /// Puts a snapshot's rows back (volumes first, only those not there yet), with the state
+    /// `live` says; returns the container id, or nil when its image is not in the database.
+    public static func restore(_ db: Database, _ data: Data, live: (String) -> LiveState) throws -> String? {
+        let doc = try JSONDecoder().decode(Document.self, from: data)
+        guard case .text(let id)? = doc.container["id"], case .text(let image)? = doc.container["image_id"] else { return nil }
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM images WHERE id = ?", arguments: [image]) == true else { return nil }
+        let containerColumns = Set(try db.columns(in: "containers").map(\.name))
+        func insert(_ table: String, _ row: [String: Value], columns: Set<String>, orIgnore: Bool = false) throws {
+            let keys = row.keys.filter { columns.contains($0) }.sorted()
+            let sql = "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(keys.joined(separator: ", "))) VALUES (\(keys.map { _ in "?" }.joined(separator: ", ")))"
+            try db.execute(sql: sql, arguments: StatementArguments(keys.map { row[$0]!.database }))
+        }
+        let volumeColumns = Set(try db.columns(in: "volumes").map(\.name))
+        for v in doc.volumes { try insert("volumes", v, columns: volumeColumns, orIgnore: true) }
+        var row = doc.container
+        let now = live(id)
+        row["state"] = .text(now.state)
+        row["pid"] = now.pid.map(Value.int) ?? .null
+        row["conmon_pid"] = now.conmonPid.map(Value.int) ?? .null
+        row["conmon_start_time"] = now.conmonStartTime.map(Value.int) ?? .null
+        if let code = now.exitCode { row["exit_code"] = .int(code) }
+        if let boot = now.bootID { row["boot_id"] = .text(boot) }
+        if now.state != "created" { row["has_run"] = .int(1) }
+        row["remove_pending"] = .int(0)
+        // A name taken meanwhile keeps the newer holder; the restored one gets its id's prefix.
+        if case .text(let name)? = row["name"],
+           try Bool.fetchOne(db, sql: "SELECT 1 FROM containers WHERE name = ?", arguments: [name]) == true {
+            row["name"] = .text(name + "_" + String(id.prefix(12)))
+        }
+        try insert("containers", row, columns: containerColumns)
+        let labelColumns = Set(try db.columns(in: "container_labels").map(\.name))
+        for l in doc.labels { try insert("container_labels", l, columns: labelColumns) }
+        let mountColumns = Set(try db.columns(in: "mounts").map(\.name))
+        for m in doc.mounts { try insert("mounts", m, columns: mountColumns) }
+        return id
+    }
+
+    /// A volume found on disk with no row: recorded (anonymous when named like an id).
+    public static func restoreVolume(_ db: Database, name: String, mountpoint: String, createdAt: Int64) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO volumes (name, mountpoint, anonymous, created_at) VALUES (?, ?, ?, ?)",
+                       arguments: [name, mountpoint, name.count == 64 && Identifier.isHex(name), createdAt])
+    }
+}
