@@ -74,6 +74,13 @@ public enum FileOps {
         return stat(path, &st) == 0 ? Int64(st.st_size) : -1
     }
 
+    /// The modification time in nanoseconds, or nil.
+    public static func modificationTime(_ path: String) -> Int64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+    }
+
     public static func exists(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0

@@ -143,6 +143,7 @@ extension ContainerService {
             FileOps.removeTree(f.dir)
             throw error
         }
+        writeSnapshot(id)
         return (id, [])
     }
 }

@@ -45,7 +45,7 @@ extension ContainerService {
             guard NameGenerator.isValid(name) else {
                 throw BerthError.invalid("Invalid container name (\(newName)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
             }
-            try store.write { db in
+            let id = try store.write { db in
                 let c = try ContainerQueries.resolve(db, ref)
                 if c.name == name { throw BerthError.invalid("Renaming a container with the same name as its current name") }
                 if let holder = try ContainerQueries.idForName(db, name) {
@@ -55,7 +55,9 @@ extension ContainerService {
                 var renamed = c
                 renamed.name = name
                 try event(db, renamed, "rename", ["oldName": "/" + c.name])
+                return c.id
             }
+            writeSnapshot(id)
         }
     }
 }

@@ -47,6 +47,9 @@ struct Berthd: AsyncParsableCommand {
     @Option(name: .customLong("log-max-size"), help: "Containers' logs start afresh past this size unless they set --log-opt max-size (e.g. 100m; 0 = no cap).")
     var logMaxSize: String = "100m"
 
+    @Flag(name: .customLong("rebuild-db"), help: "Set the database aside and build a new one from the images, containers and volumes under the root.")
+    var rebuildDB = false
+
     @Option(name: .customLong("max-connections"), help: "API connections open at once, at most.")
     var maxConnections: Int = 1024
 
@@ -117,11 +120,20 @@ struct Berthd: AsyncParsableCommand {
         try FileOps.makeDirs(paths.runroot, mode: 0o700)
         try FileOps.makeDirs((socket as NSString).deletingLastPathComponent, mode: 0o700)
 
+        if rebuildDB {
+            for f in DatabaseRebuild.setAside(paths) { logger.notice("rebuild: the old database is kept as \(f)") }
+        }
         let reserve = DiskReserve(path: paths.root + "/reserve")
         let store = try Store.openForWriting(path: paths.database, reserve: reserve)
         reserve.ensure()
         let images = ImageService(store: store, paths: paths)
-        let report = try images.recover(freshDatabase: store.wasCreated)
+        guard let logMax = Human.parseRAMBytes(logMaxSize) else { throw BerthError.invalid("invalid --log-max-size: \(logMaxSize)") }
+        let containers = ContainerService(store: store, paths: paths, logDefaults: LogOptions(maxSize: logMax > 0 ? logMax : nil))
+        if rebuildDB {
+            let r = try DatabaseRebuild.run(images: images, containers: containers)
+            logger.notice("rebuild: \(r.images) images, \(r.containers) containers, \(r.volumes) volumes restored from \(paths.root)")
+        }
+        let report = try images.recover(freshDatabase: store.wasCreated && !rebuildDB)
         if !report.isEmpty {
             logger.notice("start-up cleaning: \(report.tempEntries) partial files, \(report.orphanBlobs) orphaned blobs, \(report.orphanLayers) orphaned layers removed")
         }
@@ -131,12 +143,10 @@ struct Berthd: AsyncParsableCommand {
             try db.execute(sql: "INSERT INTO daemon_state (key, value) VALUES ('daemon_id', ?)", arguments: [id])
             return id
         }
-        guard let logMax = Human.parseRAMBytes(logMaxSize) else { throw BerthError.invalid("invalid --log-max-size: \(logMaxSize)") }
-        let containers = ContainerService(store: store, paths: paths, logDefaults: LogOptions(maxSize: logMax > 0 ? logMax : nil))
         // Watch for exits before looking at what happened while we were away: none slips by.
         let watcher = try ExitWatcher(dir: containers.exitDir) { id in containers.exitReported(id) }
         watcher.start()
-        let recovered = try await containers.recover(freshDatabase: store.wasCreated)
+        let recovered = try await containers.recover(freshDatabase: store.wasCreated && !rebuildDB)
         if recovered != ContainerService.ContainerRecovery() {
             logger.notice("containers: \(recovered.adopted) re-adopted, \(recovered.exitsApplied) exits applied, \(recovered.monitorLost) lost their monitor, \(recovered.rebootDied) died with a reboot, \(recovered.removalsFinished) removals finished, \(recovered.restartsResumed) restarts resumed, \(recovered.startsUndone) interrupted starts undone")
         }

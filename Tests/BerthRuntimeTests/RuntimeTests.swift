@@ -10,7 +10,7 @@ import BerthCore
         let c = try SpecBuilder.capabilities(add: ["net_admin"], drop: ["CAP_CHOWN", "kill"], privileged: false)
         #expect(c.contains("CAP_NET_ADMIN") && !c.contains("CAP_CHOWN") && !c.contains("CAP_KILL"))
         #expect(try SpecBuilder.capabilities(add: [], drop: ["ALL"], privileged: false).isEmpty)
-        #expect(try SpecBuilder.capabilities(add: ["ALL"], drop: [], privileged: false).count == SpecBuilder.allCapabilities.count)
+        #expect(try SpecBuilder.capabilities(add: ["ALL"], drop: [], privileged: false).count == SpecBuilder.hostCapabilities.count)
         #expect(throws: BerthError.self) { try SpecBuilder.capabilities(add: ["CAP_NOPE"], drop: [], privileged: false) }
     }
 
@@ -30,7 +30,7 @@ import BerthCore
         rc.privileged = true
         let h = try SpecBuilder.build(rc)
         #expect(!h.linux.namespaces.contains { $0.type == "network" } && h.hostname == nil)
-        #expect(h.linux.maskedPaths == nil && h.process.capabilities?.bounding.count == SpecBuilder.allCapabilities.count)
+        #expect(h.linux.maskedPaths == nil && h.process.capabilities?.bounding.count == SpecBuilder.hostCapabilities.count)
     }
 
     @Test func seccompProfileConversion() throws {
@@ -116,5 +116,16 @@ import BerthCore
         #expect(r.next().map { String(decoding: $0.text, as: UTF8.self) } == ["full\n"])
         #expect(r.flushPending().map { String(decoding: $0.text, as: UTF8.self) } == ["no-newline"])
         #expect(r.flushPending().isEmpty)
+    }
+}
+
+@Suite struct BoundingSetTests {
+    @Test func readsCapBnd() {
+        // Bits 0 (CHOWN) and 24 (SYS_RESOURCE) cleared, as on a host that lacks SYS_RESOURCE.
+        let caps = SpecBuilder.boundingSet("Name:\tx\nCapBnd:\t000001fffeffffff\n")
+        #expect(!caps.contains("CAP_SYS_RESOURCE"))
+        #expect(caps.contains("CAP_SYS_ADMIN") && caps.contains("CAP_CHECKPOINT_RESTORE"))
+        #expect(SpecBuilder.boundingSet("CapBnd:\t0000000000000001\n") == ["CAP_CHOWN"])
+        #expect(SpecBuilder.boundingSet("no such line") == SpecBuilder.allCapabilities)
     }
 }

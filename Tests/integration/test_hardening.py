@@ -506,3 +506,39 @@ def test_full_disk_still_lets_containers_be_stopped_and_removed(make_daemon, ima
         d.stop()
         d.cleanup()
         subprocess.run(["umount", "-l", d.root], capture_output=True)
+
+
+def test_rebuild_db_restores_images_containers_and_volumes(make_daemon, images):
+    d = make_daemon().start()
+    d.berth("load", "-i", images["bb-docker.tar"])
+    d.berth("tag", "busybox", "example.com/team/bb:v1")
+    d.berth("volume", "create", "keepvol")
+    d.berth("run", "-d", "--name", "live", "-l", "role=web", "-v", "keepvol:/data", "busybox", "sh", "-c",
+            "echo hi > /data/x; " + BLOCK)
+    d.berth("run", "--name", "done", "busybox", "sh", "-c", "exit 3", check=False)
+    d.berth("create", "--name", "fresh", "busybox", "true")
+    d.berth("rename", "fresh", "renamed")
+    before = {r[0]: r[1] for r in d.rows("SELECT name, state FROM containers")}
+    d.kill9()
+    for f in ("berth.db", "berth.db-wal", "berth.db-shm"):
+        try:
+            os.unlink(os.path.join(d.root, f))
+        except FileNotFoundError:
+            pass
+    d.args = ["--rebuild-db"]
+    d.start()
+    d.args = []
+    assert "rebuild: 1 images, 3 containers" in d.read_log(), d.read_log()
+    after = {r[0]: r[1] for r in d.rows("SELECT name, state FROM containers")}
+    assert after == before, (before, after)
+    assert d.rows("SELECT exit_code FROM containers WHERE name = 'done'")[0][0] == 3
+    tags = {r[0] for r in d.rows("SELECT name FROM tags")}
+    assert tags == {"docker.io/library/busybox:latest", "example.com/team/bb:v1"}, tags
+    assert d.rows("SELECT name FROM volumes") == [("keepvol",)]
+    assert d.rows("SELECT value FROM container_labels WHERE key = 'role'") == [("web",)]
+    # The running container was re-adopted: exec works, its volume is there.
+    assert d.berth("exec", "live", "cat", "/data/x").out == "hi\n"
+    assert not os.path.exists(os.path.join(d.root, "lost+found"))
+    d.assert_consistent()
+    d.berth("start", "-a", "renamed")
+    d.berth("rm", "-f", "live", "done", "renamed")
