@@ -7,7 +7,7 @@ BIN_DEBUG := $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_FLAGS := -c release --static-swift-stdlib
 BIN_RELEASE := $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path 2>/dev/null)
 
-.PHONY: deps build release test unit integration demo bench install clean
+.PHONY: deps build release test unit fuzz integration demo bench install clean
 
 deps:
 	./scripts/install-deps.sh
@@ -18,13 +18,26 @@ build:
 release:
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-## Every test: unit tests (no root needed), then integration tests as root on real parts.
+## Every test: unit tests (no root needed), the parsers under a fuzzer for a bounded time,
+## then integration tests as root on real parts.
 test: deps build
 	$(SWIFT) test
+	$(BIN_DEBUG)/berth-fuzz 100000
+	$(MAKE) fuzz
 	BERTH_BIN_DIR=$(BIN_DEBUG) python3 -m pytest -q Tests/integration
 
 unit:
 	$(SWIFT) test
+
+## libFuzzer over every parser that takes outside input (FUZZ_SECONDS, default 60); a crash
+## fails and leaves its input in .build-fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := --scratch-path .build-fuzz --product berth-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xswiftc -DBERTH_FUZZ
+fuzz:
+	$(SWIFT) build $(FUZZ_FLAGS)
+	mkdir -p .build-fuzz/corpus .build-fuzz/crashes
+	$$($(SWIFT) build $(FUZZ_FLAGS) --show-bin-path)/berth-fuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+		-artifact_prefix=.build-fuzz/crashes/ -print_final_stats=1 .build-fuzz/corpus
 
 integration: build
 	BERTH_BIN_DIR=$(BIN_DEBUG) python3 -m pytest -q Tests/integration

@@ -70,6 +70,11 @@ let package = Package(
             "BerthCore", "BerthStore", "BerthImage", "BerthAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // libFuzzer over the parsers (make fuzz), or a seeded run without it (make test).
+        .executableTarget(name: "berth-fuzz", dependencies: [
+            "BerthCore", "BerthImage", "BerthStore", "BerthEngine",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"]),
         .testTarget(name: "BerthStoreTests", dependencies: [
             "BerthStore", "BerthCore", "Migrations",

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthRuntime
 import Foundation
 
 extension ContainerService {
@@ -9,6 +10,16 @@ extension ContainerService {
 
     /// Refuses at create, with Docker's wording, what start would fail on or what would make
     /// berthd's arithmetic overflow. Every number in a create request passes through here.
+    /// The create checks on a request alone (the fuzzer's entry point).
+    public static func validateRequest(_ req: ContainerCreateRequest) throws {
+        let host = req.HostConfig ?? HostConfig()
+        try validate(req, host: host)
+        _ = try MountSpecs.parse(binds: host.Binds ?? [], mounts: host.Mounts ?? [], tmpfs: host.Tmpfs ?? [:],
+                                 anonymous: Array((req.Volumes ?? [:]).keys))
+        _ = try SpecBuilder.capabilities(add: host.CapAdd ?? [], drop: host.CapDrop ?? [], privileged: host.Privileged ?? false)
+        _ = try LogOptions.resolve(host.LogConfig, defaults: LogOptions())
+    }
+
     static func validate(_ req: ContainerCreateRequest, host: HostConfig, cpuCount: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         if let m = host.Memory, m != 0 {
             guard m > 0 else { throw BerthError.invalid("invalid memory limit \(m): it must not be negative") }

@@ -128,8 +128,11 @@ public struct ContainerListQuery: Sendable {
         for (key, column) in [("publish", "host_port"), ("expose", "container_port")] {
             guard let v = filters[key] else { continue }
             try anyOf(v) { p in
-                let parts = p.split(separator: "/").map(String.init)
-                guard let port = Int(parts[0]) else { throw BerthError.invalid("invalid filter '\(key)=\(p)'") }
+                let parts = p.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                guard let port = Int(parts[0]), (0...65535).contains(port),
+                      parts.count == 1 || ["tcp", "udp", "sctp"].contains(parts[1]) else {
+                    throw BerthError.invalid("invalid filter '\(key)=\(p)'")
+                }
                 args += [port, parts.count > 1 ? parts[1] : "tcp"]
                 return "EXISTS (SELECT 1 FROM port_mappings pm WHERE pm.container_id = c.id AND pm.\(column) = ? AND pm.protocol = ?)"
             }

@@ -1,0 +1,62 @@
+import BerthCore
+import BerthEngine
+import BerthImage
+import BerthStore
+import Foundation
+import GRDB
+
+/// What the fuzzer feeds: every parser that takes outside input, and the arithmetic on what
+/// they return. None may trap; errors are fine. The first byte picks the target.
+enum FuzzTargets {
+    /// A migrated in-memory database for the filter compilers.
+    nonisolated(unsafe) static let db: DatabaseQueue = {
+        let q = try! DatabaseQueue()
+        try! Migrator.migrate(q)
+        return q
+    }()
+
+    static func run(_ bytes: [UInt8]) {
+        guard let first = bytes.first else { return }
+        let text = String(decoding: bytes.dropFirst(), as: UTF8.self)
+        let now = Clock.nowNanos()
+        switch first % 8 {
+        case 0:
+            if let d = Clock.parseGoDuration(text) { _ = Checked.saturatingSubtract(now, d); _ = Human.duration(nanos: d) }
+            if let t = Clock.parseAPITimestamp(text, now: now) { _ = Clock.rfc3339Nano(t) }
+            if let t = Clock.parseTimestamp(text, now: now) { _ = Clock.rfc3339Nano(t) }
+        case 1:
+            if let n = Human.parseRAMBytes(text) { _ = Human.size(n) }
+            _ = try? LogOptions.resolve(.init(Type: "json-file", Config: ["max-size": text, "max-file": text]), defaults: .init())
+        case 2:
+            _ = try? Reference.parse(text)
+            _ = try? Reference.parseTagged(text)
+            _ = try? PathSafety.components(of: text)
+            _ = try? PathSafety.whiteout(text)
+            _ = try? Signals.parse(text)
+            _ = try? DetachKeys.parse(text)
+        case 3:
+            // A create request as a client sends it, then the checks create applies.
+            if let req = try? JSONDecoder().decode(ContainerCreateRequest.self, from: Data(bytes.dropFirst())) {
+                _ = try? ContainerService.validateRequest(req)
+            }
+        case 4, 5:
+            // Filters as `key=value` lines, compiled to SQL and run.
+            var filters: [String: [String]] = [:]
+            for line in text.split(separator: "\n") {
+                let kv = KeyValue.parse(String(line))
+                filters[kv.key, default: []].append(kv.value ?? "")
+            }
+            _ = try? db.read { db in
+                _ = try? ContainerListQuery(all: true, filters: filters, last: nil).run(db, images: { [$0] })
+                _ = try? EventQuery(since: nil, until: nil, filters: filters).run(db)
+            }
+            _ = try? ContainerPruneFilters(filters, now: now)
+        case 6:
+            let kv = KeyValue.parse(text)
+            _ = try? KeyValue.parseFilter(text)
+            _ = kv.value.flatMap { Int64($0) }.map { Checked.sleepNanos(seconds: $0) }
+        default:
+            _ = try? MountSpecs.parse(binds: text.split(separator: "\n").map(String.init), mounts: [], tmpfs: [:], anonymous: [])
+        }
+    }
+}
