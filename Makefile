@@ -32,7 +32,7 @@ unit:
 ## libFuzzer over every parser that takes outside input (FUZZ_SECONDS, default 60); a crash
 ## fails and leaves its input in .build-fuzz/crashes/.
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS := --scratch-path .build-fuzz --product berth-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xswiftc -DBERTH_FUZZ
+FUZZ_FLAGS := --scratch-path .build-fuzz --product berth-fuzz -Xswiftc -use-ld=lld -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xswiftc -DBERTH_FUZZ
 fuzz:
 	$(SWIFT) build $(FUZZ_FLAGS)
 	mkdir -p .build-fuzz/corpus .build-fuzz/crashes
@@ -53,6 +53,7 @@ bench: deps release
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/rm.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/events.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/recovery.sh
+	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/logs.sh
 
 ## Binaries, the systemd unit (KillMode=process: containers outlive berthd restarts) and the
 ## README. Enable at boot with: systemctl daemon-reload && systemctl enable --now berthd

@@ -9,7 +9,7 @@ import GRDB
 /// they return. None may trap; errors are fine. The first byte picks the target.
 enum FuzzTargets {
     /// A migrated in-memory database for the filter compilers.
-    nonisolated(unsafe) static let db: DatabaseQueue = {
+    static let db: DatabaseQueue = {
         let q = try! DatabaseQueue()
         try! Migrator.migrate(q)
         return q

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# berthd's memory and time for `logs` of a big log (LOG_MB, default 500) and for `logs --tail 5`,
+# side by side with podman's `logs` of the same output (k8s-file, both written by conmon).
+# Goal: berthd's peak RSS < 50 MB for the whole log, --tail 5 < 50 ms. Needs root, podman.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+mb=${LOG_MB:-500}
+. "$top/bench/lib.sh"
+bench_setup
+line=0123456789012345678901234567890123456789012345678901234567890123456789
+gen="yes $line | head -c $((mb * 1000000))"
+# No size cap for this log (OLD_BERTH=1: a berth from before --log-opt, to measure it too).
+cap=(--log-opt max-size=0); [ -n "${OLD_BERTH:-}" ] && cap=()
+"$bin/berth" run -d --name big "${cap[@]}" busybox sh -c "$gen" >/dev/null
+"$bin/berth" wait big >/dev/null
+"${pm[@]}" run -d --name big --network none --log-driver k8s-file busybox sh -c "$gen" >/dev/null
+"${pm[@]}" wait big >/dev/null
+
+# Peak RSS counted from a fresh berthd: restart it so VmHWM holds this run only.
+kill "$berthd_pid"; wait "$berthd_pid" 2>/dev/null || true
+"$bin/berthd" >>"$work/berthd.log" 2>&1 &
+berthd_pid=$!
+for _ in $(seq 200); do "$bin/berth" version >/dev/null 2>&1 && break; sleep 0.05; done
+hwm() { awk '/VmHWM/ {print int($2 / 1024)}' /proc/$berthd_pid/status; }
+base=$(hwm)
+tail_ms=$(python3 - "$bin/berth" <<'PY'
+import subprocess, sys, time
+runs = []
+for _ in range(10):
+    t = time.perf_counter(); subprocess.run([sys.argv[1], "logs", "--tail", "5", "big"], capture_output=True, check=True)
+    runs.append((time.perf_counter() - t) * 1000)
+print(f"{sorted(runs)[len(runs) // 2]:.1f}")
+PY
+)
+tail_rss=$(hwm)
+start=$(date +%s.%N)
+bytes=$("$bin/berth" logs big | wc -c)
+full_s=$(echo "$(date +%s.%N) - $start" | bc)
+full_rss=$(hwm)
+pstart=$(date +%s.%N)
+pbytes=$("${pm[@]}" logs big | wc -c)
+pfull_s=$(echo "$(date +%s.%N) - $pstart" | bc)
+ptail_ms=$(python3 - "${pm[@]}" <<'PY'
+import subprocess, sys, time
+runs = []
+for _ in range(5):
+    t = time.perf_counter(); subprocess.run(sys.argv[1:] + ["logs", "--tail", "5", "big"], capture_output=True, check=True)
+    runs.append((time.perf_counter() - t) * 1000)
+print(f"{sorted(runs)[len(runs) // 2]:.1f}")
+PY
+)
+echo "log of ${mb} MB: berthd peak RSS ${base} MB idle, ${tail_rss} MB after logs --tail 5, ${full_rss} MB after the whole log (goal < 50 MB)"
+echo "logs --tail 5: berth ${tail_ms} ms (goal < 50 ms), podman ${ptail_ms} ms"
+echo "whole log: berth ${bytes} bytes in ${full_s} s, podman ${pbytes} bytes in ${pfull_s} s"
