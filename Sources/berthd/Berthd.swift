@@ -7,7 +7,6 @@ import BerthServer
 import BerthStore
 import Dispatch
 import Foundation
-import GRDB
 import Logging
 
 /// berthd: the supervisor. The only writer of berth.db; serves the Docker Engine API.
@@ -96,123 +95,27 @@ struct Berthd: AsyncParsableCommand {
 
     func serve(logger: Logger) async throws {
         let paths = BerthPaths.resolve(root: root, runroot: runroot)
-        let (policy, every) = try retention()
-        let limits = try connectionLimits()
-        // Descriptors for connections, containers' sockets and logs: the soft limit up to the hard one.
-        var nofile = rlimit()
-        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max {
-            nofile.rlim_cur = nofile.rlim_max
-            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &nofile)
-        }
-        let env = ProcessInfo.processInfo.environment
-        let socket: String
-        if let h = host ?? env["BERTH_HOST"] {
-            socket = try HostAddress.socketPath(h)
-        } else {
-            socket = paths.defaultSocket
-        }
-        try FileOps.makeDirs(paths.root, mode: 0o711)
-        RootPermissions.secure(paths)
-        let lock = try DaemonLock(path: paths.lockFile)
-        for d in [paths.blobs, paths.layers, paths.containers, paths.volumes, paths.tmp] {
-            try FileOps.makeDirs(d, mode: 0o700)
-        }
-        try FileOps.makeDirs(paths.runroot, mode: 0o700)
-        try FileOps.makeDirs((socket as NSString).deletingLastPathComponent, mode: 0o700)
-
-        if rebuildDB {
-            for f in DatabaseRebuild.setAside(paths) { logger.notice("rebuild: the old database is kept as \(f)") }
-        }
-        let reserve = DiskReserve(path: paths.root + "/reserve")
-        let store = try Store.openForWriting(path: paths.database, reserve: reserve)
-        reserve.ensure()
-        let images = ImageService(store: store, paths: paths)
+        let socket = try (host ?? ProcessInfo.processInfo.environment["BERTH_HOST"]).map(HostAddress.socketPath) ?? paths.defaultSocket
+        var config = DaemonConfig(paths: paths, socket: socket)
+        (config.retention, config.retentionInterval) = try retention()
         guard let logMax = Human.parseRAMBytes(logMaxSize) else { throw BerthError.invalid("invalid --log-max-size: \(logMaxSize)") }
-        let containers = ContainerService(store: store, paths: paths, logDefaults: LogOptions(maxSize: logMax > 0 ? logMax : nil))
-        if rebuildDB {
-            let r = try DatabaseRebuild.run(images: images, containers: containers)
-            logger.notice("rebuild: \(r.images) images, \(r.containers) containers, \(r.volumes) volumes restored from \(paths.root)")
-        }
-        let report = try images.recover(freshDatabase: store.wasCreated && !rebuildDB)
-        if !report.isEmpty {
-            logger.notice("start-up cleaning: \(report.tempEntries) partial files, \(report.orphanBlobs) orphaned blobs, \(report.orphanLayers) orphaned layers removed")
-        }
-        let daemonID = try store.write { db -> String in
-            if let id = try String.fetchOne(db, sql: "SELECT value FROM daemon_state WHERE key = 'daemon_id'") { return id }
-            let id = Identifier.random()
-            try db.execute(sql: "INSERT INTO daemon_state (key, value) VALUES ('daemon_id', ?)", arguments: [id])
-            return id
-        }
-        // Watch for exits before looking at what happened while we were away: none slips by.
-        let watcher = try ExitWatcher(dir: containers.exitDir) { id in containers.exitReported(id) }
-        watcher.start()
-        let recovered = try await containers.recover(freshDatabase: store.wasCreated && !rebuildDB)
-        if recovered != ContainerService.ContainerRecovery() {
-            logger.notice("containers: \(recovered.adopted) re-adopted, \(recovered.exitsApplied) exits applied, \(recovered.monitorLost) lost their monitor, \(recovered.rebootDied) died with a reboot, \(recovered.removalsFinished) removals finished, \(recovered.restartsResumed) restarts resumed, \(recovered.startsUndone) interrupted starts undone")
-        }
-        let router = EngineRouter(store: store, images: images, containers: containers, paths: paths,
-                                  daemonID: daemonID, logger: logger)
-        let server = APIServer(socketPath: socket, handler: router, spoolDir: paths.tmp, logger: logger, limits: limits)
+        config.logDefaults = LogOptions(maxSize: logMax > 0 ? logMax : nil)
+        config.rebuildDB = rebuildDB
+        let limits = try connectionLimits()
 
+        let daemon = try await Daemon.prepare(config, logger: logger)
+        let router = EngineRouter(store: daemon.store, images: daemon.images, containers: daemon.containers, paths: paths,
+                                  daemonID: daemon.daemonID, logger: logger)
+        let server = APIServer(socketPath: socket, handler: router, spoolDir: paths.tmp, logger: logger, limits: limits)
         let signals = SignalWaiter(signals: [SIGTERM, SIGINT])
         try await server.start()
-        try store.write { db in
-            try Events.append(db, type: "daemon", action: "start", actorID: daemonID, actorName: "berthd",
-                              attributes: ["pid": String(getpid())])
-        }
+        try daemon.serving()
         logger.info("berthd \(APIVersion.serverVersion) listening on unix://\(socket) (root \(paths.root))")
-        // Restart policies act once berthd answers: start-up time does not grow with them.
-        let policyStarts = Task.detached {
-            // Forced removals a crash cut short go first: a removed container never restarts.
-            let finished = await containers.finishPendingRemovals()
-            if finished > 0 { logger.notice("finished \(finished) interrupted removals") }
-            let p = await containers.startByPolicy()
-            let died = recovered.rebootDied + recovered.exitsApplied + recovered.monitorLost
-            if p.considered > 0 || died > 0 {
-                logger.notice("recovered \(died + p.considered) containers: \(p.restarted) restarted, \(p.leftExited + p.failed) left exited, \(recovered.autoRemoved) removed")
-                try? store.write { db in
-                    try Events.append(db, type: "daemon", action: "recover", actorID: daemonID, actorName: "berthd",
-                                      attributes: ["rebooted": String(recovered.rebootDied > 0), "died": String(died),
-                                                   "restarted": String(p.restarted), "leftExited": String(p.leftExited + p.failed),
-                                                   "removed": String(recovered.autoRemoved)])
-                }
-            }
-        }
-        // History retention, in the background: chunked deletes never hold queries up.
-        let monitorSweep = containers.startMonitorSweep()
-        // The WAL folded into the database now and then: a lost -wal file loses little.
-        let checkpointer = Task.detached {
-            while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: 60_000_000_000)
-                if Task.isCancelled { return }
-                store.checkpoint()
-                reserve.ensure()
-            }
-        }
-        let pruner = policy.isUnlimited ? nil : Task.detached {
-            while !Task.isCancelled {
-                do {
-                    let n = try Retention.apply(store, policy)
-                    if n.events + n.runs > 0 { logger.info("retention: \(n.events) events, \(n.runs) runs pruned") }
-                } catch {
-                    logger.warning("retention: \(error)")
-                }
-                try? await Task.sleep(nanoseconds: Checked.sleepNanos(every))
-            }
-        }
         let sig = await signals.wait()
         logger.info("signal \(sig): finishing in-flight requests")
-        pruner?.cancel()
-        checkpointer.cancel()
-        monitorSweep.cancel()
-        policyStarts.cancel()
         await server.shutdown()
-        try? store.write { db in
-            try Events.append(db, type: "daemon", action: "stop", actorID: daemonID, actorName: "berthd")
-        }
-        store.checkpoint()
+        daemon.stop()
         unlink(socket)
-        withExtendedLifetime(lock) {}
         logger.info("berthd stopped")
     }
 }
