@@ -84,6 +84,7 @@ public struct APIClient: Sendable {
     }
 
     /// A response whose head has arrived and whose body is read later.
+    // @unchecked: owns one connection, read by one caller at a time (its body, once).
     public final class Pending: @unchecked Sendable {
         let conn: UnixHTTPConnection
         let head: UnixHTTPConnection.Head
@@ -113,6 +114,7 @@ public struct APIClient: Sendable {
     }
 
     /// A connection berthd took over after the head (attach, exec start): raw bytes both ways.
+    // @unchecked: owns one socket; one thread reads it and one writes it, as a socket allows.
     public final class RawStream: @unchecked Sendable {
         let conn: UnixHTTPConnection
         public var fd: Int32 { conn.fd }

@@ -5,6 +5,7 @@ import Foundation
 /// Joins one client (a hijacked API connection) to a container's or exec's stdio through
 /// conmon's attach socket: output goes out raw for a TTY, else in Docker's multiplexed frames;
 /// input goes to stdin, watched for the detach keys.
+// @unchecked: the detach-key scanner is touched only by the one thread that pumps input.
 public final class AttachBridge: @unchecked Sendable {
     public let tty: Bool
     let stdin: Bool

@@ -2,28 +2,27 @@ import BerthCore
 import BerthRuntime
 import BerthStore
 import Foundation
+import Synchronization
 import GRDB
 
 /// Clients waiting for a container to start (Docker attaches before it starts, so no output
 /// is missed): they are connected between `runc create` and `runc start`.
-final class PendingAttaches: @unchecked Sendable {
-    private let lock = NSLock()
-    private var byID: [String: [ObjectIdentifier: AttachBridge]] = [:]
+final class PendingAttaches: Sendable {
+    private let byID = Mutex<[String: [ObjectIdentifier: AttachBridge]]>([:])
 
     func add(_ id: String, _ b: AttachBridge) {
-        lock.lock(); defer { lock.unlock() }
-        byID[id, default: [:]][ObjectIdentifier(b)] = b
+        byID.withLock { $0[id, default: [:]][ObjectIdentifier(b)] = b }
     }
 
     func remove(_ id: String, _ b: AttachBridge) {
-        lock.lock(); defer { lock.unlock() }
-        byID[id]?[ObjectIdentifier(b)] = nil
-        if byID[id]?.isEmpty == true { byID[id] = nil }
+        byID.withLock { byID in
+            byID[id]?[ObjectIdentifier(b)] = nil
+            if byID[id]?.isEmpty == true { byID[id] = nil }
+        }
     }
 
     func take(_ id: String) -> [AttachBridge] {
-        lock.lock(); defer { lock.unlock() }
-        return Array((byID.removeValue(forKey: id) ?? [:]).values)
+        Array((byID.withLock { $0.removeValue(forKey: id) } ?? [:]).values)
     }
 }
 

@@ -3,6 +3,7 @@ import BerthRuntime
 import BerthStore
 import Dispatch
 import Foundation
+import Synchronization
 import GRDB
 
 /// One container of a bulk removal: its id when removed, else Docker's error text.
@@ -210,9 +211,8 @@ extension ContainerService {
 }
 
 /// A sum added to from many threads.
-final class Tally: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sum: Int64 = 0
-    func add(_ n: Int64) { lock.lock(); sum += n; lock.unlock() }
-    var total: Int64 { lock.lock(); defer { lock.unlock() }; return sum }
+final class Tally: Sendable {
+    private let sum = Mutex<Int64>(0)
+    func add(_ n: Int64) { sum.withLock { $0 += n } }
+    var total: Int64 { sum.withLock { $0 } }
 }

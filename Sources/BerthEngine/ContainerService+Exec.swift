@@ -2,6 +2,7 @@ import BerthCore
 import BerthRuntime
 import BerthStore
 import Foundation
+import Synchronization
 import GRDB
 
 /// Docker's POST /containers/{id}/exec body.
@@ -20,16 +21,18 @@ public struct ExecConfig: Codable, Sendable {
 }
 
 /// One exec session; kept in memory, as Docker does.
-public final class ExecSession: @unchecked Sendable {
+public final class ExecSession: Sendable {
     public let id: String
     public let containerID: String
     public let config: ExecConfig
-    let lock = NSLock()
-    var started = false
-    var running = false
-    var pid: Int32 = 0
-    var exitCode: Int32?
-    var process: Conmon.ExecProcess?
+    struct State {
+        var started = false
+        var running = false
+        var pid: Int32 = 0
+        var exitCode: Int32?
+        var process: Conmon.ExecProcess?
+    }
+    let state = Mutex(State())
 
     init(id: String, containerID: String, config: ExecConfig) {
         self.id = id
@@ -60,7 +63,7 @@ public final class ExecSession: @unchecked Sendable {
     }
 
     public var inspect: Inspect {
-        lock.lock(); defer { lock.unlock() }
+        let (running, exitCode, pid) = state.withLock { ($0.running, $0.exitCode, $0.pid) }
         let cmd = config.Cmd ?? []
         return Inspect(ID: id, Running: running, ExitCode: exitCode,
                        ProcessConfig: .init(tty: config.Tty ?? false, entrypoint: cmd.first ?? "",
@@ -71,22 +74,17 @@ public final class ExecSession: @unchecked Sendable {
                        DetachKeys: config.DetachKeys ?? "", Pid: pid)
     }
 
-    public var exitCodeIfDone: Int32? {
-        lock.lock(); defer { lock.unlock() }
-        return exitCode
-    }
+    public var exitCodeIfDone: Int32? { state.withLock { $0.exitCode } }
 }
 
-final class ExecSessions: @unchecked Sendable {
-    private let lock = NSLock()
-    private var byID: [String: ExecSession] = [:]
+final class ExecSessions: Sendable {
+    private let byID = Mutex<[String: ExecSession]>([:])
 
-    func add(_ s: ExecSession) { lock.lock(); byID[s.id] = s; lock.unlock() }
-    func get(_ id: String) -> ExecSession? { lock.lock(); defer { lock.unlock() }; return byID[id] }
+    func add(_ s: ExecSession) { byID.withLock { $0[s.id] = s } }
+    func get(_ id: String) -> ExecSession? { byID.withLock { $0[id] } }
     /// Drops the sessions of removed containers.
     func removeAll(containers: Set<String>) {
-        lock.lock(); defer { lock.unlock() }
-        byID = byID.filter { !containers.contains($0.value.containerID) }
+        byID.withLock { $0 = $0.filter { !containers.contains($0.value.containerID) } }
     }
 }
 
@@ -116,13 +114,11 @@ extension ContainerService {
     /// returned bridge connected; `execRun` then lets the process go.
     public func execPrepare(_ id: String, detach: Bool) throws -> (ExecSession, AttachBridge?) {
         let s = try execSession(id)
-        s.lock.lock()
-        if s.started {
-            s.lock.unlock()
-            throw BerthError.conflict("Exec \(id) has already been started")
+        let already = s.state.withLock { st in
+            defer { st.started = true }
+            return st.started
         }
-        s.started = true
-        s.lock.unlock()
+        if already { throw BerthError.conflict("Exec \(id) has already been started") }
         let c = try get(s.containerID)
         guard c.isRunning, c.state != "paused" else { throw BerthError.conflict("Container \(c.id) is not running") }
         let f = files(c.id)
@@ -148,9 +144,7 @@ extension ContainerService {
         let attach = !detach
         let process = try conmon.exec(containerID: c.id, execID: id, files: execFiles, terminal: tty,
                                       stdin: stdin, attach: attach)
-        s.lock.lock()
-        s.process = process
-        s.lock.unlock()
+        s.state.withLock { $0.process = process }
         var bridge: AttachBridge?
         if let sock = process.attach {
             let keys = try cfg.DetachKeys.map(DetachKeys.parse) ?? DetachKeys.defaultKeys
@@ -165,7 +159,7 @@ extension ContainerService {
     /// Second half of exec start, blocking: runs the process, pumps its output through the
     /// bridge (if any) and records the exit. Returns runc's error text if it could not start.
     public func execRun(_ s: ExecSession, bridge: AttachBridge?, write: (Data) throws -> Void) -> String? {
-        guard let process = s.process else { return "exec was not prepared" }
+        guard let process = s.state.withLock({ $0.process }) else { return "exec was not prepared" }
         let c = try? get(s.containerID)
         let pid: Int32
         do {
@@ -176,10 +170,7 @@ extension ContainerService {
             finishExec(s, c, code: code == 128 ? 126 : code)
             return message
         }
-        s.lock.lock()
-        s.pid = pid
-        s.running = true
-        s.lock.unlock()
+        s.state.withLock { $0.pid = pid; $0.running = true }
         if let c { try? store.write { db in try event(db, c, "exec_start: " + (s.config.Cmd ?? []).joined(separator: " "), ["execID": s.id]) } }
         if let bridge {
             _ = bridge.pump(write)
@@ -194,11 +185,7 @@ extension ContainerService {
     }
 
     func finishExec(_ s: ExecSession, _ c: ContainerRecord?, code: Int32) {
-        s.lock.lock()
-        s.running = false
-        s.exitCode = code
-        s.process = nil
-        s.lock.unlock()
+        s.state.withLock { $0.running = false; $0.exitCode = code; $0.process = nil }
         if let c { try? store.write { db in try event(db, c, "exec_die", ["execID": s.id, "exitCode": String(code)]) } }
         FileOps.removeTree(runDir(s.containerID) + "/exec/" + s.id)
     }

@@ -3,6 +3,7 @@ import BerthImage
 import BerthRuntime
 import BerthStore
 import Foundation
+import Synchronization
 import GRDB
 
 /// Docker's State.Health.
@@ -19,16 +20,14 @@ public struct HealthState: Codable, Sendable, Equatable {
 }
 
 /// The probe loops of running containers, one task each.
-final class HealthMonitors: @unchecked Sendable {
-    private let lock = NSLock()
-    private var tasks: [String: Task<Void, Never>] = [:]
+final class HealthMonitors: Sendable {
+    private let tasks = Mutex<[String: Task<Void, Never>]>([:])
 
     func replace(_ id: String, _ task: Task<Void, Never>?) {
-        lock.lock()
-        let old = tasks.removeValue(forKey: id)
-        if let task { tasks[id] = task }
-        lock.unlock()
-        old?.cancel()
+        tasks.withLock { t in
+            defer { if let task { t[id] = task } }
+            return t.removeValue(forKey: id)
+        }?.cancel()
     }
 }
 

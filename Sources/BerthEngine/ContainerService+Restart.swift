@@ -2,30 +2,30 @@ import BerthCore
 import BerthRuntime
 import BerthStore
 import Foundation
+import Synchronization
 import GRDB
 
 /// Restart back-off per container, as Docker's restart manager: 100 ms, doubling to a minute,
 /// back to 100 ms after a run of 10 s or more. Kept in memory; a berthd restart starts over.
-final class RestartBackoff: @unchecked Sendable {
+final class RestartBackoff: Sendable {
     static let initial: Int64 = 100_000_000
     static let maximum: Int64 = 60_000_000_000
     static let resetAfter: Int64 = 10_000_000_000
 
-    private let lock = NSLock()
-    private var delays: [String: Int64] = [:]
+    private let delays = Mutex<[String: Int64]>([:])
 
     /// The delay before the next restart of `id`, whose last run lasted `ranFor`.
     func next(_ id: String, ranFor: Int64) -> Int64 {
-        lock.lock(); defer { lock.unlock() }
-        let d: Int64
-        if ranFor >= Self.resetAfter || delays[id] == nil { d = Self.initial } else { d = min(Self.maximum, delays[id]! * 2) }
-        delays[id] = d
-        return d
+        delays.withLock { delays in
+            let d: Int64
+            if ranFor >= Self.resetAfter || delays[id] == nil { d = Self.initial } else { d = min(Self.maximum, delays[id]! * 2) }
+            delays[id] = d
+            return d
+        }
     }
 
     func forget(_ id: String) {
-        lock.lock(); defer { lock.unlock() }
-        delays[id] = nil
+        delays.withLock { $0[id] = nil }
     }
 }
 

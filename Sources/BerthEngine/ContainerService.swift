@@ -5,6 +5,7 @@ import BerthStore
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// The container lifecycle: create, start, stop, kill, wait, remove, and the exits conmon
 /// reports. Every state change is written with its event in one transaction.
@@ -89,26 +90,25 @@ public final class ContainerService: Sendable {
 
 /// A promise of one container's next exit code, taken before the action that ends it so the
 /// exit cannot slip by unseen. Any number of waits may be pending on it.
-public final class ExitTicket: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Int64?
-    private var waiting: [UInt64: CheckedContinuation<Int64?, Never>] = [:]
-    private var nextKey: UInt64 = 0
+public final class ExitTicket: Sendable {
+    private struct State {
+        var result: Int64?
+        var waiting: [UInt64: CheckedContinuation<Int64?, Never>] = [:]
+        var nextKey: UInt64 = 0
+    }
+    private let state = Mutex(State())
 
     func resolve(_ code: Int64) {
-        lock.lock()
-        if result == nil { result = code }
-        let all = waiting
-        waiting = [:]
-        lock.unlock()
+        let all = state.withLock { s in
+            if s.result == nil { s.result = code }
+            defer { s.waiting = [:] }
+            return s.waiting
+        }
         for c in all.values { c.resume(returning: code) }
     }
 
     private func expire(_ key: UInt64) {
-        lock.lock()
-        let pending = waiting.removeValue(forKey: key)
-        lock.unlock()
-        pending?.resume(returning: nil)
+        state.withLock { $0.waiting.removeValue(forKey: key) }?.resume(returning: nil)
     }
 
     /// The exit code, once the container exited.
@@ -121,16 +121,17 @@ public final class ExitTicket: @unchecked Sendable {
     /// The exit code, or nil if none came within the timeout.
     public func wait(timeoutNanos: UInt64?) async -> Int64? {
         await withCheckedContinuation { (c: CheckedContinuation<Int64?, Never>) in
-            lock.lock()
-            if let r = result {
-                lock.unlock()
-                c.resume(returning: r)
+            let key: UInt64? = state.withLock { s in
+                if s.result != nil { return nil }
+                let key = s.nextKey
+                s.nextKey += 1
+                s.waiting[key] = c
+                return key
+            }
+            guard let key else {
+                c.resume(returning: state.withLock { $0.result })
                 return
             }
-            let key = nextKey
-            nextKey += 1
-            waiting[key] = c
-            lock.unlock()
             if let timeoutNanos {
                 Task {
                     try? await Task.sleep(nanoseconds: timeoutNanos)
@@ -142,22 +143,16 @@ public final class ExitTicket: @unchecked Sendable {
 }
 
 /// Tickets by container id.
-final class ExitWaiters: @unchecked Sendable {
-    private let lock = NSLock()
-    private var tickets: [String: [ExitTicket]] = [:]
+final class ExitWaiters: Sendable {
+    private let tickets = Mutex<[String: [ExitTicket]]>([:])
 
     func register(_ id: String) -> ExitTicket {
         let t = ExitTicket()
-        lock.lock()
-        tickets[id, default: []].append(t)
-        lock.unlock()
+        tickets.withLock { $0[id, default: []].append(t) }
         return t
     }
 
     func notify(_ id: String, code: Int64) {
-        lock.lock()
-        let list = tickets.removeValue(forKey: id) ?? []
-        lock.unlock()
-        for t in list { t.resolve(code) }
+        for t in tickets.withLock({ $0.removeValue(forKey: id) }) ?? [] { t.resolve(code) }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 /// A client connection to conmon's attach socket (`<bundle>/attach`, SOCK_SEQPACKET). Each
 /// packet conmon sends is one byte naming the stream (2 stdout, 3 stderr) and the data; what
 /// is sent goes to the container's stdin (when conmon was started with `-i`).
+// @unchecked: a socket read by one thread and written by another; closing is under `lock`.
 public final class AttachSocket: @unchecked Sendable {
     public let fd: Int32
     private let lock = NSLock()

@@ -15,6 +15,7 @@ extension Conmon {
     }
 
     /// A process being started by `runc exec` under conmon.
+    // @unchecked: owns conmon's pipes; start and waitExit are called in order by one caller.
     public final class ExecProcess: @unchecked Sendable {
         let pipes: Pipes
         /// The attach socket, connected before the process runs so no output is missed.

@@ -4,6 +4,7 @@ import Foundation
 
 /// Watches conmon's exit directory with inotify and reports each container id whose exit
 /// file appears. Exits that arrived while nobody watched are found by the caller's scan at start.
+// @unchecked: `thread` is set once by start(); the inotify fd is read by that thread only.
 public final class ExitWatcher: @unchecked Sendable {
     let dir: String
     let fd: Int32

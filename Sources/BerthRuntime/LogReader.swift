@@ -13,6 +13,7 @@ public struct LogLine: Sendable, Equatable {
 /// Reads conmon's k8s-file log: `<RFC3339Nano> <stdout|stderr> <F|P> <bytes>` per record, where
 /// P marks a partial line continued by the next record of the same stream. The file stays open,
 /// so a follower keeps reading even after the container (and its folder) is removed.
+// @unchecked: one reader per request, its position moved by that request's stream alone.
 public final class LogReader: @unchecked Sendable {
     public let path: String
     var handle: FileHandle?

@@ -1,5 +1,6 @@
 import BerthCore
 import Foundation
+import Synchronization
 
 /// Turns a containers-common seccomp profile (/usr/share/containers/seccomp.json, Docker's
 /// format) into the OCI form runc takes, for a given capability set.
@@ -55,18 +56,15 @@ public enum SeccompProfile {
                                    architectures: arches, syscalls: rules)
     }
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var cache: [String: Profile] = [:]
+    private static let cache = Mutex<[String: Profile]>([:])
 
     /// The decoded profile, read once per path (it is on every container start's path).
     static func profile(_ path: String) throws -> Profile? {
-        lock.lock()
-        defer { lock.unlock() }
-        if let p = cache[path] { return p }
+        if let p = cache.withLock({ $0[path] }) { return p }
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         do {
             let p = try JSONDecoder().decode(Profile.self, from: data)
-            cache[path] = p
+            cache.withLock { $0[path] = p }
             return p
         } catch {
             throw BerthError.corrupt("cannot read seccomp profile \(path): \(error)")

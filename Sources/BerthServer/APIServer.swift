@@ -6,6 +6,7 @@ import NIOCore
 import NIOExtras
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// Answers API requests; implemented by berthd's router.
 public protocol APIHandler: Sendable {
@@ -422,39 +423,43 @@ final class RawStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// The streaming responses in flight, so shutdown can end them.
-final class StreamRegistry: @unchecked Sendable {
-    private let lock = NSLock()
-    private var tasks: [UInt64: Task<Void, Never>] = [:]
-    private var next: UInt64 = 0
-    private var cancelled = false
-    /// Streams that ended before they were added.
-    private var finished: Set<UInt64> = []
+final class StreamRegistry: Sendable {
+    private struct State {
+        var tasks: [UInt64: Task<Void, Never>] = [:]
+        var next: UInt64 = 0
+        var cancelled = false
+        /// Streams that ended before they were added.
+        var finished: Set<UInt64> = []
+    }
+    private let state = Mutex(State())
 
     func reserve() -> UInt64 {
-        lock.lock(); defer { lock.unlock() }
-        next += 1
-        return next
+        state.withLock { s in
+            s.next += 1
+            return s.next
+        }
     }
 
     func add(_ key: UInt64, _ task: Task<Void, Never>) {
-        lock.lock()
-        let late = cancelled
-        if finished.remove(key) == nil && !late { tasks[key] = task }
-        lock.unlock()
+        let late = state.withLock { s in
+            if s.finished.remove(key) == nil && !s.cancelled { s.tasks[key] = task }
+            return s.cancelled
+        }
         if late { task.cancel() }
     }
 
     func remove(_ key: UInt64) {
-        lock.lock(); defer { lock.unlock() }
-        if tasks.removeValue(forKey: key) == nil { finished.insert(key) }
+        state.withLock { s in
+            if s.tasks.removeValue(forKey: key) == nil { s.finished.insert(key) }
+        }
     }
 
     func cancelAll() {
-        lock.lock()
-        cancelled = true
-        let all = tasks.values
-        tasks = [:]
-        lock.unlock()
+        let all = state.withLock { s in
+            s.cancelled = true
+            defer { s.tasks = [:] }
+            return Array(s.tasks.values)
+        }
         for t in all { t.cancel() }
     }
 }

@@ -7,6 +7,7 @@ import Foundation
 /// The terminal side of attach, exec and `run -it`: stdin to the hijacked connection, its
 /// output to stdout/stderr (demultiplexed unless it is a TTY), the terminal in raw mode and
 /// its size sent on every SIGWINCH.
+// @unchecked: the detach scanner belongs to the stdin thread; the flag it sets is under `lock`.
 final class AttachIO: @unchecked Sendable {
     let stream: APIClient.RawStream
     let tty: Bool
@@ -69,6 +70,7 @@ final class AttachIO: @unchecked Sendable {
 }
 
 /// Puts the terminal on fd 0 in raw mode for a TTY session and restores it afterwards.
+// @unchecked: enabled and restored by the CLI's main flow only, never concurrently.
 final class RawTerminal: @unchecked Sendable {
     private var saved = termios()
     private var active = false
@@ -99,6 +101,7 @@ final class RawTerminal: @unchecked Sendable {
 }
 
 /// Sends the terminal size to berthd now and whenever it changes.
+// @unchecked: `source` is set once at start and cancelled at deinit.
 final class ResizeForwarder: @unchecked Sendable {
     let client: APIClient
     let path: String
@@ -126,6 +129,7 @@ final class ResizeForwarder: @unchecked Sendable {
 }
 
 /// Docker's --sig-proxy: signals berth gets go to the container.
+// @unchecked: `sources` is filled in init and only read afterwards.
 final class SignalProxy: @unchecked Sendable {
     var sources: [any DispatchSourceSignal] = []
 

@@ -121,6 +121,7 @@ struct Berthd: AsyncParsableCommand {
 }
 
 /// Turns SIGTERM/SIGINT into an awaitable value.
+// @unchecked: the signal sources are made in init and never changed.
 final class SignalWaiter: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
     private let stream: AsyncStream<Int32>
