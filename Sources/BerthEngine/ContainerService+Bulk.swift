@@ -85,11 +85,7 @@ extension ContainerService {
                 // finishes these removals instead of leaving killed containers behind.
                 let killed = out.filter { $0.2 != nil }.map { $0.1.id }
                 if !killed.isEmpty {
-                    try store.write { db in
-                        for id in killed {
-                            try db.execute(sql: "UPDATE containers SET remove_pending = ? WHERE id = ?", arguments: [volumes ? 2 : 1, id])
-                        }
-                    }
+                    try store.write { db in try ContainerStore.markRemovePending(db, ids: killed, volumes: volumes) }
                 }
                 return (outcomes, out)
             }
@@ -112,12 +108,10 @@ extension ContainerService {
     /// Finishes forced removals a crash interrupted (their intent was recorded before the
     /// kill). Run after recovery, before restart policies act on them.
     public func finishPendingRemovals() async -> Int {
-        guard let rows = try? store.read({ db in
-            try Row.fetchAll(db, sql: "SELECT id, remove_pending FROM containers WHERE remove_pending > 0 AND state != 'removing'")
-        }), !rows.isEmpty else { return 0 }
+        guard let rows = try? store.read({ db in try ContainerStore.pendingRemovals(db) }), !rows.isEmpty else { return 0 }
         var done = 0
         for volumes in [false, true] {
-            let ids: [String] = rows.filter { ($0[1] as Int) == (volumes ? 2 : 1) }.map { $0[0] }
+            let ids = rows.filter { $0.volumes == volumes }.map(\.id)
             if ids.isEmpty { continue }
             done += await removeMany(ids, force: true, volumes: volumes).filter { $0.Id != nil }.count
         }
@@ -127,23 +121,10 @@ extension ContainerService {
     /// Removes stopped containers together. SQLite's variable limit is respected by chunks.
     func removeBatch(_ ids: [String], volumes: Bool) throws {
         guard !ids.isEmpty else { return }
-        let chunks = stride(from: 0, to: ids.count, by: 500).map { Array(ids[$0..<min(ids.count, $0 + 500)]) }
         let (records, anonymous) = try store.write { db -> ([ContainerRecord], [String]) in
-            var anonymous: [String] = []
-            var records: [ContainerRecord] = []
-            for chunk in chunks {
-                let marks = chunk.map { _ in "?" }.joined(separator: ",")
-                let args = StatementArguments(chunk)
-                records += try ContainerQueries.records(db, ids: chunk)
-                try db.execute(sql: "UPDATE containers SET state = 'removing' WHERE id IN (\(marks))", arguments: args)
-                if volumes {
-                    anonymous += try String.fetchAll(db, sql: """
-                        SELECT DISTINCT m.volume_name FROM mounts m JOIN volumes v ON v.name = m.volume_name
-                        WHERE m.container_id IN (\(marks)) AND v.anonymous = 1
-                        """, arguments: args)
-                }
-            }
-            return (records, anonymous)
+            let records = try ContainerQueries.records(db, ids: ids)
+            try ContainerStore.markRemoving(db, ids: ids)
+            return (records, volumes ? try ContainerStore.anonymousVolumes(db, ids: ids) : [])
         }
         // The file work of many containers at once: unmounts and runc state now, and each
         // folder renamed into tmp/ (one rename, on the same filesystem); the trash is deleted
@@ -159,13 +140,9 @@ extension ContainerService {
         }
         defer { DispatchQueue.global(qos: .utility).async { FileOps.removeTree(trash) } }
         let orphaned = try store.write { db -> [String] in
-            var orphaned: [String] = []
             let labels = try ContainerQueries.labels(db, ids: list)
             let now = Clock.nowNanos()
-            for chunk in chunks {
-                let marks = chunk.map { _ in "?" }.joined(separator: ",")
-                try db.execute(sql: "DELETE FROM containers WHERE id IN (\(marks))", arguments: StatementArguments(chunk))
-            }
+            try ContainerStore.delete(db, ids: list)
             for c in records {
                 var a = labels[c.id] ?? [:]
                 a["name"] = c.name
@@ -173,12 +150,7 @@ extension ContainerService {
                 try Events.append(db, type: "container", action: "destroy", actorID: c.id, actorName: c.name,
                                   attributes: a, time: now)
             }
-            for v in Set(anonymous) where try Int.fetchOne(db, sql: "SELECT count(*) FROM mounts WHERE volume_name = ?", arguments: [v]) == 0 {
-                try db.execute(sql: "DELETE FROM volumes WHERE name = ?", arguments: [v])
-                try Events.append(db, type: "volume", action: "destroy", actorID: v, actorName: v)
-                orphaned.append(v)
-            }
-            return orphaned
+            return try VolumeStore.deleteIfUnused(db, anonymous)
         }
         for v in orphaned { FileOps.removeTree(paths.volumes + "/" + v) }
         execs.removeAll(containers: Set(list))

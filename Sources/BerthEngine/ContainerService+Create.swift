@@ -112,18 +112,8 @@ extension ContainerService {
                 } else if let holder = try ContainerQueries.idForName(db, name) {
                     throw BerthError.conflict("Conflict. The container name \"/\(name)\" is already in use by container \"\(holder)\". You have to remove (or rename) that container to be able to reuse that name.")
                 }
-                try db.execute(sql: """
-                    INSERT INTO containers (id, name, image_id, image_ref, command, state, created_at, restart_policy,
-                        restart_max, auto_remove, config_json, host_config_json)
-                    VALUES (?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)
-                    """, arguments: [id, name, image, imageRef, Self.commandText(argv), now,
-                                     policy.isEmpty ? "no" : policy, host.RestartPolicy?.MaximumRetryCount ?? 0,
-                                     host.AutoRemove ?? false, configJSON, hostJSON])
-                for (k, v) in req.Labels ?? [:] {
-                    try db.execute(sql: "INSERT INTO container_labels (container_id, key, value) VALUES (?, ?, ?)",
-                                   arguments: [id, k, v])
-                }
-                for (i, m) in mounts.enumerated() {
+                var rows: [ContainerStore.NewMount] = []
+                for m in mounts {
                     var source = m.source
                     var volume: String?
                     if m.type == "volume" {
@@ -131,11 +121,14 @@ extension ContainerService {
                         volume = v
                         source = try Volumes.ensure(db, name: v, anonymous: m.source == nil, paths: paths, now: now)
                     }
-                    try db.execute(sql: """
-                        INSERT INTO mounts (container_id, position, type, source, destination, volume_name, read_only, options)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [id, i, m.type, source, m.destination, volume, m.readOnly, m.options])
+                    rows.append(.init(type: m.type, source: source, destination: m.destination, volumeName: volume,
+                                      readOnly: m.readOnly, options: m.options))
                 }
+                try ContainerStore.insert(db, .init(id: id, name: name, imageID: image, imageRef: imageRef, command: Self.commandText(argv),
+                                                    createdAt: now, restartPolicy: policy.isEmpty ? "no" : policy,
+                                                    restartMax: host.RestartPolicy?.MaximumRetryCount ?? 0, autoRemove: host.AutoRemove ?? false,
+                                                    configJSON: configJSON, hostConfigJSON: hostJSON, labels: req.Labels ?? [:]),
+                                          mounts: rows)
                 let c = try ContainerQueries.get(db, id: id)!
                 try event(db, c, "create", time: now)
             }
@@ -220,12 +213,8 @@ enum Volumes {
         // A volume is a folder: its name must fit one file name.
         guard name.utf8.count <= 255 else { throw BerthError.invalid("volume name is too long (\(name.utf8.count) bytes, at most 255)") }
         let dir = paths.volumes + "/" + name + "/_data"
-        if try String.fetchOne(db, sql: "SELECT mountpoint FROM volumes WHERE name = ?", arguments: [name]) == nil {
-            try FileOps.makeDirs(dir, mode: 0o755)
-            try db.execute(sql: "INSERT INTO volumes (name, mountpoint, anonymous, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [name, dir, anonymous, now])
-            try Events.append(db, type: "volume", action: "create", actorID: name, actorName: name, time: now)
-        }
+        if try !VolumeStore.exists(db, name) { try FileOps.makeDirs(dir, mode: 0o755) }
+        try VolumeStore.ensure(db, name: name, anonymous: anonymous, mountpoint: dir, now: now)
         return dir
     }
 }

@@ -35,16 +35,9 @@ extension ContainerService {
         let restartAt = restart ? Clock.nowNanos() + backoff.next(id, ranFor: finished - (c.startedAt ?? finished)) : nil
         try store.write { db in
             // A restart emits die now and start when the back-off is over; meanwhile `restarting`.
-            try db.execute(sql: """
-                UPDATE containers SET state = ?, exit_code = ?, finished_at = ?, pid = NULL, conmon_pid = NULL,
-                    conmon_start_time = NULL, oom_killed = ?, error = coalesce(?, error), restart_at = ?
-                WHERE id = ?
-                """, arguments: [restart ? "restarting" : c.autoRemove ? "removing" : "exited", code, finished, oom, reason, restartAt, id])
             let endReason = reason.map { $0.contains("reboot") ? "reboot" : "monitor-lost" } ?? (oom ? "oom" : c.stoppedByUser ? "user-stop" : code == 0 ? "exited" : "crash")
-            try db.execute(sql: """
-                UPDATE runs SET finished_at = ?, exit_code = ?, oom_killed = ?, end_reason = ?
-                WHERE id = (SELECT max(id) FROM runs WHERE container_id = ? AND finished_at IS NULL)
-                """, arguments: [finished, code, oom, endReason, id])
+            try ContainerStore.recordExit(db, id: id, state: restart ? "restarting" : c.autoRemove ? "removing" : "exited", code: code,
+                                          finished: finished, oom: oom, reason: reason, restartAt: restartAt, endReason: endReason)
             if oom { try event(db, c, "oom", time: finished) }
             let duration = max(0, finished - (c.startedAt ?? finished)) / 1_000_000_000
             var extra = ["exitCode": String(code), "execDuration": String(duration)]

@@ -59,7 +59,7 @@ extension ContainerService {
         let startedAt = c.startedAt ?? Clock.nowNanos()
         let task = Task.detached { [self] in
             var state = (try? store.read { db in
-                try String.fetchOne(db, sql: "SELECT health_json FROM containers WHERE id = ?", arguments: [id])
+                try ContainerStore.healthJSON(db, id: id)
             }).flatMap { $0 }.flatMap { try? JSONDecoder().decode(HealthState.self, from: Data($0.utf8)) }
                 ?? HealthState(Status: "starting", FailingStreak: 0, Log: [])
             while !Task.isCancelled {
@@ -86,8 +86,7 @@ extension ContainerService {
                 let json = String(decoding: (try? JSONEncoder().encode(state)) ?? Data(), as: UTF8.self)
                 let snapshot = state
                 try? store.write { db in
-                    try db.execute(sql: "UPDATE containers SET health_status = ?, health_json = ? WHERE id = ? AND state = 'running'",
-                                   arguments: [snapshot.Status, json, id])
+                    try ContainerStore.recordHealth(db, id: id, status: snapshot.Status, json: json)
                     if snapshot.Status != before {
                         try event(db, now, "health_status: " + snapshot.Status)
                     }

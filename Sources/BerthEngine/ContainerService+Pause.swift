@@ -14,7 +14,7 @@ extension ContainerService {
             }
             try runc.pause(c.id)
             try store.write { db in
-                try db.execute(sql: "UPDATE containers SET state = 'paused' WHERE id = ?", arguments: [c.id])
+                try ContainerStore.setPaused(db, id: c.id, true)
                 try event(db, c, "pause")
             }
         }
@@ -33,7 +33,7 @@ extension ContainerService {
     func thaw(_ c: ContainerRecord) throws {
         try runc.resume(c.id)
         try store.write { db in
-            try db.execute(sql: "UPDATE containers SET state = 'running' WHERE id = ? AND state = 'paused'", arguments: [c.id])
+            try ContainerStore.setPaused(db, id: c.id, false)
             try event(db, c, "unpause")
         }
     }
@@ -51,7 +51,7 @@ extension ContainerService {
                 if let holder = try ContainerQueries.idForName(db, name) {
                     throw BerthError.conflict("Conflict. The container name \"/\(name)\" is already in use by container \"\(holder)\". You have to remove (or rename) that container to be able to reuse that name.")
                 }
-                try db.execute(sql: "UPDATE containers SET name = ? WHERE id = ?", arguments: [name, c.id])
+                try ContainerStore.rename(db, id: c.id, to: name)
                 var renamed = c
                 renamed.name = name
                 try event(db, renamed, "rename", ["oldName": "/" + c.name])

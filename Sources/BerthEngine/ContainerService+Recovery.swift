@@ -31,7 +31,7 @@ extension ContainerService {
             try removeBatch(removing, volumes: false)
             r.removalsFinished = removing.count
             // Folders of containers whose row never came (a crash inside create) or already went.
-            let known = Set(try store.read { db in try String.fetchAll(db, sql: "SELECT id FROM containers") })
+            let known = Set(try store.read { db in try ContainerStore.allIDs(db) })
             let unknown = ((try? FileManager.default.contentsOfDirectory(atPath: paths.containers)) ?? [])
                 .filter { $0.count == 64 && Identifier.isHex($0) && !known.contains($0) }
             let lost = LostAndFound(paths: paths, freshDatabase: freshDatabase, unrecorded: unknown.count, recorded: known.count)

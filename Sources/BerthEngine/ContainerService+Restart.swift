@@ -76,8 +76,7 @@ extension ContainerService {
         } catch {
             // Could not start: it stays exited with the error; no further attempts (as Docker).
             try store.write { db in
-                try db.execute(sql: "UPDATE containers SET state = 'exited', restart_at = NULL WHERE id = ? AND state = 'restarting'",
-                               arguments: [id])
+                try ContainerStore.cancelRestart(db, id: id, byUser: false)
             }
             throw error
         }
@@ -88,9 +87,7 @@ extension ContainerService {
     func cancelPendingRestart(_ c: ContainerRecord) throws -> ContainerRecord {
         guard c.state == "restarting" else { return c }
         try store.write { db in
-            try db.execute(sql: """
-                UPDATE containers SET state = 'exited', restart_at = NULL, stopped_by_user = 1 WHERE id = ? AND state = 'restarting'
-                """, arguments: [c.id])
+            try ContainerStore.cancelRestart(db, id: c.id, byUser: true)
         }
         backoff.forget(c.id)
         return try store.read { db in try ContainerQueries.get(db, id: c.id) } ?? c
@@ -99,8 +96,7 @@ extension ContainerService {
     /// Restarts that were pending when berthd stopped resume with their remaining delay.
     func resumePendingRestarts() throws -> Int {
         let pending = try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, restart_at FROM containers WHERE state = 'restarting'")
-                .map { ($0[0] as String, ($0[1] as Int64?) ?? 0) }
+            try ContainerStore.pendingRestarts(db)
         }
         for (id, at) in pending { scheduleRestart(id, at: at) }
         return pending.count
@@ -124,8 +120,7 @@ extension ContainerService {
             host.RestartPolicy = .init(Name: policy, MaximumRetryCount: maximumRetryCount ?? 0)
             let json = String(decoding: try JSONEncoder().encode(host), as: UTF8.self)
             try store.write { db in
-                try db.execute(sql: "UPDATE containers SET restart_policy = ?, restart_max = ?, host_config_json = ? WHERE id = ?",
-                               arguments: [policy, maximumRetryCount ?? 0, json, c.id])
+                try ContainerStore.updateRestartPolicy(db, id: c.id, policy: policy, maximumRetryCount: maximumRetryCount ?? 0, hostConfigJSON: json)
                 try event(db, c, "update")
             }
         }

@@ -41,8 +41,7 @@ extension ContainerService {
             let message = BerthError.from(error).message
             let code = Int64(Self.startFailureCode(message))
             try? store.write { db in
-                try db.execute(sql: "UPDATE containers SET error = ?, exit_code = ? WHERE id = ?",
-                               arguments: [message, code, c.id])
+                try ContainerStore.recordStartFailure(db, id: c.id, message: message, code: code)
             }
             // As Docker: an --rm container that cannot start is removed, and whoever waits
             // for it (`wait?condition=removed`) hears of it.
@@ -139,15 +138,9 @@ extension ContainerService {
         let now = Clock.nowNanos()
         try runc.start(c.id)
         try store.write { db in
-            try db.execute(sql: """
-                UPDATE containers SET state = 'running', pid = ?, conmon_pid = ?, conmon_start_time = ?, started_at = ?,
-                    boot_id = ?, has_run = 1, exit_code = 0, error = NULL, oom_killed = 0, stopped_by_user = 0,
-                    restart_at = NULL, restart_count = restart_count + ?, health_status = ?, health_json = NULL
-                WHERE id = ?
-                """, arguments: [started.containerPid, started.conmonPid, conmonStart, now, bootID, restarting ? 1 : 0,
-                                  Self.healthCommand(req.Healthcheck) == nil ? nil : "starting", c.id])
-            try db.execute(sql: "INSERT INTO runs (container_id, container_name, image, started_at, boot_id) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [c.id, c.name, c.imageRef, now, bootID])
+            try ContainerStore.recordStart(db, id: c.id, name: c.name, imageRef: c.imageRef, pid: started.containerPid,
+                                           conmonPid: started.conmonPid, conmonStartTime: conmonStart, at: now, bootID: bootID,
+                                           restarting: restarting, healthStatus: Self.healthCommand(req.Healthcheck) == nil ? nil : "starting")
             try event(db, c, "start", time: now)
         }
         startHealthMonitor(c.id)
@@ -157,10 +150,7 @@ extension ContainerService {
     /// by `rootfsMounts`, which knows whether it is mounted already.
     func mountRootfs(_ c: ContainerRecord) throws {
         let f = files(c.id)
-        let lowers = try store.read { db in
-            try String.fetchAll(db, sql: "SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY position DESC",
-                                arguments: [c.imageID])
-        }.map { paths.layerDiff(String($0.dropFirst(7))) }
+        let lowers = try store.read { db in try ContainerStore.lowerChainIDs(db, imageID: c.imageID) }.map { paths.layerDiff(String($0.dropFirst(7))) }
         guard !lowers.isEmpty else { throw BerthError.internal("image \(c.imageID) has no layers") }
         try FileOps.makeDirs(f.rootfs)
         try Mounts.overlay(lowers: lowers, upper: f.upper, work: f.work, target: f.rootfs)

@@ -74,7 +74,7 @@ extension ContainerService {
             try thaw(c)
         }
         try store.write { db in
-            try db.execute(sql: "UPDATE containers SET stopped_by_user = 1 WHERE id = ?", arguments: [c.id])
+            try ContainerStore.markStoppedByUser(db, id: c.id)
             try event(db, c, "kill", ["signal": String(sig)])
         }
         do {
@@ -156,12 +156,8 @@ extension ContainerService {
     func removeSync(_ id: String, force: Bool, volumes: Bool, runcState: Bool = true, marked: Bool = false) throws {
         guard let c = try store.read({ db in try ContainerQueries.get(db, id: id) }) else { return }
         let anonymous = try (marked ? store.read : store.write) { db -> [String] in
-            if !marked { try db.execute(sql: "UPDATE containers SET state = 'removing' WHERE id = ?", arguments: [id]) }
-            guard volumes else { return [] }
-            return try String.fetchAll(db, sql: """
-                SELECT m.volume_name FROM mounts m JOIN volumes v ON v.name = m.volume_name
-                WHERE m.container_id = ? AND v.anonymous = 1
-                """, arguments: [id])
+            if !marked { try ContainerStore.markRemoving(db, ids: [id]) }
+            return volumes ? try ContainerStore.anonymousVolumes(db, ids: [id]) : []
         }
         cleanupRuntime(id, runcState: runcState)
         execs.removeAll(containers: [id])
@@ -173,16 +169,11 @@ extension ContainerService {
         } else {
             FileOps.removeTree(files(id).dir)
         }
-        try store.write { db in
-            try db.execute(sql: "DELETE FROM containers WHERE id = ?", arguments: [id])
+        let gone = try store.write { db in
+            try ContainerStore.delete(db, ids: [id])
             try event(db, c, "destroy")
-            for v in anonymous where try Int.fetchOne(db, sql: "SELECT count(*) FROM mounts WHERE volume_name = ?", arguments: [v]) == 0 {
-                try db.execute(sql: "DELETE FROM volumes WHERE name = ?", arguments: [v])
-                try Events.append(db, type: "volume", action: "destroy", actorID: v, actorName: v)
-            }
+            return try VolumeStore.deleteIfUnused(db, anonymous)
         }
-        for v in anonymous where try store.read({ db in try Int.fetchOne(db, sql: "SELECT count(*) FROM volumes WHERE name = ?", arguments: [v]) }) == 0 {
-            FileOps.removeTree(paths.volumes + "/" + v)
-        }
+        for v in gone { FileOps.removeTree(paths.volumes + "/" + v) }
     }
 }

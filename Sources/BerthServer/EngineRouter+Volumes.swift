@@ -10,7 +10,7 @@ extension EngineRouter {
         switch (r.method, r.path) {
         case ("GET", "/volumes"):
             struct List: Encodable { var Volumes: [VolumeRecord]; var Warnings: [String] }
-            return try .json(List(Volumes: try store.read { db in try VolumeQueries.list(db) }, Warnings: []))
+            return try .json(List(Volumes: try store.read { db in try VolumeStore.list(db) }, Warnings: []))
         case ("POST", "/volumes/create"):
             struct Create: Decodable { var Name: String?; var Labels: [String: String]? }
             let body = r.body.isEmpty ? Create(Name: nil, Labels: nil) : try JSONDecoder().decode(Create.self, from: r.body)
@@ -26,7 +26,7 @@ extension EngineRouter {
         guard r.path.hasPrefix("/volumes/") else { return nil }
         let name = String(r.path.dropFirst("/volumes/".count))
         switch r.method {
-        case "GET": return try .json(try store.read { db in try VolumeQueries.get(db, name) })
+        case "GET": return try .json(try store.read { db in try VolumeStore.get(db, name) })
         case "DELETE":
             try await containers.removeVolume(name, force: r.flag("force"))
             return .noContent()

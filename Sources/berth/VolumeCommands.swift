@@ -19,7 +19,7 @@ struct VolumeLs: ParsableCommand {
     @Option(name: .long, help: "Format output: table, json, or a Go template.") var format: String?
 
     func run() throws {
-        let vols = try global.store().read { db in try VolumeQueries.list(db) }
+        let vols = try global.store().read { db in try VolumeStore.list(db) }
         if quiet {
             Out.write(vols.map { $0.Name + "\n" }.joined())
             return
@@ -63,7 +63,7 @@ struct VolumeInspect: ParsableCommand {
         var missing = false
         for n in names {
             do {
-                values.append(try PrettyJSON.value(try store.read { db in try VolumeQueries.get(db, n) }))
+                values.append(try PrettyJSON.value(try store.read { db in try VolumeStore.get(db, n) }))
             } catch let e as BerthError where e.code == .notFound {
                 Out.err("Error: No such volume: \(n)")
                 missing = true

@@ -197,10 +197,11 @@ extension ContainerQueries {
 extension ContainerQueries {
     /// The rows of the given ids (at most a few hundred per call: SQLite's variable limit).
     public static func records(_ db: Database, ids: [String]) throws -> [ContainerRecord] {
-        guard !ids.isEmpty else { return [] }
-        let marks = ids.map { _ in "?" }.joined(separator: ",")
-        return try Row.fetchAll(db, sql: "SELECT * FROM containers WHERE id IN (\(marks))", arguments: StatementArguments(ids))
-            .map(ContainerRecord.init)
+        // In chunks: SQLite takes a bounded number of variables.
+        try ContainerStore.chunks(ids).flatMap { c in
+            try Row.fetchAll(db, sql: "SELECT * FROM containers WHERE id IN (\(ContainerStore.marks(c.count)))", arguments: StatementArguments(c))
+                .map(ContainerRecord.init)
+        }
     }
 }
 

@@ -1,0 +1,53 @@
+import BerthCore
+import GRDB
+
+extension ContainerStore {
+    /// SQLite's variable limit is respected by chunks of this many ids.
+    static let chunk = 500
+
+    static func chunks(_ ids: [String]) -> [[String]] {
+        stride(from: 0, to: ids.count, by: chunk).map { Array(ids[$0..<min(ids.count, $0 + chunk)]) }
+    }
+
+    static func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
+
+    /// The first step of a removal: the rows say `removing`, so a crash is finished by recovery.
+    public static func markRemoving(_ db: Database, ids: [String]) throws {
+        for c in chunks(ids) {
+            try db.execute(sql: "UPDATE containers SET state = 'removing' WHERE id IN (\(marks(c.count)))", arguments: StatementArguments(c))
+        }
+    }
+
+    /// A forced removal's intent, recorded before its kills (1: remove, 2: with anonymous volumes).
+    public static func markRemovePending(_ db: Database, ids: [String], volumes: Bool) throws {
+        for c in chunks(ids) {
+            try db.execute(sql: "UPDATE containers SET remove_pending = ? WHERE id IN (\(marks(c.count)))",
+                           arguments: StatementArguments([volumes ? 2 : 1] + c.map { $0 as any DatabaseValueConvertible }))
+        }
+    }
+
+    /// Forced removals a crash interrupted: (id, with volumes).
+    public static func pendingRemovals(_ db: Database) throws -> [(id: String, volumes: Bool)] {
+        try Row.fetchAll(db, sql: "SELECT id, remove_pending FROM containers WHERE remove_pending > 0 AND state != 'removing'")
+            .map { ($0[0] as String, ($0[1] as Int) == 2) }
+    }
+
+    /// The anonymous volumes the containers mount (removed with them on `rm -v`).
+    public static func anonymousVolumes(_ db: Database, ids: [String]) throws -> [String] {
+        var out: [String] = []
+        for c in chunks(ids) {
+            out += try String.fetchAll(db, sql: """
+                SELECT DISTINCT m.volume_name FROM mounts m JOIN volumes v ON v.name = m.volume_name
+                WHERE m.container_id IN (\(marks(c.count))) AND v.anonymous = 1
+                """, arguments: StatementArguments(c))
+        }
+        return out
+    }
+
+    /// The rows go (labels and mounts with them, by foreign key).
+    public static func delete(_ db: Database, ids: [String]) throws {
+        for c in chunks(ids) {
+            try db.execute(sql: "DELETE FROM containers WHERE id IN (\(marks(c.count)))", arguments: StatementArguments(c))
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import BerthCore
+import Foundation
+import GRDB
+
+/// A volume as the API shows it.
+public struct VolumeRecord: Codable, Sendable, Equatable {
+    public var Name: String
+    public var Driver: String
+    public var Mountpoint: String
+    public var CreatedAt: String
+    public var Labels: [String: String]
+    public var Scope: String
+    public var Options: [String: String]
+}
+
+/// Volume reads (the CLI's and berthd's) and writes, with their events.
+public enum VolumeStore {
+    public static func list(_ db: Database) throws -> [VolumeRecord] {
+        var labels: [String: [String: String]] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT volume_name, key, value FROM volume_labels") {
+            labels[r[0], default: [:]][r[1]] = r[2]
+        }
+        return try Row.fetchAll(db, sql: "SELECT name, driver, mountpoint, created_at FROM volumes ORDER BY name").map { r in
+            VolumeRecord(Name: r[0], Driver: r[1], Mountpoint: r[2], CreatedAt: Clock.rfc3339Nano(r[3]),
+                         Labels: labels[r[0]] ?? [:], Scope: "local", Options: [:])
+        }
+    }
+
+    public static func get(_ db: Database, _ name: String) throws -> VolumeRecord {
+        guard let v = try list(db).first(where: { $0.Name == name }) else { throw BerthError.notFound("get \(name): no such volume") }
+        return v
+    }
+
+    public static func exists(_ db: Database, _ name: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM volumes WHERE name = ?", arguments: [name]) ?? false
+    }
+
+    /// Records the volume unless it exists (with a `create` event); its mountpoint is the
+    /// caller's to make.
+    @discardableResult
+    public static func ensure(_ db: Database, name: String, anonymous: Bool, mountpoint: String, now: Int64) throws -> Bool {
+        if try exists(db, name) { return false }
+        try db.execute(sql: "INSERT INTO volumes (name, mountpoint, anonymous, created_at) VALUES (?, ?, ?, ?)",
+                       arguments: [name, mountpoint, anonymous, now])
+        try Events.append(db, type: "volume", action: "create", actorID: name, actorName: name, time: now)
+        return true
+    }
+
+    public static func setLabel(_ db: Database, _ name: String, key: String, value: String) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO volume_labels (volume_name, key, value) VALUES (?, ?, ?)", arguments: [name, key, value])
+    }
+
+    /// The containers that mount it.
+    public static func users(_ db: Database, _ name: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT DISTINCT container_id FROM mounts WHERE volume_name = ?", arguments: [name])
+    }
+
+    /// Deletes the rows with a `destroy` event each.
+    public static func delete(_ db: Database, _ names: [String]) throws {
+        for n in names {
+            try db.execute(sql: "DELETE FROM volumes WHERE name = ?", arguments: [n])
+            try Events.append(db, type: "volume", action: "destroy", actorID: n, actorName: n)
+        }
+    }
+
+    /// Volumes no container mounts (anonymous ones only unless `all`).
+    public static func unused(_ db: Database, all: Bool) throws -> [String] {
+        var sql = "SELECT name FROM volumes v WHERE NOT EXISTS (SELECT 1 FROM mounts m WHERE m.volume_name = v.name)"
+        if !all { sql += " AND anonymous = 1" }
+        return try String.fetchAll(db, sql: sql + " ORDER BY name")
+    }
+
+    /// Of `names`, deletes those no container mounts any more; returns them.
+    public static func deleteIfUnused(_ db: Database, _ names: [String]) throws -> [String] {
+        var gone: [String] = []
+        for v in Set(names).sorted() where try Int.fetchOne(db, sql: "SELECT count(*) FROM mounts WHERE volume_name = ?", arguments: [v]) == 0 {
+            try delete(db, [v])
+            gone.append(v)
+        }
+        return gone
+    }
+}
