@@ -63,7 +63,7 @@ extension ContainerService {
         let id = Identifier.random()
         let (image, imageConfig) = try store.read { db -> (String, ImageConfig?) in
             let imageID = try ImageResolver.resolve(db, imageRef).imageID
-            let cfg = try String.fetchOne(db, sql: "SELECT config_json FROM images WHERE id = ?", arguments: [imageID])
+            let cfg = try ImageStore.config(db, id: imageID)?.configJSON
             return (imageID, cfg.flatMap { try? JSONDecoder().decode(ImageConfig.self, from: Data($0.utf8)) })
         }
         let ic = imageConfig?.config

@@ -43,10 +43,7 @@ extension ImageService {
 
     func removeUnrecorded(_ report: inout RecoveryReport, freshDatabase: Bool = false) throws -> (recorded: Set<String>, onDisk: Set<String>) {
         let fm = FileManager.default
-        let (blobs, layers) = try store.read { db in
-            (Set(try String.fetchAll(db, sql: "SELECT digest FROM blobs")),
-             Set(try String.fetchAll(db, sql: "SELECT chain_id FROM layers")))
-        }
+        let (blobs, layers) = try store.read { db in try ImageStore.recordedFiles(db) }
         let blobFiles = (try? fm.contentsOfDirectory(atPath: paths.blobs)) ?? []
         let orphanBlobs = blobFiles.filter { !blobs.contains("sha256:" + $0) }
         let onDisk = Set((try? fm.contentsOfDirectory(atPath: paths.layers)) ?? [])

@@ -32,6 +32,11 @@ public final class ImageService: Sendable {
         var chainID: Digest
         var parent: Digest?
         var size: Int64
+
+        var row: ImageStore.LayerRow {
+            .init(blob: blob.string, blobSize: blobSize, mediaType: mediaType, diffID: diffID.string, chainID: chainID.string,
+                  parent: parent?.string, size: size)
+        }
     }
 
     /// Verifies and moves a staged layer file into the content store, unpacks its chain layer
@@ -68,7 +73,7 @@ public final class ImageService: Sendable {
     /// Unpacks into tmp and renames into layers/<chain>; returns the content size.
     func ensureUnpacked(chainID: Digest, blobPath: String) throws -> Int64 {
         if let size = try store.read({ db in
-            try Int64.fetchOne(db, sql: "SELECT size FROM layers WHERE chain_id = ?", arguments: [chainID.string])
+            try ImageStore.layerSize(db, chainID: chainID.string)
         }), FileOps.exists(paths.layerDiff(chainID.hex)) {
             return size
         }
@@ -91,32 +96,10 @@ public final class ImageService: Sendable {
     /// Records an image and its layers; returns the tag names that moved to it.
     func record(_ db: Database, id: Digest, configData: Data, config: ImageConfig, layers: [PreparedLayer],
                 manifestDigest: Digest?, names: [Reference], action: String, now: Int64) throws {
-        for l in layers {
-            try db.execute(sql: "INSERT OR IGNORE INTO blobs (digest, size, media_type, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [l.blob.string, l.blobSize, l.mediaType, now])
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO layers (chain_id, diff_id, parent_chain_id, blob_digest, size, created_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [l.chainID.string, l.diffID.string, l.parent?.string, l.blob.string, l.size, now])
-        }
-        let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM images WHERE id = ?", arguments: [id.string]) ?? false
-        let created = config.created.flatMap { Clock.parseRFC3339($0) }
-        if !exists {
-            try db.execute(sql: """
-                INSERT INTO images (id, config_json, manifest_digest, top_chain_id, architecture, os, created, added_at, size)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id.string, String(decoding: configData, as: UTF8.self), manifestDigest?.string,
-                                 layers.last?.chainID.string, config.architecture, config.os, created, now,
-                                 layers.reduce(0) { $0 + $1.size }])
-            for (i, l) in layers.enumerated() {
-                try db.execute(sql: "INSERT INTO image_layers (image_id, position, chain_id, blob_digest, media_type) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [id.string, i, l.chainID.string, l.blob.string, l.mediaType])
-            }
-            for (k, v) in config.config?.Labels ?? [:] {
-                try db.execute(sql: "INSERT INTO image_labels (image_id, key, value) VALUES (?, ?, ?)",
-                               arguments: [id.string, k, v])
-            }
-        }
+        try ImageStore.insert(db, id: id.string, configJSON: String(decoding: configData, as: UTF8.self),
+                              manifestDigest: manifestDigest?.string, architecture: config.architecture, os: config.os,
+                              created: config.created.flatMap { Clock.parseRFC3339($0) }, labels: config.config?.Labels ?? [:],
+                              layers: layers.map(\.row), now: now)
         let firstName = names.first?.familiarString
         try Events.append(db, type: "image", action: action, actorID: id.string, actorName: firstName,
                           attributes: firstName.map { ["name": $0] } ?? [:], time: now)
@@ -129,11 +112,7 @@ public final class ImageService: Sendable {
     func setTag(_ db: Database, name: Reference, imageID: String, now: Int64) throws {
         let full = name.withTag(name.tag ?? Reference.defaultTag)
         if let old = try ImageQueries.imageForTag(db, name: full.description), old == imageID { return }
-        try db.execute(sql: """
-            INSERT INTO tags (name, repository, tag, image_id, created_at) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, created_at = excluded.created_at
-            """, arguments: [full.description, full.name, full.tag!, imageID, now])
-        try db.execute(sql: "UPDATE images SET last_tag_time = ? WHERE id = ?", arguments: [now, imageID])
+        try ImageStore.setTag(db, name: full.description, repository: full.name, tag: full.tag!, imageID: imageID, now: now)
         try Events.append(db, type: "image", action: "tag", actorID: imageID, actorName: full.familiarString,
                           attributes: ["name": full.familiarString], time: now)
     }

@@ -165,10 +165,7 @@ public struct EngineRouter: APIHandler {
     // MARK: system
 
     func info() throws -> SystemInfo {
-        let (counts, imageCount) = try store.read { db in
-            (try [String: Int](uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM containers GROUP BY state").map { ($0["state"], $0["n"]) }),
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM images") ?? 0)
-        }
+        let (counts, imageCount) = try store.read { db in try SystemQueries.counts(db) }
         return SystemInfo.current(daemonID: daemonID, containerStates: counts, images: imageCount, root: paths.root)
     }
 

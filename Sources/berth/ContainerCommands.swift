@@ -282,11 +282,7 @@ struct Ps: ParsableCommand {
         }
         let now = Clock.nowNanos()
         let imageSizes: [String: Int64] = size || names.contains("Size")
-            ? try store.read { db in
-                var out: [String: Int64] = [:]
-                for r in try Row.fetchAll(db, sql: "SELECT id, size FROM images") { out[r[0]] = r[1] }
-                return out
-            } : [:]
+            ? try store.read { db in try ImageQueries.sizes(db) } : [:]
         let templateRows = rows.map { c -> TemplateRow in
             var cmd = "\"" + c.command + "\""
             if !noTrunc && c.command.count > 20 { cmd = "\"" + c.command.prefix(19) + "…\"" }

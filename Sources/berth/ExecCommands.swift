@@ -124,22 +124,19 @@ struct Port: AsyncParsableCommand {
 
     func run() async throws {
         let store = try global.store()
-        let (c, rows) = try store.read { db -> (ContainerRecord, [Row]) in
+        let (c, rows) = try store.read { db -> (ContainerRecord, [PortMapping]) in
             let c = try ContainerQueries.resolve(db, container)
-            return (c, try Row.fetchAll(db, sql: """
-                SELECT container_port, protocol, host_ip, host_port FROM port_mappings
-                WHERE container_id = ? AND host_port IS NOT NULL ORDER BY container_port, protocol, host_ip
-                """, arguments: [c.id]))
+            return (c, try ContainerQueries.publishedPorts(db, id: c.id))
         }
         var wanted: (Int, String)?
         if let port {
-            let parts = port.split(separator: "/").map(String.init)
-            guard let n = Int(parts[0]) else { throw CLIError(message: "Error: invalid port \(port)") }
+            let parts = port.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard let n = Int(parts[0]), (1...65535).contains(n) else { throw CLIError(message: "Error: invalid port \(port)") }
             wanted = (n, parts.count > 1 ? parts[1] : "tcp")
         }
         var lines: [String] = []
         for r in rows {
-            let cp: Int = r[0], proto: String = r[1], ip: String = r[2], hp: Int = r[3]
+            let cp = r.containerPort, proto = r.proto, ip = r.hostIP ?? "", hp = r.hostPort ?? 0
             let host = (ip.isEmpty ? "0.0.0.0" : ip) + ":" + String(hp)
             if let (n, p) = wanted {
                 if n == cp && p == proto { lines.append(host) }

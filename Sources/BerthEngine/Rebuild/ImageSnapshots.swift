@@ -40,12 +40,7 @@ extension ImageService {
     func writeSnapshots() {
         do {
             try FileOps.makeDirs(recordsDir, mode: 0o700)
-            let (images, tags) = try store.read { db -> ([String], [String: String]) in
-                let ids = try String.fetchAll(db, sql: "SELECT id FROM images")
-                var tags: [String: String] = [:]
-                for r in try Row.fetchAll(db, sql: "SELECT name, image_id FROM tags") { tags[r[0]] = r[1] }
-                return (ids, tags)
-            }
+            let (images, tags) = try store.read { db in (try ImageStore.allIDs(db), try ImageStore.allTags(db)) }
             let have = Set((try? FileManager.default.contentsOfDirectory(atPath: recordsDir)) ?? [])
             let want = Set(images.map { String($0.dropFirst(7)) + ".json" })
             for id in images where !have.contains(String(id.dropFirst(7)) + ".json") {
@@ -64,15 +59,12 @@ extension ImageService {
 
     func snapshot(_ id: String) throws -> ImageSnapshot? {
         try store.read { db in
-            guard let r = try Row.fetchOne(db, sql: "SELECT config_json, manifest_digest FROM images WHERE id = ?", arguments: [id]) else { return nil }
-            let layers = try Row.fetchAll(db, sql: """
-                SELECT il.blob_digest, b.size, il.media_type, l.diff_id, l.chain_id, l.parent_chain_id, l.size
-                FROM image_layers il JOIN layers l ON l.chain_id = il.chain_id JOIN blobs b ON b.digest = il.blob_digest
-                WHERE il.image_id = ? ORDER BY il.position
-                """, arguments: [id]).map { l in
-                ImageSnapshot.Layer(blob: l[0], blobSize: l[1], mediaType: l[2], diffID: l[3], chainID: l[4], parent: l[5], size: l[6])
+            guard let (config, manifest) = try ImageStore.config(db, id: id) else { return nil }
+            let layers = try ImageStore.layers(db, imageID: id).map { l in
+                ImageSnapshot.Layer(blob: l.blob, blobSize: l.blobSize, mediaType: l.mediaType, diffID: l.diffID,
+                                    chainID: l.chainID, parent: l.parent, size: l.size)
             }
-            return ImageSnapshot(id: id, config: r[0], manifestDigest: r[1], layers: layers)
+            return ImageSnapshot(id: id, config: config, manifestDigest: manifest, layers: layers)
         }
     }
 

@@ -111,3 +111,21 @@ public enum ContainerQueries {
         try String.fetchOne(db, sql: "SELECT id FROM containers WHERE name = ?", arguments: [name])
     }
 }
+
+/// A published port of a container.
+public struct PortMapping: Sendable, Equatable {
+    public var containerPort: Int
+    public var proto: String
+    public var hostIP: String?
+    public var hostPort: Int?
+}
+
+extension ContainerQueries {
+    /// The container's published ports, ordered as `port` prints them.
+    public static func publishedPorts(_ db: Database, id: String) throws -> [PortMapping] {
+        try Row.fetchAll(db, sql: """
+            SELECT container_port, protocol, host_ip, host_port FROM port_mappings
+            WHERE container_id = ? AND host_port IS NOT NULL ORDER BY container_port, protocol, host_ip
+            """, arguments: [id]).map { PortMapping(containerPort: $0[0], proto: $0[1], hostIP: $0[2], hostPort: $0[3]) }
+    }
+}

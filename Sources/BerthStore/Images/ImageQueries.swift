@@ -108,3 +108,12 @@ public enum ImageQueries {
                                    arguments: ["sha256:" + hexPrefix, "sha256:" + hexPrefix + "g"])
     }
 }
+
+extension ImageQueries {
+    /// Every image's size, by id (ps' virtual size).
+    public static func sizes(_ db: Database) throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT id, size FROM images") { out[r[0]] = r[1] }
+        return out
+    }
+}
