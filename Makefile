@@ -21,6 +21,7 @@ release:
 ## Every test: unit tests (no root needed), the parsers under a fuzzer for a bounded time,
 ## then integration tests as root on real parts.
 test: deps build
+	./scripts/check-layering.sh
 	$(SWIFT) test
 	$(BIN_DEBUG)/berth-fuzz 100000
 	$(MAKE) fuzz

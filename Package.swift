@@ -43,7 +43,6 @@ let package = Package(
         ]),
         .target(name: "BerthEngine", dependencies: [
             "BerthCore", "BerthStore", "BerthImage", "BerthRuntime",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Docker Engine API models and the CLI's client: no SwiftNIO, so the CLI stays small
@@ -54,7 +53,6 @@ let package = Package(
         // berthd's API server.
         .target(name: "BerthServer", dependencies: [
             "BerthCore", "BerthEngine", "BerthStore", "BerthImage", "BerthAPI", "BerthRuntime",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -73,7 +71,6 @@ let package = Package(
         // libFuzzer over the parsers (make fuzz), or a seeded run without it (make test).
         .executableTarget(name: "berth-fuzz", dependencies: [
             "BerthCore", "BerthImage", "BerthStore", "BerthEngine",
-            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"]),
         .testTarget(name: "BerthStoreTests", dependencies: [

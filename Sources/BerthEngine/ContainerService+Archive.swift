@@ -3,7 +3,6 @@ import BerthImage
 import BerthRuntime
 import BerthStore
 import Foundation
-import GRDB
 
 /// What Docker's `X-Docker-Container-Path-Stat` header describes.
 public struct PathStat: Codable, Sendable {

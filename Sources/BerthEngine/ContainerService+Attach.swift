@@ -3,7 +3,6 @@ import BerthRuntime
 import BerthStore
 import Foundation
 import Synchronization
-import GRDB
 
 /// Clients waiting for a container to start (Docker attaches before it starts, so no output
 /// is missed): they are connected between `runc create` and `runc start`.

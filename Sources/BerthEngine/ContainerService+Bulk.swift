@@ -4,7 +4,6 @@ import BerthStore
 import Dispatch
 import Foundation
 import Synchronization
-import GRDB
 
 /// One container of a bulk removal: its id when removed, else Docker's error text.
 public struct RemoveOutcome: Codable, Sendable {

@@ -3,7 +3,6 @@ import BerthImage
 import BerthRuntime
 import BerthStore
 import Foundation
-import GRDB
 
 extension ContainerService {
     /// The process a container runs, from the request and the image (Docker's rules: a
@@ -209,7 +208,7 @@ public enum MountSpecs {
 
 /// Named and anonymous volumes under ROOT/volumes/NAME/_data.
 enum Volumes {
-    static func ensure(_ db: Database, name: String, anonymous: Bool, paths: BerthPaths, now: Int64) throws -> String {
+    static func ensure(_ db: StoreTransaction, name: String, anonymous: Bool, paths: BerthPaths, now: Int64) throws -> String {
         // A volume is a folder: its name must fit one file name.
         guard name.utf8.count <= 255 else { throw BerthError.invalid("volume name is too long (\(name.utf8.count) bytes, at most 255)") }
         let dir = paths.volumes + "/" + name + "/_data"

@@ -3,7 +3,6 @@ import BerthRuntime
 import BerthStore
 import Foundation
 import Synchronization
-import GRDB
 
 /// Docker's POST /containers/{id}/exec body.
 public struct ExecConfig: Codable, Sendable {

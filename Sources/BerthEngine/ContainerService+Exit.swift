@@ -2,7 +2,6 @@ import BerthCore
 import BerthRuntime
 import BerthStore
 import Foundation
-import GRDB
 
 extension ContainerService {
     /// Called for each exit file conmon writes (inotify), and for those found at start.

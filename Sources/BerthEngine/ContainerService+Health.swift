@@ -4,7 +4,6 @@ import BerthRuntime
 import BerthStore
 import Foundation
 import Synchronization
-import GRDB
 
 /// Docker's State.Health.
 public struct HealthState: Codable, Sendable, Equatable {

@@ -2,7 +2,6 @@ import BerthCore
 import BerthRuntime
 import BerthStore
 import Foundation
-import GRDB
 
 extension ContainerService {
     /// `berth pause`: freezes every process of the container (cgroup freezer, through runc).

@@ -2,7 +2,6 @@ import BerthCore
 import BerthRuntime
 import BerthStore
 import Foundation
-import GRDB
 
 extension ContainerService {
     /// What start-up found about containers.

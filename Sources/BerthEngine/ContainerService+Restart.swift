@@ -3,7 +3,6 @@ import BerthRuntime
 import BerthStore
 import Foundation
 import Synchronization
-import GRDB
 
 /// Restart back-off per container, as Docker's restart manager: 100 ms, doubling to a minute,
 /// back to 100 ms after a run of 10 s or more. Kept in memory; a berthd restart starts over.

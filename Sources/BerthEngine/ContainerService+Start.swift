@@ -3,7 +3,6 @@ import BerthImage
 import BerthRuntime
 import BerthStore
 import Foundation
-import GRDB
 
 extension ContainerService {
     /// Docker's code for a process that could not start: 127 not found, 126 not executable,

@@ -2,7 +2,6 @@ import BerthCore
 import BerthRuntime
 import BerthStore
 import Foundation
-import GRDB
 
 /// Signal names as Docker takes them: `SIGTERM`, `TERM`, `15`.
 public enum Signals {

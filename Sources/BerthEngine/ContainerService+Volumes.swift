@@ -1,7 +1,6 @@
 import BerthCore
 import BerthStore
 import Foundation
-import GRDB
 
 extension ContainerService {
     /// `berth volume create`.

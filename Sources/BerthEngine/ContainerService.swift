@@ -3,7 +3,6 @@ import BerthImage
 import BerthRuntime
 import BerthStore
 import Foundation
-import GRDB
 import Logging
 import Synchronization
 
@@ -69,7 +68,7 @@ public final class ContainerService: Sendable {
     }
 
     /// Event attributes Docker gives container events: name, image and labels.
-    func attributes(_ db: Database, _ c: ContainerRecord, _ extra: [String: String] = [:]) throws -> [String: String] {
+    func attributes(_ db: StoreTransaction, _ c: ContainerRecord, _ extra: [String: String] = [:]) throws -> [String: String] {
         var a = try ContainerQueries.labels(db, id: c.id)
         a["name"] = c.name
         a["image"] = c.imageRef
@@ -77,7 +76,7 @@ public final class ContainerService: Sendable {
         return a
     }
 
-    func event(_ db: Database, _ c: ContainerRecord, _ action: String, _ extra: [String: String] = [:],
+    func event(_ db: StoreTransaction, _ c: ContainerRecord, _ action: String, _ extra: [String: String] = [:],
                time: Int64 = Clock.nowNanos()) throws {
         try Events.append(db, type: "container", action: action, actorID: c.id, actorName: c.name,
                           attributes: try attributes(db, c, extra), time: time)

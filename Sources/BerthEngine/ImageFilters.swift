@@ -2,7 +2,6 @@ import BerthCore
 import BerthStore
 import Foundation
 import Glibc
-import GRDB
 
 /// Docker's `images --filter` keys over listings: dangling, reference, label, before, since.
 public struct ImageFilters: Sendable {
@@ -69,7 +68,7 @@ public struct ImageFilters: Sendable {
     }
 
     /// Every image, filtered; before/since name images as users do.
-    public func list(_ db: Database) throws -> [ImageListing] {
+    public func list(_ db: StoreTransaction) throws -> [ImageListing] {
         let all = try ImageQueries.list(db)
         return try apply(all) { name in
             let id = try ImageResolver.resolve(db, name).imageID

@@ -1,7 +1,6 @@
 import BerthCore
 import BerthImage
 import BerthStore
-import GRDB
 
 /// Finds the image a user means: a tag, `name@digest`, a full id, or a unique id prefix —
 /// in Docker's order.
@@ -21,17 +20,17 @@ public enum ImageResolver {
         }
     }
 
-    public static func resolve(_ db: Database, _ text: String) throws -> Match {
+    public static func resolve(_ db: StoreTransaction, _ text: String) throws -> Match {
         if let m = try find(db, text) { return m }
         throw BerthError.notFound("No such image: \(text)")
     }
 
     /// The image ids `text` names (none or one): what `ps -f ancestor=` matches.
-    public static func imageIDs(_ db: Database, _ text: String) throws -> [String] {
+    public static func imageIDs(_ db: StoreTransaction, _ text: String) throws -> [String] {
         try find(db, text).map { [$0.imageID] } ?? []
     }
 
-    public static func find(_ db: Database, _ text: String) throws -> Match? {
+    public static func find(_ db: StoreTransaction, _ text: String) throws -> Match? {
         var hex = text
         if text.hasPrefix("sha256:") {
             hex = String(text.dropFirst(7))

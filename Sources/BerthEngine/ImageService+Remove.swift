@@ -2,7 +2,6 @@ import BerthCore
 import BerthImage
 import BerthStore
 import Foundation
-import GRDB
 
 /// One line of an image removal, Docker's `{"Untagged": …}` / `{"Deleted": …}`.
 public struct ImageDeleteItem: Codable, Sendable, Equatable {
@@ -90,7 +89,7 @@ extension ImageService {
         }
     }
 
-    func untag(_ db: Database, name: String, imageID: String, now: Int64) throws -> ImageDeleteItem {
+    func untag(_ db: StoreTransaction, name: String, imageID: String, now: Int64) throws -> ImageDeleteItem {
         try ImageStore.deleteTag(db, name: name)
         let familiar = (try? Reference.parse(name).familiarString) ?? name
         try Events.append(db, type: "image", action: "untag", actorID: imageID, actorName: familiar,
@@ -100,7 +99,7 @@ extension ImageService {
 
     /// Deletes the image row and every layer and blob no other image uses. Returns the lines,
     /// the files to remove once the transaction has committed, and the bytes freed.
-    func deleteImage(_ db: Database, id: String, now: Int64) throws -> ([ImageDeleteItem], [String], Int64) {
+    func deleteImage(_ db: StoreTransaction, id: String, now: Int64) throws -> ([ImageDeleteItem], [String], Int64) {
         let gone = try ImageStore.delete(db, id: id)
         try Events.append(db, type: "image", action: "delete", actorID: id, time: now)
         var items = [ImageDeleteItem(deleted: id)]

@@ -2,7 +2,6 @@ import BerthCore
 import BerthImage
 import BerthStore
 import Foundation
-import GRDB
 import Logging
 
 /// The image store's write side: load, import, tag, remove, prune, save. Files are put in
@@ -94,7 +93,7 @@ public final class ImageService: Sendable {
     }
 
     /// Records an image and its layers; returns the tag names that moved to it.
-    func record(_ db: Database, id: Digest, configData: Data, config: ImageConfig, layers: [PreparedLayer],
+    func record(_ db: StoreTransaction, id: Digest, configData: Data, config: ImageConfig, layers: [PreparedLayer],
                 manifestDigest: Digest?, names: [Reference], action: String, now: Int64) throws {
         try ImageStore.insert(db, id: id.string, configJSON: String(decoding: configData, as: UTF8.self),
                               manifestDigest: manifestDigest?.string, architecture: config.architecture, os: config.os,
@@ -109,7 +108,7 @@ public final class ImageService: Sendable {
     }
 
     /// Points a tag at an image (moving it if it named another), with a `tag` event.
-    func setTag(_ db: Database, name: Reference, imageID: String, now: Int64) throws {
+    func setTag(_ db: StoreTransaction, name: Reference, imageID: String, now: Int64) throws {
         let full = name.withTag(name.tag ?? Reference.defaultTag)
         if let old = try ImageQueries.imageForTag(db, name: full.description), old == imageID { return }
         try ImageStore.setTag(db, name: full.description, repository: full.name, tag: full.tag!, imageID: imageID, now: now)

@@ -220,6 +220,16 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// A request NIO could not parse was answered 400 `Connection: close` by the protocol error
+    /// handler: the connection ends, as that header says (nothing after it can be read as HTTP).
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError {
+            context.close(promise: nil)
+            return
+        }
+        context.fireErrorCaught(error)
+    }
+
     /// A response went out whole.
     func answered() { inFlight = max(0, inFlight - 1) }
 

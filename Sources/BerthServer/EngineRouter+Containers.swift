@@ -4,7 +4,6 @@ import BerthEngine
 import BerthRuntime
 import BerthStore
 import Foundation
-import GRDB
 
 extension EngineRouter {
     /// /containers/… routes; nil when the path is not one of them.

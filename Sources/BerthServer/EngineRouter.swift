@@ -4,7 +4,6 @@ import BerthEngine
 import BerthImage
 import BerthStore
 import Foundation
-import GRDB
 import Logging
 
 /// berthd's routes: the subset of the Docker Engine API berth serves.

@@ -59,7 +59,8 @@ public enum RowSnapshots {
     }
 
     /// The container's rows (container, labels, mounts, the volumes it mounts) as JSON.
-    public static func container(_ db: Database, id: String) throws -> Data? {
+    public static func container(_ tx: StoreTransaction, id: String) throws -> Data? {
+        let db = tx.db
         guard let c = try Row.fetchOne(db, sql: "SELECT * FROM containers WHERE id = ?", arguments: [id]) else { return nil }
         let doc = Document(
             container: dict(c),
@@ -90,7 +91,8 @@ public enum RowSnapshots {
 
     /// Puts a snapshot's rows back (volumes first, only those not there yet), with the state
     /// `live` says; returns the container id, or nil when its image is not in the database.
-    public static func restore(_ db: Database, _ data: Data, live: (String) -> LiveState) throws -> String? {
+    public static func restore(_ tx: StoreTransaction, _ data: Data, live: (String) -> LiveState) throws -> String? {
+        let db = tx.db
         let doc = try JSONDecoder().decode(Document.self, from: data)
         guard case .text(let id)? = doc.container["id"], case .text(let image)? = doc.container["image_id"] else { return nil }
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM images WHERE id = ?", arguments: [image]) == true else { return nil }
@@ -126,7 +128,8 @@ public enum RowSnapshots {
     }
 
     /// A volume found on disk with no row: recorded (anonymous when named like an id).
-    public static func restoreVolume(_ db: Database, name: String, mountpoint: String, createdAt: Int64) throws {
+    public static func restoreVolume(_ tx: StoreTransaction, name: String, mountpoint: String, createdAt: Int64) throws {
+        let db = tx.db
         try db.execute(sql: "INSERT OR IGNORE INTO volumes (name, mountpoint, anonymous, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [name, mountpoint, name.count == 64 && Identifier.isHex(name), createdAt])
     }

@@ -91,6 +91,14 @@ public final class Store: Sendable {
         }
     }
 
+    /// A migrated database in memory (tests and the fuzzer).
+    public static func openInMemory() throws -> Store {
+        let queue = try DatabaseQueue(configuration: configuration(readOnly: false))
+        let store = Store(db: queue, path: ":memory:")
+        try store.migrate()
+        return store
+    }
+
     /// Opens an existing database for queries, read-only.
     public static func openForQuery(path: String) throws -> Store {
         try checkReadable(path)
@@ -121,14 +129,24 @@ public final class Store: Sendable {
     }
 
     /// Runs a read.
-    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+    public func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        try readDB { db in try body(StoreTransaction(db)) }
+    }
+
+    /// Runs a write in one transaction: a state change and its events land together or not at all.
+    public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        try writeDB { db in try body(StoreTransaction(db)) }
+    }
+
+    /// A read on GRDB's connection, for BerthStore's own code.
+    func readDB<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try db.read(body) } catch let e as BerthError { throw e } catch {
             throw BerthError.internal("database: \(error)")
         }
     }
 
-    /// Runs a write in one transaction: a state change and its events land together or not at all.
-    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+    /// A write on GRDB's connection, for BerthStore's own code.
+    func writeDB<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try db.write(body) } catch let e as BerthError { throw e } catch let e as DatabaseError where e.resultCode == .SQLITE_FULL {
             // A full disk: free the reserve and try once more, so the write that frees space
             // (a stop, an rm, a prune) still commits.

@@ -3,17 +3,12 @@ import BerthEngine
 import BerthImage
 import BerthStore
 import Foundation
-import GRDB
 
 /// What the fuzzer feeds: every parser that takes outside input, and the arithmetic on what
 /// they return. None may trap; errors are fine. The first byte picks the target.
 enum FuzzTargets {
     /// A migrated in-memory database for the filter compilers.
-    static let db: DatabaseQueue = {
-        let q = try! DatabaseQueue()
-        try! Migrator.migrate(q)
-        return q
-    }()
+    static let store: Store = try! Store.openInMemory()
 
     static func run(_ bytes: [UInt8]) {
         guard let first = bytes.first else { return }
@@ -46,7 +41,7 @@ enum FuzzTargets {
                 let kv = KeyValue.parse(String(line))
                 filters[kv.key, default: []].append(kv.value ?? "")
             }
-            _ = try? db.read { db in
+            _ = try? store.read { db in
                 _ = try? ContainerListQuery(all: true, filters: filters, last: nil).run(db, images: { [$0] })
                 _ = try? EventQuery(since: nil, until: nil, filters: filters).run(db)
             }

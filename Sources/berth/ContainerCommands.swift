@@ -5,7 +5,6 @@ import BerthEngine
 import BerthImage
 import BerthStore
 import Foundation
-import GRDB
 
 /// Runs `body` for each name, printing the name on success and Docker's error otherwise;
 /// exits 1 if any failed.
@@ -313,7 +312,7 @@ struct Ps: ParsableCommand {
 
     /// The listing's read: bad filters worded as the daemon's error; then, with berthd down,
     /// the warning that states may be stale (the answer still comes from the database).
-    func read<T>(_ store: Store, _ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ store: Store, _ body: (StoreTransaction) throws -> T) throws -> T {
         let out: T
         do { out = try store.read(body) } catch let e as BerthError where e.code == .invalidArgument || e.code == .notFound {
             throw CLIError(message: "Error response from daemon: " + e.message)

@@ -4,7 +4,6 @@ import BerthCore
 import BerthEngine
 import BerthStore
 import Foundation
-import GRDB
 
 /// `berth exec`.
 struct Exec: AsyncParsableCommand {

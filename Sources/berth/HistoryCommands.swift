@@ -4,7 +4,6 @@ import BerthCore
 import BerthImage
 import BerthStore
 import Foundation
-import GRDB
 
 /// `berth events`: the whole persisted history, read from the database; without `--until` it
 /// keeps following new events (polling the database, which berthd appends to).

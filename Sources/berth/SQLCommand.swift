@@ -2,7 +2,6 @@ import ArgumentParser
 import BerthCore
 import BerthStore
 import Foundation
-import GRDB
 
 /// `berth sql "SELECT …"`: read-only SQL over the views containers, events, runs, images,
 /// layers, ports, mounts (columns in the README).
@@ -20,12 +19,12 @@ struct SQL: ParsableCommand {
         do { result = try SQLConsole.run(path: global.paths.database, statement) } catch let e as BerthError {
             throw CLIError(message: "Error: " + e.message)
         }
-        func text(_ v: DatabaseValue) -> String {
-            switch v.storage {
+        func text(_ v: SQLConsole.Value) -> String {
+            switch v {
             case .null: return ""
-            case .int64(let i): return String(i)
-            case .double(let d): return String(d)
-            case .string(let s): return s
+            case .integer(let i): return String(i)
+            case .real(let d): return String(d)
+            case .text(let s): return s
             case .blob(let b): return "x'" + b.map { String(format: "%02x", $0) }.joined() + "'"
             }
         }
@@ -34,10 +33,10 @@ struct SQL: ParsableCommand {
             let objects: [[String: Any]] = result.rows.map { row in
                 var o: [String: Any] = [:]
                 for (i, v) in row.enumerated() {
-                    switch v.storage {
+                    switch v {
                     case .null: o[result.columns[i]] = NSNull()
-                    case .int64(let n): o[result.columns[i]] = n
-                    case .double(let d): o[result.columns[i]] = d
+                    case .integer(let n): o[result.columns[i]] = n
+                    case .real(let d): o[result.columns[i]] = d
                     default: o[result.columns[i]] = text(v)
                     }
                 }

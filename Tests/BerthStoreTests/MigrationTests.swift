@@ -14,7 +14,7 @@ import Migrations
 
     @Test func freshDatabaseHasEveryTable() throws {
         let store = try Store.openForWriting(path: tempPath())
-        let tables = try store.read { db in
+        let tables = try store.readDB { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
         }
         for t in ["blobs", "layers", "images", "image_layers", "tags", "image_digests", "image_labels", "volumes",
@@ -23,9 +23,9 @@ import Migrations
             #expect(tables.contains(t), "missing table \(t)")
         }
         #expect(try Migrator.version(store.db) == SchemaMigrations.latest)
-        let journal = try store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        let journal = try store.readDB { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
-        let fk = try store.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
+        let fk = try store.readDB { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
         #expect(fk == 1)
     }
 
@@ -87,22 +87,22 @@ import Migrations
         let store = try Store.openForWriting(path: path)
         let id1 = "sha256:" + String(repeating: "1", count: 64)
         let id2 = "sha256:" + String(repeating: "2", count: 64)
-        try store.write { db in
+        try store.writeDB { db in
             for (id, created) in [(id1, 100), (id2, 200)] {
                 try db.execute(sql: "INSERT INTO images (id, config_json, created, added_at, size) VALUES (?, '{}', ?, 1, 10)",
                                arguments: [id, created])
             }
             try db.execute(sql: "INSERT INTO tags (name, repository, tag, image_id, created_at) VALUES ('docker.io/library/a:1', 'docker.io/library/a', '1', ?, 1)", arguments: [id1])
             try db.execute(sql: "INSERT INTO image_labels VALUES (?, 'k', 'v')", arguments: [id1])
-            try Events.append(db, type: "image", action: "tag", actorID: id1, attributes: ["name": "a:1"], time: 5)
+            try Events.append(StoreTransaction(db), type: "image", action: "tag", actorID: id1, attributes: ["name": "a:1"], time: 5)
         }
-        let list = try store.read { db in try ImageQueries.list(db) }
+        let list = try store.readDB { db in try ImageQueries.list(StoreTransaction(db)) }
         #expect(list.map(\.id) == [id2, id1])  // newest first
         #expect(list[1].tags == [.init(repository: "docker.io/library/a", tag: "1")] && list[1].labels == ["k": "v"])
         #expect(list[0].dangling)
-        #expect(try store.read { db in try ImageQueries.imagesWithIDPrefix(db, hexPrefix: "111") } == [id1])
-        #expect(try store.read { db in try ImageQueries.imageForTag(db, name: "docker.io/library/a:1") } == id1)
-        let ev = try store.read { db in try Events.list(db) }
+        #expect(try store.readDB { db in try ImageQueries.imagesWithIDPrefix(StoreTransaction(db), hexPrefix: "111") } == [id1])
+        #expect(try store.readDB { db in try ImageQueries.imageForTag(StoreTransaction(db), name: "docker.io/library/a:1") } == id1)
+        let ev = try store.readDB { db in try Events.list(StoreTransaction(db)) }
         #expect(ev.count == 1 && ev[0].attributes == ["name": "a:1"] && ev[0].timeNanos == 5)
     }
 }

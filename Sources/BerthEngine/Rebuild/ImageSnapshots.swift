@@ -2,7 +2,6 @@ import BerthCore
 import BerthImage
 import BerthStore
 import Foundation
-import GRDB
 
 /// What `berthd --rebuild-db` needs of an image when the database is gone: its config and
 /// layers (`ROOT/image-records/<id hex>.json`, written once) and every tag

@@ -22,7 +22,8 @@ public struct ContainerListQuery: Sendable {
     public static let states: Set<String> = ["created", "restarting", "running", "removing", "paused", "exited", "dead"]
 
     /// The WHERE clause and its arguments. `images` resolves an `ancestor` value to image ids.
-    public func whereClause(_ db: Database, images: (String) throws -> [String]) throws -> (String, [any DatabaseValueConvertible]) {
+    public func whereClause(_ tx: StoreTransaction, images: (String) throws -> [String]) throws -> (String, [any DatabaseValueConvertible]) {
+        let db = tx.db
         var clauses: [String] = []
         var args: [any DatabaseValueConvertible] = []
         for key in filters.keys where !Self.keys.contains(key) {
@@ -101,7 +102,7 @@ public struct ContainerListQuery: Sendable {
         for (key, op) in [("before", "<"), ("since", ">")] {
             guard let v = filters[key] else { continue }
             for ref in v {
-                let other = try ContainerQueries.resolve(db, ref)
+                let other = try ContainerQueries.resolve(tx, ref)
                 clauses.append("c.created_at \(op) ?")
                 args.append(other.createdAt)
                 if key == "since" || key == "before" { includeStopped = true }
@@ -144,8 +145,9 @@ public struct ContainerListQuery: Sendable {
     }
 
     /// The matching containers, newest first.
-    public func run(_ db: Database, images: (String) throws -> [String]) throws -> [ContainerRecord] {
-        let (w, args) = try whereClause(db, images: images)
+    public func run(_ tx: StoreTransaction, images: (String) throws -> [String]) throws -> [ContainerRecord] {
+        let db = tx.db
+        let (w, args) = try whereClause(tx, images: images)
         var sql = "SELECT c.* FROM containers c WHERE \(w) ORDER BY c.created_at DESC, c.id"
         if let last { sql += " LIMIT \(max(0, last))" }
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args.map { $0.databaseValue })).map(ContainerRecord.init)
@@ -154,7 +156,8 @@ public struct ContainerListQuery: Sendable {
 
 extension ContainerQueries {
     /// Labels of many containers in one query.
-    public static func labels(_ db: Database, ids: [String]) throws -> [String: [String: String]] {
+    public static func labels(_ tx: StoreTransaction, ids: [String]) throws -> [String: [String: String]] {
+        let db = tx.db
         var out: [String: [String: String]] = [:]
         guard !ids.isEmpty else { return out }
         if ids.count > 500 {
@@ -172,7 +175,8 @@ extension ContainerQueries {
     }
 
     /// Published ports by container, Docker's PORTS text: `0.0.0.0:8080->80/tcp, 443/tcp`.
-    public static func portsText(_ db: Database) throws -> [String: String] {
+    public static func portsText(_ tx: StoreTransaction) throws -> [String: String] {
+        let db = tx.db
         var out: [String: [String]] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT container_id, host_ip, host_port, container_port, protocol FROM port_mappings ORDER BY container_port") {
             let id: String = r[0], ip: String = r[1], hp: Int? = r[2], cp: Int = r[3], proto: String = r[4]
@@ -182,7 +186,8 @@ extension ContainerQueries {
     }
 
     /// Mount names for `{{.Mounts}}`: volume names, else sources.
-    public static func mountNames(_ db: Database) throws -> [String: String] {
+    public static func mountNames(_ tx: StoreTransaction) throws -> [String: String] {
+        let db = tx.db
         var out: [String: [String]] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT container_id, volume_name, source, destination FROM mounts ORDER BY container_id, position") {
             let id: String = r[0]
@@ -196,8 +201,9 @@ extension ContainerQueries {
 
 extension ContainerQueries {
     /// The rows of the given ids (at most a few hundred per call: SQLite's variable limit).
-    public static func records(_ db: Database, ids: [String]) throws -> [ContainerRecord] {
-        // In chunks: SQLite takes a bounded number of variables.
+    public static func records(_ tx: StoreTransaction, ids: [String]) throws -> [ContainerRecord] {
+        let db = tx.db
+        return // In chunks: SQLite takes a bounded number of variables.
         try ContainerStore.chunks(ids).flatMap { c in
             try Row.fetchAll(db, sql: "SELECT * FROM containers WHERE id IN (\(ContainerStore.marks(c.count)))", arguments: StatementArguments(c))
                 .map(ContainerRecord.init)
@@ -220,8 +226,9 @@ public struct PsRow: Sendable {
 }
 
 extension ContainerListQuery {
-    public func runLean(_ db: Database, images: (String) throws -> [String]) throws -> [PsRow] {
-        let (w, args) = try whereClause(db, images: images)
+    public func runLean(_ tx: StoreTransaction, images: (String) throws -> [String]) throws -> [PsRow] {
+        let db = tx.db
+        let (w, args) = try whereClause(tx, images: images)
         var sql = """
             SELECT c.id, c.name, c.image_ref, c.command, c.state, c.exit_code, c.created_at, c.started_at, c.finished_at,
                    c.health_status FROM containers c WHERE \(w) ORDER BY c.created_at DESC, c.id

@@ -48,12 +48,14 @@ public struct ContainerRecord: Sendable, Equatable, Codable {
 
 /// Container queries and writes; writes happen in berthd's transactions only.
 public enum ContainerQueries {
-    public static func get(_ db: Database, id: String) throws -> ContainerRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM containers WHERE id = ?", arguments: [id]).map(ContainerRecord.init)
+    public static func get(_ tx: StoreTransaction, id: String) throws -> ContainerRecord? {
+        let db = tx.db
+        return try Row.fetchOne(db, sql: "SELECT * FROM containers WHERE id = ?", arguments: [id]).map(ContainerRecord.init)
     }
 
     /// Docker's order: exact id, exact name, then a unique id prefix (one query).
-    public static func resolve(_ db: Database, _ ref: String) throws -> ContainerRecord {
+    public static func resolve(_ tx: StoreTransaction, _ ref: String) throws -> ContainerRecord {
+        let db = tx.db
         let name = ref.hasPrefix("/") ? String(ref.dropFirst()) : ref
         let hex = !ref.isEmpty && Identifier.isHex(ref)
         let rows = try Row.fetchAll(db, sql: """
@@ -68,19 +70,22 @@ public enum ContainerQueries {
         throw BerthError.notFound("No such container: \(ref)")
     }
 
-    public static func list(_ db: Database, all: Bool) throws -> [ContainerRecord] {
+    public static func list(_ tx: StoreTransaction, all: Bool) throws -> [ContainerRecord] {
+        let db = tx.db
         let sql = all ? "SELECT * FROM containers ORDER BY created_at DESC"
                       : "SELECT * FROM containers WHERE state IN ('running','paused','restarting') ORDER BY created_at DESC"
         return try Row.fetchAll(db, sql: sql).map(ContainerRecord.init)
     }
 
-    public static func withState(_ db: Database, _ states: [String]) throws -> [ContainerRecord] {
+    public static func withState(_ tx: StoreTransaction, _ states: [String]) throws -> [ContainerRecord] {
+        let db = tx.db
         let marks = states.map { _ in "?" }.joined(separator: ",")
         return try Row.fetchAll(db, sql: "SELECT * FROM containers WHERE state IN (\(marks))",
                                 arguments: StatementArguments(states)).map(ContainerRecord.init)
     }
 
-    public static func labels(_ db: Database, id: String) throws -> [String: String] {
+    public static func labels(_ tx: StoreTransaction, id: String) throws -> [String: String] {
+        let db = tx.db
         var out: [String: String] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT key, value FROM container_labels WHERE container_id = ?", arguments: [id]) {
             out[r[0]] = r[1]
@@ -100,15 +105,17 @@ public enum ContainerQueries {
         }
     }
 
-    public static func mounts(_ db: Database, id: String) throws -> [MountRow] {
-        try Row.fetchAll(db, sql: "SELECT type, source, destination, volume_name, read_only FROM mounts WHERE container_id = ? ORDER BY position", arguments: [id]).map {
+    public static func mounts(_ tx: StoreTransaction, id: String) throws -> [MountRow] {
+        let db = tx.db
+        return try Row.fetchAll(db, sql: "SELECT type, source, destination, volume_name, read_only FROM mounts WHERE container_id = ? ORDER BY position", arguments: [id]).map {
             MountRow(type: $0[0], source: $0[1], destination: $0[2], volumeName: $0[3], readOnly: $0[4])
         }
     }
 
     /// The name's holder, if taken.
-    public static func idForName(_ db: Database, _ name: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT id FROM containers WHERE name = ?", arguments: [name])
+    public static func idForName(_ tx: StoreTransaction, _ name: String) throws -> String? {
+        let db = tx.db
+        return try String.fetchOne(db, sql: "SELECT id FROM containers WHERE name = ?", arguments: [name])
     }
 }
 
@@ -122,8 +129,9 @@ public struct PortMapping: Sendable, Equatable {
 
 extension ContainerQueries {
     /// The container's published ports, ordered as `port` prints them.
-    public static func publishedPorts(_ db: Database, id: String) throws -> [PortMapping] {
-        try Row.fetchAll(db, sql: """
+    public static func publishedPorts(_ tx: StoreTransaction, id: String) throws -> [PortMapping] {
+        let db = tx.db
+        return try Row.fetchAll(db, sql: """
             SELECT container_port, protocol, host_ip, host_port FROM port_mappings
             WHERE container_id = ? AND host_port IS NOT NULL ORDER BY container_port, protocol, host_ip
             """, arguments: [id]).map { PortMapping(containerPort: $0[0], proto: $0[1], hostIP: $0[2], hostPort: $0[3]) }

@@ -42,7 +42,8 @@ extension ContainerStore {
     }
 
     /// Inserts the container, its labels and mounts.
-    public static func insert(_ db: Database, _ c: NewContainer, mounts: [NewMount]) throws {
+    public static func insert(_ tx: StoreTransaction, _ c: NewContainer, mounts: [NewMount]) throws {
+        let db = tx.db
         try db.execute(sql: """
             INSERT INTO containers (id, name, image_id, image_ref, command, state, created_at, restart_policy,
                 restart_max, auto_remove, config_json, host_config_json)

@@ -12,14 +12,16 @@ extension ContainerStore {
     static func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
 
     /// The first step of a removal: the rows say `removing`, so a crash is finished by recovery.
-    public static func markRemoving(_ db: Database, ids: [String]) throws {
+    public static func markRemoving(_ tx: StoreTransaction, ids: [String]) throws {
+        let db = tx.db
         for c in chunks(ids) {
             try db.execute(sql: "UPDATE containers SET state = 'removing' WHERE id IN (\(marks(c.count)))", arguments: StatementArguments(c))
         }
     }
 
     /// A forced removal's intent, recorded before its kills (1: remove, 2: with anonymous volumes).
-    public static func markRemovePending(_ db: Database, ids: [String], volumes: Bool) throws {
+    public static func markRemovePending(_ tx: StoreTransaction, ids: [String], volumes: Bool) throws {
+        let db = tx.db
         for c in chunks(ids) {
             try db.execute(sql: "UPDATE containers SET remove_pending = ? WHERE id IN (\(marks(c.count)))",
                            arguments: StatementArguments([volumes ? 2 : 1] + c.map { $0 as any DatabaseValueConvertible }))
@@ -27,13 +29,15 @@ extension ContainerStore {
     }
 
     /// Forced removals a crash interrupted: (id, with volumes).
-    public static func pendingRemovals(_ db: Database) throws -> [(id: String, volumes: Bool)] {
-        try Row.fetchAll(db, sql: "SELECT id, remove_pending FROM containers WHERE remove_pending > 0 AND state != 'removing'")
+    public static func pendingRemovals(_ tx: StoreTransaction) throws -> [(id: String, volumes: Bool)] {
+        let db = tx.db
+        return try Row.fetchAll(db, sql: "SELECT id, remove_pending FROM containers WHERE remove_pending > 0 AND state != 'removing'")
             .map { ($0[0] as String, ($0[1] as Int) == 2) }
     }
 
     /// The anonymous volumes the containers mount (removed with them on `rm -v`).
-    public static func anonymousVolumes(_ db: Database, ids: [String]) throws -> [String] {
+    public static func anonymousVolumes(_ tx: StoreTransaction, ids: [String]) throws -> [String] {
+        let db = tx.db
         var out: [String] = []
         for c in chunks(ids) {
             out += try String.fetchAll(db, sql: """
@@ -45,7 +49,8 @@ extension ContainerStore {
     }
 
     /// The rows go (labels and mounts with them, by foreign key).
-    public static func delete(_ db: Database, ids: [String]) throws {
+    public static func delete(_ tx: StoreTransaction, ids: [String]) throws {
+        let db = tx.db
         for c in chunks(ids) {
             try db.execute(sql: "DELETE FROM containers WHERE id IN (\(marks(c.count)))", arguments: StatementArguments(c))
         }

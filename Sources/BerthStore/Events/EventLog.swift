@@ -16,9 +16,10 @@ public struct EventRecord: Sendable, Equatable, Codable {
 /// Writing and reading the events table.
 public enum Events {
     /// Appends an event inside the caller's transaction.
-    public static func append(_ db: Database, type: String, action: String, actorID: String,
+    public static func append(_ tx: StoreTransaction, type: String, action: String, actorID: String,
                               actorName: String? = nil, attributes: [String: String] = [:],
                               time: Int64 = Clock.nowNanos()) throws {
+        let db = tx.db
         let attrs = String(decoding: try JSONEncoder.sorted.encode(attributes), as: UTF8.self)
         try db.execute(sql: """
             INSERT INTO events (time_ns, type, action, actor_id, actor_name, attributes)
@@ -27,8 +28,9 @@ public enum Events {
     }
 
     /// Events in time order, optionally bounded and filtered by type.
-    public static func list(_ db: Database, since: Int64? = nil, until: Int64? = nil,
+    public static func list(_ tx: StoreTransaction, since: Int64? = nil, until: Int64? = nil,
                             type: String? = nil, limit: Int? = nil) throws -> [EventRecord] {
+        let db = tx.db
         var sql = "SELECT id, time_ns, type, action, actor_id, actor_name, attributes FROM events WHERE 1=1"
         var args: [any DatabaseValueConvertible] = []
         if let since { sql += " AND time_ns >= ?"; args.append(since) }

@@ -25,7 +25,8 @@ public struct EventQuery: Sendable {
         for l in filters["label"] ?? [] { _ = try KeyValue.parseFilter(l, what: "label filter") }
     }
 
-    public func run(_ db: Database) throws -> [EventRecord] {
+    public func run(_ tx: StoreTransaction) throws -> [EventRecord] {
+        let db = tx.db
         try validate()
         var clauses: [String] = []
         var args: [any DatabaseValueConvertible] = []
@@ -99,8 +100,9 @@ public struct EventQuery: Sendable {
     }
 
     /// The newest event id (where following starts).
-    public static func lastID(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT max(id) FROM events") ?? 0
+    public static func lastID(_ tx: StoreTransaction) throws -> Int64 {
+        let db = tx.db
+        return try Int64.fetchOne(db, sql: "SELECT max(id) FROM events") ?? 0
     }
 }
 
@@ -138,7 +140,8 @@ public struct RunRecord: Sendable, Codable {
     public var endReason: String?
 
     /// The runs of a container by id, id prefix or name, also after it was removed; oldest first.
-    public static func history(_ db: Database, _ ref: String) throws -> [RunRecord] {
+    public static func history(_ tx: StoreTransaction, _ ref: String) throws -> [RunRecord] {
+        let db = tx.db
         let ids = try String.fetchAll(db, sql: """
             SELECT DISTINCT container_id FROM runs WHERE container_id = ? OR container_name = ? OR (container_id >= ? AND container_id < ?)
             """, arguments: [ref, ref.hasPrefix("/") ? String(ref.dropFirst()) : ref, ref, ref + "g"])

@@ -27,7 +27,7 @@ public enum Retention {
         func drain(_ table: String, where clause: String, _ args: StatementArguments, extra: String = "") throws -> Int {
             var total = 0
             while true {
-                let n = try store.write { db -> Int in
+                let n = try store.writeDB { db -> Int in
                     try db.execute(sql: "DELETE FROM \(table) WHERE id IN (SELECT id FROM \(table) WHERE \(clause)\(extra) ORDER BY id LIMIT \(chunk))",
                                    arguments: args)
                     return db.changesCount
@@ -39,7 +39,7 @@ public enum Retention {
         if p.eventsMaxAge > 0 {
             out.events += try drain("events", where: "time_ns < ?", [now - p.eventsMaxAge])
         }
-        if p.eventsMaxCount > 0, let cut = try store.read({ db in
+        if p.eventsMaxCount > 0, let cut = try store.readDB({ db in
             try Int64.fetchOne(db, sql: "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?", arguments: [p.eventsMaxCount])
         }) {
             out.events += try drain("events", where: "id <= ?", [cut])
@@ -48,7 +48,7 @@ public enum Retention {
         if p.runsMaxAge > 0 {
             out.runs += try drain("runs", where: "finished_at IS NOT NULL AND finished_at < ?", [now - p.runsMaxAge])
         }
-        if p.runsMaxCount > 0, let cut = try store.read({ db in
+        if p.runsMaxCount > 0, let cut = try store.readDB({ db in
             try Int64.fetchOne(db, sql: "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?", arguments: [p.runsMaxCount])
         }) {
             out.runs += try drain("runs", where: "id <= ? AND finished_at IS NOT NULL", [cut])

@@ -35,7 +35,8 @@ public struct ImageDetail: Sendable {
 /// Read-side queries over images; shared by the CLI (direct) and berthd (API).
 public enum ImageQueries {
     /// All images, newest first. Columns are read by position: this is `berth images`' hot path.
-    public static func list(_ db: Database) throws -> [ImageListing] {
+    public static func list(_ tx: StoreTransaction) throws -> [ImageListing] {
+        let db = tx.db
         var tags: [String: [ImageListing.Tag]] = [:]
         let cursor = try Row.fetchCursor(db, sql: "SELECT image_id, repository, tag FROM tags ORDER BY repository, tag")
         while let r = try cursor.next() {
@@ -65,7 +66,8 @@ public enum ImageQueries {
     }
 
     /// One image's listing row.
-    public static func listing(_ db: Database, id: String) throws -> ImageListing? {
+    public static func listing(_ tx: StoreTransaction, id: String) throws -> ImageListing? {
+        let db = tx.db
         guard let r = try Row.fetchOne(db, sql: "SELECT id, coalesce(created, added_at) AS created, added_at, size FROM images WHERE id = ?", arguments: [id]) else { return nil }
         let tags = try Row.fetchAll(db, sql: "SELECT repository, tag FROM tags WHERE image_id = ? ORDER BY repository, tag", arguments: [id])
             .map { ImageListing.Tag(repository: $0["repository"], tag: $0["tag"]) }
@@ -80,8 +82,9 @@ public enum ImageQueries {
                             digests: digests, labels: labels, containers: n)
     }
 
-    public static func detail(_ db: Database, id: String) throws -> ImageDetail? {
-        guard let listing = try listing(db, id: id),
+    public static func detail(_ tx: StoreTransaction, id: String) throws -> ImageDetail? {
+        let db = tx.db
+        guard let listing = try listing(tx, id: id),
               let r = try Row.fetchOne(db, sql: "SELECT config_json, architecture, os, last_tag_time FROM images WHERE id = ?", arguments: [id])
         else { return nil }
         let layers = try Row.fetchAll(db, sql: "SELECT chain_id, blob_digest, media_type FROM image_layers WHERE image_id = ? ORDER BY position", arguments: [id])
@@ -91,18 +94,21 @@ public enum ImageQueries {
     }
 
     /// The image a full tag name (`docker.io/library/busybox:latest`) points at.
-    public static func imageForTag(_ db: Database, name: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT image_id FROM tags WHERE name = ?", arguments: [name])
+    public static func imageForTag(_ tx: StoreTransaction, name: String) throws -> String? {
+        let db = tx.db
+        return try String.fetchOne(db, sql: "SELECT image_id FROM tags WHERE name = ?", arguments: [name])
     }
 
     /// The image known by `repository@digest`.
-    public static func imageForDigest(_ db: Database, repository: String, digest: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT image_id FROM image_digests WHERE repository = ? AND digest = ?",
+    public static func imageForDigest(_ tx: StoreTransaction, repository: String, digest: String) throws -> String? {
+        let db = tx.db
+        return try String.fetchOne(db, sql: "SELECT image_id FROM image_digests WHERE repository = ? AND digest = ?",
                             arguments: [repository, digest])
     }
 
     /// Image ids starting with `sha256:<hexPrefix>`.
-    public static func imagesWithIDPrefix(_ db: Database, hexPrefix: String) throws -> [String] {
+    public static func imagesWithIDPrefix(_ tx: StoreTransaction, hexPrefix: String) throws -> [String] {
+        let db = tx.db
         guard Identifier.isHex(hexPrefix) else { return [] }
         return try String.fetchAll(db, sql: "SELECT id FROM images WHERE id >= ? AND id < ? LIMIT 2",
                                    arguments: ["sha256:" + hexPrefix, "sha256:" + hexPrefix + "g"])
@@ -111,7 +117,8 @@ public enum ImageQueries {
 
 extension ImageQueries {
     /// Every image's size, by id (ps' virtual size).
-    public static func sizes(_ db: Database) throws -> [String: Int64] {
+    public static func sizes(_ tx: StoreTransaction) throws -> [String: Int64] {
+        let db = tx.db
         var out: [String: Int64] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT id, size FROM images") { out[r[0]] = r[1] }
         return out

@@ -21,19 +21,22 @@ public enum ImageStore {
     }
 
     /// The unpacked size of a recorded layer, or nil.
-    public static func layerSize(_ db: Database, chainID: String) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT size FROM layers WHERE chain_id = ?", arguments: [chainID])
+    public static func layerSize(_ tx: StoreTransaction, chainID: String) throws -> Int64? {
+        let db = tx.db
+        return try Int64.fetchOne(db, sql: "SELECT size FROM layers WHERE chain_id = ?", arguments: [chainID])
     }
 
-    public static func exists(_ db: Database, id: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM images WHERE id = ?", arguments: [id]) ?? false
+    public static func exists(_ tx: StoreTransaction, id: String) throws -> Bool {
+        let db = tx.db
+        return try Bool.fetchOne(db, sql: "SELECT 1 FROM images WHERE id = ?", arguments: [id]) ?? false
     }
 
     /// Records the layers (blobs and chains, those not there yet) and, unless it exists, the
     /// image with its layer list and labels. Returns false when the image was there already.
     @discardableResult
-    public static func insert(_ db: Database, id: String, configJSON: String, manifestDigest: String?, architecture: String?,
+    public static func insert(_ tx: StoreTransaction, id: String, configJSON: String, manifestDigest: String?, architecture: String?,
                               os: String?, created: Int64?, labels: [String: String], layers: [LayerRow], now: Int64) throws -> Bool {
+        let db = tx.db
         for l in layers {
             try db.execute(sql: "INSERT OR IGNORE INTO blobs (digest, size, media_type, created_at) VALUES (?, ?, ?, ?)",
                            arguments: [l.blob, l.blobSize, l.mediaType, now])
@@ -42,7 +45,7 @@ public enum ImageStore {
                 VALUES (?, ?, ?, ?, ?, ?)
                 """, arguments: [l.chainID, l.diffID, l.parent, l.blob, l.size, now])
         }
-        if try exists(db, id: id) { return false }
+        if try exists(tx, id: id) { return false }
         try db.execute(sql: """
             INSERT INTO images (id, config_json, manifest_digest, top_chain_id, architecture, os, created, added_at, size)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -59,7 +62,8 @@ public enum ImageStore {
     }
 
     /// Points `name` (full form) at the image, moving it if it named another.
-    public static func setTag(_ db: Database, name: String, repository: String, tag: String, imageID: String, now: Int64) throws {
+    public static func setTag(_ tx: StoreTransaction, name: String, repository: String, tag: String, imageID: String, now: Int64) throws {
+        let db = tx.db
         try db.execute(sql: """
             INSERT INTO tags (name, repository, tag, image_id, created_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, created_at = excluded.created_at
@@ -67,35 +71,41 @@ public enum ImageStore {
         try db.execute(sql: "UPDATE images SET last_tag_time = ? WHERE id = ?", arguments: [now, imageID])
     }
 
-    public static func deleteTag(_ db: Database, name: String) throws {
+    public static func deleteTag(_ tx: StoreTransaction, name: String) throws {
+        let db = tx.db
         try db.execute(sql: "DELETE FROM tags WHERE name = ?", arguments: [name])
     }
 
     /// The image's tags, by name.
-    public static func tags(_ db: Database, imageID: String) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT name FROM tags WHERE image_id = ? ORDER BY name", arguments: [imageID])
+    public static func tags(_ tx: StoreTransaction, imageID: String) throws -> [String] {
+        let db = tx.db
+        return try String.fetchAll(db, sql: "SELECT name FROM tags WHERE image_id = ? ORDER BY name", arguments: [imageID])
     }
 
     /// Every tag and its image.
-    public static func allTags(_ db: Database) throws -> [String: String] {
+    public static func allTags(_ tx: StoreTransaction) throws -> [String: String] {
+        let db = tx.db
         var out: [String: String] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT name, image_id FROM tags") { out[r[0]] = r[1] }
         return out
     }
 
-    public static func allIDs(_ db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT id FROM images")
+    public static func allIDs(_ tx: StoreTransaction) throws -> [String] {
+        let db = tx.db
+        return try String.fetchAll(db, sql: "SELECT id FROM images")
     }
 
     /// Containers made from the image: (id, state), oldest first.
-    public static func users(_ db: Database, imageID: String) throws -> [(id: String, state: String)] {
-        try Row.fetchAll(db, sql: "SELECT id, state FROM containers WHERE image_id = ? ORDER BY created_at", arguments: [imageID])
+    public static func users(_ tx: StoreTransaction, imageID: String) throws -> [(id: String, state: String)] {
+        let db = tx.db
+        return try Row.fetchAll(db, sql: "SELECT id, state FROM containers WHERE image_id = ? ORDER BY created_at", arguments: [imageID])
             .map { ($0["id"], $0["state"]) }
     }
 
     /// Images no container uses (only untagged ones unless `all`), filtered, oldest first.
-    public static func prunable(_ db: Database, all: Bool, until: Int64?, labels: [(key: String, value: String?)],
+    public static func prunable(_ tx: StoreTransaction, all: Bool, until: Int64?, labels: [(key: String, value: String?)],
                                 notLabels: [(key: String, value: String?)]) throws -> [String] {
+        let db = tx.db
         var sql = "SELECT id FROM images i WHERE NOT EXISTS (SELECT 1 FROM containers c WHERE c.image_id = i.id)"
         if !all { sql += " AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id)" }
         var args: [any DatabaseValueConvertible] = []
@@ -117,7 +127,8 @@ public enum ImageStore {
     }
 
     /// Deletes the image row and every layer and blob no other image uses.
-    public static func delete(_ db: Database, id: String) throws -> Deleted {
+    public static func delete(_ tx: StoreTransaction, id: String) throws -> Deleted {
+        let db = tx.db
         try db.execute(sql: "DELETE FROM image_digests WHERE image_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [id])
         var out = Deleted()
@@ -145,18 +156,21 @@ public enum ImageStore {
     }
 
     /// Recorded blob digests and layer chain ids (start-up cleaning compares them with files).
-    public static func recordedFiles(_ db: Database) throws -> (blobs: Set<String>, layers: Set<String>) {
-        (Set(try String.fetchAll(db, sql: "SELECT digest FROM blobs")), Set(try String.fetchAll(db, sql: "SELECT chain_id FROM layers")))
+    public static func recordedFiles(_ tx: StoreTransaction) throws -> (blobs: Set<String>, layers: Set<String>) {
+        let db = tx.db
+        return (Set(try String.fetchAll(db, sql: "SELECT digest FROM blobs")), Set(try String.fetchAll(db, sql: "SELECT chain_id FROM layers")))
     }
 
     /// The image's config and manifest digest (nil when unknown).
-    public static func config(_ db: Database, id: String) throws -> (configJSON: String, manifestDigest: String?)? {
-        try Row.fetchOne(db, sql: "SELECT config_json, manifest_digest FROM images WHERE id = ?", arguments: [id]).map { ($0[0], $0[1]) }
+    public static func config(_ tx: StoreTransaction, id: String) throws -> (configJSON: String, manifestDigest: String?)? {
+        let db = tx.db
+        return try Row.fetchOne(db, sql: "SELECT config_json, manifest_digest FROM images WHERE id = ?", arguments: [id]).map { ($0[0], $0[1]) }
     }
 
     /// The image's layers in order, as recorded.
-    public static func layers(_ db: Database, imageID: String) throws -> [LayerRow] {
-        try Row.fetchAll(db, sql: """
+    public static func layers(_ tx: StoreTransaction, imageID: String) throws -> [LayerRow] {
+        let db = tx.db
+        return try Row.fetchAll(db, sql: """
             SELECT il.blob_digest, b.size, il.media_type, l.diff_id, l.chain_id, l.parent_chain_id, l.size
             FROM image_layers il JOIN layers l ON l.chain_id = il.chain_id JOIN blobs b ON b.digest = il.blob_digest
             WHERE il.image_id = ? ORDER BY il.position

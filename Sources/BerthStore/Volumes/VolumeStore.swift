@@ -15,7 +15,8 @@ public struct VolumeRecord: Codable, Sendable, Equatable {
 
 /// Volume reads (the CLI's and berthd's) and writes, with their events.
 public enum VolumeStore {
-    public static func list(_ db: Database) throws -> [VolumeRecord] {
+    public static func list(_ tx: StoreTransaction) throws -> [VolumeRecord] {
+        let db = tx.db
         var labels: [String: [String: String]] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT volume_name, key, value FROM volume_labels") {
             labels[r[0], default: [:]][r[1]] = r[2]
@@ -26,55 +27,63 @@ public enum VolumeStore {
         }
     }
 
-    public static func get(_ db: Database, _ name: String) throws -> VolumeRecord {
-        guard let v = try list(db).first(where: { $0.Name == name }) else { throw BerthError.notFound("get \(name): no such volume") }
+    public static func get(_ tx: StoreTransaction, _ name: String) throws -> VolumeRecord {
+        let db = tx.db
+        guard let v = try list(tx).first(where: { $0.Name == name }) else { throw BerthError.notFound("get \(name): no such volume") }
         return v
     }
 
-    public static func exists(_ db: Database, _ name: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM volumes WHERE name = ?", arguments: [name]) ?? false
+    public static func exists(_ tx: StoreTransaction, _ name: String) throws -> Bool {
+        let db = tx.db
+        return try Bool.fetchOne(db, sql: "SELECT 1 FROM volumes WHERE name = ?", arguments: [name]) ?? false
     }
 
     /// Records the volume unless it exists (with a `create` event); its mountpoint is the
     /// caller's to make.
     @discardableResult
-    public static func ensure(_ db: Database, name: String, anonymous: Bool, mountpoint: String, now: Int64) throws -> Bool {
-        if try exists(db, name) { return false }
+    public static func ensure(_ tx: StoreTransaction, name: String, anonymous: Bool, mountpoint: String, now: Int64) throws -> Bool {
+        let db = tx.db
+        if try exists(tx, name) { return false }
         try db.execute(sql: "INSERT INTO volumes (name, mountpoint, anonymous, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [name, mountpoint, anonymous, now])
-        try Events.append(db, type: "volume", action: "create", actorID: name, actorName: name, time: now)
+        try Events.append(tx, type: "volume", action: "create", actorID: name, actorName: name, time: now)
         return true
     }
 
-    public static func setLabel(_ db: Database, _ name: String, key: String, value: String) throws {
+    public static func setLabel(_ tx: StoreTransaction, _ name: String, key: String, value: String) throws {
+        let db = tx.db
         try db.execute(sql: "INSERT OR REPLACE INTO volume_labels (volume_name, key, value) VALUES (?, ?, ?)", arguments: [name, key, value])
     }
 
     /// The containers that mount it.
-    public static func users(_ db: Database, _ name: String) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT DISTINCT container_id FROM mounts WHERE volume_name = ?", arguments: [name])
+    public static func users(_ tx: StoreTransaction, _ name: String) throws -> [String] {
+        let db = tx.db
+        return try String.fetchAll(db, sql: "SELECT DISTINCT container_id FROM mounts WHERE volume_name = ?", arguments: [name])
     }
 
     /// Deletes the rows with a `destroy` event each.
-    public static func delete(_ db: Database, _ names: [String]) throws {
+    public static func delete(_ tx: StoreTransaction, _ names: [String]) throws {
+        let db = tx.db
         for n in names {
             try db.execute(sql: "DELETE FROM volumes WHERE name = ?", arguments: [n])
-            try Events.append(db, type: "volume", action: "destroy", actorID: n, actorName: n)
+            try Events.append(tx, type: "volume", action: "destroy", actorID: n, actorName: n)
         }
     }
 
     /// Volumes no container mounts (anonymous ones only unless `all`).
-    public static func unused(_ db: Database, all: Bool) throws -> [String] {
+    public static func unused(_ tx: StoreTransaction, all: Bool) throws -> [String] {
+        let db = tx.db
         var sql = "SELECT name FROM volumes v WHERE NOT EXISTS (SELECT 1 FROM mounts m WHERE m.volume_name = v.name)"
         if !all { sql += " AND anonymous = 1" }
         return try String.fetchAll(db, sql: sql + " ORDER BY name")
     }
 
     /// Of `names`, deletes those no container mounts any more; returns them.
-    public static func deleteIfUnused(_ db: Database, _ names: [String]) throws -> [String] {
+    public static func deleteIfUnused(_ tx: StoreTransaction, _ names: [String]) throws -> [String] {
+        let db = tx.db
         var gone: [String] = []
         for v in Set(names).sorted() where try Int.fetchOne(db, sql: "SELECT count(*) FROM mounts WHERE volume_name = ?", arguments: [v]) == 0 {
-            try delete(db, [v])
+            try delete(tx, [v])
             gone.append(v)
         }
         return gone
