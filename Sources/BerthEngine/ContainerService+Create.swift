@@ -55,7 +55,7 @@ extension ContainerService {
         }
         // Validate what start would refuse, so create fails early and cleanly.
         try Self.validate(req, host: host)
-        _ = try LogOptions.resolve(host.LogConfig, defaults: logDefaults)
+        let warnings = try LogOptions.resolve(host.LogConfig, defaults: logDefaults).warnings
         _ = try SpecBuilder.capabilities(add: host.CapAdd ?? [], drop: host.CapDrop ?? [], privileged: host.Privileged ?? false)
         let mounts = try MountSpecs.parse(binds: host.Binds ?? [], mounts: host.Mounts ?? [], tmpfs: host.Tmpfs ?? [:],
                                           anonymous: Array((req.Volumes ?? [:]).keys).sorted())
@@ -136,7 +136,7 @@ extension ContainerService {
             throw error
         }
         writeSnapshot(id)
-        return (id, [])
+        return (id, warnings)
     }
 }
 

@@ -5,8 +5,12 @@ import BerthCore
 public struct LogOptions: Sendable, Equatable {
     /// Bytes, or nil for no cap.
     public var maxSize: Int64?
+    /// What the client should be told about options berth takes but applies differently.
+    public var warnings: [String] = []
 
     public init(maxSize: Int64? = nil) { self.maxSize = maxSize }
+
+    public static func == (a: LogOptions, b: LogOptions) -> Bool { a.maxSize == b.maxSize }
 
     /// The drivers berth answers for: all are served from conmon's k8s-file.
     static let drivers: Set<String> = ["", "json-file", "k8s-file", "local"]
@@ -26,8 +30,11 @@ public struct LogOptions: Sendable, Equatable {
                 out.maxSize = n > 0 ? n : nil
             case "max-file":
                 guard let n = Int(v), n >= 1 else { throw BerthError.invalid("max-file must be a positive integer: \(v)") }
-                // One file: conmon starts it afresh at max-size (older files are not kept yet).
-                _ = n
+                // conmon keeps one file, started afresh at max-size (as podman's k8s-file): said
+                // to the client rather than silently ignored.
+                if n > 1 {
+                    out.warnings.append("log opt max-file=\(n): berth keeps one log file, started afresh when it reaches max-size")
+                }
             case "compress", "mode", "max-buffer-size", "labels", "env", "tag":
                 continue
             default:

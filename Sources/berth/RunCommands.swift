@@ -191,8 +191,11 @@ struct CreateOptions: ParsableArguments {
         let body = try JSONEncoder().encode(req)
         do {
             let r = try await client.send(.POST, "/containers/create", query: q, body: .data(body))
-            struct Created: Decodable { var Id: String }
-            return try JSONDecoder().decode(Created.self, from: r.body).Id
+            struct Created: Decodable { var Id: String; var Warnings: [String]? }
+            let created = try JSONDecoder().decode(Created.self, from: r.body)
+            // As docker: the daemon's warnings go to stderr, the run goes on.
+            for w in created.Warnings ?? [] { Out.err("WARNING: " + w) }
+            return created.Id
         } catch let e as BerthError where e.code != .unavailable {
             if e.code == .notFound && e.message.hasPrefix("No such image") {
                 throw CLIError(message: "Unable to find image '\(req.Image ?? "")' locally\nberth: Error response from daemon: \(e.message).", code: 125)

@@ -571,3 +571,19 @@ def test_rebuild_db_restores_images_containers_and_volumes(make_daemon, images):
     d.assert_consistent()
     d.berth("start", "-a", "renamed")
     d.berth("rm", "-f", "live", "done", "renamed")
+
+
+def test_log_cap_never_costs_a_foreground_run_its_output(bb):
+    # 60,000 lines (~3.3 MB, ~6 MB as records) against a 1 MB cap: conmon starts the file afresh
+    # several times; the attached run still prints every line, the file stays near the cap.
+    p = bb.berth("run", "--name", "capped", "--log-opt", "max-size=1m", "--log-opt", "max-file=3", "busybox", "sh", "-c",
+                 "for i in $(seq 1 60000); do echo line-$i-0123456789012345678901234567890123456789; done")
+    lines = p.out.splitlines()
+    assert len(lines) == 60000 and lines[-1].startswith("line-60000-")
+    assert "WARNING: log opt max-file=3" in p.err
+    cid = bb.berth("inspect", "-f", "{{.Id}}", "capped").out.strip()
+    assert os.path.getsize(os.path.join(bb.root, "containers", cid, "ctr.log")) <= 1200 * 1024
+    tail = bb.berth("logs", "--tail", "1", "capped").out
+    assert tail.startswith("line-60000-")
+    p = bb.berth("run", "--rm", "--log-driver", "splunk", "busybox", "true", check=False)
+    assert p.returncode == 125 and "no log driver named 'splunk'" in p.err
