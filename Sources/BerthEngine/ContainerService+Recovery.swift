@@ -82,6 +82,10 @@ extension ContainerService {
                     exited.append((c.id, time))
                 } else if let pid = c.conmonPid, ProcStat.isSame(Int32(pid), startTime: c.conmonStartTime) {
                     rootfsMounts.adoptRun(c.id, target: files(c.id).rootfs)
+                    if let host = try? JSONDecoder().decode(HostConfig.self, from: Data(c.hostConfigJSON.utf8)),
+                       let logs = try? LogOptions.resolve(host.LogConfig, defaults: logDefaults), logs.maxFiles > 1 {
+                        logRotator?.watch(id: c.id, dir: files(c.id).dir, maxFiles: logs.maxFiles)
+                    }
                     r.adopted += 1
                     startHealthMonitor(c.id)
                 } else {

@@ -132,6 +132,7 @@ extension ContainerService {
                                         stdin: req.OpenStdin ?? false,
                                         leaveStdinOpen: (req.Tty ?? false) || !(req.StdinOnce ?? false),
                                         logSizeMax: logs.maxSize)
+        if logs.maxFiles > 1 { logRotator?.watch(id: c.id, dir: f.dir, maxFiles: logs.maxFiles) }
         connectPendingAttaches(c.id)
         let conmonStart = ProcStat.startTime(started.conmonPid)
         let now = Clock.nowNanos()
@@ -169,6 +170,7 @@ extension ContainerService {
     func cleanupRuntime(_ id: String, runcState: Bool = true) {
         if runcState { runc.delete(id, force: true) }
         rootfsMounts.releaseRun(id, target: files(id).rootfs)
+        logRotator?.unwatch(id: id)
         if runcState { FileOps.removeTree(runDir(id)) }
         unlink(exitDir + "/" + id)
         // conmon's attach socket and control FIFO, stale once it is gone (after a reboot too).

@@ -20,6 +20,8 @@ public final class ContainerService: Sendable {
     let backoff = RestartBackoff()
     let healthMonitors = HealthMonitors()
     let rootfsMounts = RootfsMounts()
+    /// Keeps `max-file` rotated logs (nil if inotify could not be had: one file then).
+    let logRotator = try? LogRotator()
     let logger: Logger
     let bootID: String
     public let exitDir: String

@@ -1,10 +1,13 @@
 import BerthCore
 
 /// How big a container's log may grow: Docker's `--log-opt max-size` (berthd's
-/// `--log-max-size` by default). conmon enforces it: at the limit it starts the file afresh.
+/// `--log-max-size` by default) and `max-file`. conmon enforces the size (at the limit it starts
+/// the file afresh); `LogRotator` keeps the older files.
 public struct LogOptions: Sendable, Equatable {
     /// Bytes, or nil for no cap.
     public var maxSize: Int64?
+    /// Files kept: the live one and `maxFiles - 1` rotated ones (with a max-size only).
+    public var maxFiles = 1
     /// What the client should be told about options berth takes but applies differently.
     public var warnings: [String] = []
 
@@ -30,16 +33,17 @@ public struct LogOptions: Sendable, Equatable {
                 out.maxSize = n > 0 ? n : nil
             case "max-file":
                 guard let n = Int(v), n >= 1 else { throw BerthError.invalid("max-file must be a positive integer: \(v)") }
-                // conmon keeps one file, started afresh at max-size (as podman's k8s-file): said
-                // to the client rather than silently ignored.
-                if n > 1 {
-                    out.warnings.append("log opt max-file=\(n): berth keeps one log file, started afresh when it reaches max-size")
-                }
+                guard n <= 100 else { throw BerthError.invalid("max-file must be at most 100: \(v)") }
+                out.maxFiles = n
             case "compress", "mode", "max-buffer-size", "labels", "env", "tag":
                 continue
             default:
                 throw BerthError.invalid("unknown log opt '\(k)' for \(type.isEmpty ? "json-file" : type) log driver")
             }
+        }
+        if out.maxFiles > 1 && out.maxSize == nil {
+            out.warnings.append("log opt max-file=\(out.maxFiles) has no effect without max-size")
+            out.maxFiles = 1
         }
         return out
     }

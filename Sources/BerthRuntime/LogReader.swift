@@ -15,14 +15,31 @@ public struct LogLine: Sendable, Equatable {
 /// so a follower keeps reading even after the container (and its folder) is removed.
 // @unchecked: one reader per request, its position moved by that request's stream alone.
 public final class LogReader: @unchecked Sendable {
+    /// The live file (conmon writes it).
     public let path: String
+    /// Rotated files first, oldest first, then the live one.
+    let files: [String]
+    var index: Int
     var handle: FileHandle?
     var offset: UInt64 = 0
     var pending: [LogLine.Stream: LogLine] = [:]
 
-    public init(path: String) {
-        self.path = path
-        handle = FileHandle(forReadingAtPath: path)
+    public convenience init(path: String) { self.init(paths: [path]) }
+
+    /// Reads `paths` one after the other (`--log-opt max-file`'s rotated files, then the live one).
+    public init(paths: [String]) {
+        files = paths
+        path = paths.last ?? ""
+        index = 0
+        handle = FileHandle(forReadingAtPath: files.first ?? "")
+    }
+
+    /// Moves to file `i`, at `offset`.
+    func open(_ i: Int, at offset: UInt64) {
+        try? handle?.close()
+        index = i
+        handle = FileHandle(forReadingAtPath: files[i])
+        self.offset = offset
     }
 
     deinit { try? handle?.close() }
@@ -37,6 +54,13 @@ public final class LogReader: @unchecked Sendable {
         while true {
             try? fh.seek(toOffset: offset)
             guard let data = try? fh.read(upToCount: Self.chunkSize), !data.isEmpty else {
+                // A rotated file read to its end: the next one.
+                if index < files.count - 1 {
+                    open(index + 1, at: 0)
+                    guard let next = handle else { return [] }
+                    fh = next
+                    continue
+                }
                 // conmon starts the log afresh at its size cap (a new file renamed over the
                 // old): once the old one is read to its end, go on in the new one.
                 guard let next = replacement(of: fh) else { return [] }
@@ -60,12 +84,26 @@ public final class LogReader: @unchecked Sendable {
     }
 
     /// Starts reading at the last `count` complete lines (both streams), found by reading the
-    /// file backwards: `logs --tail 5` of a huge log reads a few blocks, not the file.
+    /// files backwards from the live one: `logs --tail 5` of a huge log reads a few blocks.
     public func seekToTail(_ count: Int) {
-        guard let fh = handle, count >= 0 else { return }
-        let fd = fh.fileDescriptor
+        guard count >= 0 else { return }
+        var remaining = count
+        for i in stride(from: files.count - 1, through: 0, by: -1) {
+            guard let fh = FileHandle(forReadingAtPath: files[i]) else { continue }
+            defer { try? fh.close() }
+            let (at, found) = Self.tailOffset(fd: fh.fileDescriptor, count: remaining, openLastLine: i == files.count - 1)
+            if found >= remaining || i == 0 {
+                open(i, at: at)
+                return
+            }
+            remaining -= found
+        }
+    }
+
+    /// Where the last `count` lines of one file start, and how many lines it has from there.
+    static func tailOffset(fd: Int32, count: Int, openLastLine: Bool) -> (UInt64, Int) {
         var st = stat()
-        guard fstat(fd, &st) == 0 else { return }
+        guard fstat(fd, &st) == 0 else { return (0, 0) }
         let size = Int64(st.st_size)
         let block = 64 << 10
         var buf = [UInt8](repeating: 0, count: block)
@@ -76,20 +114,20 @@ public final class LogReader: @unchecked Sendable {
         // Counts the record starting at `start` (ending at `laterNewline`); true when enough.
         func counted(recordAt start: Int64) -> Bool {
             let final = Self.isFinal(fd: fd, recordStart: start)
-            // A line still open at the end of the file (output without a newline) is a line.
-            if final || lastRecord { found += 1 }
+            // A line still open at the end of the live file (output without a newline) is a line.
+            if final || (lastRecord && openLastLine) { found += 1 }
             lastRecord = false
             return (final || found == 1) && found == count + 1
         }
         while end > 0 {
             let start = max(0, end - Int64(block))
             let n = pread(fd, &buf, Int(end - start), off_t(start))
-            guard n > 0 else { return }
+            guard n > 0 else { return (0, found) }
             var i = n - 1
             while i >= 0 {
                 if buf[i] == 0x0a {
                     let pos = start + Int64(i)
-                    if laterNewline >= 0 && counted(recordAt: pos + 1) { offset = UInt64(laterNewline + 1); return }
+                    if laterNewline >= 0 && counted(recordAt: pos + 1) { return (UInt64(laterNewline + 1), count) }
                     laterNewline = pos
                 }
                 i -= 1
@@ -97,8 +135,8 @@ public final class LogReader: @unchecked Sendable {
             end = start
         }
         // The first record of the file ends a line too.
-        if laterNewline >= 0 && counted(recordAt: 0) { offset = UInt64(laterNewline + 1); return }
-        offset = 0
+        if laterNewline >= 0 && counted(recordAt: 0) { return (UInt64(laterNewline + 1), count) }
+        return (0, found)
     }
 
     /// Whether the record at `recordStart` ends a line (flag `F`).

@@ -153,7 +153,7 @@ extension EngineRouter {
             return t
         }
         let tail = r.query("tail").flatMap { Int($0) }
-        let reader = LogReader(path: paths.containers + "/" + c.id + "/ctr.log")
+        let reader = LogReader(paths: LogFiles.paths(dir: paths.containers + "/" + c.id))
         let store = self.store
         let id = c.id
         let containers = self.containers

@@ -38,6 +38,20 @@ int berth_inotify_event(const char *buf, int len, const char **name) {
     return total;
 }
 
+int berth_inotify_event_wd(const char *buf, int len, const char **name, int *wd) {
+    int total = berth_inotify_event(buf, len, name);
+    if (total > 0) *wd = ((const struct inotify_event *)buf)->wd;
+    return total;
+}
+
+int berth_inotify_watch_moves(int fd, const char *path) {
+    return inotify_add_watch(fd, path, IN_MOVED_TO);
+}
+
+int berth_inotify_unwatch(int fd, int wd) {
+    return inotify_rm_watch(fd, wd);
+}
+
 int berth_spawn_closefrom(posix_spawn_file_actions_t *fa, int low) {
     return posix_spawn_file_actions_addclosefrom_np(fa, low);
 }

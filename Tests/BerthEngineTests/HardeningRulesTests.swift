@@ -20,6 +20,8 @@ import Testing
         let d = LogOptions(maxSize: 100 << 20)
         #expect(try LogOptions.resolve(nil, defaults: d) == d)
         #expect(try LogOptions.resolve(.init(Type: "json-file", Config: ["max-size": "10m", "max-file": "3"]), defaults: d).maxSize == 10 << 20)
+        #expect(try LogOptions.resolve(.init(Type: nil, Config: ["max-file": "3"]), defaults: d).maxFiles == 3)
+        #expect(try LogOptions.resolve(.init(Type: nil, Config: ["max-file": "3"]), defaults: LogOptions()).maxFiles == 1)
         #expect(try LogOptions.resolve(.init(Type: "local", Config: ["max-size": "0"]), defaults: d).maxSize == nil)
         for bad in [HostConfig.LogConfig(Type: "splunk", Config: nil), .init(Type: nil, Config: ["max-size": "1"]),
                     .init(Type: nil, Config: ["max-size": "lots"]), .init(Type: nil, Config: ["max-file": "0"]),
