@@ -1,18 +1,9 @@
+import BerthCore
 import Foundation
 
 /// Without libFuzzer: inputs built from a seeded generator out of pieces the parsers care
 /// about, so the same run repeats and a failure names its seed.
 enum SeededRun {
-    struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let pieces = ["0", "1", "9", ".", "-", "+", "e", "h", "m", "s", "ms", "k", "g", "=", ":", "/", "\n", "@",
                          "sha256:", "9223372036854775807", "-9223372036854775808", "99999999999", "1e308", "nan",
@@ -22,7 +13,7 @@ enum SeededRun {
 
     static func main(_ args: [String]) {
         let count = args.count > 1 ? Int(args[1]) ?? 200_000 : 200_000
-        var rng = Rng(state: args.count > 2 ? UInt64(args[2]) ?? 1 : 1)
+        var rng = SeededRandom(seed: args.count > 2 ? UInt64(args[2]) ?? 1 : 1)
         for _ in 0..<count {
             var bytes: [UInt8] = [UInt8.random(in: 0...255, using: &rng)]
             for _ in 0..<Int.random(in: 0...8, using: &rng) {

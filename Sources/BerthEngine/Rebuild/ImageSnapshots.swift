@@ -7,19 +7,10 @@ import Foundation
 /// layers (`ROOT/image-records/<id hex>.json`, written once) and every tag
 /// (`ROOT/image-records/tags.json`, rewritten after each change).
 struct ImageSnapshot: Codable {
-    struct Layer: Codable {
-        var blob: String
-        var blobSize: Int64
-        var mediaType: String
-        var diffID: String
-        var chainID: String
-        var parent: String?
-        var size: Int64
-    }
     var id: String
     var config: String
     var manifestDigest: String?
-    var layers: [Layer]
+    var layers: [ImageStore.LayerRow]
 }
 
 extension ImageService {
@@ -59,10 +50,7 @@ extension ImageService {
     func snapshot(_ id: String) throws -> ImageSnapshot? {
         try store.read { db in
             guard let (config, manifest) = try ImageStore.config(db, id: id) else { return nil }
-            let layers = try ImageStore.layers(db, imageID: id).map { l in
-                ImageSnapshot.Layer(blob: l.blob, blobSize: l.blobSize, mediaType: l.mediaType, diffID: l.diffID,
-                                    chainID: l.chainID, parent: l.parent, size: l.size)
-            }
+            let layers = try ImageStore.layers(db, imageID: id)
             return ImageSnapshot(id: id, config: config, manifestDigest: manifest, layers: layers)
         }
     }

@@ -6,7 +6,7 @@ import GRDB
 /// transaction. Files are the service's: these return what to delete once committed.
 public enum ImageStore {
     /// A layer as the store records it.
-    public struct LayerRow: Sendable {
+    public struct LayerRow: Sendable, Codable {
         public var blob: String
         public var blobSize: Int64
         public var mediaType: String
