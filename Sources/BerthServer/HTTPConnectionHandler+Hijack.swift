@@ -1,0 +1,70 @@
+import BerthAPI
+import BerthCore
+import Foundation
+import Logging
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+extension HTTPConnectionHandler {
+    /// Takes the connection over: the HTTP handlers leave the pipeline, the head is written as
+    /// bytes, and the session runs on its own thread with raw reads and writes.
+    func hijack(context: ChannelHandlerContext, _ r: APIResponse, _ session: any HijackSession) {
+        let channel = context.channel
+        let raw = RawStreamHandler(session: session)
+        do {
+            let sync = context.pipeline.syncOperations
+            try sync.addHandler(raw, position: .before(self))
+            _ = sync.removeHandler(context: context)
+            for h in httpHandlers { _ = sync.removeHandler(h) }
+        } catch {
+            logger.warning("hijack failed: \(error)")
+            context.close(promise: nil)
+            session.disconnected()
+            return
+        }
+        var head = "HTTP/1.1 \(r.status) \(r.status == 101 ? "UPGRADED" : "OK")\r\n"
+        for (k, v) in r.headers { head += "\(k): \(v)\r\n" }
+        head += "Api-Version: \(APIVersion.current)\r\nServer: berth/\(APIVersion.serverVersion) (linux)\r\n\r\n"
+        channel.writeAndFlush(ByteBuffer(string: head)).whenComplete { result in
+            guard case .success = result else {
+                session.disconnected()
+                return
+            }
+            Thread.detachNewThread {
+                session.run { data in
+                    try channel.writeAndFlush(ByteBuffer(bytes: data)).wait()
+                }
+                channel.close(promise: nil)
+            }
+        }
+    }
+}
+
+/// The raw side of a hijacked connection: client bytes to the session.
+final class RawStreamHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    let session: any HijackSession
+
+    init(session: any HijackSession) { self.session = session }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buf = unwrapInboundIn(data)
+        session.received(Data(buf.readableBytesView))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? ChannelEvent, e == .inputClosed {
+            session.inputEnded()
+        } else if event is ChannelShouldQuiesceEvent {
+            // berthd is shutting down: the client goes, the container stays.
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        session.disconnected()
+    }
+}
