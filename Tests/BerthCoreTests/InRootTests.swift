@@ -55,7 +55,7 @@ import Testing
             #expect(FileOps.exists(root + "/tmp/probe/sub"))
             #expect(!FileOps.exists((root as NSString).deletingLastPathComponent + "/tmp"))
             // A file in the way is an error, not a write elsewhere.
-            FileManager.default.createFile(atPath: root + "/file", contents: Data())
+            try Data().write(to: URL(fileURLWithPath: root + "/file"))
             #expect(throws: BerthError.self) { try r.makeDirectories("/file/sub") }
             // withDirectory gives a path that names the resolved directory itself.
             let seen = try r.withDirectory("/link/x") { dir in try FileManager.default.contentsOfDirectory(atPath: dir) }

@@ -94,11 +94,12 @@ import BerthCore
 
     @Test func refusesCorruptArchives() throws {
         let dir = NSTemporaryDirectory() + "berth-corrupt-" + Identifier.random().prefix(8)
+        defer { FileOps.removeTree(dir) }
         try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: dir + "/bad.tar", contents: Data(repeating: 0x41, count: 3000))
+        try Data(repeating: 0x41, count: 3000).write(to: URL(fileURLWithPath: dir + "/bad.tar"))
         #expect(throws: BerthError.self) { try LayerUnpacker(privileged: false).unpack(dir + "/bad.tar", into: dir + "/out") }
         // gzip magic, then garbage
-        _ = FileManager.default.createFile(atPath: dir + "/bad.gz", contents: Data([0x1f, 0x8b, 0x08, 0x00]) + Data(repeating: 7, count: 100))
+        try (Data([0x1f, 0x8b, 0x08, 0x00]) + Data(repeating: 7, count: 100)).write(to: URL(fileURLWithPath: dir + "/bad.gz"))
         #expect(throws: BerthError.self) { try LayerUnpacker(privileged: false).unpack(dir + "/bad.gz", into: dir + "/out") }
     }
 }

@@ -35,6 +35,7 @@ import BerthCore
 
     @Test func seccompProfileConversion() throws {
         let dir = NSTemporaryDirectory() + "berth-seccomp-" + Identifier.random().prefix(8)
+        defer { FileOps.removeTree(dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let profile = """
         {"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,
@@ -79,6 +80,7 @@ import BerthCore
 
     @Test func users() throws {
         let root = NSTemporaryDirectory() + "berth-users-" + Identifier.random().prefix(8)
+        defer { FileOps.removeTree(root) }
         try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
         try Data("root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n".utf8).write(to: URL(fileURLWithPath: root + "/etc/passwd"))
         try Data("root:x:0:\napp:x:1000:\nextra:x:2000:app,other\n".utf8).write(to: URL(fileURLWithPath: root + "/etc/group"))
@@ -110,6 +112,7 @@ import BerthCore
 @Suite struct LogFlushTests {
     @Test func partialTailIsFlushed() throws {
         let path = NSTemporaryDirectory() + "berth-log-" + Identifier.random().prefix(8)
+        defer { unlink(path) }
         try Data("2024-01-01T00:00:00Z stdout F full\n2024-01-01T00:00:01Z stdout P no-newline\n".utf8)
             .write(to: URL(fileURLWithPath: path))
         let r = LogReader(path: path)

@@ -84,6 +84,7 @@ import Migrations
 @Suite struct QueryTests {
     @Test func imageListingAndEvents() throws {
         let path = NSTemporaryDirectory() + "berth-q-" + Identifier.random().prefix(8) + ".db"
+        defer { for s in ["", "-wal", "-shm"] { unlink(path + s) } }
         let store = try Store.openForWriting(path: path)
         let id1 = "sha256:" + String(repeating: "1", count: 64)
         let id2 = "sha256:" + String(repeating: "2", count: 64)
