@@ -13,8 +13,6 @@ public struct LogOptions: Sendable, Equatable {
 
     public init(maxSize: Int64? = nil) { self.maxSize = maxSize }
 
-    public static func == (a: LogOptions, b: LogOptions) -> Bool { a.maxSize == b.maxSize }
-
     /// The drivers berth answers for: all are served from conmon's k8s-file.
     static let drivers: Set<String> = ["", "json-file", "k8s-file", "local"]
 

@@ -7,8 +7,7 @@ import Foundation
 /// deleted and nothing running is touched — the unrecorded files are moved to
 /// `ROOT/lost+found/<time>/` and berthd says so.
 public final class LostAndFound: Sendable {
-    public let root: String
-    /// Where this start moves things, made on first use.
+    /// Where this start moves things (made by the first `keep`).
     public let dir: String
     /// True when unrecorded files must be kept, not deleted.
     public let keepUnrecorded: Bool
@@ -17,7 +16,6 @@ public final class LostAndFound: Sendable {
     static let crashLeftoverLimit = 8
 
     public init(paths: BerthPaths, freshDatabase: Bool, unrecorded: Int, recorded: Int) {
-        root = paths.root
         dir = paths.root + "/lost+found/" + Clock.rfc3339Nano(Clock.nowNanos()).replacingOccurrences(of: ":", with: "")
         keepUnrecorded = Self.suspicious(freshDatabase: freshDatabase, unrecorded: unrecorded, recorded: recorded)
     }

@@ -16,31 +16,37 @@ final class RootfsMounts: Sendable {
 
     /// Takes a hold on `target`, mounting it with `mount` unless it is mounted already.
     func acquire(_ id: String, target: String, mount: () throws -> Void) throws {
-        try state.withLock { s in
-            if (s.count[id] ?? 0) == 0 && !Mounts.isMountPoint(target) { try mount() }
-            s.count[id, default: 0] += 1
-        }
+        try state.withLock { s in try Self.take(&s, id, target: target, mount: mount) }
     }
 
     /// Drops a hold; the last one unmounts.
     func release(_ id: String, target: String) {
-        state.withLock { s in
-            let n = (s.count[id] ?? 1) - 1
-            if n <= 0 {
-                s.count[id] = nil
-                Mounts.unmountAll(target)
-            } else {
-                s.count[id] = n
-            }
-        }
+        state.withLock { s in Self.drop(&s, id, target: target, holds: 1) }
     }
 
     /// The container's run holds its mount until the run's runtime state is cleaned.
     func acquireForRun(_ id: String, target: String, mount: () throws -> Void) throws {
-        let already = state.withLock { s in s.run.contains(id) }
-        if already { return }
-        try acquire(id, target: target, mount: mount)
-        state.withLock { s in _ = s.run.insert(id) }
+        try state.withLock { s in
+            guard !s.run.contains(id) else { return }
+            try Self.take(&s, id, target: target, mount: mount)
+            s.run.insert(id)
+        }
+    }
+
+    private static func take(_ s: inout Holders, _ id: String, target: String, mount: () throws -> Void) throws {
+        if (s.count[id] ?? 0) == 0 && !Mounts.isMountPoint(target) { try mount() }
+        s.count[id, default: 0] += 1
+    }
+
+    /// `holds` fewer holders; with none left the mount goes.
+    private static func drop(_ s: inout Holders, _ id: String, target: String, holds: Int) {
+        let n = (s.count[id] ?? 0) - holds
+        if n <= 0 {
+            s.count[id] = nil
+            Mounts.unmountAll(target)
+        } else {
+            s.count[id] = n
+        }
     }
 
     /// A running container re-adopted after a berthd restart: its mount is the run's hold.
@@ -55,11 +61,6 @@ final class RootfsMounts: Sendable {
     /// Ends the run's hold (exit, failed start, removal); unmounts if nothing else holds it.
     /// With no hold recorded, a mount left on `target` is berthd's to clean: unmounted.
     func releaseRun(_ id: String, target: String) {
-        let held = state.withLock { s in s.run.remove(id) != nil }
-        if held {
-            release(id, target: target)
-        } else if state.withLock({ s in (s.count[id] ?? 0) == 0 }) {
-            Mounts.unmountAll(target)
-        }
+        state.withLock { s in Self.drop(&s, id, target: target, holds: s.run.remove(id) != nil ? 1 : 0) }
     }
 }

@@ -7,54 +7,15 @@ import GRDB
 /// snapshot from an older schema restores into a newer one (missing columns take defaults).
 public enum RowSnapshots {
     struct Document: Codable {
-        var container: [String: Value]
-        var labels: [[String: Value]]
-        var mounts: [[String: Value]]
-        var volumes: [[String: Value]]
+        var container: [String: SQLValue]
+        var labels: [[String: SQLValue]]
+        var mounts: [[String: SQLValue]]
+        var volumes: [[String: SQLValue]]
     }
 
-    /// One SQLite value.
-    enum Value: Codable, Equatable {
-        case null, int(Int64), double(Double), text(String)
-
-        init(_ v: DatabaseValue) {
-            switch v.storage {
-            case .null, .blob: self = .null
-            case .int64(let i): self = .int(i)
-            case .double(let d): self = .double(d)
-            case .string(let s): self = .text(s)
-            }
-        }
-
-        var database: (any DatabaseValueConvertible)? {
-            switch self {
-            case .null: return nil
-            case .int(let i): return i
-            case .double(let d): return d
-            case .text(let s): return s
-            }
-        }
-
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if c.decodeNil() { self = .null } else if let i = try? c.decode(Int64.self) { self = .int(i) }
-            else if let d = try? c.decode(Double.self) { self = .double(d) } else { self = .text(try c.decode(String.self)) }
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.singleValueContainer()
-            switch self {
-            case .null: try c.encodeNil()
-            case .int(let i): try c.encode(i)
-            case .double(let d): try c.encode(d)
-            case .text(let s): try c.encode(s)
-            }
-        }
-    }
-
-    static func dict(_ r: Row) -> [String: Value] {
-        var out: [String: Value] = [:]
-        for (k, v) in r { out[k] = Value(v) }
+    static func dict(_ r: Row) -> [String: SQLValue] {
+        var out: [String: SQLValue] = [:]
+        for (k, v) in r { out[k] = SQLValue(v) }
         return out
     }
 
@@ -97,7 +58,7 @@ public enum RowSnapshots {
         guard case .text(let id)? = doc.container["id"], case .text(let image)? = doc.container["image_id"] else { return nil }
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM images WHERE id = ?", arguments: [image]) == true else { return nil }
         let containerColumns = Set(try db.columns(in: "containers").map(\.name))
-        func insert(_ table: String, _ row: [String: Value], columns: Set<String>, orIgnore: Bool = false) throws {
+        func insert(_ table: String, _ row: [String: SQLValue], columns: Set<String>, orIgnore: Bool = false) throws {
             let keys = row.keys.filter { columns.contains($0) }.sorted()
             let sql = "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(keys.joined(separator: ", "))) VALUES (\(keys.map { _ in "?" }.joined(separator: ", ")))"
             try db.execute(sql: sql, arguments: StatementArguments(keys.map { row[$0]!.database }))
@@ -107,13 +68,13 @@ public enum RowSnapshots {
         var row = doc.container
         let now = live(id)
         row["state"] = .text(now.state)
-        row["pid"] = now.pid.map(Value.int) ?? .null
-        row["conmon_pid"] = now.conmonPid.map(Value.int) ?? .null
-        row["conmon_start_time"] = now.conmonStartTime.map(Value.int) ?? .null
-        if let code = now.exitCode { row["exit_code"] = .int(code) }
+        row["pid"] = now.pid.map(SQLValue.integer) ?? .null
+        row["conmon_pid"] = now.conmonPid.map(SQLValue.integer) ?? .null
+        row["conmon_start_time"] = now.conmonStartTime.map(SQLValue.integer) ?? .null
+        if let code = now.exitCode { row["exit_code"] = .integer(code) }
         if let boot = now.bootID { row["boot_id"] = .text(boot) }
-        if now.state != "created" { row["has_run"] = .int(1) }
-        row["remove_pending"] = .int(0)
+        if now.state != "created" { row["has_run"] = .integer(1) }
+        row["remove_pending"] = .integer(0)
         // A name taken meanwhile keeps the newer holder; the restored one gets its id's prefix.
         if case .text(let name)? = row["name"],
            try Bool.fetchOne(db, sql: "SELECT 1 FROM containers WHERE name = ?", arguments: [name]) == true {

@@ -51,28 +51,9 @@ public enum SQLConsole {
         "strftime('%Y-%m-%dT%H:%M:%SZ', \(column) / 1000000000, 'unixepoch')"
     }
 
-    /// One value of a result, as SQLite stores it.
-    public enum Value: Sendable, Equatable {
-        case null
-        case integer(Int64)
-        case real(Double)
-        case text(String)
-        case blob([UInt8])
-
-        init(_ v: DatabaseValue) {
-            switch v.storage {
-            case .null: self = .null
-            case .int64(let i): self = .integer(i)
-            case .double(let d): self = .real(d)
-            case .string(let s): self = .text(s)
-            case .blob(let b): self = .blob(Array(b))
-            }
-        }
-    }
-
     public struct Result: Sendable {
         public var columns: [String]
-        public var rows: [[Value]]
+        public var rows: [[SQLValue]]
     }
 
     /// Runs one statement; SQLite's own message on error.
@@ -100,7 +81,7 @@ public enum SQLConsole {
                 }
                 let columns = statement.columnNames
                 let rows = try Row.fetchAll(statement).map { r in r.databaseValues }
-                return Result(columns: columns, rows: rows.map { $0.map(Value.init) })
+                return Result(columns: columns, rows: rows.map { $0.map(SQLValue.init) })
             } catch let e as DatabaseError {
                 throw BerthError.invalid(e.message ?? "\(e)")
             }

@@ -19,7 +19,7 @@ struct SQL: ParsableCommand {
         do { result = try SQLConsole.run(path: global.paths.database, statement) } catch let e as BerthError {
             throw CLIError(message: "Error: " + e.message)
         }
-        func text(_ v: SQLConsole.Value) -> String {
+        func text(_ v: SQLValue) -> String {
             switch v {
             case .null: return ""
             case .integer(let i): return String(i)
