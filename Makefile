@@ -7,7 +7,7 @@ BIN_DEBUG := $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 RELEASE_FLAGS := -c release --static-swift-stdlib
 BIN_RELEASE := $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path 2>/dev/null)
 
-.PHONY: deps build release test unit fuzz integration demo bench install clean
+.PHONY: deps build release test unit fuzz integration demo bench install clean format
 
 deps:
 	./scripts/install-deps.sh
@@ -29,6 +29,10 @@ test: deps build
 
 unit:
 	$(SWIFT) test
+
+## The house format (.swift-format), applied in place.
+format:
+	$(SWIFT) format -i -r Sources Tests
 
 ## libFuzzer over every parser that takes outside input (FUZZ_SECONDS, default 60); a crash
 ## fails and leaves its input in .build-fuzz/crashes/.

@@ -28,8 +28,13 @@ let package = Package(
             "CBerthSys",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Docker Engine API types and the CLI's client: no SwiftNIO, so the CLI stays small and
+        // starts fast; nothing of berth's own but BerthCore.
+        .target(name: "BerthAPI", dependencies: ["BerthCore"]),
+        // The one owner of SQL. Image references (BerthImage) resolve names; rows become
+        // Docker's shapes (BerthAPI) here so berthd and the CLI build them alike.
         .target(name: "BerthStore", dependencies: [
-            "BerthCore", "Migrations",
+            "BerthCore", "BerthAPI", "BerthImage", "Migrations",
             .product(name: "GRDB", package: "GRDB.swift"),
             // Raw column reads on the hottest query (ps with thousands of rows).
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -42,13 +47,8 @@ let package = Package(
             "BerthCore", "CBerthSys",
         ]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthCore", "BerthStore", "BerthImage", "BerthRuntime",
+            "BerthCore", "BerthAPI", "BerthStore", "BerthImage", "BerthRuntime",
             .product(name: "Logging", package: "swift-log"),
-        ]),
-        // Docker Engine API models and the CLI's client: no SwiftNIO, so the CLI stays small
-        // and starts fast.
-        .target(name: "BerthAPI", dependencies: [
-            "BerthCore", "BerthEngine", "BerthStore", "BerthImage",
         ]),
         // berthd's API server.
         .target(name: "BerthServer", dependencies: [
@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "berthd", dependencies: [
-            "BerthCore", "BerthEngine", "BerthAPI", "BerthServer", "BerthRuntime",
+            "BerthCore", "BerthEngine", "BerthAPI", "BerthServer", "BerthRuntime", "BerthStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -70,15 +70,21 @@ let package = Package(
         ]),
         // libFuzzer over the parsers (make fuzz), or a seeded run without it (make test).
         .executableTarget(name: "berth-fuzz", dependencies: [
-            "BerthCore", "BerthImage", "BerthStore", "BerthEngine",
+            "BerthCore", "BerthAPI", "BerthImage", "BerthStore", "BerthEngine",
         ]),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"]),
         .testTarget(name: "BerthStoreTests", dependencies: [
-            "BerthStore", "BerthCore", "Migrations",
+            "BerthStore", "BerthCore", "BerthAPI", "Migrations",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "BerthImageTests", dependencies: ["BerthImage", "BerthCore"]),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthCore"]),
-        .testTarget(name: "BerthEngineTests", dependencies: ["BerthEngine", "BerthImage", "BerthCore"]),
+        .testTarget(name: "BerthEngineTests", dependencies: ["BerthEngine", "BerthImage", "BerthCore", "BerthAPI", "BerthStore"]),
+        .testTarget(name: "berthTests", dependencies: ["berth", "BerthCore", "BerthStore", "BerthAPI"]),
+        .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI", "BerthCore"]),
+        .testTarget(name: "BerthServerTests", dependencies: [
+            "BerthServer", "BerthEngine", "BerthStore", "BerthAPI", "BerthCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

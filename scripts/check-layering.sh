@@ -1,15 +1,35 @@
 #!/usr/bin/env bash
 # The module rules the compiler does not hold on its own (SwiftPM lets a module import what its
-# dependencies import): only BerthStore (and its tests) may import GRDB, so every SQL statement
-# lives in BerthStore. Fails naming the files that break a rule.
+# dependencies import). One line per module: what it may import of berth's own and of GRDB/NIO.
+# Fails naming the files that break a rule.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bad=$(grep -rln '^import GRDB' Sources | grep -v '^Sources/BerthStore/' || true)
-if [ -n "$bad" ]; then
-  echo "only BerthStore may import GRDB; found in:"; echo "$bad"; exit 1
-fi
+declare -A allowed=(
+  [BerthCore]="CBerthSys"
+  [BerthAPI]="BerthCore"
+  [BerthImage]="BerthCore CArchive CBerthSys"
+  [BerthStore]="BerthCore BerthAPI BerthImage Migrations GRDB GRDBSQLite"
+  [BerthRuntime]="BerthCore CBerthSys"
+  [BerthEngine]="BerthCore BerthAPI BerthStore BerthImage BerthRuntime CBerthSys"
+  [BerthServer]="BerthCore BerthAPI BerthEngine BerthStore BerthImage BerthRuntime NIOCore NIOPosix NIOHTTP1 NIOExtras"
+  [berth]="BerthCore BerthAPI BerthStore BerthImage"
+  [berthd]="BerthCore BerthAPI BerthEngine BerthServer BerthRuntime BerthStore"
+  [berth-fuzz]="BerthCore BerthAPI BerthImage BerthStore BerthEngine"
+)
+ours="BerthCore BerthAPI BerthImage BerthStore BerthRuntime BerthEngine BerthServer CBerthSys CArchive Migrations GRDB GRDBSQLite NIOCore NIOPosix NIOHTTP1 NIOExtras NIOConcurrencyHelpers"
+fail=0
+for mod in "${!allowed[@]}"; do
+  while IFS=: read -r file imp; do
+    name=${imp#import }
+    [[ " $ours " == *" $name "* ]] || continue
+    if [[ " ${allowed[$mod]} " != *" $name "* ]]; then
+      echo "$file: $mod may not import $name"; fail=1
+    fi
+  done < <(grep -rHo '^import [A-Za-z0-9]*' "Sources/$mod" --include=*.swift || true)
+done
 sql=$(grep -rln 'sql:' Sources --include=*.swift | grep -v '^Sources/BerthStore/' || true)
 if [ -n "$sql" ]; then
-  echo "SQL belongs in BerthStore; found in:"; echo "$sql"; exit 1
+  echo "SQL belongs in BerthStore; found in:"; echo "$sql"; fail=1
 fi
-echo "layering: ok"
+[ $fail = 0 ] && echo "layering: ok"
+exit $fail

@@ -10,10 +10,12 @@ public final class DaemonLock: Sendable {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw BerthError.posix("open \(path)") }
         if berth_flock_exclusive(fd) != 0 {
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
+            let holder =
+                (try? String(contentsOfFile: path, encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(fd)
-            throw BerthError.conflict("another berthd is already running on this root (\((path as NSString).deletingLastPathComponent))" + (holder.isEmpty ? "" : ", pid \(holder)"))
+            throw BerthError.conflict(
+                "another berthd is already running on this root (\((path as NSString).deletingLastPathComponent))" + (holder.isEmpty ? "" : ", pid \(holder)"))
         }
         ftruncate(fd, 0)
         let pid = "\(getpid())\n"

@@ -37,8 +37,9 @@ public enum FileOps {
     /// mkdir -p.
     public static func makeDirs(_ path: String, mode: Int = 0o755) throws {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: mode])
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: mode])
         } catch {
             throw BerthError.internal("cannot create directory \(path): \(error.localizedDescription)")
         }

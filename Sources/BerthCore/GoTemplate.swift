@@ -31,12 +31,16 @@ public struct GoTemplate: Sendable {
 
     /// Whether the template prints `{{json .}}` (callers skip building that text otherwise).
     public var usesWholeJSON: Bool {
-        nodes.contains { if case .json(nil) = $0 { return true }; return false }
+        nodes.contains {
+            if case .json(nil) = $0 { return true }; return false
+        }
     }
 
     /// Field names in order of appearance (for table headers).
     public var fieldNames: [String] {
-        nodes.compactMap { if case .field(let f, _) = $0 { return f }; return nil }
+        nodes.compactMap {
+            if case .field(let f, _) = $0 { return f }; return nil
+        }
     }
 
     public init(_ source: String) throws {
@@ -126,8 +130,9 @@ public struct GoTemplate: Sendable {
 public enum TabWriter {
     /// Aligns `\t`-separated cells; the last cell of a line is not padded.
     public static func format(_ lines: [String], minWidth: Int = 10, padding: Int = 3) -> String {
-        format(rows: lines.map { $0.split(separator: "\t", omittingEmptySubsequences: false) },
-               minWidth: minWidth, padding: padding)
+        format(
+            rows: lines.map { $0.split(separator: "\t", omittingEmptySubsequences: false) },
+            minWidth: minWidth, padding: padding)
     }
 
     /// Aligns rows of cells.

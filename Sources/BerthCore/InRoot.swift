@@ -20,8 +20,9 @@ public struct InRoot: Sendable {
     public func open(_ path: String, flags: Int32, mode: mode_t = 0) throws -> Int32 {
         let (fd, err) = openRaw(path, flags: flags, mode: mode)
         guard fd >= 0 else {
-            throw BerthError(err == ENOENT ? .notFound : .internalError,
-                             "open \(path) in the container: \(String(cString: strerror(err)))")
+            throw BerthError(
+                err == ENOENT ? .notFound : .internalError,
+                "open \(path) in the container: \(String(cString: strerror(err)))")
         }
         return fd
     }

@@ -16,8 +16,9 @@ public struct BerthPaths: Sendable, Equatable {
     /// Root and runroot from flags, else the environment, else the defaults.
     public static func resolve(root: String?, runroot: String?) -> BerthPaths {
         let env = ProcessInfo.processInfo.environment
-        return BerthPaths(root: root ?? env["BERTH_ROOT"] ?? defaultRoot,
-                          runroot: runroot ?? env["BERTH_RUNROOT"] ?? defaultRunroot)
+        return BerthPaths(
+            root: root ?? env["BERTH_ROOT"] ?? defaultRoot,
+            runroot: runroot ?? env["BERTH_RUNROOT"] ?? defaultRunroot)
     }
 
     public var database: String { root + "/berth.db" }

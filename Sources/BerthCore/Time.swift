@@ -18,9 +18,10 @@ public enum Clock {
         var t = time_t(secs)
         var tmv = tm()
         gmtime_r(&t, &tmv)
-        var s = String(format: "%04d-%02d-%02dT%02d:%02d:%02d",
-                       Int(tmv.tm_year) + 1900, Int(tmv.tm_mon) + 1, Int(tmv.tm_mday),
-                       Int(tmv.tm_hour), Int(tmv.tm_min), Int(tmv.tm_sec))
+        var s = String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d",
+            Int(tmv.tm_year) + 1900, Int(tmv.tm_mon) + 1, Int(tmv.tm_mday),
+            Int(tmv.tm_hour), Int(tmv.tm_min), Int(tmv.tm_sec))
         if frac != 0 || !trimZeros {
             var f = String(format: "%09lld", frac)
             if trimZeros { while f.hasSuffix("0") { f.removeLast() } }
@@ -44,9 +45,10 @@ public enum Clock {
             return v
         }
         guard let y = num(0, 4), chars[4] == UInt8(ascii: "-"), let mo = num(5, 2),
-              chars[7] == UInt8(ascii: "-"), let d = num(8, 2),
-              chars[10] == UInt8(ascii: "T") || chars[10] == UInt8(ascii: "t") || chars[10] == UInt8(ascii: " "),
-              let h = num(11, 2), let mi = num(14, 2), let se = num(17, 2) else { return nil }
+            chars[7] == UInt8(ascii: "-"), let d = num(8, 2),
+            chars[10] == UInt8(ascii: "T") || chars[10] == UInt8(ascii: "t") || chars[10] == UInt8(ascii: " "),
+            let h = num(11, 2), let mi = num(14, 2), let se = num(17, 2)
+        else { return nil }
         var i = 19
         var frac: Int64 = 0
         if i < chars.count, chars[i] == UInt8(ascii: ".") {
@@ -65,10 +67,13 @@ public enum Clock {
                 i += 1
             } else if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
                 guard let oh = num(i + 1, 2), i + 3 < chars.count, chars[i + 3] == UInt8(ascii: ":"),
-                      let om = num(i + 4, 2) else { return nil }
+                    let om = num(i + 4, 2)
+                else { return nil }
                 offset = (oh * 3600 + om * 60) * (c == UInt8(ascii: "+") ? 1 : -1)
                 i += 6
-            } else { return nil }
+            } else {
+                return nil
+            }
         }
         guard i == chars.count else { return nil }
         var tmv = tm()

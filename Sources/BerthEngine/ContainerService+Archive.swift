@@ -1,38 +1,31 @@
+import BerthAPI
 import BerthCore
 import BerthImage
 import BerthRuntime
 import BerthStore
 import Foundation
 
-/// What Docker's `X-Docker-Container-Path-Stat` header describes.
-public struct PathStat: Codable, Sendable {
-    public var name: String
-    public var size: Int64
-    /// Go's os.FileMode bits: permissions plus type flags (directory 1<<31, symlink 1<<27).
-    public var mode: UInt32
-    public var mtime: String
-    public var linkTarget: String
-
-    public var isDirectory: Bool { mode & (1 << 31) != 0 }
-}
-
 extension ContainerService {
     /// Where a container path lives on the host: resolved in the container's rootfs (mounted
     /// for the time of `body` if the container is not running), then mapped into the volume,
     /// bind mount or per-container file mounted there. `readOnly` says the mount is.
-    func withHostPath<T>(_ ref: String, _ path: String, followFinal: Bool,
-                         _ body: (_ host: String, _ readOnly: Bool) throws -> T) throws -> T {
+    func withHostPath<T>(
+        _ ref: String, _ path: String, followFinal: Bool,
+        _ body: (_ host: String, _ readOnly: Bool) throws -> T
+    ) throws -> T {
         let c = try get(ref)
         let f = files(c.id)
         let rows = try store.read { db in try ContainerQueries.mounts(db, id: c.id) }
         return try withRootfs(c) { try resolveHostPath(c, f: f, rows: rows, path, followFinal: followFinal, body) }
     }
 
-    private func resolveHostPath<T>(_ c: ContainerRecord, f: Files, rows: [ContainerQueries.MountRow], _ path: String, followFinal: Bool,
-                                    _ body: (_ host: String, _ readOnly: Bool) throws -> T) throws -> T {
+    private func resolveHostPath<T>(
+        _ c: ContainerRecord, f: Files, rows: [ContainerQueries.MountRow], _ path: String, followFinal: Bool,
+        _ body: (_ host: String, _ readOnly: Bool) throws -> T
+    ) throws -> T {
         var mounts = rows
         for (file, dest) in [(f.hosts, "/etc/hosts"), (f.hostname, "/etc/hostname"), (f.resolv, "/etc/resolv.conf")]
-            where !mounts.contains(where: { $0.destination == dest }) {
+        where !mounts.contains(where: { $0.destination == dest }) {
             mounts.append(.init(type: "bind", source: file, destination: dest, volumeName: nil, readOnly: false))
         }
         let inRoot = try PathSafety.resolveInRoot(f.rootfs, path, followFinal: followFinal)
@@ -113,7 +106,7 @@ extension ContainerService {
                 // after the path was resolved cannot make tar read the host.
                 let r = try InRoot(parent).withDirectory(".") { dir in
                     var args = ["-C", dir, "-cf", out, "--numeric-owner"]
-                    if wanted != base { args += ["--transform", Self.renameTransform(base, wanted)] }
+                    if wanted != base { args += ["--transform", TarTransform.rename(base, wanted)] }
                     args.append(base)
                     return try Spawn.run("/bin/tar", args)
                 }
@@ -142,18 +135,5 @@ extension ContainerService {
                 try LayerUnpacker(whiteouts: false).unpack(tarFile, into: dir)
             }
         }
-    }
-
-    /// A GNU tar `--transform` expression renaming the top entry `from` to `to`.
-    public static func renameTransform(_ from: String, _ to: String) -> String {
-        func escape(_ s: String, _ special: String) -> String {
-            var out = ""
-            for ch in s {
-                if special.contains(ch) { out.append("\\") }
-                out.append(ch)
-            }
-            return out
-        }
-        return "s,^" + escape(from, "\\.^$*[],") + "\\(/\\|$\\)," + escape(to, "\\,&") + "\\1,"
     }
 }

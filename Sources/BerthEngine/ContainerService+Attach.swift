@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import BerthRuntime
 import BerthStore
@@ -31,13 +32,14 @@ extension ContainerService {
     public func attach(_ ref: String, stdin: Bool, stdout: Bool, stderr: Bool, detachKeys: String?) throws -> AttachBridge {
         let keys = try detachKeys.map(DetachKeys.parse) ?? DetachKeys.defaultKeys
         let c = try get(ref)
-        if c.state == "removing" || c.state == "dead" {
+        if c.state == .removing || c.state == .dead {
             throw BerthError.conflict("You cannot attach to a container that is \(c.state)")
         }
-        if c.state == "paused" { throw BerthError.conflict("You cannot attach to a paused container, unpause it first") }
+        if c.state == .paused { throw BerthError.conflict("You cannot attach to a paused container, unpause it first") }
         let req = try JSONDecoder().decode(ContainerCreateRequest.self, from: Data(c.configJSON.utf8))
-        let bridge = AttachBridge(tty: req.Tty ?? false, stdin: stdin && (req.OpenStdin ?? false),
-                                  stdout: stdout, stderr: stderr, detachKeys: keys)
+        let bridge = AttachBridge(
+            tty: req.Tty ?? false, stdin: stdin && (req.OpenStdin ?? false),
+            stdout: stdout, stderr: stderr, detachKeys: keys)
         let id = c.id
         bridge.onCancel = { [weak self, weak bridge] in
             if let self, let bridge { self.pendingAttaches.remove(id, bridge) }

@@ -1,16 +1,10 @@
+import BerthAPI
 import BerthCore
 import BerthRuntime
 import BerthStore
 import Dispatch
 import Foundation
 import Synchronization
-
-/// One container of a bulk removal: its id when removed, else Docker's error text.
-public struct RemoveOutcome: Codable, Sendable {
-    public var Ref: String
-    public var Id: String?
-    public var Error: String?
-}
 
 /// `container prune`'s filters: `until` (timestamp or Go duration), `label`, `label!`.
 public struct ContainerPruneFilters: Sendable {
@@ -66,7 +60,8 @@ extension ContainerService {
                         guard seen.insert(c.id).inserted else { outcomes[i].Id = c.id; continue }
                         if c.isRunning {
                             guard force else {
-                                outcomes[i].Error = "cannot remove container \"\(refs[i])\": container is running: stop the container before removing or force remove"
+                                outcomes[i].Error =
+                                    "cannot remove container \"\(refs[i])\": container is running: stop the container before removing or force remove"
                                 continue
                             }
                             let t = waiters.register(c.id)
@@ -146,8 +141,9 @@ extension ContainerService {
                 var a = labels[c.id] ?? [:]
                 a["name"] = c.name
                 a["image"] = c.imageRef
-                try Events.append(db, type: "container", action: "destroy", actorID: c.id, actorName: c.name,
-                                  attributes: a, time: now)
+                try Events.append(
+                    db, type: "container", action: "destroy", actorID: c.id, actorName: c.name,
+                    attributes: a, time: now)
             }
             return try VolumeStore.deleteIfUnused(db, anonymous)
         }
@@ -161,7 +157,7 @@ extension ContainerService {
     public func prune(_ filters: ContainerPruneFilters) async throws -> (ids: [String], reclaimed: Int64) {
         try await worker.run { [self] in
             let candidates = try store.read { db -> [ContainerRecord] in
-                let rows = try ContainerQueries.withState(db, ["created", "exited", "dead"])
+                let rows = try ContainerQueries.withState(db, [.created, .exited, .dead])
                 let labels = filters.labels.isEmpty && filters.notLabels.isEmpty ? [:] : try ContainerQueries.labels(db, ids: rows.map(\.id))
                 return rows.filter { filters.matches($0, labels: labels[$0.id] ?? [:]) }
             }
@@ -173,8 +169,9 @@ extension ContainerService {
             try removeBatch(ids, volumes: false)
             let reclaimed = tally.total
             try store.write { db in
-                try Events.append(db, type: "container", action: "prune", actorID: "", actorName: nil,
-                                  attributes: ["reclaimed": String(reclaimed)])
+                try Events.append(
+                    db, type: "container", action: "prune", actorID: "", actorName: nil,
+                    attributes: ["reclaimed": String(reclaimed)])
             }
             return (ids, reclaimed)
         }

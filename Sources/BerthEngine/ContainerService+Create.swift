@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import BerthImage
 import BerthRuntime
@@ -57,8 +58,9 @@ extension ContainerService {
         try Self.validate(req, host: host)
         let warnings = try LogOptions.resolve(host.LogConfig, defaults: logDefaults).warnings
         _ = try SpecBuilder.capabilities(add: host.CapAdd ?? [], drop: host.CapDrop ?? [], privileged: host.Privileged ?? false)
-        let mounts = try MountSpecs.parse(binds: host.Binds ?? [], mounts: host.Mounts ?? [], tmpfs: host.Tmpfs ?? [:],
-                                          anonymous: Array((req.Volumes ?? [:]).keys).sorted())
+        let mounts = try MountSpecs.parse(
+            binds: host.Binds ?? [], mounts: host.Mounts ?? [], tmpfs: host.Tmpfs ?? [:],
+            anonymous: Array((req.Volumes ?? [:]).keys).sorted())
         let id = Identifier.random()
         let (image, imageConfig) = try store.read { db -> (String, ImageConfig?) in
             let imageID = try ImageResolver.resolve(db, imageRef).imageID
@@ -109,7 +111,9 @@ extension ContainerService {
                 if name.isEmpty {
                     repeat { name = NameGenerator.make() } while try ContainerQueries.idForName(db, name) != nil
                 } else if let holder = try ContainerQueries.idForName(db, name) {
-                    throw BerthError.conflict("Conflict. The container name \"/\(name)\" is already in use by container \"\(holder)\". You have to remove (or rename) that container to be able to reuse that name.")
+                    throw BerthError.conflict(
+                        "Conflict. The container name \"/\(name)\" is already in use by container \"\(holder)\". You have to remove (or rename) that container to be able to reuse that name."
+                    )
                 }
                 var rows: [ContainerStore.NewMount] = []
                 for m in mounts {
@@ -120,14 +124,19 @@ extension ContainerService {
                         volume = v
                         source = try Volumes.ensure(db, name: v, anonymous: m.source == nil, paths: paths, now: now)
                     }
-                    rows.append(.init(type: m.type, source: source, destination: m.destination, volumeName: volume,
-                                      readOnly: m.readOnly, options: m.options))
+                    rows.append(
+                        .init(
+                            type: m.type, source: source, destination: m.destination, volumeName: volume,
+                            readOnly: m.readOnly, options: m.options))
                 }
-                try ContainerStore.insert(db, .init(id: id, name: name, imageID: image, imageRef: imageRef, command: Self.commandText(argv),
-                                                    createdAt: now, restartPolicy: policy.isEmpty ? "no" : policy,
-                                                    restartMax: host.RestartPolicy?.MaximumRetryCount ?? 0, autoRemove: host.AutoRemove ?? false,
-                                                    configJSON: configJSON, hostConfigJSON: hostJSON, labels: req.Labels ?? [:]),
-                                          mounts: rows)
+                try ContainerStore.insert(
+                    db,
+                    .init(
+                        id: id, name: name, imageID: image, imageRef: imageRef, command: Self.commandText(argv),
+                        createdAt: now, restartPolicy: policy.isEmpty ? "no" : policy,
+                        restartMax: host.RestartPolicy?.MaximumRetryCount ?? 0, autoRemove: host.AutoRemove ?? false,
+                        configJSON: configJSON, hostConfigJSON: hostJSON, labels: req.Labels ?? [:]),
+                    mounts: rows)
                 let c = try ContainerQueries.get(db, id: id)!
                 try event(db, c, "create", time: now)
             }
@@ -152,8 +161,10 @@ public struct MountSpec: Sendable, Equatable {
 
 public enum MountSpecs {
     /// Docker's `-v` forms: `/host:/ctr[:ro|rw]`, `name:/ctr[:ro]`, `/ctr`.
-    public static func parse(binds: [String], mounts: [HostConfig.Mount], tmpfs: [String: String],
-                             anonymous: [String]) throws -> [MountSpec] {
+    public static func parse(
+        binds: [String], mounts: [HostConfig.Mount], tmpfs: [String: String],
+        anonymous: [String]
+    ) throws -> [MountSpec] {
         var out: [MountSpec] = []
         for b in binds {
             let parts = b.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -166,7 +177,7 @@ public enum MountSpecs {
                 let mode = parts.count == 3 ? parts[2] : "rw"
                 let opts = mode.split(separator: ",")
                 guard !parts[0].isEmpty, parts[1].hasPrefix("/"),
-                      opts.allSatisfy({ ["ro", "rw", "z", "Z", "private", "rprivate", "shared", "rshared", "slave", "rslave", "nocopy"].contains(String($0)) })
+                    opts.allSatisfy({ ["ro", "rw", "z", "Z", "private", "rprivate", "shared", "rshared", "slave", "rslave", "nocopy"].contains(String($0)) })
                 else { throw bad() }
                 let ro = opts.contains("ro")
                 if parts[0].hasPrefix("/") {
@@ -183,12 +194,16 @@ public enum MountSpecs {
             guard let target = m.Target, target.hasPrefix("/") else { throw BerthError.invalid("invalid mount config: target must be an absolute path") }
             switch m.Type ?? "volume" {
             case "bind":
-                guard let s = m.Source, s.hasPrefix("/") else { throw BerthError.invalid("invalid mount config for type \"bind\": source must be an absolute path") }
+                guard let s = m.Source, s.hasPrefix("/") else {
+                    throw BerthError.invalid("invalid mount config for type \"bind\": source must be an absolute path")
+                }
                 guard FileOps.exists(s) else { throw BerthError.invalid("invalid mount config for type \"bind\": bind source path does not exist: \(s)") }
                 out.append(MountSpec(type: "bind", source: s, destination: target, readOnly: m.ReadOnly ?? false, options: nil))
             case "volume":
-                out.append(MountSpec(type: "volume", source: (m.Source?.isEmpty ?? true) ? nil : m.Source, destination: target,
-                                     readOnly: m.ReadOnly ?? false, options: nil))
+                out.append(
+                    MountSpec(
+                        type: "volume", source: (m.Source?.isEmpty ?? true) ? nil : m.Source, destination: target,
+                        readOnly: m.ReadOnly ?? false, options: nil))
             case "tmpfs":
                 out.append(MountSpec(type: "tmpfs", source: nil, destination: target, readOnly: m.ReadOnly ?? false, options: nil))
             case let t:

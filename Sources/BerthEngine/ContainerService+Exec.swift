@@ -1,23 +1,9 @@
+import BerthAPI
 import BerthCore
 import BerthRuntime
 import BerthStore
 import Foundation
 import Synchronization
-
-/// Docker's POST /containers/{id}/exec body.
-public struct ExecConfig: Codable, Sendable {
-    public var AttachStdin: Bool?
-    public var AttachStdout: Bool?
-    public var AttachStderr: Bool?
-    public var Tty: Bool?
-    public var DetachKeys: String?
-    public var Env: [String]?
-    public var Cmd: [String]?
-    public var WorkingDir: String?
-    public var User: String?
-    public var Privileged: Bool?
-    public init() {}
-}
 
 /// One exec session; kept in memory, as Docker does.
 public final class ExecSession: Sendable {
@@ -39,38 +25,18 @@ public final class ExecSession: Sendable {
         self.config = config
     }
 
-    /// GET /exec/{id}/json.
-    public struct Inspect: Encodable {
-        public struct ProcessConfig: Encodable {
-            var tty: Bool
-            var entrypoint: String
-            var arguments: [String]
-            var privileged: Bool
-            var user: String
-        }
-        var ID: String
-        var Running: Bool
-        var ExitCode: Int32?
-        var ProcessConfig: ProcessConfig
-        var OpenStdin: Bool
-        var OpenStderr: Bool
-        var OpenStdout: Bool
-        var CanRemove: Bool
-        var ContainerID: String
-        var DetachKeys: String
-        var Pid: Int32
-    }
-
-    public var inspect: Inspect {
+    public var inspect: ExecInspect {
         let (running, exitCode, pid) = state.withLock { ($0.running, $0.exitCode, $0.pid) }
         let cmd = config.Cmd ?? []
-        return Inspect(ID: id, Running: running, ExitCode: exitCode,
-                       ProcessConfig: .init(tty: config.Tty ?? false, entrypoint: cmd.first ?? "",
-                                            arguments: Array(cmd.dropFirst()), privileged: config.Privileged ?? false,
-                                            user: config.User ?? ""),
-                       OpenStdin: config.AttachStdin ?? false, OpenStderr: config.AttachStderr ?? false,
-                       OpenStdout: config.AttachStdout ?? false, CanRemove: false, ContainerID: containerID,
-                       DetachKeys: config.DetachKeys ?? "", Pid: pid)
+        return ExecInspect(
+            ID: id, Running: running, ExitCode: exitCode,
+            ProcessConfig: .init(
+                tty: config.Tty ?? false, entrypoint: cmd.first ?? "",
+                arguments: Array(cmd.dropFirst()), privileged: config.Privileged ?? false,
+                user: config.User ?? ""),
+            OpenStdin: config.AttachStdin ?? false, OpenStderr: config.AttachStderr ?? false,
+            OpenStdout: config.AttachStdout ?? false, CanRemove: false, ContainerID: containerID,
+            DetachKeys: config.DetachKeys ?? "", Pid: pid)
     }
 
     public var exitCodeIfDone: Int32? { state.withLock { $0.exitCode } }
@@ -92,8 +58,8 @@ extension ContainerService {
     public func execCreate(_ ref: String, _ config: ExecConfig) throws -> String {
         let c = try get(ref)
         guard c.isRunning else { throw BerthError.conflict("Container \(c.id) is not running") }
-        if c.state == "restarting" { throw BerthError.conflict("Container \(c.id) is restarting, wait until the container is running") }
-        if c.state == "paused" { throw BerthError.conflict("Container \(c.id) is paused, unpause the container before exec") }
+        if c.state == .restarting { throw BerthError.conflict("Container \(c.id) is restarting, wait until the container is running") }
+        if c.state == .paused { throw BerthError.conflict("Container \(c.id) is paused, unpause the container before exec") }
         guard let cmd = config.Cmd, !cmd.isEmpty else { throw BerthError.invalid("No exec command specified") }
         if let k = config.DetachKeys { _ = try DetachKeys.parse(k) }
         let s = ExecSession(id: Identifier.random(), containerID: c.id, config: config)
@@ -119,7 +85,7 @@ extension ContainerService {
         }
         if already { throw BerthError.conflict("Exec \(id) has already been started") }
         let c = try get(s.containerID)
-        guard c.isRunning, c.state != "paused" else { throw BerthError.conflict("Container \(c.id) is not running") }
+        guard c.isRunning, c.state != .paused else { throw BerthError.conflict("Container \(c.id) is not running") }
         let f = files(c.id)
         let execFiles = Conmon.ExecFiles(dir: runDir(c.id) + "/exec/" + id)
         try FileOps.makeDirs(execFiles.dir, mode: 0o700)
@@ -141,14 +107,16 @@ extension ContainerService {
             }
         }
         let attach = !detach
-        let process = try conmon.exec(containerID: c.id, execID: id, files: execFiles, terminal: tty,
-                                      stdin: stdin, attach: attach)
+        let process = try conmon.exec(
+            containerID: c.id, execID: id, files: execFiles, terminal: tty,
+            stdin: stdin, attach: attach)
         s.state.withLock { $0.process = process }
         var bridge: AttachBridge?
         if let sock = process.attach {
             let keys = try cfg.DetachKeys.map(DetachKeys.parse) ?? DetachKeys.defaultKeys
-            let b = AttachBridge(tty: tty, stdin: stdin, stdout: cfg.AttachStdout ?? true,
-                                 stderr: cfg.AttachStderr ?? true, detachKeys: keys)
+            let b = AttachBridge(
+                tty: tty, stdin: stdin, stdout: cfg.AttachStdout ?? true,
+                stderr: cfg.AttachStderr ?? true, detachKeys: keys)
             b.connect(sock)
             bridge = b
         }
@@ -165,11 +133,13 @@ extension ContainerService {
             pid = try process.start()
         } catch {
             let message = BerthError.from(error).message
-            let code = Self.startFailureCode(message)
+            let code = StartFailure.exitCode(message)
             finishExec(s, c, code: code == 128 ? 126 : code)
             return message
         }
-        s.state.withLock { $0.pid = pid; $0.running = true }
+        s.state.withLock {
+            $0.pid = pid; $0.running = true
+        }
         if let c { try? store.write { db in try event(db, c, "exec_start: " + (s.config.Cmd ?? []).joined(separator: " "), ["execID": s.id]) } }
         if let bridge {
             _ = bridge.pump(write)
@@ -184,15 +154,19 @@ extension ContainerService {
     }
 
     func finishExec(_ s: ExecSession, _ c: ContainerRecord?, code: Int32) {
-        s.state.withLock { $0.running = false; $0.exitCode = code; $0.process = nil }
+        s.state.withLock {
+            $0.running = false; $0.exitCode = code; $0.process = nil
+        }
         if let c { try? store.write { db in try event(db, c, "exec_die", ["execID": s.id, "exitCode": String(code)]) } }
         FileOps.removeTree(runDir(s.containerID) + "/exec/" + s.id)
     }
 
     /// Writes an exec's process spec: the container's own process settings (user, caps, env,
     /// rlimits…) as its bundle has them, changed by `configure`.
-    func writeExecProcess(_ id: String, _ execFiles: Conmon.ExecFiles,
-                          _ configure: (inout RuntimeSpec.Process) throws -> Void) throws {
+    func writeExecProcess(
+        _ id: String, _ execFiles: Conmon.ExecFiles,
+        _ configure: (inout RuntimeSpec.Process) throws -> Void
+    ) throws {
         let base = try JSONDecoder().decode(RuntimeSpec.self, from: Data(contentsOf: URL(fileURLWithPath: files(id).config)))
         var p = base.process
         try configure(&p)

@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import BerthRuntime
 import BerthStore
@@ -29,14 +30,20 @@ extension ContainerService {
         }
         let oom = FileOps.exists(files(id).persist + "/oom")
         finished = max(finished, c.startedAt ?? finished)
-        let restart = mayRestart && Self.shouldRestart(policy: c.restartPolicy, max: c.restartMax, count: c.restartCount,
-                                                       exitCode: code, stoppedByUser: c.stoppedByUser, autoRemove: c.autoRemove)
+        let restart =
+            mayRestart
+            && Self.shouldRestart(
+                policy: c.restartPolicy, max: c.restartMax, count: c.restartCount,
+                exitCode: code, stoppedByUser: c.stoppedByUser, autoRemove: c.autoRemove)
         let restartAt = restart ? Clock.nowNanos() + backoff.next(id, ranFor: finished - (c.startedAt ?? finished)) : nil
         try store.write { db in
             // A restart emits die now and start when the back-off is over; meanwhile `restarting`.
-            let endReason = reason.map { $0.contains("reboot") ? "reboot" : "monitor-lost" } ?? (oom ? "oom" : c.stoppedByUser ? "user-stop" : code == 0 ? "exited" : "crash")
-            try ContainerStore.recordExit(db, id: id, state: restart ? "restarting" : c.autoRemove ? "removing" : "exited", code: code,
-                                          finished: finished, oom: oom, reason: reason, restartAt: restartAt, endReason: endReason)
+            let endReason =
+                reason.map { $0.contains("reboot") ? "reboot" : "monitor-lost" }
+                ?? (oom ? "oom" : c.stoppedByUser ? "user-stop" : code == 0 ? "exited" : "crash")
+            try ContainerStore.recordExit(
+                db, id: id, state: restart ? .restarting : c.autoRemove ? .removing : .exited, code: code,
+                finished: finished, oom: oom, reason: reason, restartAt: restartAt, endReason: endReason)
             if oom { try event(db, c, "oom", time: finished) }
             let duration = max(0, finished - (c.startedAt ?? finished)) / 1_000_000_000
             var extra = ["exitCode": String(code), "execDuration": String(duration)]

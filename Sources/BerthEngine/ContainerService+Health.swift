@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import BerthImage
 import BerthRuntime
@@ -47,9 +48,10 @@ extension ContainerService {
 
     /// Starts probing a container that just started (or was re-adopted).
     func startHealthMonitor(_ id: String) {
-        guard let c = try? get(id), c.state == "running",
-              let req = try? JSONDecoder().decode(ContainerCreateRequest.self, from: Data(c.configJSON.utf8)),
-              let cmd = Self.healthCommand(req.Healthcheck) else { return }
+        guard let c = try? get(id), c.state == .running,
+            let req = try? JSONDecoder().decode(ContainerCreateRequest.self, from: Data(c.configJSON.utf8)),
+            let cmd = Self.healthCommand(req.Healthcheck)
+        else { return }
         let h = req.Healthcheck!
         let interval = (h.Interval ?? 0) > 0 ? h.Interval! : Self.defaultHealthInterval
         let timeout = (h.Timeout ?? 0) > 0 ? h.Timeout! : Self.defaultHealthTimeout
@@ -57,16 +59,17 @@ extension ContainerService {
         let startPeriod = max(0, h.StartPeriod ?? 0)
         let startedAt = c.startedAt ?? Clock.nowNanos()
         let task = Task.detached { [self] in
-            var state = (try? store.read { db in
-                try ContainerStore.healthJSON(db, id: id)
-            }).flatMap { $0 }.flatMap { try? JSONDecoder().decode(HealthState.self, from: Data($0.utf8)) }
+            var state =
+                (try? store.read { db in
+                    try ContainerStore.healthJSON(db, id: id)
+                }).flatMap { $0 }.flatMap { try? JSONDecoder().decode(HealthState.self, from: Data($0.utf8)) }
                 ?? HealthState(Status: "starting", FailingStreak: 0, Log: [])
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: Checked.sleepNanos(interval))
                 if Task.isCancelled { return }
                 guard let now = try? get(id) else { return }
-                if now.state == "paused" { continue }
-                guard now.state == "running", now.startedAt == c.startedAt else { return }
+                if now.state == .paused { continue }
+                guard now.state == .running, now.startedAt == c.startedAt else { return }
                 let begin = Clock.nowNanos()
                 let (code, output) = (try? await offload { [self] in try probe(id, cmd, timeout: timeout) }) ?? (-1, "health check could not run")
                 let end = Clock.nowNanos()
@@ -79,8 +82,10 @@ extension ContainerService {
                     state.FailingStreak += 1
                     if state.FailingStreak >= retries { state.Status = "unhealthy" }
                 }
-                state.Log.append(.init(Start: Clock.rfc3339Nano(begin), End: Clock.rfc3339Nano(end), ExitCode: Int(code),
-                                       Output: String(output.prefix(4096))))
+                state.Log.append(
+                    .init(
+                        Start: Clock.rfc3339Nano(begin), End: Clock.rfc3339Nano(end), ExitCode: Int(code),
+                        Output: String(output.prefix(4096))))
                 if state.Log.count > 5 { state.Log.removeFirst(state.Log.count - 5) }
                 let json = String(decoding: (try? JSONEncoder().encode(state)) ?? Data(), as: UTF8.self)
                 let snapshot = state
@@ -109,8 +114,9 @@ extension ContainerService {
             p.terminal = false
             p.args = cmd
         }
-        let process = try conmon.exec(containerID: id, execID: "health", files: execFiles, terminal: false,
-                                      stdin: false, attach: false)
+        let process = try conmon.exec(
+            containerID: id, execID: "health", files: execFiles, terminal: false,
+            stdin: false, attach: false)
         let pid: Int32
         do { pid = try process.start() } catch {
             return (127, BerthError.from(error).message)

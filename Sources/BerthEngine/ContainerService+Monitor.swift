@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import BerthRuntime
 import BerthStore
@@ -21,7 +22,7 @@ extension ContainerService {
     }
 
     func sweepMonitors() {
-        guard let live = try? store.read({ db in try ContainerQueries.withState(db, ["running", "paused"]) }) else { return }
+        guard let live = try? store.read({ db in try ContainerQueries.withState(db, [.running, .paused]) }) else { return }
         for c in live {
             guard let pid = c.conmonPid, !ProcStat.isSame(Int32(pid), startTime: c.conmonStartTime) else { continue }
             // An exit file that arrived is the exit watcher's; only a silent death is ours.
@@ -32,7 +33,8 @@ extension ContainerService {
                 try? await worker.run { [self] in
                     // Still the same run, still without an exit file: the monitor is gone.
                     guard let now = try store.read({ db in try ContainerQueries.get(db, id: id) }),
-                          now.isRunning, now.startedAt == startedAt, !FileOps.exists(exitDir + "/" + id) else { return }
+                        now.isRunning, now.startedAt == startedAt, !FileOps.exists(exitDir + "/" + id)
+                    else { return }
                     logger.warning("container \(id.prefix(12)): its monitor (conmon) exited without an exit file")
                     // Without its monitor nobody collects its output or its exit: it goes.
                     try? runc.kill(id, signal: SIGKILL, all: true)

@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import BerthRuntime
 import BerthStore
@@ -8,8 +9,8 @@ extension ContainerService {
     public func pause(_ ref: String) async throws {
         try await worker.run { [self] in
             let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
-            guard c.state == "running" else {
-                throw BerthError.conflict(c.state == "paused" ? "container \(c.id) is already paused" : "container \(c.id) is not running")
+            guard c.state == .running else {
+                throw BerthError.conflict(c.state == .paused ? "container \(c.id) is already paused" : "container \(c.id) is not running")
             }
             try runc.pause(c.id)
             try store.write { db in
@@ -23,7 +24,7 @@ extension ContainerService {
     public func unpause(_ ref: String) async throws {
         try await worker.run { [self] in
             let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
-            guard c.state == "paused" else { throw BerthError.conflict("container \(c.id) is not paused") }
+            guard c.state == .paused else { throw BerthError.conflict("container \(c.id) is not paused") }
             try thaw(c)
         }
     }
@@ -48,7 +49,9 @@ extension ContainerService {
                 let c = try ContainerQueries.resolve(db, ref)
                 if c.name == name { throw BerthError.invalid("Renaming a container with the same name as its current name") }
                 if let holder = try ContainerQueries.idForName(db, name) {
-                    throw BerthError.conflict("Conflict. The container name \"/\(name)\" is already in use by container \"\(holder)\". You have to remove (or rename) that container to be able to reuse that name.")
+                    throw BerthError.conflict(
+                        "Conflict. The container name \"/\(name)\" is already in use by container \"\(holder)\". You have to remove (or rename) that container to be able to reuse that name."
+                    )
                 }
                 try ContainerStore.rename(db, id: c.id, to: name)
                 var renamed = c

@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import BerthRuntime
 import BerthStore
@@ -26,7 +27,7 @@ extension ContainerService {
     public func recover(freshDatabase: Bool = false) async throws -> ContainerRecovery {
         try await worker.run { [self] in
             var r = ContainerRecovery()
-            let removing = try store.read { db in try ContainerQueries.withState(db, ["removing"]) }.map(\.id)
+            let removing = try store.read { db in try ContainerQueries.withState(db, [.removing]) }.map(\.id)
             try removeBatch(removing, volumes: false)
             r.removalsFinished = removing.count
             // Folders of containers whose row never came (a crash inside create) or already went.
@@ -38,7 +39,9 @@ extension ContainerService {
                 // The database forgot them, not the host: they keep running, their folders
                 // move aside for an operator (or --rebuild-db) to look at.
                 for name in unknown where lost.keep(files(name).dir, kind: "containers") { r.keptAside += 1 }
-                logger.error("the database records \(known.count) containers but the root holds \(unknown.count) more: the database looks lost or rolled back; nothing was deleted or stopped, \(r.keptAside) container folders were moved to \(lost.dir)")
+                logger.error(
+                    "the database records \(known.count) containers but the root holds \(unknown.count) more: the database looks lost or rolled back; nothing was deleted or stopped, \(r.keptAside) container folders were moved to \(lost.dir)"
+                )
             } else {
                 for name in unknown {
                     cleanupRuntime(name)
@@ -47,17 +50,18 @@ extension ContainerService {
                 // runc records left by containers removed just before a crash (runc's own
                 // delete runs after the removal is answered).
                 for name in (try? FileManager.default.contentsOfDirectory(atPath: runc.root)) ?? []
-                    where name.count == 64 && Identifier.isHex(name) && !known.contains(name) {
+                where name.count == 64 && Identifier.isHex(name) && !known.contains(name) {
                     runc.delete(name, force: true)
                     FileOps.removeTree(runDir(name))
                 }
             }
             // A start cut short (berthd died between conmon and the commit): the container may
             // run, but the row says created. Nothing half-done: its processes go, it stays created.
-            for c in try store.read({ db in try ContainerQueries.withState(db, ["created"]) }) {
+            for c in try store.read({ db in try ContainerQueries.withState(db, [.created]) }) {
                 let pidFile = runDir(c.id) + "/conmon.pid"
                 guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-                      let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { continue }
+                    let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+                else { continue }
                 try? runc.kill(c.id, signal: SIGKILL, all: true)
                 if (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("conmon") == true {
                     Glibc.kill(pid, SIGKILL)
@@ -65,7 +69,7 @@ extension ContainerService {
                 cleanupRuntime(c.id)
                 r.startsUndone += 1
             }
-            let live = try store.read { db in try ContainerQueries.withState(db, ["running", "paused", "restarting"]) }
+            let live = try store.read { db in try ContainerQueries.withState(db, [.running, .paused, .restarting]) }
             var exited: [(String, Int64)] = []
             for c in live {
                 if c.bootID != bootID {
@@ -77,13 +81,14 @@ extension ContainerService {
                     continue
                 }
                 // Waiting for a restart: resumed below with what is left of its delay.
-                if c.state == "restarting" { continue }
+                if c.state == .restarting { continue }
                 if let time = ExitWatcher.changeTime(exitDir + "/" + c.id) {
                     exited.append((c.id, time))
                 } else if let pid = c.conmonPid, ProcStat.isSame(Int32(pid), startTime: c.conmonStartTime) {
                     rootfsMounts.adoptRun(c.id, target: files(c.id).rootfs)
                     if let host = try? JSONDecoder().decode(HostConfig.self, from: Data(c.hostConfigJSON.utf8)),
-                       let logs = try? LogOptions.resolve(host.LogConfig, defaults: logDefaults), logs.maxFiles > 1 {
+                        let logs = try? LogOptions.resolve(host.LogConfig, defaults: logDefaults), logs.maxFiles > 1
+                    {
                         logRotator?.watch(id: c.id, dir: files(c.id).dir, maxFiles: logs.maxFiles)
                     }
                     r.adopted += 1
@@ -117,12 +122,13 @@ extension ContainerService {
     /// `parallel` at a time. Runs once berthd answers, so start-up stays quick.
     public func startByPolicy(parallel: Int = 8) async -> PolicyStarts {
         var out = PolicyStarts()
-        guard let stopped = try? store.read({ db in try ContainerQueries.withState(db, ["exited", "created"]) }) else { return out }
+        guard let stopped = try? store.read({ db in try ContainerQueries.withState(db, [.exited, .created]) }) else { return out }
         let candidates = stopped.filter { $0.restartPolicy != "no" }
         out.considered = candidates.count
         let chosen = candidates.filter {
-            Self.startsWithDaemon(policy: $0.restartPolicy, max: $0.restartMax, count: $0.restartCount,
-                                  exitCode: $0.exitCode, stoppedByUser: $0.stoppedByUser, hasRun: $0.hasRun)
+            Self.startsWithDaemon(
+                policy: $0.restartPolicy, max: $0.restartMax, count: $0.restartCount,
+                exitCode: $0.exitCode, stoppedByUser: $0.stoppedByUser, hasRun: $0.hasRun)
         }
         out.leftExited = candidates.count - chosen.count
         let results = await withTaskGroup(of: Bool.self) { g -> [Bool] in

@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import BerthRuntime
 import BerthStore
@@ -30,8 +31,10 @@ final class RestartBackoff: Sendable {
 
 extension ContainerService {
     /// Docker's rules for a container that just exited by itself.
-    static func shouldRestart(policy: String, max: Int64, count: Int64, exitCode: Int64,
-                              stoppedByUser: Bool, autoRemove: Bool) -> Bool {
+    static func shouldRestart(
+        policy: String, max: Int64, count: Int64, exitCode: Int64,
+        stoppedByUser: Bool, autoRemove: Bool
+    ) -> Bool {
         if stoppedByUser || autoRemove { return false }
         switch policy {
         case "always", "unless-stopped": return true
@@ -43,8 +46,10 @@ extension ContainerService {
     /// Which stopped containers berthd starts when it comes up (also after a reboot): `always`
     /// ones even if a user stopped them, `unless-stopped` unless a user did, `on-failure` after a
     /// non-zero exit that was not a user's doing, within its retry count.
-    static func startsWithDaemon(policy: String, max: Int64, count: Int64, exitCode: Int64?,
-                                 stoppedByUser: Bool, hasRun: Bool) -> Bool {
+    static func startsWithDaemon(
+        policy: String, max: Int64, count: Int64, exitCode: Int64?,
+        stoppedByUser: Bool, hasRun: Bool
+    ) -> Bool {
         guard hasRun else { return false }
         switch policy {
         case "always": return true
@@ -69,7 +74,7 @@ extension ContainerService {
 
     /// On the worker: a pending restart whose time came (a user may have cancelled it since).
     func restartDue(_ id: String) throws {
-        guard let c = try store.read({ db in try ContainerQueries.get(db, id: id) }), c.state == "restarting" else { return }
+        guard let c = try store.read({ db in try ContainerQueries.get(db, id: id) }), c.state == .restarting else { return }
         do {
             try startSync(id, restarting: true)
         } catch {
@@ -84,7 +89,7 @@ extension ContainerService {
     /// A user's stop, kill or rm of a container waiting to restart: the restart is cancelled
     /// and the container counts as stopped by the user. Returns the row as it is now.
     func cancelPendingRestart(_ c: ContainerRecord) throws -> ContainerRecord {
-        guard c.state == "restarting" else { return c }
+        guard c.state == .restarting else { return c }
         try store.write { db in
             try ContainerStore.cancelRestart(db, id: c.id, byUser: true)
         }

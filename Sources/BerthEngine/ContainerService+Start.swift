@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import BerthImage
 import BerthRuntime
@@ -5,14 +6,6 @@ import BerthStore
 import Foundation
 
 extension ContainerService {
-    /// Docker's code for a process that could not start: 127 not found, 126 not executable,
-    /// 128 otherwise (the CLI then says 125: berth's own failure).
-    public static func startFailureCode(_ message: String) -> Int32 {
-        if message.contains("executable file not found") || message.contains("no such file or directory") { return 127 }
-        if message.contains("permission denied") { return 126 }
-        return 128
-    }
-
     /// The init `--init` runs as pid 1 (static, from Debian's catatonit).
     static let initPath = "/usr/bin/catatonit"
 
@@ -24,9 +17,9 @@ extension ContainerService {
     func startSync(_ ref: String, restarting: Bool = false) throws {
         var c = try store.read { db in try ContainerQueries.resolve(db, ref) }
         // A user's start of a container waiting for its restart: now, not later.
-        if !restarting && c.state == "restarting" { c = try cancelPendingRestart(c) }
-        if restarting ? c.state != "restarting" : c.isRunning { throw BerthError(.notModified, "container already started") }
-        if c.state == "removing" || c.state == "dead" {
+        if !restarting && c.state == .restarting { c = try cancelPendingRestart(c) }
+        if restarting ? c.state != .restarting : c.isRunning { throw BerthError(.notModified, "container already started") }
+        if c.state == .removing || c.state == .dead {
             throw BerthError.conflict("cannot start container \(c.id): it is \(c.state)")
         }
         let req = try JSONDecoder().decode(ContainerCreateRequest.self, from: Data(c.configJSON.utf8))
@@ -38,7 +31,7 @@ extension ContainerService {
             cancelPendingAttaches(c.id)
             cleanupRuntime(c.id)
             let message = BerthError.from(error).message
-            let code = Int64(Self.startFailureCode(message))
+            let code = Int64(StartFailure.exitCode(message))
             try? store.write { db in
                 try ContainerStore.recordStartFailure(db, id: c.id, message: message, code: code)
             }
@@ -52,8 +45,10 @@ extension ContainerService {
         }
     }
 
-    func prepareAndRun(_ c: ContainerRecord, req: ContainerCreateRequest, host: HostConfig, files f: Files,
-                       restarting: Bool = false) throws {
+    func prepareAndRun(
+        _ c: ContainerRecord, req: ContainerCreateRequest, host: HostConfig, files f: Files,
+        restarting: Bool = false
+    ) throws {
         let mounts = try store.read { db in try ContainerQueries.mounts(db, id: c.id) }
         try rootfsMounts.acquireForRun(c.id, target: f.rootfs) { try mountRootfs(c) }
         // Written without fsync at create: rewritten if a power cut left them empty.
@@ -71,9 +66,10 @@ extension ContainerService {
             // the image or an earlier run of the container left on the way.
             try InRoot(f.rootfs).makeDirectories(cwd)
         }
-        var rc = ContainerRuntimeConfig(id: c.id, rootfs: f.rootfs,
-                                        args: Self.command(req, image: nil), env: req.Env ?? [], cwd: cwd,
-                                        hostname: req.Hostname ?? String(c.id.prefix(12)))
+        var rc = ContainerRuntimeConfig(
+            id: c.id, rootfs: f.rootfs,
+            args: Self.command(req, image: nil), env: req.Env ?? [], cwd: cwd,
+            hostname: req.Hostname ?? String(c.id.prefix(12)))
         rc.uid = user.uid
         rc.gid = user.gid
         rc.additionalGids = user.groups
@@ -91,17 +87,21 @@ extension ContainerService {
         for m in mounts {
             switch m.type {
             case "tmpfs":
-                specMounts.append(.init(destination: m.destination, type: "tmpfs", source: "tmpfs",
-                                        options: ["nosuid", "nodev", m.readOnly ? "ro" : "rw"]))
+                specMounts.append(
+                    .init(
+                        destination: m.destination, type: "tmpfs", source: "tmpfs",
+                        options: ["nosuid", "nodev", m.readOnly ? "ro" : "rw"]))
             default:
                 guard let src = m.source else { continue }
                 if m.type == "bind" && !FileOps.exists(src) { try FileOps.makeDirs(src) }
-                specMounts.append(.init(destination: m.destination, type: "bind", source: src,
-                                        options: ["rbind", "rprivate", m.readOnly ? "ro" : "rw"]))
+                specMounts.append(
+                    .init(
+                        destination: m.destination, type: "bind", source: src,
+                        options: ["rbind", "rprivate", m.readOnly ? "ro" : "rw"]))
             }
         }
         for (file, dest) in [(f.hosts, "/etc/hosts"), (f.hostname, "/etc/hostname"), (f.resolv, "/etc/resolv.conf")]
-            where !specMounts.contains(where: { $0.destination == dest }) {
+        where !specMounts.contains(where: { $0.destination == dest }) {
             specMounts.append(.init(destination: dest, type: "bind", source: file, options: ["rbind", "rprivate", "rw"]))
         }
         if host.Init == true {
@@ -128,19 +128,21 @@ extension ContainerService {
         // A TTY's stdin stays open when a client detaches (closing it would hang up the
         // terminal); otherwise it closes with the first client unless StdinOnce is off.
         let logs = try LogOptions.resolve(host.LogConfig, defaults: logDefaults)
-        let started = try conmon.create(id: c.id, name: c.name, files: conmonFiles(c.id), terminal: req.Tty ?? false,
-                                        stdin: req.OpenStdin ?? false,
-                                        leaveStdinOpen: (req.Tty ?? false) || !(req.StdinOnce ?? false),
-                                        logSizeMax: logs.maxSize)
+        let started = try conmon.create(
+            id: c.id, name: c.name, files: conmonFiles(c.id), terminal: req.Tty ?? false,
+            stdin: req.OpenStdin ?? false,
+            leaveStdinOpen: (req.Tty ?? false) || !(req.StdinOnce ?? false),
+            logSizeMax: logs.maxSize)
         if logs.maxFiles > 1 { logRotator?.watch(id: c.id, dir: f.dir, maxFiles: logs.maxFiles) }
         connectPendingAttaches(c.id)
         let conmonStart = ProcStat.startTime(started.conmonPid)
         let now = Clock.nowNanos()
         try runc.start(c.id)
         try store.write { db in
-            try ContainerStore.recordStart(db, id: c.id, name: c.name, imageRef: c.imageRef, pid: started.containerPid,
-                                           conmonPid: started.conmonPid, conmonStartTime: conmonStart, at: now, bootID: bootID,
-                                           restarting: restarting, healthStatus: Self.healthCommand(req.Healthcheck) == nil ? nil : "starting")
+            try ContainerStore.recordStart(
+                db, id: c.id, name: c.name, imageRef: c.imageRef, pid: started.containerPid,
+                conmonPid: started.conmonPid, conmonStartTime: conmonStart, at: now, bootID: bootID,
+                restarting: restarting, healthStatus: Self.healthCommand(req.Healthcheck) == nil ? nil : "starting")
             try event(db, c, "start", time: now)
         }
         startHealthMonitor(c.id)

@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import BerthRuntime
 import BerthStore
@@ -69,7 +70,7 @@ extension ContainerService {
 
     /// Sends a signal through runc and records the user's intent (no restart) with a kill event.
     func signal(_ c: ContainerRecord, _ sig: Int32) throws {
-        if try store.read({ db in try ContainerQueries.get(db, id: c.id)?.state }) == "paused" {
+        if try store.read({ db in try ContainerQueries.get(db, id: c.id)?.state }) == .paused {
             try thaw(c)
         }
         try store.write { db in
@@ -117,7 +118,7 @@ extension ContainerService {
             let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
             return (c, waiters.register(c.id))
         }
-        let nextExit = condition == "next-exit" || (condition == "removed" && c.state == "created")
+        let nextExit = condition == "next-exit" || (condition == "removed" && c.state == .created)
         if !nextExit && !c.isRunning {
             let code = c.exitCode ?? 0
             return { code }

@@ -1,12 +1,7 @@
+import BerthAPI
 import BerthCore
 import BerthRuntime
 import Foundation
-
-/// GET /containers/{id}/top's answer.
-public struct TopResult: Codable, Sendable {
-    public var Titles: [String]
-    public var Processes: [[String]]
-}
 
 extension ContainerService {
     /// `berth top`: the host's `ps` (default `-ef`), narrowed to the container's processes, as

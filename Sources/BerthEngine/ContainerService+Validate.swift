@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import BerthRuntime
 import Foundation
@@ -14,8 +15,9 @@ extension ContainerService {
     public static func validateRequest(_ req: ContainerCreateRequest) throws {
         let host = req.HostConfig ?? HostConfig()
         try validate(req, host: host)
-        _ = try MountSpecs.parse(binds: host.Binds ?? [], mounts: host.Mounts ?? [], tmpfs: host.Tmpfs ?? [:],
-                                 anonymous: Array((req.Volumes ?? [:]).keys))
+        _ = try MountSpecs.parse(
+            binds: host.Binds ?? [], mounts: host.Mounts ?? [], tmpfs: host.Tmpfs ?? [:],
+            anonymous: Array((req.Volumes ?? [:]).keys))
         _ = try SpecBuilder.capabilities(add: host.CapAdd ?? [], drop: host.CapDrop ?? [], privileged: host.Privileged ?? false)
         _ = try LogOptions.resolve(host.LogConfig, defaults: LogOptions())
     }
@@ -45,7 +47,8 @@ extension ContainerService {
             guard !w.utf8.contains(0) else { throw BerthError.invalid("the working directory contains a NUL byte") }
         }
         for v in (req.Volumes ?? [:]).keys where !v.hasPrefix("/") {
-            throw BerthError.invalid("invalid volume specification: '\(v)': invalid mount config for type \"volume\": invalid mount path: '\(v)' mount path must be absolute")
+            throw BerthError.invalid(
+                "invalid volume specification: '\(v)': invalid mount config for type \"volume\": invalid mount path: '\(v)' mount path must be absolute")
         }
         if let h = req.Healthcheck {
             for (name, v) in [("Interval", h.Interval), ("Timeout", h.Timeout), ("StartPeriod", h.StartPeriod)] {

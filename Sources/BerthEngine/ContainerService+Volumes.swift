@@ -1,14 +1,16 @@
+import BerthAPI
 import BerthCore
 import BerthStore
 import Foundation
 
 extension ContainerService {
     /// `berth volume create`.
-    public func createVolume(name: String?, labels: [String: String]) async throws -> VolumeRecord {
+    public func createVolume(name: String?, labels: [String: String]) async throws -> Volume {
         try await worker.run { [self] in
             let n = (name?.isEmpty ?? true) ? Identifier.random() : name!
             guard NameGenerator.isValid(n) else {
-                throw BerthError.invalid("create \(n): \"\(n)\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed")
+                throw BerthError.invalid(
+                    "create \(n): \"\(n)\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed")
             }
             return try store.write { db in
                 _ = try Volumes.ensure(db, name: n, anonymous: false, paths: paths, now: Clock.nowNanos())

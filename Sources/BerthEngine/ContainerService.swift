@@ -31,8 +31,10 @@ public final class ContainerService: Sendable {
     /// berthd's log options, for containers that set none.
     let logDefaults: LogOptions
 
-    public init(store: Store, paths: BerthPaths, logger: Logger = Logger(label: "berth.containers"),
-                logDefaults: LogOptions = LogOptions()) {
+    public init(
+        store: Store, paths: BerthPaths, logger: Logger = Logger(label: "berth.containers"),
+        logDefaults: LogOptions = LogOptions()
+    ) {
         self.logDefaults = logDefaults
         self.store = store
         self.paths = paths
@@ -64,9 +66,10 @@ public final class ContainerService: Sendable {
 
     func conmonFiles(_ id: String) -> Conmon.Files {
         let f = files(id)
-        return Conmon.Files(bundle: f.bundle, logPath: f.log, persistDir: f.persist, exitDir: exitDir,
-                            pidFile: runDir(id) + "/pidfile", conmonPidFile: runDir(id) + "/conmon.pid",
-                            socketDir: paths.runroot + "/socket", conmonLog: f.conmonLog)
+        return Conmon.Files(
+            bundle: f.bundle, logPath: f.log, persistDir: f.persist, exitDir: exitDir,
+            pidFile: runDir(id) + "/pidfile", conmonPidFile: runDir(id) + "/conmon.pid",
+            socketDir: paths.runroot + "/socket", conmonLog: f.conmonLog)
     }
 
     /// Event attributes Docker gives container events: name, image and labels.
@@ -78,10 +81,13 @@ public final class ContainerService: Sendable {
         return a
     }
 
-    func event(_ db: StoreTransaction, _ c: ContainerRecord, _ action: String, _ extra: [String: String] = [:],
-               time: Int64 = Clock.nowNanos()) throws {
-        try Events.append(db, type: "container", action: action, actorID: c.id, actorName: c.name,
-                          attributes: try attributes(db, c, extra), time: time)
+    func event(
+        _ db: StoreTransaction, _ c: ContainerRecord, _ action: String, _ extra: [String: String] = [:],
+        time: Int64 = Clock.nowNanos()
+    ) throws {
+        try Events.append(
+            db, type: "container", action: action, actorID: c.id, actorName: c.name,
+            attributes: try attributes(db, c, extra), time: time)
     }
 
     public func get(_ ref: String) throws -> ContainerRecord {

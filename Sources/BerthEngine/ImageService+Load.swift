@@ -29,15 +29,17 @@ extension ImageService {
         for image in images {
             var prepared: [ImageService.PreparedLayer] = []
             for (i, l) in image.layers.enumerated() {
-                let p = try prepareLayer(path: l.path, mediaType: l.mediaType, expected: l.expectedDigest,
-                                         diffID: image.config.rootfs.diff_ids[i], parent: prepared.last?.chainID,
-                                         known: &known)
+                let p = try prepareLayer(
+                    path: l.path, mediaType: l.mediaType, expected: l.expectedDigest,
+                    diffID: image.config.rootfs.diff_ids[i], parent: prepared.last?.chainID,
+                    known: &known)
                 prepared.append(p)
             }
             try store.write { db in
-                try record(db, id: image.id, configData: image.configData, config: image.config, layers: prepared,
-                           manifestDigest: image.manifestDigest, names: image.names, action: "load",
-                           now: Clock.nowNanos())
+                try record(
+                    db, id: image.id, configData: image.configData, config: image.config, layers: prepared,
+                    manifestDigest: image.manifestDigest, names: image.names, action: "load",
+                    now: Clock.nowNanos())
             }
             if image.names.isEmpty {
                 lines.append("Loaded image ID: \(image.id)")

@@ -49,8 +49,9 @@ extension ImageService {
         let onDisk = Set((try? fm.contentsOfDirectory(atPath: paths.layers)) ?? [])
         let orphanLayers = onDisk.filter { !layers.contains("sha256:" + $0) }
         // A lost or rolled-back database must not cost the host its images.
-        let lost = LostAndFound(paths: paths, freshDatabase: freshDatabase, unrecorded: orphanBlobs.count + orphanLayers.count,
-                                recorded: blobs.count + layers.count)
+        let lost = LostAndFound(
+            paths: paths, freshDatabase: freshDatabase, unrecorded: orphanBlobs.count + orphanLayers.count,
+            recorded: blobs.count + layers.count)
         for f in orphanBlobs {
             if lost.keepUnrecorded, lost.keep(paths.blobs + "/" + f, kind: "blobs") { report.keptAside += 1; continue }
             FileOps.removeTree(paths.blobs + "/" + f)
@@ -62,7 +63,9 @@ extension ImageService {
             report.orphanLayers += 1
         }
         if report.keptAside > 0 {
-            logger.error("the database records \(blobs.count) blobs and \(layers.count) layers but the root holds \(orphanBlobs.count + orphanLayers.count) more: the database looks lost or rolled back; nothing was deleted, \(report.keptAside) unrecorded blobs and layers were moved to \(lost.dir)")
+            logger.error(
+                "the database records \(blobs.count) blobs and \(layers.count) layers but the root holds \(orphanBlobs.count + orphanLayers.count) more: the database looks lost or rolled back; nothing was deleted, \(report.keptAside) unrecorded blobs and layers were moved to \(lost.dir)"
+            )
         }
         return (layers, onDisk)
     }

@@ -1,21 +1,8 @@
+import BerthAPI
 import BerthCore
 import BerthImage
 import BerthStore
 import Foundation
-
-/// One line of an image removal, Docker's `{"Untagged": …}` / `{"Deleted": …}`.
-public struct ImageDeleteItem: Codable, Sendable, Equatable {
-    public var Untagged: String?
-    public var Deleted: String?
-    public init(untagged: String) { Untagged = untagged }
-    public init(deleted: String) { Deleted = deleted }
-}
-
-/// What an image prune removed.
-public struct ImagePruneReport: Codable, Sendable {
-    public var ImagesDeleted: [ImageDeleteItem]?
-    public var SpaceReclaimed: Int64
-}
 
 /// Filters accepted by `image prune`.
 public struct ImagePruneFilters: Sendable {
@@ -40,14 +27,19 @@ extension ImageService {
                     return [try untag(db, name: tagName, imageID: id, now: now)]
                 }
                 if case .id = match, tags.count > 1, !force {
-                    throw BerthError.conflict("conflict: unable to delete \(Identifier.short(id)) (must be forced) - image is referenced in multiple repositories")
+                    throw BerthError.conflict(
+                        "conflict: unable to delete \(Identifier.short(id)) (must be forced) - image is referenced in multiple repositories")
                 }
                 let users = try ImageStore.users(db, imageID: id)
-                if let running = users.first(where: { ["running", "paused", "restarting"].contains($0.state) }) {
-                    throw BerthError.conflict("conflict: unable to delete \(Identifier.short(id)) (cannot be forced) - image is being used by running container \(Identifier.short(running.id))")
+                if let running = users.first(where: { [.running, .paused, .restarting].contains($0.state) }) {
+                    throw BerthError.conflict(
+                        "conflict: unable to delete \(Identifier.short(id)) (cannot be forced) - image is being used by running container \(Identifier.short(running.id))"
+                    )
                 }
                 if let stopped = users.first, !force {
-                    throw BerthError.conflict("conflict: unable to delete \(Identifier.short(id)) (must be forced) - image is being used by stopped container \(Identifier.short(stopped.id))")
+                    throw BerthError.conflict(
+                        "conflict: unable to delete \(Identifier.short(id)) (must be forced) - image is being used by stopped container \(Identifier.short(stopped.id))"
+                    )
                 }
                 var items: [ImageDeleteItem] = []
                 for t in tags { items.append(try untag(db, name: t, imageID: id, now: now)) }
@@ -80,8 +72,9 @@ extension ImageService {
                     files += paths
                     reclaimed += bytes
                 }
-                try Events.append(db, type: "image", action: "prune", actorID: "",
-                                  attributes: ["reclaimed": String(reclaimed)], time: now)
+                try Events.append(
+                    db, type: "image", action: "prune", actorID: "",
+                    attributes: ["reclaimed": String(reclaimed)], time: now)
                 return ImagePruneReport(ImagesDeleted: items.isEmpty ? nil : items, SpaceReclaimed: reclaimed)
             }
             removeFiles(files)
@@ -92,8 +85,9 @@ extension ImageService {
     func untag(_ db: StoreTransaction, name: String, imageID: String, now: Int64) throws -> ImageDeleteItem {
         try ImageStore.deleteTag(db, name: name)
         let familiar = (try? Reference.parse(name).familiarString) ?? name
-        try Events.append(db, type: "image", action: "untag", actorID: imageID, actorName: familiar,
-                          attributes: ["name": familiar], time: now)
+        try Events.append(
+            db, type: "image", action: "untag", actorID: imageID, actorName: familiar,
+            attributes: ["name": familiar], time: now)
         return ImageDeleteItem(untagged: familiar)
     }
 

@@ -19,8 +19,9 @@ extension ImageService {
                     guard let d = try ImageQueries.detail(db, id: id) else { throw BerthError.notFound("No such image: \(n)") }
                     if byID[id] == nil {
                         order.append(id)
-                        byID[id] = Item(id: id, tags: [], config: d.configJSON,
-                                        layers: d.layers.map { ($0.chainID, $0.blobDigest) })
+                        byID[id] = Item(
+                            id: id, tags: [], config: d.configJSON,
+                            layers: d.layers.map { ($0.chainID, $0.blobDigest) })
                     }
                     if case .tag(let name, _) = match {
                         byID[id]!.tags.append((try? Reference.parse(name).familiarString) ?? name)
@@ -47,8 +48,10 @@ extension ImageService {
                         try addLayer(writer, name: name, blobPath: paths.blob(String(l.blob.dropFirst(7))))
                     }
                 }
-                manifest.append(DockerArchiveManifestEntry(Config: configName, RepoTags: item.tags.isEmpty ? nil : item.tags,
-                                                           Layers: layerNames))
+                manifest.append(
+                    DockerArchiveManifestEntry(
+                        Config: configName, RepoTags: item.tags.isEmpty ? nil : item.tags,
+                        Layers: layerNames))
             }
             try writer.addFile("manifest.json", data: try JSONCoding.encode(manifest))
             try writer.close()

@@ -14,8 +14,10 @@ public final class ImageService: Sendable {
     let worker = SerialWorker(label: "berth.images")
     let logger: Logger
 
-    public init(store: Store, paths: BerthPaths, unpacker: LayerUnpacker = LayerUnpacker(),
-                logger: Logger = Logger(label: "berth.images")) {
+    public init(
+        store: Store, paths: BerthPaths, unpacker: LayerUnpacker = LayerUnpacker(),
+        logger: Logger = Logger(label: "berth.images")
+    ) {
         self.store = store
         self.paths = paths
         self.unpacker = unpacker
@@ -33,15 +35,18 @@ public final class ImageService: Sendable {
         var size: Int64
 
         var row: ImageStore.LayerRow {
-            .init(blob: blob.string, blobSize: blobSize, mediaType: mediaType, diffID: diffID.string, chainID: chainID.string,
-                  parent: parent?.string, size: size)
+            .init(
+                blob: blob.string, blobSize: blobSize, mediaType: mediaType, diffID: diffID.string, chainID: chainID.string,
+                parent: parent?.string, size: size)
         }
     }
 
     /// Verifies and moves a staged layer file into the content store, unpacks its chain layer
     /// if not yet unpacked. `known` caches digests of files already moved.
-    func prepareLayer(path: String, mediaType: String, expected: Digest?, diffID expectedDiff: Digest?,
-                      parent: Digest?, known: inout [String: (Digest, Int64)]) throws -> PreparedLayer {
+    func prepareLayer(
+        path: String, mediaType: String, expected: Digest?, diffID expectedDiff: Digest?,
+        parent: Digest?, known: inout [String: (Digest, Int64)]
+    ) throws -> PreparedLayer {
         let (blob, size): (Digest, Int64)
         if let k = known[path] {
             (blob, size) = k
@@ -65,8 +70,9 @@ public final class ImageService: Sendable {
         }
         let chainID = parent.map { Digest.of(Array("\($0) \(diffID)".utf8)) } ?? diffID
         let unpacked = try ensureUnpacked(chainID: chainID, blobPath: blobPath)
-        return PreparedLayer(blob: blob, blobSize: size, mediaType: mediaType, diffID: diffID,
-                             chainID: chainID, parent: parent, size: unpacked)
+        return PreparedLayer(
+            blob: blob, blobSize: size, mediaType: mediaType, diffID: diffID,
+            chainID: chainID, parent: parent, size: unpacked)
     }
 
     /// Unpacks into tmp and renames into layers/<chain>; returns the content size.
@@ -93,15 +99,19 @@ public final class ImageService: Sendable {
     }
 
     /// Records an image and its layers; returns the tag names that moved to it.
-    func record(_ db: StoreTransaction, id: Digest, configData: Data, config: ImageConfig, layers: [PreparedLayer],
-                manifestDigest: Digest?, names: [Reference], action: String, now: Int64) throws {
-        try ImageStore.insert(db, id: id.string, configJSON: String(decoding: configData, as: UTF8.self),
-                              manifestDigest: manifestDigest?.string, architecture: config.architecture, os: config.os,
-                              created: config.created.flatMap { Clock.parseRFC3339($0) }, labels: config.config?.Labels ?? [:],
-                              layers: layers.map(\.row), now: now)
+    func record(
+        _ db: StoreTransaction, id: Digest, configData: Data, config: ImageConfig, layers: [PreparedLayer],
+        manifestDigest: Digest?, names: [Reference], action: String, now: Int64
+    ) throws {
+        try ImageStore.insert(
+            db, id: id.string, configJSON: String(decoding: configData, as: UTF8.self),
+            manifestDigest: manifestDigest?.string, architecture: config.architecture, os: config.os,
+            created: config.created.flatMap { Clock.parseRFC3339($0) }, labels: config.config?.Labels ?? [:],
+            layers: layers.map(\.row), now: now)
         let firstName = names.first?.familiarString
-        try Events.append(db, type: "image", action: action, actorID: id.string, actorName: firstName,
-                          attributes: firstName.map { ["name": $0] } ?? [:], time: now)
+        try Events.append(
+            db, type: "image", action: action, actorID: id.string, actorName: firstName,
+            attributes: firstName.map { ["name": $0] } ?? [:], time: now)
         for n in names {
             try setTag(db, name: n, imageID: id.string, now: now)
         }
@@ -112,8 +122,9 @@ public final class ImageService: Sendable {
         let full = name.withTag(name.tag ?? Reference.defaultTag)
         if let old = try ImageQueries.imageForTag(db, name: full.description), old == imageID { return }
         try ImageStore.setTag(db, name: full.description, repository: full.name, tag: full.tag!, imageID: imageID, now: now)
-        try Events.append(db, type: "image", action: "tag", actorID: imageID, actorName: full.familiarString,
-                          attributes: ["name": full.familiarString], time: now)
+        try Events.append(
+            db, type: "image", action: "tag", actorID: imageID, actorName: full.familiarString,
+            attributes: ["name": full.familiarString], time: now)
     }
 
     // MARK: tag

@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 
 /// How big a container's log may grow: Docker's `--log-opt max-size` (berthd's

@@ -4,8 +4,10 @@ import Foundation
 /// Applies Dockerfile-style `--change` instructions (`CMD ["sh"]`, `ENV A=b`, …) to an image
 /// config, as `docker import --change` does.
 public enum ConfigChanges {
-    public static let supported = ["CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD",
-                                   "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"]
+    public static let supported = [
+        "CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD",
+        "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    ]
 
     public static func apply(_ changes: [String], to config: inout ContainerConfig) throws {
         for change in changes {
@@ -33,7 +35,8 @@ public enum ConfigChanges {
                     let port = p.contains("/") ? String(p) : p + "/tcp"
                     let parts = port.split(separator: "/")
                     guard parts.count == 2, Int(parts[0]).map({ $0 > 0 && $0 < 65536 }) == true,
-                          ["tcp", "udp", "sctp"].contains(parts[1].lowercased()) else {
+                        ["tcp", "udp", "sctp"].contains(parts[1].lowercased())
+                    else {
                         throw BerthError.invalid("invalid EXPOSE port \"\(p)\"")
                     }
                     config.ExposedPorts = (config.ExposedPorts ?? [:]).merging([port.lowercased(): EmptyObject()]) { a, _ in a }

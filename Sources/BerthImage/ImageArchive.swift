@@ -104,8 +104,9 @@ public enum ImageArchive {
     // MARK: docker-archive
 
     static func readDockerArchive(_ fs: StagedFiles) throws -> [StagedImage] {
-        let entries = try JSONCoding.decode([DockerArchiveManifestEntry].self,
-                                            from: try fs.data("manifest.json"), what: "manifest.json")
+        let entries = try JSONCoding.decode(
+            [DockerArchiveManifestEntry].self,
+            from: try fs.data("manifest.json"), what: "manifest.json")
         guard !entries.isEmpty else { throw BerthError.corrupt("manifest.json lists no images") }
         return try entries.map { e in
             let configData = try fs.data(e.Config)
@@ -117,8 +118,9 @@ public enum ImageArchive {
                 StagedImage.Layer(path: try fs.path(l), mediaType: MediaType.dockerLayer, expectedDigest: nil)
             }
             let names = try (e.RepoTags ?? []).map { try Reference.parseTagged($0) }
-            return StagedImage(configData: configData, config: config, id: Digest.of(configData),
-                               layers: layers, names: names, manifestDigest: nil)
+            return StagedImage(
+                configData: configData, config: config, id: Digest.of(configData),
+                layers: layers, names: names, manifestDigest: nil)
         }
     }
 
@@ -132,7 +134,8 @@ public enum ImageArchive {
             if let n = desc.annotations?["io.containerd.image.name"], let r = try? Reference.parseTagged(n) {
                 names.append(r)
             } else if let n = desc.annotations?["org.opencontainers.image.ref.name"],
-                      n.contains(":") || n.contains("/"), let r = try? Reference.parseTagged(n) {
+                n.contains(":") || n.contains("/"), let r = try? Reference.parseTagged(n)
+            {
                 names.append(r)
             }
             let manifestDesc = try pickManifest(desc, fs: fs)
@@ -150,14 +153,17 @@ public enum ImageArchive {
                 throw BerthError.corrupt("image config lists \(config.rootfs.diff_ids.count) layers, the manifest \(manifest.layers.count)")
             }
             let layers = try manifest.layers.map { l in
-                StagedImage.Layer(path: try fs.path("blobs/sha256/" + l.digest.hex), mediaType: l.mediaType,
-                                  expectedDigest: l.digest)
+                StagedImage.Layer(
+                    path: try fs.path("blobs/sha256/" + l.digest.hex), mediaType: l.mediaType,
+                    expectedDigest: l.digest)
             }
             if let i = out.firstIndex(where: { $0.id == manifest.config.digest }) {
                 out[i].names.append(contentsOf: names)
             } else {
-                out.append(StagedImage(configData: configData, config: config, id: manifest.config.digest,
-                                       layers: layers, names: names, manifestDigest: manifestDesc.digest))
+                out.append(
+                    StagedImage(
+                        configData: configData, config: config, id: manifest.config.digest,
+                        layers: layers, names: names, manifestDigest: manifestDesc.digest))
             }
         }
         guard !out.isEmpty else { throw BerthError.corrupt("index.json lists no images") }
@@ -174,8 +180,10 @@ public enum ImageArchive {
         guard Digest.of(data) == desc.digest else { throw BerthError.corrupt("index \(desc.digest) does not match its digest") }
         let idx = try JSONCoding.decode(Index.self, from: data, what: "index \(desc.digest)")
         let arch = ImageConfig.hostArchitecture
-        guard let m = idx.manifests.first(where: { $0.platform?.architecture == arch && $0.platform?.os == "linux" })
-                ?? idx.manifests.first(where: { $0.platform == nil }) else {
+        guard
+            let m = idx.manifests.first(where: { $0.platform?.architecture == arch && $0.platform?.os == "linux" })
+                ?? idx.manifests.first(where: { $0.platform == nil })
+        else {
             throw BerthError.notFound("no image for linux/\(arch) in index \(desc.digest)")
         }
         return try pickManifest(m, fs: fs, depth: depth + 1)

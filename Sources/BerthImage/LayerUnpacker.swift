@@ -23,7 +23,8 @@ public struct LayerUnpacker: Sendable {
         let reader = try ArchiveReader(path: archivePath)
         guard let disk = archive_write_disk_new() else { throw BerthError.internal("libarchive: out of memory") }
         defer { archive_write_free(disk) }
-        var flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR
+        var flags =
+            ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR
             | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_UNLINK
         if privileged { flags |= ARCHIVE_EXTRACT_OWNER }
         archive_write_disk_set_options(disk, flags)
@@ -104,7 +105,9 @@ public struct LayerUnpacker: Sendable {
             if lstat(path, &st) != 0 { return }  // not there yet: created as a directory later
             let type = st.st_mode & S_IFMT
             if type == S_IFLNK {
-                throw BerthError.corrupt("archive entry \"\(entry)\" would be written through the symlink \"\(parts.prefix(through: parts.firstIndex(of: p)!).joined(separator: "/"))\"")
+                throw BerthError.corrupt(
+                    "archive entry \"\(entry)\" would be written through the symlink \"\(parts.prefix(through: parts.firstIndex(of: p)!).joined(separator: "/"))\""
+                )
             }
             if type != S_IFDIR {
                 throw BerthError.corrupt("archive entry \"\(entry)\": \"\(p)\" is not a directory")

@@ -55,11 +55,6 @@ public struct Index: Codable, Sendable {
     public var annotations: [String: String]?
 }
 
-/// An empty JSON object, the value type of ExposedPorts and Volumes.
-public struct EmptyObject: Codable, Sendable, Equatable {
-    public init() {}
-}
-
 /// The `config` part of an image configuration (Docker's field names).
 public struct ContainerConfig: Codable, Sendable, Equatable {
     public var User: String?
@@ -79,16 +74,6 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public init() {}
 }
 
-public struct HealthConfig: Codable, Sendable, Equatable {
-    public var Test: [String]?
-    public var Interval: Int64?
-    public var Timeout: Int64?
-    public var StartPeriod: Int64?
-    public var StartInterval: Int64?
-    public var Retries: Int?
-    public init() {}
-}
-
 public struct RootFS: Codable, Sendable, Equatable {
     public var type: String
     public var diff_ids: [Digest]
@@ -102,8 +87,10 @@ public struct History: Codable, Sendable, Equatable {
     public var comment: String?
     public var empty_layer: Bool?
 
-    public init(created: String? = nil, created_by: String? = nil, author: String? = nil,
-                comment: String? = nil, empty_layer: Bool? = nil) {
+    public init(
+        created: String? = nil, created_by: String? = nil, author: String? = nil,
+        comment: String? = nil, empty_layer: Bool? = nil
+    ) {
         self.created = created
         self.created_by = created_by
         self.author = author
@@ -131,15 +118,7 @@ public struct ImageConfig: Codable, Sendable, Equatable {
     }
 
     /// The host's architecture in OCI words.
-    public static var hostArchitecture: String {
-        #if arch(x86_64)
-        return "amd64"
-        #elseif arch(arm64)
-        return "arm64"
-        #else
-        return "unknown"
-        #endif
-    }
+    public static var hostArchitecture: String { HostFacts.goArch }
 }
 
 /// One entry of a docker-archive `manifest.json`.
@@ -158,8 +137,10 @@ public struct DockerArchiveManifestEntry: Codable, Sendable {
 public enum JSONCoding {
     public static func encode<T: Encodable>(_ v: T, pretty: Bool = false) throws -> Data {
         let e = JSONEncoder()
-        e.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
-                                    : [.sortedKeys, .withoutEscapingSlashes]
+        e.outputFormatting =
+            pretty
+            ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+            : [.sortedKeys, .withoutEscapingSlashes]
         return try e.encode(v)
     }
 
@@ -183,4 +164,3 @@ public enum JSONCoding {
         }
     }
 }
-

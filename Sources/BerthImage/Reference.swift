@@ -42,7 +42,8 @@ public struct Reference: Hashable, Sendable, CustomStringConvertible {
         guard !components.isEmpty, !components.contains(where: \.isEmpty) else { throw bad() }
         var domain = defaultDomain
         if components.count > 1, let first = components.first,
-           first.contains(".") || first.contains(":") || first == "localhost" || first.contains(where: \.isUppercase) {
+            first.contains(".") || first.contains(":") || first == "localhost" || first.contains(where: \.isUppercase)
+        {
             guard isValidDomain(first) else { throw bad() }
             domain = first
             components.removeFirst()

@@ -61,13 +61,17 @@ extension Conmon {
 
     /// Prepares `runc exec` of `files.processSpec` in a running container. With `attach`, the
     /// process waits until `start` so the caller is connected first.
-    public func exec(containerID: String, execID: String, files: ExecFiles, terminal: Bool, stdin: Bool,
-                     attach: Bool, timeoutMs: Int32 = 60_000) throws -> ExecProcess {
+    public func exec(
+        containerID: String, execID: String, files: ExecFiles, terminal: Bool, stdin: Bool,
+        attach: Bool, timeoutMs: Int32 = 60_000
+    ) throws -> ExecProcess {
         try FileOps.makeDirs(files.exitDir, mode: 0o700)
-        var args = ["--api-version", "1", "-c", containerID, "-u", execID, "-r", runc.path, "-b", files.dir,
-                    "-p", files.pidFile, "--exit-dir", files.exitDir, "-l", "k8s-file:" + files.log,
-                    "--socket-dir-path", files.dir, "--full-attach", "--log-level", "error",
-                    "-e", "--exec-process-spec", files.processSpec]
+        var args = [
+            "--api-version", "1", "-c", containerID, "-u", execID, "-r", runc.path, "-b", files.dir,
+            "-p", files.pidFile, "--exit-dir", files.exitDir, "-l", "k8s-file:" + files.log,
+            "--socket-dir-path", files.dir, "--full-attach", "--log-level", "error",
+            "-e", "--exec-process-spec", files.processSpec,
+        ]
         for a in runc.globalArgs { args += ["--runtime-arg", a] }
         if attach { args.append("--exec-attach") }
         if terminal { args.append("-t") }

@@ -24,8 +24,10 @@ public struct Conmon: Sendable {
         public var socketDir: String
         public var conmonLog: String
 
-        public init(bundle: String, logPath: String, persistDir: String, exitDir: String, pidFile: String,
-                    conmonPidFile: String, socketDir: String, conmonLog: String) {
+        public init(
+            bundle: String, logPath: String, persistDir: String, exitDir: String, pidFile: String,
+            conmonPidFile: String, socketDir: String, conmonLog: String
+        ) {
             self.bundle = bundle
             self.logPath = logPath
             self.persistDir = persistDir
@@ -45,12 +47,16 @@ public struct Conmon: Sendable {
     /// Runs `runc create` through conmon and waits for the container's pid. The container is
     /// created, not started: call `runc.start`. `leaveStdinOpen` keeps the container's stdin
     /// open when an attached client goes away (a TTY's must stay open).
-    public func create(id: String, name: String, files: Files, terminal: Bool, stdin: Bool,
-                       leaveStdinOpen: Bool = false, logSizeMax: Int64? = nil, timeout: Int32 = 60) throws -> Started {
-        var args = ["--api-version", "1", "-c", id, "-u", id, "-n", name, "-r", runc.path, "-b", files.bundle,
-                    "-p", files.pidFile, "--exit-dir", files.exitDir, "--persist-dir", files.persistDir,
-                    "-l", "k8s-file:" + files.logPath, "--conmon-pidfile", files.conmonPidFile,
-                    "--socket-dir-path", files.socketDir, "--full-attach", "--log-level", "error"]
+    public func create(
+        id: String, name: String, files: Files, terminal: Bool, stdin: Bool,
+        leaveStdinOpen: Bool = false, logSizeMax: Int64? = nil, timeout: Int32 = 60
+    ) throws -> Started {
+        var args = [
+            "--api-version", "1", "-c", id, "-u", id, "-n", name, "-r", runc.path, "-b", files.bundle,
+            "-p", files.pidFile, "--exit-dir", files.exitDir, "--persist-dir", files.persistDir,
+            "-l", "k8s-file:" + files.logPath, "--conmon-pidfile", files.conmonPidFile,
+            "--socket-dir-path", files.socketDir, "--full-attach", "--log-level", "error",
+        ]
         for a in runc.globalArgs { args += ["--runtime-arg", a] }
         if terminal { args.append("-t") }
         if stdin { args.append("-i") }
@@ -64,8 +70,10 @@ public struct Conmon: Sendable {
             let m = (message["message"] as? String) ?? "conmon reported no container pid"
             throw BerthError.internal(Self.cleanRuncMessage(m))
         }
-        let conmonPid = Int32((try? String(contentsOfFile: files.conmonPidFile, encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        let conmonPid =
+            Int32(
+                (try? String(contentsOfFile: files.conmonPidFile, encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
         return Started(containerPid: Int32(data), conmonPid: conmonPid)
     }
 

@@ -60,7 +60,8 @@ public final class ExitWatcher: @unchecked Sendable {
     public static func read(dir: String, id: String) -> (code: Int64, time: Int64)? {
         let path = dir + "/" + id
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let code = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+            let code = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return nil }
         return (code, changeTime(path) ?? Clock.nowNanos())
     }
 

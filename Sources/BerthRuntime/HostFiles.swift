@@ -6,15 +6,15 @@ public enum HostFiles {
     public static func hosts(hostname: String, hostNetwork: Bool) -> String {
         if hostNetwork, let text = try? String(contentsOfFile: "/etc/hosts", encoding: .utf8) { return text }
         return """
-        127.0.0.1\tlocalhost
-        ::1\tlocalhost ip6-localhost ip6-loopback
-        fe00::0\tip6-localnet
-        ff00::0\tip6-mcastprefix
-        ff02::1\tip6-allnodes
-        ff02::2\tip6-allrouters
-        127.0.1.1\t\(hostname)
+            127.0.0.1\tlocalhost
+            ::1\tlocalhost ip6-localhost ip6-loopback
+            fe00::0\tip6-localnet
+            ff00::0\tip6-mcastprefix
+            ff02::1\tip6-allnodes
+            ff02::2\tip6-allrouters
+            127.0.1.1\t\(hostname)
 
-        """
+            """
     }
 
     /// The host's resolv.conf without loopback name servers (unreachable from a private

@@ -107,7 +107,7 @@ public final class LogReader: @unchecked Sendable {
         let size = Int64(st.st_size)
         let block = 64 << 10
         var buf = [UInt8](repeating: 0, count: block)
-        var end = size           // bytes before `end` not yet scanned
+        var end = size  // bytes before `end` not yet scanned
         var laterNewline: Int64 = -1  // the newline ending the record being looked at
         var found = 0
         var lastRecord = true
@@ -152,7 +152,8 @@ public final class LogReader: @unchecked Sendable {
     func replacement(of fh: FileHandle) -> FileHandle? {
         var open = stat(), now = stat()
         guard fstat(fh.fileDescriptor, &open) == 0, stat(path, &now) == 0,
-              now.st_ino != open.st_ino || now.st_dev != open.st_dev else { return nil }
+            now.st_ino != open.st_ino || now.st_dev != open.st_dev
+        else { return nil }
         return FileHandle(forReadingAtPath: path)
     }
 
@@ -195,7 +196,8 @@ public final class LogReader: @unchecked Sendable {
     static func parse(_ record: Data) -> (time: Int64, stream: LogLine.Stream, partial: Bool, text: Data)? {
         let parts = record.split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
         guard parts.count >= 3,
-              let t = Clock.parseRFC3339(String(decoding: parts[0], as: UTF8.self)) else { return nil }
+            let t = Clock.parseRFC3339(String(decoding: parts[0], as: UTF8.self))
+        else { return nil }
         let stream: LogLine.Stream = parts[1].elementsEqual("stderr".utf8) ? .stderr : .stdout
         let partial = parts[2].elementsEqual("P".utf8)
         return (t, stream, partial, parts.count > 3 ? Data(parts[3]) : Data())

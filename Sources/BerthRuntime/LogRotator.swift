@@ -61,7 +61,8 @@ public final class LogRotator: Sendable {
                 if size <= 0 { break }
                 off += Int(size)
                 guard let name, String(cString: name) == LogFiles.live,
-                      let w = watches.withLock({ $0[wd] }) else { continue }
+                    let w = watches.withLock({ $0[wd] })
+                else { continue }
                 Self.rotate(dir: w.dir, maxFiles: w.maxFiles)
             }
         }

@@ -5,7 +5,8 @@ public enum ProcStat {
     /// The process start time (clock ticks since boot, field 22 of /proc/PID/stat), nil if gone.
     public static func startTime(_ pid: Int32) -> Int64? {
         guard pid > 0, let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
+            let close = text.lastIndex(of: ")")
+        else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
         // fields[0] is the state (field 3): starttime is field 22. A zombie is dead already.
         guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return nil }

@@ -49,11 +49,14 @@ public enum SeccompProfile {
             }
             let names = r.names ?? (r.name.map { [$0] } ?? [])
             guard !names.isEmpty else { continue }
-            rules.append(RuntimeSpec.Syscall(names: names, action: r.action, errnoRet: r.errnoRet,
-                                             args: (r.args?.isEmpty ?? true) ? nil : r.args))
+            rules.append(
+                RuntimeSpec.Syscall(
+                    names: names, action: r.action, errnoRet: r.errnoRet,
+                    args: (r.args?.isEmpty ?? true) ? nil : r.args))
         }
-        return RuntimeSpec.Seccomp(defaultAction: p.defaultAction, defaultErrnoRet: p.defaultErrnoRet,
-                                   architectures: arches, syscalls: rules)
+        return RuntimeSpec.Seccomp(
+            defaultAction: p.defaultAction, defaultErrnoRet: p.defaultErrnoRet,
+            architectures: arches, syscalls: rules)
     }
 
     private static let cache = Mutex<[String: Profile]>([:])

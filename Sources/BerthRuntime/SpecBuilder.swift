@@ -67,7 +67,8 @@ public enum SpecBuilder {
     /// The capabilities named by the `CapBnd:` line of a /proc status text (all when absent).
     public static func boundingSet(_ status: String) -> [String] {
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapBnd:") }),
-              let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) else {
+            let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16)
+        else {
             return allCapabilities
         }
         return allCapabilities.enumerated().filter { i, _ in mask & (1 << UInt64(i)) != 0 }.map(\.element)
@@ -104,13 +105,15 @@ public enum SpecBuilder {
         var mounts: [RuntimeSpec.Mount] = [
             .init(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
             .init(destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
-            .init(destination: "/dev/pts", type: "devpts", source: "devpts",
-                  options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]),
+            .init(
+                destination: "/dev/pts", type: "devpts", source: "devpts",
+                options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]),
             .init(destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]),
             .init(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
             .init(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", c.privileged ? "rw" : "ro"]),
-            .init(destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
-                  options: ["nosuid", "noexec", "nodev", "relatime", c.privileged ? "rw" : "ro"]),
+            .init(
+                destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
+                options: ["nosuid", "noexec", "nodev", "relatime", c.privileged ? "rw" : "ro"]),
         ]
         mounts += c.mounts
         var namespaces: [RuntimeSpec.Namespace] = [.init(type: "pid"), .init(type: "ipc"), .init(type: "uts"), .init(type: "mount")]
@@ -121,20 +124,23 @@ public enum SpecBuilder {
         if let n = c.nanoCPUs { resources.cpu = .init(quota: max(1000, n / 10_000), period: 100_000) }
         if let p = c.pidsLimit { resources.pids = .init(limit: p) }
         resources.devices = [.init(allow: c.privileged, type: nil, major: nil, minor: nil, access: "rwm")]
-        let seccomp = c.privileged ? nil : try c.seccompProfile.flatMap { try SeccompProfile.load(path: $0, capabilities: Set(caps), compat32: c.seccompCompat32) }
+        let seccomp =
+            c.privileged ? nil : try c.seccompProfile.flatMap { try SeccompProfile.load(path: $0, capabilities: Set(caps), compat32: c.seccompCompat32) }
         return RuntimeSpec(
-            process: .init(terminal: c.terminal,
-                           user: .init(uid: c.uid, gid: c.gid, additionalGids: c.additionalGids.isEmpty ? nil : c.additionalGids),
-                           args: c.args, env: c.env, cwd: c.cwd,
-                           capabilities: .init(bounding: caps, effective: caps, permitted: caps, inheritable: nil, ambient: nil),
-                           rlimits: nil, noNewPrivileges: nil, oomScoreAdj: nil),
+            process: .init(
+                terminal: c.terminal,
+                user: .init(uid: c.uid, gid: c.gid, additionalGids: c.additionalGids.isEmpty ? nil : c.additionalGids),
+                args: c.args, env: c.env, cwd: c.cwd,
+                capabilities: .init(bounding: caps, effective: caps, permitted: caps, inheritable: nil, ambient: nil),
+                rlimits: nil, noNewPrivileges: nil, oomScoreAdj: nil),
             root: .init(path: c.rootfs, readonly: c.readOnlyRootfs),
             hostname: c.hostNetwork ? nil : c.hostname,
             mounts: mounts,
-            linux: .init(namespaces: namespaces, resources: resources,
-                         cgroupsPath: c.cgroupParent + "/" + c.id,
-                         maskedPaths: c.privileged ? nil : maskedPaths,
-                         readonlyPaths: c.privileged ? nil : readonlyPaths,
-                         seccomp: seccomp, devices: nil))
+            linux: .init(
+                namespaces: namespaces, resources: resources,
+                cgroupsPath: c.cgroupParent + "/" + c.id,
+                maskedPaths: c.privileged ? nil : maskedPaths,
+                readonlyPaths: c.privileged ? nil : readonlyPaths,
+                seccomp: seccomp, devices: nil))
     }
 }

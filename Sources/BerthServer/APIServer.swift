@@ -26,8 +26,10 @@ public final class APIServer: Sendable {
     let limits: ConnectionLimits
     let connections = ConnectionCounter()
 
-    public init(socketPath: String, handler: any APIHandler, spoolDir: String, logger: Logger,
-                limits: ConnectionLimits = ConnectionLimits()) {
+    public init(
+        socketPath: String, handler: any APIHandler, spoolDir: String, logger: Logger,
+        limits: ConnectionLimits = ConnectionLimits()
+    ) {
         self.limits = limits
         self.socketPath = socketPath
         self.handler = handler
@@ -68,10 +70,13 @@ public final class APIServer: Sendable {
                     let pipelining = HTTPServerPipelineHandler()
                     let errors = HTTPServerProtocolErrorHandler()
                     let idle = IdleStateHandler(readTimeout: limits.idleTimeout)
-                    let conn = HTTPConnectionHandler(handler: handler, spoolDir: spoolDir, logger: logger,
-                                                     httpHandlers: [idle, pipelining, errors, decoder, encoder], streams: streams)
-                    try channel.pipeline.syncOperations.addHandlers([ConnectionPlace(counter: connections), idle, encoder,
-                                                                     decoder, pipelining, errors, conn])
+                    let conn = HTTPConnectionHandler(
+                        handler: handler, spoolDir: spoolDir, logger: logger,
+                        httpHandlers: [idle, pipelining, errors, decoder, encoder], streams: streams)
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ConnectionPlace(counter: connections), idle, encoder,
+                        decoder, pipelining, errors, conn,
+                    ])
                 }
             }
         let old = umask(0o117)

@@ -28,8 +28,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     let streams: StreamRegistry
 
-    init(handler: any APIHandler, spoolDir: String, logger: Logger, httpHandlers: [any RemovableChannelHandler],
-         streams: StreamRegistry) {
+    init(
+        handler: any APIHandler, spoolDir: String, logger: Logger, httpHandlers: [any RemovableChannelHandler],
+        streams: StreamRegistry
+    ) {
         self.handler = handler
         self.spoolDir = spoolDir
         self.logger = logger
@@ -169,8 +171,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         var headers: [String: String] = [:]
         for (k, v) in h.headers { headers[k.lowercased()] = v }
-        return APIRequest(method: h.method.rawValue, path: path, query: query, headers: headers,
-                          body: body, bodyFile: bodyFile)
+        return APIRequest(
+            method: h.method.rawValue, path: path, query: query, headers: headers,
+            body: body, bodyFile: bodyFile)
     }
 
     /// Sends each chunk as it is produced, flushing it at once; ends the response after the last.
@@ -235,16 +238,18 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 file = (fh, region, path, del)
             } catch {
                 if del { unlink(path) }
-                respond(context: context, .error(BerthError.internal("cannot send \(path): \(error)")),
-                        keepAlive: keepAlive, isHead: isHead)
+                respond(
+                    context: context, .error(BerthError.internal("cannot send \(path): \(error)")),
+                    keepAlive: keepAlive, isHead: isHead)
                 return
             }
         }
         // A handler that says `Connection: close` means it.
         let keepAlive = keepAlive && !r.headers.contains { $0.0.lowercased() == "connection" && $0.1.lowercased() == "close" }
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: r.status),
-                                    headers: headers)
+        let head = HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: r.status),
+            headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if case .stream(let chunks) = r.body, !isHead {
             context.flush()

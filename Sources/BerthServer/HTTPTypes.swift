@@ -84,8 +84,9 @@ public struct APIResponse: Sendable {
 
     public static func error(_ e: BerthError) -> APIResponse {
         let body = (try? JSONSerialization.data(withJSONObject: ["message": e.message])) ?? Data()
-        return APIResponse(status: e.httpStatus, headers: [("Content-Type", "application/json")],
-                           body: .data(body + Data([0x0a])))
+        return APIResponse(
+            status: e.httpStatus, headers: [("Content-Type", "application/json")],
+            body: .data(body + Data([0x0a])))
     }
 
     public static func noContent(_ status: Int = 204) -> APIResponse { APIResponse(status: status) }

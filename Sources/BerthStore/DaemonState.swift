@@ -14,8 +14,10 @@ extension Store {
 
     /// Records one event in a transaction of its own (events that change no row: daemon start,
     /// stop, recover).
-    public func appendEvent(type: String, action: String, actorID: String, actorName: String? = nil,
-                            attributes: [String: String] = [:]) throws {
+    public func appendEvent(
+        type: String, action: String, actorID: String, actorName: String? = nil,
+        attributes: [String: String] = [:]
+    ) throws {
         try write { tx in
             try Events.append(tx, type: type, action: action, actorID: actorID, actorName: actorName, attributes: attributes)
         }

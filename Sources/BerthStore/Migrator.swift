@@ -11,8 +11,10 @@ public enum Migrator {
     }
 
     /// Brings the schema to the newest version this binary knows; refuses a newer database.
-    public static func migrate(_ writer: any DatabaseWriter,
-                               migrations: [(version: Int, name: String, sql: String)] = SchemaMigrations.all) throws {
+    public static func migrate(
+        _ writer: any DatabaseWriter,
+        migrations: [(version: Int, name: String, sql: String)] = SchemaMigrations.all
+    ) throws {
         let latest = migrations.last?.version ?? 0
         let current = try writer.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
         if current > latest {

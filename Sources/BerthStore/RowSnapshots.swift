@@ -27,9 +27,12 @@ public enum RowSnapshots {
             container: dict(c),
             labels: try Row.fetchAll(db, sql: "SELECT * FROM container_labels WHERE container_id = ?", arguments: [id]).map(dict),
             mounts: try Row.fetchAll(db, sql: "SELECT * FROM mounts WHERE container_id = ?", arguments: [id]).map(dict),
-            volumes: try Row.fetchAll(db, sql: """
-                SELECT v.* FROM volumes v WHERE v.name IN (SELECT volume_name FROM mounts WHERE container_id = ?)
-                """, arguments: [id]).map(dict))
+            volumes: try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT v.* FROM volumes v WHERE v.name IN (SELECT volume_name FROM mounts WHERE container_id = ?)
+                    """, arguments: [id]
+            ).map(dict))
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         return try e.encode(doc)
@@ -43,8 +46,10 @@ public enum RowSnapshots {
         public var conmonStartTime: Int64?
         public var exitCode: Int64?
         public var bootID: String?
-        public init(state: String, pid: Int64? = nil, conmonPid: Int64? = nil, conmonStartTime: Int64? = nil,
-                    exitCode: Int64? = nil, bootID: String? = nil) {
+        public init(
+            state: String, pid: Int64? = nil, conmonPid: Int64? = nil, conmonStartTime: Int64? = nil,
+            exitCode: Int64? = nil, bootID: String? = nil
+        ) {
             self.state = state; self.pid = pid; self.conmonPid = conmonPid; self.conmonStartTime = conmonStartTime
             self.exitCode = exitCode; self.bootID = bootID
         }
@@ -60,7 +65,8 @@ public enum RowSnapshots {
         let containerColumns = Set(try db.columns(in: "containers").map(\.name))
         func insert(_ table: String, _ row: [String: SQLValue], columns: Set<String>, orIgnore: Bool = false) throws {
             let keys = row.keys.filter { columns.contains($0) }.sorted()
-            let sql = "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(keys.joined(separator: ", "))) VALUES (\(keys.map { _ in "?" }.joined(separator: ", ")))"
+            let sql =
+                "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(keys.joined(separator: ", "))) VALUES (\(keys.map { _ in "?" }.joined(separator: ", ")))"
             try db.execute(sql: sql, arguments: StatementArguments(keys.map { row[$0]!.database }))
         }
         let volumeColumns = Set(try db.columns(in: "volumes").map(\.name))
@@ -77,7 +83,8 @@ public enum RowSnapshots {
         row["remove_pending"] = .integer(0)
         // A name taken meanwhile keeps the newer holder; the restored one gets its id's prefix.
         if case .text(let name)? = row["name"],
-           try Bool.fetchOne(db, sql: "SELECT 1 FROM containers WHERE name = ?", arguments: [name]) == true {
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM containers WHERE name = ?", arguments: [name]) == true
+        {
             row["name"] = .text(name + "_" + String(id.prefix(12)))
         }
         try insert("containers", row, columns: containerColumns)
@@ -91,7 +98,8 @@ public enum RowSnapshots {
     /// A volume found on disk with no row: recorded (anonymous when named like an id).
     public static func restoreVolume(_ tx: StoreTransaction, name: String, mountpoint: String, createdAt: Int64) throws {
         let db = tx.db
-        try db.execute(sql: "INSERT OR IGNORE INTO volumes (name, mountpoint, anonymous, created_at) VALUES (?, ?, ?, ?)",
-                       arguments: [name, mountpoint, name.count == 64 && Identifier.isHex(name), createdAt])
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO volumes (name, mountpoint, anonymous, created_at) VALUES (?, ?, ?, ?)",
+            arguments: [name, mountpoint, name.count == 64 && Identifier.isHex(name), createdAt])
     }
 }

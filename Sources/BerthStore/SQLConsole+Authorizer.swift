@@ -12,8 +12,10 @@ extension SQLConsole {
         var recording = true
         var allowed: Set<String> = []
 
-        func authorize(_ action: Int32, _ a: UnsafePointer<CChar>?, _ b: UnsafePointer<CChar>?,
-                       _ schema: UnsafePointer<CChar>?) -> Int32 {
+        func authorize(
+            _ action: Int32, _ a: UnsafePointer<CChar>?, _ b: UnsafePointer<CChar>?,
+            _ schema: UnsafePointer<CChar>?
+        ) -> Int32 {
             switch action {
             case SQLITE_ATTACH, SQLITE_DETACH:
                 return recording ? SQLITE_OK : SQLITE_DENY
@@ -35,9 +37,11 @@ extension SQLConsole {
     static func installReadGate(_ db: Database) throws -> ReadGate {
         let gate = ReadGate()
         let box = Unmanaged.passUnretained(gate).toOpaque()
-        sqlite3_set_authorizer(db.sqliteConnection, { box, action, a, b, schema, _ in
-            Unmanaged<ReadGate>.fromOpaque(box!).takeUnretainedValue().authorize(action, a, b, schema)
-        }, box)
+        sqlite3_set_authorizer(
+            db.sqliteConnection,
+            { box, action, a, b, schema, _ in
+                Unmanaged<ReadGate>.fromOpaque(box!).takeUnretainedValue().authorize(action, a, b, schema)
+            }, box)
         for v in views { _ = try db.makeStatement(sql: "SELECT * FROM temp.\(v.name)") }
         gate.recording = false
         return gate

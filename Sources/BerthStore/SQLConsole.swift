@@ -9,42 +9,63 @@ import GRDB
 public enum SQLConsole {
     /// The views and what they show (the README documents them).
     public static let views: [(name: String, sql: String)] = [
-        ("containers", """
+        (
+            "containers",
+            """
             SELECT id, name, image_ref AS image, image_id, command, state, exit_code, oom_killed, error,
                    \(time("created_at")) AS created, \(time("started_at")) AS started, \(time("finished_at")) AS finished,
                    restart_policy, restart_count, auto_remove, health_status, pid,
                    (SELECT json_group_object(key, value) FROM main.container_labels l WHERE l.container_id = c.id) AS labels
             FROM main.containers c
-            """),
-        ("events", """
+            """
+        ),
+        (
+            "events",
+            """
             SELECT id, \(time("time_ns")) AS time, time_ns, type, action, actor_id, actor_name, attributes FROM main.events
-            """),
-        ("runs", """
+            """
+        ),
+        (
+            "runs",
+            """
             SELECT id, container_id, container_name, image, \(time("started_at")) AS started, \(time("finished_at")) AS finished,
                    exit_code, oom_killed, end_reason AS ended_by,
                    CASE WHEN finished_at IS NULL THEN NULL ELSE (finished_at - started_at) / 1e9 END AS seconds, boot_id
             FROM main.runs
-            """),
-        ("images", """
+            """
+        ),
+        (
+            "images",
+            """
             SELECT id, (SELECT group_concat(name, ' ') FROM main.tags t WHERE t.image_id = i.id) AS tags,
                    \(time("created")) AS created, \(time("added_at")) AS added, size, architecture, os,
                    (SELECT count(*) FROM main.image_layers il WHERE il.image_id = i.id) AS layers
             FROM main.images i
-            """),
-        ("layers", """
+            """
+        ),
+        (
+            "layers",
+            """
             SELECT chain_id, diff_id, parent_chain_id, blob_digest, size, \(time("created_at")) AS created,
                    (SELECT count(*) FROM main.image_layers il WHERE il.chain_id = l.chain_id) AS images
             FROM main.layers l
-            """),
-        ("ports", """
+            """
+        ),
+        (
+            "ports",
+            """
             SELECT p.container_id, c.name AS container_name, p.host_ip, p.host_port, p.container_port, p.protocol
             FROM main.port_mappings p JOIN main.containers c ON c.id = p.container_id
-            """),
-        ("mounts", """
+            """
+        ),
+        (
+            "mounts",
+            """
             SELECT m.container_id, c.name AS container_name, m.type, m.source, m.destination, m.volume_name AS volume,
                    m.read_only
             FROM main.mounts m JOIN main.containers c ON c.id = m.container_id
-            """),
+            """
+        ),
     ]
 
     static func time(_ column: String) -> String {

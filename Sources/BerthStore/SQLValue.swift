@@ -33,11 +33,17 @@ public enum SQLValue: Sendable, Equatable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let i = try? c.decode(Int64.self) { self = .integer(i) }
-        else if let d = try? c.decode(Double.self) { self = .real(d) }
-        else if let s = try? c.decode(String.self) { self = .text(s) }
-        else { self = .blob(try c.decode([UInt8].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let i = try? c.decode(Int64.self) {
+            self = .integer(i)
+        } else if let d = try? c.decode(Double.self) {
+            self = .real(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .text(s)
+        } else {
+            self = .blob(try c.decode([UInt8].self))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

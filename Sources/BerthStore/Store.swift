@@ -116,7 +116,8 @@ public final class Store: Sendable {
             throw BerthError(.unsupported, Migrator.newerMessage(found: version))
         }
         if version < SchemaMigrations.latest {
-            throw BerthError(.unavailable, "database \(path) has schema version \(version), this berth needs \(SchemaMigrations.latest): start berthd to upgrade it")
+            throw BerthError(
+                .unavailable, "database \(path) has schema version \(version), this berth needs \(SchemaMigrations.latest): start berthd to upgrade it")
         }
         return Store(db: queue, path: path)
     }

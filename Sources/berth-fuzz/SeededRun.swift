@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import Foundation
 
@@ -5,11 +6,13 @@ import Foundation
 /// about, so the same run repeats and a failure names its seed.
 enum SeededRun {
 
-    static let pieces = ["0", "1", "9", ".", "-", "+", "e", "h", "m", "s", "ms", "k", "g", "=", ":", "/", "\n", "@",
-                         "sha256:", "9223372036854775807", "-9223372036854775808", "99999999999", "1e308", "nan",
-                         "label", "name", "status", "exited", "since", "before", "ancestor", "publish", "expose", "until",
-                         "{\"HostConfig\":{\"NanoCpus\":", "{\"Healthcheck\":{\"Interval\":", "}}", "{\"Env\":[\"", "\"]}",
-                         "busybox", "docker.io/library/", ":latest", "..", ".wh.", "ctrl-", "SIG", "KILL", "a=b"]
+    static let pieces = [
+        "0", "1", "9", ".", "-", "+", "e", "h", "m", "s", "ms", "k", "g", "=", ":", "/", "\n", "@",
+        "sha256:", "9223372036854775807", "-9223372036854775808", "99999999999", "1e308", "nan",
+        "label", "name", "status", "exited", "since", "before", "ancestor", "publish", "expose", "until",
+        "{\"HostConfig\":{\"NanoCpus\":", "{\"Healthcheck\":{\"Interval\":", "}}", "{\"Env\":[\"", "\"]}",
+        "busybox", "docker.io/library/", ":latest", "..", ".wh.", "ctrl-", "SIG", "KILL", "a=b",
+    ]
 
     static func main(_ args: [String]) {
         let count = args.count > 1 ? Int(args[1]) ?? 200_000 : 200_000

@@ -8,7 +8,8 @@ struct Berth: AsyncParsableCommand {
         commandName: "berth",
         abstract: "A container host for Linux: Docker's commands, history you can query, recovery you can trust.",
         subcommands: [
-            Run.self, Create.self, Start.self, Stop.self, Restart.self, Kill.self, Pause.self, Unpause.self, Rename.self, Rm.self, Wait.self, Logs.self, Ps.self,
+            Run.self, Create.self, Start.self, Stop.self, Restart.self, Kill.self, Pause.self, Unpause.self, Rename.self, Rm.self, Wait.self, Logs.self,
+            Ps.self,
             Exec.self, Attach.self, Top.self, Port.self, Cp.self, Update.self, EventsCommand.self, ContainerGroup.self, SystemGroup.self, SQL.self,
             Images.self, Load.self, Import.self, Tag.self, Rmi.self, Save.self, Inspect.self,
             ImageGroup.self, VolumeGroup.self, Version.self, Info.self,
@@ -43,7 +44,8 @@ struct Berth: AsyncParsableCommand {
             let fastPaths: [String: any ParsableCommand.Type] = ["images": Images.self, "ps": Ps.self]
             // Only the command itself: `--help` parses as a help command, which the full parser words.
             if let name = args.first, let type = fastPaths[name], var fast = try? type.parseAsRoot(Array(args.dropFirst())),
-               Swift.type(of: fast) == type {
+                Swift.type(of: fast) == type
+            {
                 try fast.run()
                 return
             }

@@ -68,8 +68,10 @@ struct Berthd: AsyncParsableCommand {
 
     func retention() throws -> (RetentionPolicy, Int64) {
         var p = RetentionPolicy()
-        for (text, flag, assign) in [(eventsMaxAge, "--events-max-age", { (v: Int64) in p.eventsMaxAge = v }),
-                                     (runsMaxAge, "--runs-max-age", { (v: Int64) in p.runsMaxAge = v })] as [(String, String, (Int64) -> Void)] {
+        for (text, flag, assign) in [
+            (eventsMaxAge, "--events-max-age", { (v: Int64) in p.eventsMaxAge = v }),
+            (runsMaxAge, "--runs-max-age", { (v: Int64) in p.runsMaxAge = v }),
+        ] as [(String, String, (Int64) -> Void)] {
             guard let v = Clock.parseGoDuration(text), v >= 0 else { throw BerthError.invalid("invalid \(flag): \(text)") }
             assign(v)
         }
@@ -104,8 +106,9 @@ struct Berthd: AsyncParsableCommand {
         let limits = try connectionLimits()
 
         let daemon = try await Daemon.prepare(config, logger: logger)
-        let router = EngineRouter(store: daemon.store, images: daemon.images, containers: daemon.containers, paths: paths,
-                                  daemonID: daemon.daemonID, logger: logger)
+        let router = EngineRouter(
+            store: daemon.store, images: daemon.images, containers: daemon.containers, paths: paths,
+            daemonID: daemon.daemonID, logger: logger)
         let server = APIServer(socketPath: socket, handler: router, spoolDir: paths.tmp, logger: logger, limits: limits)
         let signals = SignalWaiter(signals: [SIGTERM, SIGINT])
         try await server.start()

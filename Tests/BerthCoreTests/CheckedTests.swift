@@ -1,14 +1,17 @@
 import Foundation
 import Testing
+
 @testable import BerthCore
 
 /// Seeded random inputs (a property test standing in for a fuzzer: the same cases every run)
 /// over the parsers and the time arithmetic: none may trap, and what parses is in range.
 @Suite struct CheckedTests {
 
-    static let pieces = ["0", "1", "9", ".", "-", "+", "e", "h", "m", "s", "ms", "us", "ns", "µs", "=", ":", "/",
-                         "9223372036854775807", "-9223372036854775808", "99999999999", "1e308", "nan", "inf",
-                         "2024-01-01T00:00:00Z", "T", "Z", "+01:00", " ", "\u{0}", "label", "a=b", "999999999999h"]
+    static let pieces = [
+        "0", "1", "9", ".", "-", "+", "e", "h", "m", "s", "ms", "us", "ns", "µs", "=", ":", "/",
+        "9223372036854775807", "-9223372036854775808", "99999999999", "1e308", "nan", "inf",
+        "2024-01-01T00:00:00Z", "T", "Z", "+01:00", " ", "\u{0}", "label", "a=b", "999999999999h",
+    ]
 
     static func randomText(_ rng: inout SeededRandom) -> String {
         (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BerthCore
 
 /// Paths inside a container root: symlinks and `..` stay inside, on both resolution paths

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BerthCore
 
 @Suite struct TimeTests {
@@ -59,8 +60,9 @@ import Testing
 }
 
 @Suite struct TemplateTests {
-    let row = TemplateRow(fields: ["ID": "abc", "Repository": "busybox", "Tag": "latest"],
-                          labels: ["k": "v"], json: "{\"ID\":\"abc\"}")
+    let row = TemplateRow(
+        fields: ["ID": "abc", "Repository": "busybox", "Tag": "latest"],
+        labels: ["k": "v"], json: "{\"ID\":\"abc\"}")
 
     @Test func fieldsAndFunctions() throws {
         #expect(try GoTemplate("{{.Repository}}:{{.Tag}}").render(row) == "busybox:latest")

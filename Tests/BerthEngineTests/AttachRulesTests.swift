@@ -1,7 +1,9 @@
-import Testing
-import Foundation
+import BerthAPI
 import BerthCore
 import BerthImage
+import Foundation
+import Testing
+
 @testable import BerthEngine
 
 @Suite struct AttachRulesTests {
@@ -33,11 +35,11 @@ import BerthImage
 
     @Test func psOutputNarrowedToPids() throws {
         let out = """
-        UID          PID    PPID  C STIME TTY          TIME CMD
-        root           1       0  0 10:00 ?        00:00:01 /sbin/init splash
-        root         812     800  0 10:01 ?        00:00:00 sh -c echo a  b
-        root         900     812  0 10:01 ?        00:00:00 sleep 100
-        """
+            UID          PID    PPID  C STIME TTY          TIME CMD
+            root           1       0  0 10:00 ?        00:00:01 /sbin/init splash
+            root         812     800  0 10:01 ?        00:00:00 sh -c echo a  b
+            root         900     812  0 10:01 ?        00:00:00 sleep 100
+            """
         let r = try ContainerService.parsePS(out, pids: [812, 900])
         #expect(r.Titles == ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"])
         #expect(r.Processes.count == 2)
@@ -46,7 +48,7 @@ import BerthImage
     }
 
     @Test func tarRenameExpression() {
-        #expect(ContainerService.renameTransform("a.txt", "b,c&d") == #"s,^a\.txt\(/\|$\),b\,c\&d\1,"#)
+        #expect(TarTransform.rename("a.txt", "b,c&d") == #"s,^a\.txt\(/\|$\),b\,c\&d\1,"#)
     }
 
     @Test func resolveInRootStaysInside() throws {

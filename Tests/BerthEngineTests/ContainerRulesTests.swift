@@ -1,6 +1,8 @@
-import Testing
+import BerthAPI
 import BerthCore
 import BerthImage
+import Testing
+
 @testable import BerthEngine
 
 @Suite struct ContainerRulesTests {
@@ -26,8 +28,9 @@ import BerthImage
     }
 
     @Test func volumeSpecs() throws {
-        let m = try MountSpecs.parse(binds: ["/srv:/data:ro", "named:/v", "/anon"], mounts: [],
-                                     tmpfs: ["/t": "size=1m"], anonymous: ["/anon", "/img-vol"])
+        let m = try MountSpecs.parse(
+            binds: ["/srv:/data:ro", "named:/v", "/anon"], mounts: [],
+            tmpfs: ["/t": "size=1m"], anonymous: ["/anon", "/img-vol"])
         #expect(m.map(\.type) == ["bind", "volume", "volume", "tmpfs", "volume"])
         #expect(m[0].readOnly && m[0].source == "/srv" && m[1].source == "named" && m[2].source == nil)
         #expect(m[4].destination == "/img-vol")
@@ -37,7 +40,8 @@ import BerthImage
     }
 
     @Test func namesAndSignals() throws {
-        #expect(NameGenerator.isValid("web-1.a_b") && !NameGenerator.isValid("-x") && !NameGenerator.isValid("a b")
+        #expect(
+            NameGenerator.isValid("web-1.a_b") && !NameGenerator.isValid("-x") && !NameGenerator.isValid("a b")
                 && !NameGenerator.isValid("x"))
         #expect(NameGenerator.isValid(NameGenerator.make()))
         #expect(try Signals.parse("SIGTERM") == 15 && Signals.parse("kill") == 9 && Signals.parse("10") == 10)

@@ -1,7 +1,9 @@
+import BerthAPI
 import BerthCore
 import BerthImage
 import BerthStore
 import Testing
+
 @testable import BerthEngine
 
 @Suite struct HardeningRulesTests {
@@ -23,9 +25,11 @@ import Testing
         #expect(try LogOptions.resolve(.init(Type: nil, Config: ["max-file": "3"]), defaults: d).maxFiles == 3)
         #expect(try LogOptions.resolve(.init(Type: nil, Config: ["max-file": "3"]), defaults: LogOptions()).maxFiles == 1)
         #expect(try LogOptions.resolve(.init(Type: "local", Config: ["max-size": "0"]), defaults: d).maxSize == nil)
-        for bad in [HostConfig.LogConfig(Type: "splunk", Config: nil), .init(Type: nil, Config: ["max-size": "1"]),
-                    .init(Type: nil, Config: ["max-size": "lots"]), .init(Type: nil, Config: ["max-file": "0"]),
-                    .init(Type: nil, Config: ["nope": "1"])] {
+        for bad in [
+            HostConfig.LogConfig(Type: "splunk", Config: nil), .init(Type: nil, Config: ["max-size": "1"]),
+            .init(Type: nil, Config: ["max-size": "lots"]), .init(Type: nil, Config: ["max-file": "0"]),
+            .init(Type: nil, Config: ["nope": "1"]),
+        ] {
             #expect(throws: BerthError.self) { try LogOptions.resolve(bad, defaults: d) }
         }
     }
@@ -45,7 +49,10 @@ import Testing
         #expect(check { _, h in h.Memory = 1 } == "Minimum memory limit allowed is 6MB")
         #expect(check { r, _ in r.WorkingDir = "rel" }?.contains("absolute path") == true)
         #expect(check { r, _ in r.Env = ["A=\u{0}"] }?.contains("NUL") == true)
-        #expect(check { r, _ in var hc = HealthConfig(); hc.Test = ["CMD", "true"]; hc.Interval = 999_999; r.Healthcheck = hc }?.contains("1ms") == true)
+        #expect(
+            check { r, _ in
+                var hc = HealthConfig(); hc.Test = ["CMD", "true"]; hc.Interval = 999_999; r.Healthcheck = hc
+            }?.contains("1ms") == true)
         #expect(check { r, _ in r.StopSignal = "SIGBOGUS" } != nil)
     }
 }

@@ -1,5 +1,6 @@
-import Testing
 import BerthCore
+import Testing
+
 @testable import BerthImage
 
 @Suite struct ReferenceTests {
@@ -20,8 +21,10 @@ import BerthCore
         #expect(r.familiarName == familiar)
     }
 
-    @Test(arguments: ["", "Busybox", "busybox:", ":tag", "a//b", "-a", "a-", "a:b:c", "busybox@sha256:abc",
-                      "a___b", "busybox:-tag", "host:port/x", "UPPER"])
+    @Test(arguments: [
+        "", "Busybox", "busybox:", ":tag", "a//b", "-a", "a-", "a:b:c", "busybox@sha256:abc",
+        "a___b", "busybox:-tag", "host:port/x", "UPPER",
+    ])
     func rejects(_ input: String) {
         #expect(throws: BerthError.self) { try Reference.parse(input) }
     }

@@ -1,6 +1,7 @@
+import BerthCore
 import Foundation
 import Testing
-import BerthCore
+
 @testable import BerthImage
 
 /// Layer path rules and unpacking without root (owners and device nodes are the integration
@@ -31,16 +32,16 @@ import BerthCore
         let dir = NSTemporaryDirectory() + "berth-unpack-" + Identifier.random().prefix(8)
         try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
         let script = """
-        import io, tarfile, sys
-        t = tarfile.open(sys.argv[1], "w")
-        def f(name, data=b"", kind=tarfile.REGTYPE, link=""):
-            ti = tarfile.TarInfo(name); ti.type = kind; ti.linkname = link; ti.size = len(data) if kind == tarfile.REGTYPE else 0
-            ti.mode = 0o755 if kind == tarfile.DIRTYPE else 0o644
-            t.addfile(ti, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
-        D, S, H = tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE
-        \(spec)
-        t.close()
-        """
+            import io, tarfile, sys
+            t = tarfile.open(sys.argv[1], "w")
+            def f(name, data=b"", kind=tarfile.REGTYPE, link=""):
+                ti = tarfile.TarInfo(name); ti.type = kind; ti.linkname = link; ti.size = len(data) if kind == tarfile.REGTYPE else 0
+                ti.mode = 0o755 if kind == tarfile.DIRTYPE else 0o644
+                t.addfile(ti, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+            D, S, H = tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE
+            \(spec)
+            t.close()
+            """
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-c", script, dir + "/l.tar"]
@@ -61,10 +62,11 @@ import BerthCore
     }
 
     @Test func ordinaryLayer() throws {
-        let (tar, out) = try makeTar("""
-        f("bin/", kind=D); f("bin/tool", b"hello"); f("bin/alias", kind=S, link="/bin/tool")
-        f("bin/hard", kind=H, link="bin/tool"); f("d/", kind=D); f("d/.wh.old"); f("d/.wh..wh..opq")
-        """)
+        let (tar, out) = try makeTar(
+            """
+            f("bin/", kind=D); f("bin/tool", b"hello"); f("bin/alias", kind=S, link="/bin/tool")
+            f("bin/hard", kind=H, link="bin/tool"); f("d/", kind=D); f("d/.wh.old"); f("d/.wh..wh..opq")
+            """)
         let size = try LayerUnpacker(privileged: false).unpack(tar, into: out)
         #expect(size == 5)
         #expect(FileManager.default.contents(atPath: out + "/bin/tool") == Data("hello".utf8))
@@ -107,9 +109,12 @@ import BerthCore
 @Suite struct ConfigChangesTests {
     @Test func applies() throws {
         var c = ContainerConfig()
-        try ConfigChanges.apply(["CMD [\"sh\", \"-c\", \"echo hi\"]", "ENTRYPOINT /init", "ENV A=1 B=\"two words\"",
-                                 "ENV LEGACY some value", "EXPOSE 80 53/udp", "LABEL k=v", "WORKDIR /srv",
-                                 "USER nobody", "VOLUME /data", "STOPSIGNAL SIGINT"], to: &c)
+        try ConfigChanges.apply(
+            [
+                "CMD [\"sh\", \"-c\", \"echo hi\"]", "ENTRYPOINT /init", "ENV A=1 B=\"two words\"",
+                "ENV LEGACY some value", "EXPOSE 80 53/udp", "LABEL k=v", "WORKDIR /srv",
+                "USER nobody", "VOLUME /data", "STOPSIGNAL SIGINT",
+            ], to: &c)
         #expect(c.Cmd == ["sh", "-c", "echo hi"])
         #expect(c.Entrypoint == ["/bin/sh", "-c", "/init"])
         #expect(c.Env == ["A=1", "B=two words", "LEGACY=some value"])

@@ -1,6 +1,7 @@
+import BerthCore
 import Foundation
 import Testing
-import BerthCore
+
 @testable import BerthRuntime
 
 @Suite struct SpecTests {
@@ -38,13 +39,13 @@ import BerthCore
         defer { FileOps.removeTree(dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let profile = """
-        {"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,
-         "archMap":[{"architecture":"SCMP_ARCH_X86_64","subArchitectures":["SCMP_ARCH_X86"]},
-                    {"architecture":"SCMP_ARCH_AARCH64","subArchitectures":["SCMP_ARCH_ARM"]}],
-         "syscalls":[{"names":["read","write"],"action":"SCMP_ACT_ALLOW"},
-                     {"names":["mount"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_SYS_ADMIN"]}},
-                     {"names":["chown"],"action":"SCMP_ACT_ERRNO","errnoRet":1,"excludes":{"caps":["CAP_CHOWN"]}}]}
-        """
+            {"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,
+             "archMap":[{"architecture":"SCMP_ARCH_X86_64","subArchitectures":["SCMP_ARCH_X86"]},
+                        {"architecture":"SCMP_ARCH_AARCH64","subArchitectures":["SCMP_ARCH_ARM"]}],
+             "syscalls":[{"names":["read","write"],"action":"SCMP_ACT_ALLOW"},
+                         {"names":["mount"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_SYS_ADMIN"]}},
+                         {"names":["chown"],"action":"SCMP_ACT_ERRNO","errnoRet":1,"excludes":{"caps":["CAP_CHOWN"]}}]}
+            """
         try Data(profile.utf8).write(to: URL(fileURLWithPath: dir + "/p.json"))
         let s = try #require(try SeccompProfile.load(path: dir + "/p.json", capabilities: ["CAP_CHOWN"]))
         #expect(s.defaultAction == "SCMP_ACT_ERRNO" && s.defaultErrnoRet == 38)
@@ -64,12 +65,12 @@ import BerthCore
 @Suite struct LogAndUserTests {
     @Test func k8sFileReassembly() {
         let text = """
-        2024-01-01T00:00:00.000000001Z stdout P hel
-        2024-01-01T00:00:00.000000002Z stderr F oops
-        2024-01-01T00:00:00.000000003Z stdout F lo
-        2024-01-01T00:00:00.000000004Z stdout F 
-        2024-01-01T00:00:00.000000005Z stdout F incomp
-        """
+            2024-01-01T00:00:00.000000001Z stdout P hel
+            2024-01-01T00:00:00.000000002Z stderr F oops
+            2024-01-01T00:00:00.000000003Z stdout F lo
+            2024-01-01T00:00:00.000000004Z stdout F 
+            2024-01-01T00:00:00.000000005Z stdout F incomp
+            """
         var pending: [LogLine.Stream: LogLine] = [:]
         let (lines, used) = LogReader.lines(in: Data(text.utf8), pending: &pending)
         #expect(lines.map { String(decoding: $0.text, as: UTF8.self) } == ["oops\n", "hello\n", "\n"])

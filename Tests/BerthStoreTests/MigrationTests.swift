@@ -1,8 +1,9 @@
+import BerthCore
 import Foundation
 import GRDB
-import Testing
-import BerthCore
 import Migrations
+import Testing
+
 @testable import BerthStore
 
 @Suite struct MigrationTests {
@@ -17,9 +18,11 @@ import Migrations
         let tables = try store.readDB { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
         }
-        for t in ["blobs", "layers", "images", "image_layers", "tags", "image_digests", "image_labels", "volumes",
-                  "networks", "containers", "container_labels", "port_mappings", "mounts", "network_attachments",
-                  "runs", "events", "daemon_state"] {
+        for t in [
+            "blobs", "layers", "images", "image_layers", "tags", "image_digests", "image_labels", "volumes",
+            "networks", "containers", "container_labels", "port_mappings", "mounts", "network_attachments",
+            "runs", "events", "daemon_state",
+        ] {
             #expect(tables.contains(t), "missing table \(t)")
         }
         #expect(try Migrator.version(store.db) == SchemaMigrations.latest)
@@ -90,10 +93,13 @@ import Migrations
         let id2 = "sha256:" + String(repeating: "2", count: 64)
         try store.writeDB { db in
             for (id, created) in [(id1, 100), (id2, 200)] {
-                try db.execute(sql: "INSERT INTO images (id, config_json, created, added_at, size) VALUES (?, '{}', ?, 1, 10)",
-                               arguments: [id, created])
+                try db.execute(
+                    sql: "INSERT INTO images (id, config_json, created, added_at, size) VALUES (?, '{}', ?, 1, 10)",
+                    arguments: [id, created])
             }
-            try db.execute(sql: "INSERT INTO tags (name, repository, tag, image_id, created_at) VALUES ('docker.io/library/a:1', 'docker.io/library/a', '1', ?, 1)", arguments: [id1])
+            try db.execute(
+                sql: "INSERT INTO tags (name, repository, tag, image_id, created_at) VALUES ('docker.io/library/a:1', 'docker.io/library/a', '1', ?, 1)",
+                arguments: [id1])
             try db.execute(sql: "INSERT INTO image_labels VALUES (?, 'k', 'v')", arguments: [id1])
             try Events.append(StoreTransaction(db), type: "image", action: "tag", actorID: id1, attributes: ["name": "a:1"], time: 5)
         }

@@ -13,11 +13,16 @@ extension Daemon {
             let p = await containers.startByPolicy()
             let died = recovered.rebootDied + recovered.exitsApplied + recovered.monitorLost
             if p.considered > 0 || died > 0 {
-                logger.notice("recovered \(died + p.considered) containers: \(p.restarted) restarted, \(p.leftExited + p.failed) left exited, \(recovered.autoRemoved) removed")
-                try? store.appendEvent(type: "daemon", action: "recover", actorID: daemonID, actorName: "berthd",
-                                       attributes: ["rebooted": String(recovered.rebootDied > 0), "died": String(died),
-                                                    "restarted": String(p.restarted), "leftExited": String(p.leftExited + p.failed),
-                                                    "removed": String(recovered.autoRemoved)])
+                logger.notice(
+                    "recovered \(died + p.considered) containers: \(p.restarted) restarted, \(p.leftExited + p.failed) left exited, \(recovered.autoRemoved) removed"
+                )
+                try? store.appendEvent(
+                    type: "daemon", action: "recover", actorID: daemonID, actorName: "berthd",
+                    attributes: [
+                        "rebooted": String(recovered.rebootDied > 0), "died": String(died),
+                        "restarted": String(p.restarted), "leftExited": String(p.leftExited + p.failed),
+                        "removed": String(recovered.autoRemoved),
+                    ])
             }
         }
     }

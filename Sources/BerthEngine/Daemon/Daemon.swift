@@ -68,7 +68,8 @@ public final class Daemon: Sendable {
         let fresh = store.wasCreated && !config.rebuildDB
         let report = try images.recover(freshDatabase: fresh)
         if !report.isEmpty {
-            logger.notice("start-up cleaning: \(report.tempEntries) partial files, \(report.orphanBlobs) orphaned blobs, \(report.orphanLayers) orphaned layers removed")
+            logger.notice(
+                "start-up cleaning: \(report.tempEntries) partial files, \(report.orphanBlobs) orphaned blobs, \(report.orphanLayers) orphaned layers removed")
         }
         let daemonID = try store.daemonID()
         // Watch for exits before looking at what happened while we were away: none slips by.
@@ -76,15 +77,20 @@ public final class Daemon: Sendable {
         watcher.start()
         let recovered = try await containers.recover(freshDatabase: fresh)
         if recovered != ContainerService.ContainerRecovery() {
-            logger.notice("containers: \(recovered.adopted) re-adopted, \(recovered.exitsApplied) exits applied, \(recovered.monitorLost) lost their monitor, \(recovered.rebootDied) died with a reboot, \(recovered.removalsFinished) removals finished, \(recovered.restartsResumed) restarts resumed, \(recovered.startsUndone) interrupted starts undone")
+            logger.notice(
+                "containers: \(recovered.adopted) re-adopted, \(recovered.exitsApplied) exits applied, \(recovered.monitorLost) lost their monitor, \(recovered.rebootDied) died with a reboot, \(recovered.removalsFinished) removals finished, \(recovered.restartsResumed) restarts resumed, \(recovered.startsUndone) interrupted starts undone"
+            )
         }
-        return Daemon(config: config, store: store, images: images, containers: containers, daemonID: daemonID,
-                      recovered: recovered, reserve: reserve, logger: logger, lock: lock, watcher: watcher)
+        return Daemon(
+            config: config, store: store, images: images, containers: containers, daemonID: daemonID,
+            recovered: recovered, reserve: reserve, logger: logger, lock: lock, watcher: watcher)
     }
 
-    init(config: DaemonConfig, store: Store, images: ImageService, containers: ContainerService, daemonID: String,
-         recovered: ContainerService.ContainerRecovery, reserve: DiskReserve, logger: Logger, lock: DaemonLock,
-         watcher: ExitWatcher) {
+    init(
+        config: DaemonConfig, store: Store, images: ImageService, containers: ContainerService, daemonID: String,
+        recovered: ContainerService.ContainerRecovery, reserve: DiskReserve, logger: Logger, lock: DaemonLock,
+        watcher: ExitWatcher
+    ) {
         self.config = config
         self.store = store
         self.images = images
@@ -108,8 +114,9 @@ public final class Daemon: Sendable {
 
     /// Once the socket answers: the start event and the background work.
     public func serving() throws {
-        try store.appendEvent(type: "daemon", action: "start", actorID: daemonID, actorName: "berthd",
-                              attributes: ["pid": String(getpid())])
+        try store.appendEvent(
+            type: "daemon", action: "start", actorID: daemonID, actorName: "berthd",
+            attributes: ["pid": String(getpid())])
         let started = [policyStarts(), containers.startMonitorSweep(), checkpoints()] + (retention().map { [$0] } ?? [])
         tasks.withLock { $0 += started }
     }

@@ -20,7 +20,7 @@ extension ContainerService {
     func rebuildFromSnapshots() throws -> (containers: Int, volumes: Int) {
         var containers = 0
         for name in ((try? FileManager.default.contentsOfDirectory(atPath: paths.containers)) ?? []).sorted()
-            where name.count == 64 && Identifier.isHex(name) {
+        where name.count == 64 && Identifier.isHex(name) {
             guard let data = FileManager.default.contents(atPath: files(name).dir + "/create.json") else {
                 logger.warning("rebuild: container folder \(name.prefix(12)) has no snapshot; left as it is")
                 continue
@@ -42,15 +42,22 @@ extension ContainerService {
     /// What the files say of a container's run.
     func liveState(_ id: String) -> RowSnapshots.LiveState {
         if let text = try? String(contentsOfFile: runDir(id) + "/conmon.pid", encoding: .utf8),
-           let conmon = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-           (try? String(contentsOfFile: "/proc/\(conmon)/comm", encoding: .utf8))?.hasPrefix("conmon") == true,
-           !FileOps.exists(exitDir + "/" + id) {
-            let pid = (try? String(contentsOfFile: runDir(id) + "/pidfile", encoding: .utf8)).flatMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            return .init(state: "running", pid: pid, conmonPid: Int64(conmon), conmonStartTime: ProcStat.startTime(conmon),
-                         bootID: bootID)
+            let conmon = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+            (try? String(contentsOfFile: "/proc/\(conmon)/comm", encoding: .utf8))?.hasPrefix("conmon") == true,
+            !FileOps.exists(exitDir + "/" + id)
+        {
+            let pid = (try? String(contentsOfFile: runDir(id) + "/pidfile", encoding: .utf8)).flatMap {
+                Int64($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            return .init(
+                state: "running", pid: pid, conmonPid: Int64(conmon), conmonStartTime: ProcStat.startTime(conmon),
+                bootID: bootID)
         }
-        if let code = (try? String(contentsOfFile: files(id).persist + "/exit", encoding: .utf8)).flatMap({ Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
-            ?? ExitWatcher.read(dir: exitDir, id: id).map({ Int64($0.code) }) {
+        if let code = (try? String(contentsOfFile: files(id).persist + "/exit", encoding: .utf8)).flatMap({
+            Int64($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        })
+            ?? ExitWatcher.read(dir: exitDir, id: id).map({ Int64($0.code) })
+        {
             return .init(state: "exited", exitCode: code)
         }
         return .init(state: FileOps.size(files(id).log) > 0 ? "exited" : "created")

@@ -30,8 +30,9 @@ public enum DatabaseRebuild {
         images.writeSnapshots()
         (r.containers, r.volumes) = try containers.rebuildFromSnapshots()
         try images.store.write { db in
-            try Events.append(db, type: "daemon", action: "rebuild", actorID: "", actorName: "berthd",
-                              attributes: ["images": String(r.images), "containers": String(r.containers), "volumes": String(r.volumes)])
+            try Events.append(
+                db, type: "daemon", action: "rebuild", actorID: "", actorName: "berthd",
+                attributes: ["images": String(r.images), "containers": String(r.containers), "volumes": String(r.volumes)])
         }
         return r
     }

@@ -35,8 +35,9 @@ extension ImageService {
             let want = Set(images.map { String($0.dropFirst(7)) + ".json" })
             for id in images where !have.contains(String(id.dropFirst(7)) + ".json") {
                 guard let snap = try snapshot(id) else { continue }
-                try FileOps.writeAtomically(try JSONCoding.encode(snap), to: recordsDir + "/" + String(id.dropFirst(7)) + ".json",
-                                            mode: 0o600, durable: false)
+                try FileOps.writeAtomically(
+                    try JSONCoding.encode(snap), to: recordsDir + "/" + String(id.dropFirst(7)) + ".json",
+                    mode: 0o600, durable: false)
             }
             for f in have where f.hasSuffix(".json") && f != "tags.json" && !want.contains(f) {
                 unlink(recordsDir + "/" + f)
@@ -62,20 +63,24 @@ extension ImageService {
         let tags = (try? JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: tagsSnapshot)))) ?? [:]
         var restored = 0
         for f in ((try? FileManager.default.contentsOfDirectory(atPath: recordsDir)) ?? []).sorted()
-            where f.hasSuffix(".json") && f != "tags.json" {
+        where f.hasSuffix(".json") && f != "tags.json" {
             guard let data = FileManager.default.contents(atPath: recordsDir + "/" + f),
-                  let snap = try? JSONDecoder().decode(ImageSnapshot.self, from: data),
-                  let id = try? Digest(parsing: snap.id),
-                  let config = try? JSONDecoder().decode(ImageConfig.self, from: Data(snap.config.utf8)) else {
+                let snap = try? JSONDecoder().decode(ImageSnapshot.self, from: data),
+                let id = try? Digest(parsing: snap.id),
+                let config = try? JSONDecoder().decode(ImageConfig.self, from: Data(snap.config.utf8))
+            else {
                 logger.warning("rebuild: unreadable image record \(f)")
                 continue
             }
             var layers: [PreparedLayer] = []
             for l in snap.layers {
                 guard let blob = try? Digest(parsing: l.blob), let diff = try? Digest(parsing: l.diffID), let chain = try? Digest(parsing: l.chainID),
-                      FileOps.exists(paths.blob(blob.hex)), FileOps.exists(paths.layerDiff(chain.hex)) else { break }
-                layers.append(PreparedLayer(blob: blob, blobSize: l.blobSize, mediaType: l.mediaType, diffID: diff, chainID: chain,
-                                            parent: try l.parent.map { try Digest(parsing: $0) }, size: l.size))
+                    FileOps.exists(paths.blob(blob.hex)), FileOps.exists(paths.layerDiff(chain.hex))
+                else { break }
+                layers.append(
+                    PreparedLayer(
+                        blob: blob, blobSize: l.blobSize, mediaType: l.mediaType, diffID: diff, chainID: chain,
+                        parent: try l.parent.map { try Digest(parsing: $0) }, size: l.size))
             }
             guard layers.count == snap.layers.count else {
                 logger.warning("rebuild: image \(snap.id) lacks layer files; not restored")
@@ -83,8 +88,9 @@ extension ImageService {
             }
             let names = tags.filter { $0.value == snap.id }.keys.sorted().compactMap { try? Reference.parse($0) }
             try store.write { db in
-                try record(db, id: id, configData: Data(snap.config.utf8), config: config, layers: layers,
-                           manifestDigest: try snap.manifestDigest.map { try Digest(parsing: $0) }, names: names, action: "load", now: now)
+                try record(
+                    db, id: id, configData: Data(snap.config.utf8), config: config, layers: layers,
+                    manifestDigest: try snap.manifestDigest.map { try Digest(parsing: $0) }, names: names, action: "load", now: now)
             }
             restored += 1
         }

@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import Foundation
 import GRDB
@@ -17,9 +18,11 @@ public struct ContainerListQuery: Sendable {
         self.last = last
     }
 
-    public static let keys: Set<String> = ["id", "name", "label", "exited", "status", "ancestor", "before", "since",
-                                           "volume", "network", "publish", "expose", "health", "isolation", "is-task"]
-    public static let states: Set<String> = ["created", "restarting", "running", "removing", "paused", "exited", "dead"]
+    public static let keys: Set<String> = [
+        "id", "name", "label", "exited", "status", "ancestor", "before", "since",
+        "volume", "network", "publish", "expose", "health", "isolation", "is-task",
+    ]
+    public static let states: Set<String> = Set(ContainerState.allCases.map(\.rawValue))
 
     /// The WHERE clause and its arguments. `images` resolves an `ancestor` value to image ids.
     public func whereClause(_ tx: StoreTransaction, images: (String) throws -> [String]) throws -> (String, [any DatabaseValueConvertible]) {
@@ -131,7 +134,8 @@ public struct ContainerListQuery: Sendable {
             try anyOf(v) { p in
                 let parts = p.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 guard let port = Int(parts[0]), (0...65535).contains(port),
-                      parts.count == 1 || ["tcp", "udp", "sctp"].contains(parts[1]) else {
+                    parts.count == 1 || ["tcp", "udp", "sctp"].contains(parts[1])
+                else {
                     throw BerthError.invalid("invalid filter '\(key)=\(p)'")
                 }
                 args += [port, parts.count > 1 ? parts[1] : "tcp"]
@@ -167,8 +171,10 @@ extension ContainerQueries {
             return out
         }
         let marks = ids.map { _ in "?" }.joined(separator: ",")
-        for r in try Row.fetchAll(db, sql: "SELECT container_id, key, value FROM container_labels WHERE container_id IN (\(marks))",
-                                  arguments: StatementArguments(ids)) {
+        for r in try Row.fetchAll(
+            db, sql: "SELECT container_id, key, value FROM container_labels WHERE container_id IN (\(marks))",
+            arguments: StatementArguments(ids))
+        {
             out[r[0], default: [:]][r[1]] = r[2]
         }
         return out
@@ -203,11 +209,11 @@ extension ContainerQueries {
     /// The rows of the given ids (at most a few hundred per call: SQLite's variable limit).
     public static func records(_ tx: StoreTransaction, ids: [String]) throws -> [ContainerRecord] {
         let db = tx.db
-        return // In chunks: SQLite takes a bounded number of variables.
-        try ContainerStore.chunks(ids).flatMap { c in
-            try Row.fetchAll(db, sql: "SELECT * FROM containers WHERE id IN (\(ContainerStore.marks(c.count)))", arguments: StatementArguments(c))
-                .map(ContainerRecord.init)
-        }
+        return  // In chunks: SQLite takes a bounded number of variables.
+            try ContainerStore.chunks(ids).flatMap { c in
+                try Row.fetchAll(db, sql: "SELECT * FROM containers WHERE id IN (\(ContainerStore.marks(c.count)))", arguments: StatementArguments(c))
+                    .map(ContainerRecord.init)
+            }
     }
 }
 
@@ -252,9 +258,11 @@ extension ContainerListQuery {
             guard rc == SQLITE_ROW else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
-            out.append(PsRow(id: text(0), name: text(1), image: text(2), command: text(3), state: text(4), exitCode: int(5),
-                             createdAt: int(6) ?? 0, startedAt: int(7), finishedAt: int(8),
-                             health: sqlite3_column_type(s, 9) == SQLITE_NULL ? nil : text(9)))
+            out.append(
+                PsRow(
+                    id: text(0), name: text(1), image: text(2), command: text(3), state: text(4), exitCode: int(5),
+                    createdAt: int(6) ?? 0, startedAt: int(7), finishedAt: int(8),
+                    health: sqlite3_column_type(s, 9) == SQLITE_NULL ? nil : text(9)))
         }
         sqlite3_reset(s)
         return out

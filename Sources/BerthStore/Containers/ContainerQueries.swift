@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import Foundation
 import GRDB
@@ -9,7 +10,7 @@ public struct ContainerRecord: Sendable, Equatable, Codable {
     public var imageID: String
     public var imageRef: String
     public var command: String
-    public var state: String
+    public var state: ContainerState
     public var pid: Int64?
     public var conmonPid: Int64?
     public var conmonStartTime: Int64?
@@ -34,7 +35,7 @@ public struct ContainerRecord: Sendable, Equatable, Codable {
 
     init(row r: Row) {
         id = r["id"]; name = r["name"]; imageID = r["image_id"]; imageRef = r["image_ref"]
-        command = r["command"]; state = r["state"]; pid = r["pid"]; conmonPid = r["conmon_pid"]
+        command = r["command"]; state = ContainerState(rawValue: r["state"]) ?? .dead; pid = r["pid"]; conmonPid = r["conmon_pid"]
         conmonStartTime = r["conmon_start_time"]; exitCode = r["exit_code"]; oomKilled = r["oom_killed"]
         error = r["error"]; createdAt = r["created_at"]; startedAt = r["started_at"]; finishedAt = r["finished_at"]
         hasRun = r["has_run"]; restartPolicy = r["restart_policy"]; restartMax = r["restart_max"]
@@ -43,7 +44,7 @@ public struct ContainerRecord: Sendable, Equatable, Codable {
         healthStatus = r["health_status"]; healthJSON = r["health_json"]; sizeRw = r["size_rw"]
     }
 
-    public var isRunning: Bool { ["running", "paused", "restarting"].contains(state) }
+    public var isRunning: Bool { state == .running || state == .paused || state == .restarting }
 }
 
 /// Container queries and writes; writes happen in berthd's transactions only.
@@ -58,10 +59,13 @@ public enum ContainerQueries {
         let db = tx.db
         let name = ref.hasPrefix("/") ? String(ref.dropFirst()) : ref
         let hex = !ref.isEmpty && Identifier.isHex(ref)
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT * FROM containers WHERE id = ? OR name = ? OR (? AND id >= ? AND id < ?)
-            ORDER BY id = ? DESC, name = ? DESC LIMIT 3
-            """, arguments: [ref, name, hex, ref, ref + "g", ref, name]).map(ContainerRecord.init)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM containers WHERE id = ? OR name = ? OR (? AND id >= ? AND id < ?)
+                ORDER BY id = ? DESC, name = ? DESC LIMIT 3
+                """, arguments: [ref, name, hex, ref, ref + "g", ref, name]
+        ).map(ContainerRecord.init)
         if let c = rows.first(where: { $0.id == ref }) { return c }
         if let c = rows.first(where: { $0.name == name }) { return c }
         let prefixed = rows.filter { $0.id.hasPrefix(ref) }
@@ -72,16 +76,20 @@ public enum ContainerQueries {
 
     public static func list(_ tx: StoreTransaction, all: Bool) throws -> [ContainerRecord] {
         let db = tx.db
-        let sql = all ? "SELECT * FROM containers ORDER BY created_at DESC"
-                      : "SELECT * FROM containers WHERE state IN ('running','paused','restarting') ORDER BY created_at DESC"
+        let sql =
+            all
+            ? "SELECT * FROM containers ORDER BY created_at DESC"
+            : "SELECT * FROM containers WHERE state IN ('running','paused','restarting') ORDER BY created_at DESC"
         return try Row.fetchAll(db, sql: sql).map(ContainerRecord.init)
     }
 
-    public static func withState(_ tx: StoreTransaction, _ states: [String]) throws -> [ContainerRecord] {
+    public static func withState(_ tx: StoreTransaction, _ states: [ContainerState]) throws -> [ContainerRecord] {
         let db = tx.db
         let marks = states.map { _ in "?" }.joined(separator: ",")
-        return try Row.fetchAll(db, sql: "SELECT * FROM containers WHERE state IN (\(marks))",
-                                arguments: StatementArguments(states)).map(ContainerRecord.init)
+        return try Row.fetchAll(
+            db, sql: "SELECT * FROM containers WHERE state IN (\(marks))",
+            arguments: StatementArguments(states.map(\.rawValue))
+        ).map(ContainerRecord.init)
     }
 
     public static func labels(_ tx: StoreTransaction, id: String) throws -> [String: String] {
@@ -107,7 +115,9 @@ public enum ContainerQueries {
 
     public static func mounts(_ tx: StoreTransaction, id: String) throws -> [MountRow] {
         let db = tx.db
-        return try Row.fetchAll(db, sql: "SELECT type, source, destination, volume_name, read_only FROM mounts WHERE container_id = ? ORDER BY position", arguments: [id]).map {
+        return try Row.fetchAll(
+            db, sql: "SELECT type, source, destination, volume_name, read_only FROM mounts WHERE container_id = ? ORDER BY position", arguments: [id]
+        ).map {
             MountRow(type: $0[0], source: $0[1], destination: $0[2], volumeName: $0[3], readOnly: $0[4])
         }
     }
@@ -131,9 +141,12 @@ extension ContainerQueries {
     /// The container's published ports, ordered as `port` prints them.
     public static func publishedPorts(_ tx: StoreTransaction, id: String) throws -> [PortMapping] {
         let db = tx.db
-        return try Row.fetchAll(db, sql: """
-            SELECT container_port, protocol, host_ip, host_port FROM port_mappings
-            WHERE container_id = ? AND host_port IS NOT NULL ORDER BY container_port, protocol, host_ip
-            """, arguments: [id]).map { PortMapping(containerPort: $0[0], proto: $0[1], hostIP: $0[2], hostPort: $0[3]) }
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT container_port, protocol, host_ip, host_port FROM port_mappings
+                WHERE container_id = ? AND host_port IS NOT NULL ORDER BY container_port, protocol, host_ip
+                """, arguments: [id]
+        ).map { PortMapping(containerPort: $0[0], proto: $0[1], hostIP: $0[2], hostPort: $0[3]) }
     }
 }

@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import GRDB
 
@@ -32,40 +33,49 @@ public enum ContainerStore {
     }
 
     /// A run begins: the container row and a new `runs` row.
-    public static func recordStart(_ tx: StoreTransaction, id: String, name: String, imageRef: String, pid: Int32, conmonPid: Int32,
-                                   conmonStartTime: Int64?, at now: Int64, bootID: String, restarting: Bool,
-                                   healthStatus: String?) throws {
+    public static func recordStart(
+        _ tx: StoreTransaction, id: String, name: String, imageRef: String, pid: Int32, conmonPid: Int32,
+        conmonStartTime: Int64?, at now: Int64, bootID: String, restarting: Bool,
+        healthStatus: String?
+    ) throws {
         let db = tx.db
-        try db.execute(sql: """
-            UPDATE containers SET state = 'running', pid = ?, conmon_pid = ?, conmon_start_time = ?, started_at = ?,
-                boot_id = ?, has_run = 1, exit_code = 0, error = NULL, oom_killed = 0, stopped_by_user = 0,
-                restart_at = NULL, restart_count = restart_count + ?, health_status = ?, health_json = NULL
-            WHERE id = ?
-            """, arguments: [pid, conmonPid, conmonStartTime, now, bootID, restarting ? 1 : 0, healthStatus, id])
-        try db.execute(sql: "INSERT INTO runs (container_id, container_name, image, started_at, boot_id) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [id, name, imageRef, now, bootID])
+        try db.execute(
+            sql: """
+                UPDATE containers SET state = 'running', pid = ?, conmon_pid = ?, conmon_start_time = ?, started_at = ?,
+                    boot_id = ?, has_run = 1, exit_code = 0, error = NULL, oom_killed = 0, stopped_by_user = 0,
+                    restart_at = NULL, restart_count = restart_count + ?, health_status = ?, health_json = NULL
+                WHERE id = ?
+                """, arguments: [pid, conmonPid, conmonStartTime, now, bootID, restarting ? 1 : 0, healthStatus, id])
+        try db.execute(
+            sql: "INSERT INTO runs (container_id, container_name, image, started_at, boot_id) VALUES (?, ?, ?, ?, ?)",
+            arguments: [id, name, imageRef, now, bootID])
     }
 
     /// A run ends: the container's new state (`exited`, `restarting`, `removing`) and its run row.
-    public static func recordExit(_ tx: StoreTransaction, id: String, state: String, code: Int64, finished: Int64, oom: Bool,
-                                  reason: String?, restartAt: Int64?, endReason: String) throws {
+    public static func recordExit(
+        _ tx: StoreTransaction, id: String, state: ContainerState, code: Int64, finished: Int64, oom: Bool,
+        reason: String?, restartAt: Int64?, endReason: String
+    ) throws {
         let db = tx.db
-        try db.execute(sql: """
-            UPDATE containers SET state = ?, exit_code = ?, finished_at = ?, pid = NULL, conmon_pid = NULL,
-                conmon_start_time = NULL, oom_killed = ?, error = coalesce(?, error), restart_at = ?
-            WHERE id = ?
-            """, arguments: [state, code, finished, oom, reason, restartAt, id])
-        try db.execute(sql: """
-            UPDATE runs SET finished_at = ?, exit_code = ?, oom_killed = ?, end_reason = ?
-            WHERE id = (SELECT max(id) FROM runs WHERE container_id = ? AND finished_at IS NULL)
-            """, arguments: [finished, code, oom, endReason, id])
+        try db.execute(
+            sql: """
+                UPDATE containers SET state = ?, exit_code = ?, finished_at = ?, pid = NULL, conmon_pid = NULL,
+                    conmon_start_time = NULL, oom_killed = ?, error = coalesce(?, error), restart_at = ?
+                WHERE id = ?
+                """, arguments: [state.rawValue, code, finished, oom, reason, restartAt, id])
+        try db.execute(
+            sql: """
+                UPDATE runs SET finished_at = ?, exit_code = ?, oom_killed = ?, end_reason = ?
+                WHERE id = (SELECT max(id) FROM runs WHERE container_id = ? AND finished_at IS NULL)
+                """, arguments: [finished, code, oom, endReason, id])
     }
 
     /// A pending restart given up: exited again (`byUser`: a user's stop, kill or rm).
     public static func cancelRestart(_ tx: StoreTransaction, id: String, byUser: Bool) throws {
         let db = tx.db
-        try db.execute(sql: "UPDATE containers SET state = 'exited', restart_at = NULL\(byUser ? ", stopped_by_user = 1" : "") WHERE id = ? AND state = 'restarting'",
-                       arguments: [id])
+        try db.execute(
+            sql: "UPDATE containers SET state = 'exited', restart_at = NULL\(byUser ? ", stopped_by_user = 1" : "") WHERE id = ? AND state = 'restarting'",
+            arguments: [id])
     }
 
     /// Containers waiting for a restart and when it is due.
@@ -78,8 +88,9 @@ public enum ContainerStore {
     /// `update --restart`.
     public static func updateRestartPolicy(_ tx: StoreTransaction, id: String, policy: String, maximumRetryCount: Int, hostConfigJSON: String) throws {
         let db = tx.db
-        try db.execute(sql: "UPDATE containers SET restart_policy = ?, restart_max = ?, host_config_json = ? WHERE id = ?",
-                       arguments: [policy, maximumRetryCount, hostConfigJSON, id])
+        try db.execute(
+            sql: "UPDATE containers SET restart_policy = ?, restart_max = ?, host_config_json = ? WHERE id = ?",
+            arguments: [policy, maximumRetryCount, hostConfigJSON, id])
     }
 
     /// The health state kept for inspect (nil before the first probe).
@@ -91,8 +102,9 @@ public enum ContainerStore {
     /// A probe's outcome, only while the container runs.
     public static func recordHealth(_ tx: StoreTransaction, id: String, status: String, json: String) throws {
         let db = tx.db
-        try db.execute(sql: "UPDATE containers SET health_status = ?, health_json = ? WHERE id = ? AND state = 'running'",
-                       arguments: [status, json, id])
+        try db.execute(
+            sql: "UPDATE containers SET health_status = ?, health_json = ? WHERE id = ? AND state = 'running'",
+            arguments: [status, json, id])
     }
 
     /// Every container id.

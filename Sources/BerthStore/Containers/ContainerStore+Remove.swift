@@ -23,8 +23,9 @@ extension ContainerStore {
     public static func markRemovePending(_ tx: StoreTransaction, ids: [String], volumes: Bool) throws {
         let db = tx.db
         for c in chunks(ids) {
-            try db.execute(sql: "UPDATE containers SET remove_pending = ? WHERE id IN (\(marks(c.count)))",
-                           arguments: StatementArguments([volumes ? 2 : 1] + c.map { $0 as any DatabaseValueConvertible }))
+            try db.execute(
+                sql: "UPDATE containers SET remove_pending = ? WHERE id IN (\(marks(c.count)))",
+                arguments: StatementArguments([volumes ? 2 : 1] + c.map { $0 as any DatabaseValueConvertible }))
         }
     }
 
@@ -40,10 +41,12 @@ extension ContainerStore {
         let db = tx.db
         var out: [String] = []
         for c in chunks(ids) {
-            out += try String.fetchAll(db, sql: """
-                SELECT DISTINCT m.volume_name FROM mounts m JOIN volumes v ON v.name = m.volume_name
-                WHERE m.container_id IN (\(marks(c.count))) AND v.anonymous = 1
-                """, arguments: StatementArguments(c))
+            out += try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT m.volume_name FROM mounts m JOIN volumes v ON v.name = m.volume_name
+                    WHERE m.container_id IN (\(marks(c.count))) AND v.anonymous = 1
+                    """, arguments: StatementArguments(c))
         }
         return out
     }

@@ -16,20 +16,25 @@ public struct EventRecord: Sendable, Equatable, Codable {
 /// Writing and reading the events table.
 public enum Events {
     /// Appends an event inside the caller's transaction.
-    public static func append(_ tx: StoreTransaction, type: String, action: String, actorID: String,
-                              actorName: String? = nil, attributes: [String: String] = [:],
-                              time: Int64 = Clock.nowNanos()) throws {
+    public static func append(
+        _ tx: StoreTransaction, type: String, action: String, actorID: String,
+        actorName: String? = nil, attributes: [String: String] = [:],
+        time: Int64 = Clock.nowNanos()
+    ) throws {
         let db = tx.db
         let attrs = String(decoding: try JSONEncoder.sorted.encode(attributes), as: UTF8.self)
-        try db.execute(sql: """
-            INSERT INTO events (time_ns, type, action, actor_id, actor_name, attributes)
-            VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [time, type, action, actorID, actorName, attrs])
+        try db.execute(
+            sql: """
+                INSERT INTO events (time_ns, type, action, actor_id, actor_name, attributes)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [time, type, action, actorID, actorName, attrs])
     }
 
     /// Events in time order, optionally bounded and filtered by type.
-    public static func list(_ tx: StoreTransaction, since: Int64? = nil, until: Int64? = nil,
-                            type: String? = nil, limit: Int? = nil) throws -> [EventRecord] {
+    public static func list(
+        _ tx: StoreTransaction, since: Int64? = nil, until: Int64? = nil,
+        type: String? = nil, limit: Int? = nil
+    ) throws -> [EventRecord] {
         let db = tx.db
         var sql = "SELECT id, time_ns, type, action, actor_id, actor_name, attributes FROM events WHERE 1=1"
         var args: [any DatabaseValueConvertible] = []
@@ -39,11 +44,13 @@ public enum Events {
         sql += " ORDER BY time_ns, id"
         if let limit { sql += " LIMIT \(limit)" }
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { r in
-            let attrs = (r["attributes"] as String?).flatMap {
-                try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
-            } ?? [:]
-            return EventRecord(id: r["id"], timeNanos: r["time_ns"], type: r["type"], action: r["action"],
-                               actorID: r["actor_id"], actorName: r["actor_name"], attributes: attrs)
+            let attrs =
+                (r["attributes"] as String?).flatMap {
+                    try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
+                } ?? [:]
+            return EventRecord(
+                id: r["id"], timeNanos: r["time_ns"], type: r["type"], action: r["action"],
+                actorID: r["actor_id"], actorName: r["actor_name"], attributes: attrs)
         }
     }
 }

@@ -67,13 +67,21 @@ public struct EventQuery: Sendable {
         if let v = filters["volume"] { anyOf(v) { "(type = 'volume' AND " + actor($0) + ")" } }
         if let v = filters["network"] { anyOf(v) { "(type = 'network' AND " + actor($0) + ")" } }
         if let v = filters["daemon"] { anyOf(v) { "(type = 'daemon' AND " + actor($0) + ")" } }
-        if let v = filters["type"] { anyOf(v) { args.append($0); return "type = ?" } }
+        if let v = filters["type"] {
+            anyOf(v) {
+                args.append($0); return "type = ?"
+            }
+        }
         if let v = filters["event"] {
             // exec_create's action carries the command after a colon; the filter names the verb.
-            anyOf(v) { args += [$0, $0 + ": %"]; return "(action = ? OR action LIKE ?)" }
+            anyOf(v) {
+                args += [$0, $0 + ": %"]; return "(action = ? OR action LIKE ?)"
+            }
         }
         if let v = filters["image"] {
-            anyOf(v) { args += [$0, $0, $0]; return "(json_extract(attributes, '$.image') = ? OR (type = 'image' AND (actor_id = ? OR actor_name = ?)))" }
+            anyOf(v) {
+                args += [$0, $0, $0]; return "(json_extract(attributes, '$.image') = ? OR (type = 'image' AND (actor_id = ? OR actor_name = ?)))"
+            }
         }
         if let v = filters["label"] {
             for l in v {
@@ -91,11 +99,13 @@ public struct EventQuery: Sendable {
         sql += " ORDER BY time_ns, id"
         if let limit { sql += " LIMIT \(limit)" }
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args.map { $0.databaseValue })).map { r in
-            let attrs = (r["attributes"] as String?).flatMap {
-                try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
-            } ?? [:]
-            return EventRecord(id: r["id"], timeNanos: r["time_ns"], type: r["type"], action: r["action"],
-                               actorID: r["actor_id"], actorName: r["actor_name"], attributes: attrs)
+            let attrs =
+                (r["attributes"] as String?).flatMap {
+                    try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
+                } ?? [:]
+            return EventRecord(
+                id: r["id"], timeNanos: r["time_ns"], type: r["type"], action: r["action"],
+                actorID: r["actor_id"], actorName: r["actor_name"], attributes: attrs)
         }
     }
 
@@ -109,9 +119,11 @@ public struct EventQuery: Sendable {
 extension EventRecord {
     /// Docker's /events JSON message.
     public var dockerMessage: [String: Any] {
-        var m: [String: Any] = ["Type": type, "Action": action,
-                                "Actor": ["ID": actorID, "Attributes": attributes] as [String: Any],
-                                "scope": "local", "time": timeNanos / 1_000_000_000, "timeNano": timeNanos]
+        var m: [String: Any] = [
+            "Type": type, "Action": action,
+            "Actor": ["ID": actorID, "Attributes": attributes] as [String: Any],
+            "scope": "local", "time": timeNanos / 1_000_000_000, "timeNano": timeNanos,
+        ]
         if type == "container" || type == "image" {
             m["status"] = action
             m["id"] = actorID
@@ -142,21 +154,36 @@ public struct RunRecord: Sendable, Codable {
     /// The runs of a container by id, id prefix or name, also after it was removed; oldest first.
     public static func history(_ tx: StoreTransaction, _ ref: String) throws -> [RunRecord] {
         let db = tx.db
-        let ids = try String.fetchAll(db, sql: """
-            SELECT DISTINCT container_id FROM runs WHERE container_id = ? OR container_name = ? OR (container_id >= ? AND container_id < ?)
-            """, arguments: [ref, ref.hasPrefix("/") ? String(ref.dropFirst()) : ref, ref, ref + "g"])
+        let ids = try String.fetchAll(
+            db,
+            sql: """
+                SELECT DISTINCT container_id FROM runs WHERE container_id = ? OR container_name = ? OR (container_id >= ? AND container_id < ?)
+                """, arguments: [ref, ref.hasPrefix("/") ? String(ref.dropFirst()) : ref, ref, ref + "g"])
         // A name reused by a newer container: the newest holder's history, as `inspect` would pick.
         guard !ids.isEmpty else { return [] }
         let chosen: String
-        if ids.count == 1 { chosen = ids[0] } else if ids.contains(ref) { chosen = ref } else {
-            chosen = try String.fetchOne(db, sql: "SELECT container_id FROM runs WHERE container_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY started_at DESC LIMIT 1", arguments: StatementArguments(ids)) ?? ids[0]
+        if ids.count == 1 {
+            chosen = ids[0]
+        } else if ids.contains(ref) {
+            chosen = ref
+        } else {
+            chosen =
+                try String.fetchOne(
+                    db,
+                    sql:
+                        "SELECT container_id FROM runs WHERE container_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY started_at DESC LIMIT 1",
+                    arguments: StatementArguments(ids)) ?? ids[0]
         }
-        return try Row.fetchAll(db, sql: """
-            SELECT id, container_id, container_name, image, started_at, finished_at, exit_code, oom_killed, end_reason
-            FROM runs WHERE container_id = ? ORDER BY started_at, id
-            """, arguments: [chosen]).map { r in
-            RunRecord(id: r[0], containerID: r[1], containerName: r[2], image: r[3], startedAt: r[4], finishedAt: r[5],
-                      exitCode: r[6], oomKilled: r[7], endReason: r[8])
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, container_id, container_name, image, started_at, finished_at, exit_code, oom_killed, end_reason
+                FROM runs WHERE container_id = ? ORDER BY started_at, id
+                """, arguments: [chosen]
+        ).map { r in
+            RunRecord(
+                id: r[0], containerID: r[1], containerName: r[2], image: r[3], startedAt: r[4], finishedAt: r[5],
+                exitCode: r[6], oomKilled: r[7], endReason: r[8])
         }
     }
 }

@@ -28,8 +28,9 @@ public enum Retention {
             var total = 0
             while true {
                 let n = try store.writeDB { db -> Int in
-                    try db.execute(sql: "DELETE FROM \(table) WHERE id IN (SELECT id FROM \(table) WHERE \(clause)\(extra) ORDER BY id LIMIT \(chunk))",
-                                   arguments: args)
+                    try db.execute(
+                        sql: "DELETE FROM \(table) WHERE id IN (SELECT id FROM \(table) WHERE \(clause)\(extra) ORDER BY id LIMIT \(chunk))",
+                        arguments: args)
                     return db.changesCount
                 }
                 total += n
@@ -39,18 +40,22 @@ public enum Retention {
         if p.eventsMaxAge > 0 {
             out.events += try drain("events", where: "time_ns < ?", [now - p.eventsMaxAge])
         }
-        if p.eventsMaxCount > 0, let cut = try store.readDB({ db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?", arguments: [p.eventsMaxCount])
-        }) {
+        if p.eventsMaxCount > 0,
+            let cut = try store.readDB({ db in
+                try Int64.fetchOne(db, sql: "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?", arguments: [p.eventsMaxCount])
+            })
+        {
             out.events += try drain("events", where: "id <= ?", [cut])
         }
         // Runs still going are never pruned.
         if p.runsMaxAge > 0 {
             out.runs += try drain("runs", where: "finished_at IS NOT NULL AND finished_at < ?", [now - p.runsMaxAge])
         }
-        if p.runsMaxCount > 0, let cut = try store.readDB({ db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?", arguments: [p.runsMaxCount])
-        }) {
+        if p.runsMaxCount > 0,
+            let cut = try store.readDB({ db in
+                try Int64.fetchOne(db, sql: "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?", arguments: [p.runsMaxCount])
+            })
+        {
             out.runs += try drain("runs", where: "id <= ? AND finished_at IS NOT NULL", [cut])
         }
         return out

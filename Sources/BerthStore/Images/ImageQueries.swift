@@ -8,6 +8,7 @@ public struct ImageListing: Sendable, Equatable {
         /// Normalised repository, `docker.io/library/busybox`.
         public var repository: String
         public var tag: String
+        public init(repository: String, tag: String) { self.repository = repository; self.tag = tag }
     }
     public var id: String
     /// Creation time from the image config (ns), or when berth stored it.
@@ -20,6 +21,14 @@ public struct ImageListing: Sendable, Equatable {
     public var labels: [String: String]
     public var containers: Int
     public var dangling: Bool { tags.isEmpty }
+
+    public init(
+        id: String, created: Int64, addedAt: Int64, size: Int64, tags: [Tag], digests: [String],
+        labels: [String: String], containers: Int
+    ) {
+        self.id = id; self.created = created; self.addedAt = addedAt; self.size = size; self.tags = tags
+        self.digests = digests; self.labels = labels; self.containers = containers
+    }
 }
 
 /// Everything `image inspect` shows.
@@ -54,21 +63,26 @@ public enum ImageQueries {
         for r in try Row.fetchAll(db, sql: "SELECT image_id, count(*) AS n FROM containers GROUP BY image_id") {
             containers[r["image_id"]] = r["n"]
         }
-        return try Row.fetchAll(db, sql: """
-            SELECT id, coalesce(created, added_at) AS created, added_at, size FROM images
-            ORDER BY coalesce(created, added_at) DESC, added_at DESC, id
-            """).map { r in
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, coalesce(created, added_at) AS created, added_at, size FROM images
+                ORDER BY coalesce(created, added_at) DESC, added_at DESC, id
+                """
+        ).map { r in
             let id: String = r["id"]
-            return ImageListing(id: id, created: r["created"], addedAt: r["added_at"], size: r["size"],
-                                tags: tags[id] ?? [], digests: digests[id] ?? [], labels: labels[id] ?? [:],
-                                containers: containers[id] ?? 0)
+            return ImageListing(
+                id: id, created: r["created"], addedAt: r["added_at"], size: r["size"],
+                tags: tags[id] ?? [], digests: digests[id] ?? [], labels: labels[id] ?? [:],
+                containers: containers[id] ?? 0)
         }
     }
 
     /// One image's listing row.
     public static func listing(_ tx: StoreTransaction, id: String) throws -> ImageListing? {
         let db = tx.db
-        guard let r = try Row.fetchOne(db, sql: "SELECT id, coalesce(created, added_at) AS created, added_at, size FROM images WHERE id = ?", arguments: [id]) else { return nil }
+        guard let r = try Row.fetchOne(db, sql: "SELECT id, coalesce(created, added_at) AS created, added_at, size FROM images WHERE id = ?", arguments: [id])
+        else { return nil }
         let tags = try Row.fetchAll(db, sql: "SELECT repository, tag FROM tags WHERE image_id = ? ORDER BY repository, tag", arguments: [id])
             .map { ImageListing.Tag(repository: $0["repository"], tag: $0["tag"]) }
         let digests = try Row.fetchAll(db, sql: "SELECT repository, digest FROM image_digests WHERE image_id = ?", arguments: [id])
@@ -78,19 +92,23 @@ public enum ImageQueries {
             labels[l["key"]] = l["value"]
         }
         let n = try Int.fetchOne(db, sql: "SELECT count(*) FROM containers WHERE image_id = ?", arguments: [id]) ?? 0
-        return ImageListing(id: id, created: r["created"], addedAt: r["added_at"], size: r["size"], tags: tags,
-                            digests: digests, labels: labels, containers: n)
+        return ImageListing(
+            id: id, created: r["created"], addedAt: r["added_at"], size: r["size"], tags: tags,
+            digests: digests, labels: labels, containers: n)
     }
 
     public static func detail(_ tx: StoreTransaction, id: String) throws -> ImageDetail? {
         let db = tx.db
         guard let listing = try listing(tx, id: id),
-              let r = try Row.fetchOne(db, sql: "SELECT config_json, architecture, os, last_tag_time FROM images WHERE id = ?", arguments: [id])
+            let r = try Row.fetchOne(db, sql: "SELECT config_json, architecture, os, last_tag_time FROM images WHERE id = ?", arguments: [id])
         else { return nil }
-        let layers = try Row.fetchAll(db, sql: "SELECT chain_id, blob_digest, media_type FROM image_layers WHERE image_id = ? ORDER BY position", arguments: [id])
-            .map { (chainID: $0["chain_id"] as String, blobDigest: $0["blob_digest"] as String, mediaType: $0["media_type"] as String?) }
-        return ImageDetail(listing: listing, configJSON: r["config_json"], architecture: r["architecture"],
-                           os: r["os"], lastTagTime: r["last_tag_time"], layers: layers)
+        let layers = try Row.fetchAll(
+            db, sql: "SELECT chain_id, blob_digest, media_type FROM image_layers WHERE image_id = ? ORDER BY position", arguments: [id]
+        )
+        .map { (chainID: $0["chain_id"] as String, blobDigest: $0["blob_digest"] as String, mediaType: $0["media_type"] as String?) }
+        return ImageDetail(
+            listing: listing, configJSON: r["config_json"], architecture: r["architecture"],
+            os: r["os"], lastTagTime: r["last_tag_time"], layers: layers)
     }
 
     /// The image a full tag name (`docker.io/library/busybox:latest`) points at.
@@ -102,16 +120,18 @@ public enum ImageQueries {
     /// The image known by `repository@digest`.
     public static func imageForDigest(_ tx: StoreTransaction, repository: String, digest: String) throws -> String? {
         let db = tx.db
-        return try String.fetchOne(db, sql: "SELECT image_id FROM image_digests WHERE repository = ? AND digest = ?",
-                            arguments: [repository, digest])
+        return try String.fetchOne(
+            db, sql: "SELECT image_id FROM image_digests WHERE repository = ? AND digest = ?",
+            arguments: [repository, digest])
     }
 
     /// Image ids starting with `sha256:<hexPrefix>`.
     public static func imagesWithIDPrefix(_ tx: StoreTransaction, hexPrefix: String) throws -> [String] {
         let db = tx.db
         guard Identifier.isHex(hexPrefix) else { return [] }
-        return try String.fetchAll(db, sql: "SELECT id FROM images WHERE id >= ? AND id < ? LIMIT 2",
-                                   arguments: ["sha256:" + hexPrefix, "sha256:" + hexPrefix + "g"])
+        return try String.fetchAll(
+            db, sql: "SELECT id FROM images WHERE id >= ? AND id < ? LIMIT 2",
+            arguments: ["sha256:" + hexPrefix, "sha256:" + hexPrefix + "g"])
     }
 }
 

@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import Foundation
 import GRDB
@@ -34,26 +35,35 @@ public enum ImageStore {
     /// Records the layers (blobs and chains, those not there yet) and, unless it exists, the
     /// image with its layer list and labels. Returns false when the image was there already.
     @discardableResult
-    public static func insert(_ tx: StoreTransaction, id: String, configJSON: String, manifestDigest: String?, architecture: String?,
-                              os: String?, created: Int64?, labels: [String: String], layers: [LayerRow], now: Int64) throws -> Bool {
+    public static func insert(
+        _ tx: StoreTransaction, id: String, configJSON: String, manifestDigest: String?, architecture: String?,
+        os: String?, created: Int64?, labels: [String: String], layers: [LayerRow], now: Int64
+    ) throws -> Bool {
         let db = tx.db
         for l in layers {
-            try db.execute(sql: "INSERT OR IGNORE INTO blobs (digest, size, media_type, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [l.blob, l.blobSize, l.mediaType, now])
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO layers (chain_id, diff_id, parent_chain_id, blob_digest, size, created_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [l.chainID, l.diffID, l.parent, l.blob, l.size, now])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO blobs (digest, size, media_type, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [l.blob, l.blobSize, l.mediaType, now])
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO layers (chain_id, diff_id, parent_chain_id, blob_digest, size, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [l.chainID, l.diffID, l.parent, l.blob, l.size, now])
         }
         if try exists(tx, id: id) { return false }
-        try db.execute(sql: """
-            INSERT INTO images (id, config_json, manifest_digest, top_chain_id, architecture, os, created, added_at, size)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, configJSON, manifestDigest, layers.last?.chainID, architecture, os, created, now,
-                             layers.reduce(0) { $0 + $1.size }])
+        try db.execute(
+            sql: """
+                INSERT INTO images (id, config_json, manifest_digest, top_chain_id, architecture, os, created, added_at, size)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                id, configJSON, manifestDigest, layers.last?.chainID, architecture, os, created, now,
+                layers.reduce(0) { $0 + $1.size },
+            ])
         for (i, l) in layers.enumerated() {
-            try db.execute(sql: "INSERT INTO image_layers (image_id, position, chain_id, blob_digest, media_type) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, i, l.chainID, l.blob, l.mediaType])
+            try db.execute(
+                sql: "INSERT INTO image_layers (image_id, position, chain_id, blob_digest, media_type) VALUES (?, ?, ?, ?, ?)",
+                arguments: [id, i, l.chainID, l.blob, l.mediaType])
         }
         for (k, v) in labels {
             try db.execute(sql: "INSERT INTO image_labels (image_id, key, value) VALUES (?, ?, ?)", arguments: [id, k, v])
@@ -64,10 +74,11 @@ public enum ImageStore {
     /// Points `name` (full form) at the image, moving it if it named another.
     public static func setTag(_ tx: StoreTransaction, name: String, repository: String, tag: String, imageID: String, now: Int64) throws {
         let db = tx.db
-        try db.execute(sql: """
-            INSERT INTO tags (name, repository, tag, image_id, created_at) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, created_at = excluded.created_at
-            """, arguments: [name, repository, tag, imageID, now])
+        try db.execute(
+            sql: """
+                INSERT INTO tags (name, repository, tag, image_id, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, created_at = excluded.created_at
+                """, arguments: [name, repository, tag, imageID, now])
         try db.execute(sql: "UPDATE images SET last_tag_time = ? WHERE id = ?", arguments: [now, imageID])
     }
 
@@ -96,15 +107,17 @@ public enum ImageStore {
     }
 
     /// Containers made from the image: (id, state), oldest first.
-    public static func users(_ tx: StoreTransaction, imageID: String) throws -> [(id: String, state: String)] {
+    public static func users(_ tx: StoreTransaction, imageID: String) throws -> [(id: String, state: ContainerState)] {
         let db = tx.db
         return try Row.fetchAll(db, sql: "SELECT id, state FROM containers WHERE image_id = ? ORDER BY created_at", arguments: [imageID])
-            .map { ($0["id"], $0["state"]) }
+            .map { ($0["id"], ContainerState(rawValue: $0["state"]) ?? .dead) }
     }
 
     /// Images no container uses (only untagged ones unless `all`), filtered, oldest first.
-    public static func prunable(_ tx: StoreTransaction, all: Bool, until: Int64?, labels: [(key: String, value: String?)],
-                                notLabels: [(key: String, value: String?)]) throws -> [String] {
+    public static func prunable(
+        _ tx: StoreTransaction, all: Bool, until: Int64?, labels: [(key: String, value: String?)],
+        notLabels: [(key: String, value: String?)]
+    ) throws -> [String] {
         let db = tx.db
         var sql = "SELECT id FROM images i WHERE NOT EXISTS (SELECT 1 FROM containers c WHERE c.image_id = i.id)"
         if !all { sql += " AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id)" }
@@ -134,11 +147,13 @@ public enum ImageStore {
         var out = Deleted()
         // Unused layers, children before parents (a parent is unused only if its children are).
         while true {
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT chain_id, size FROM layers l
-                WHERE NOT EXISTS (SELECT 1 FROM image_layers il WHERE il.chain_id = l.chain_id)
-                  AND NOT EXISTS (SELECT 1 FROM layers c WHERE c.parent_chain_id = l.chain_id)
-                """)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT chain_id, size FROM layers l
+                    WHERE NOT EXISTS (SELECT 1 FROM image_layers il WHERE il.chain_id = l.chain_id)
+                      AND NOT EXISTS (SELECT 1 FROM layers c WHERE c.parent_chain_id = l.chain_id)
+                    """)
             if rows.isEmpty { break }
             for r in rows {
                 let chain: String = r["chain_id"]
@@ -146,11 +161,13 @@ public enum ImageStore {
                 out.layers.append((chain, r["size"]))
             }
         }
-        out.blobs = try String.fetchAll(db, sql: """
-            SELECT digest FROM blobs b
-            WHERE NOT EXISTS (SELECT 1 FROM layers l WHERE l.blob_digest = b.digest)
-              AND NOT EXISTS (SELECT 1 FROM image_layers il WHERE il.blob_digest = b.digest)
-            """)
+        out.blobs = try String.fetchAll(
+            db,
+            sql: """
+                SELECT digest FROM blobs b
+                WHERE NOT EXISTS (SELECT 1 FROM layers l WHERE l.blob_digest = b.digest)
+                  AND NOT EXISTS (SELECT 1 FROM image_layers il WHERE il.blob_digest = b.digest)
+                """)
         for b in out.blobs { try db.execute(sql: "DELETE FROM blobs WHERE digest = ?", arguments: [b]) }
         return out
     }
@@ -170,11 +187,14 @@ public enum ImageStore {
     /// The image's layers in order, as recorded.
     public static func layers(_ tx: StoreTransaction, imageID: String) throws -> [LayerRow] {
         let db = tx.db
-        return try Row.fetchAll(db, sql: """
-            SELECT il.blob_digest, b.size, il.media_type, l.diff_id, l.chain_id, l.parent_chain_id, l.size
-            FROM image_layers il JOIN layers l ON l.chain_id = il.chain_id JOIN blobs b ON b.digest = il.blob_digest
-            WHERE il.image_id = ? ORDER BY il.position
-            """, arguments: [imageID]).map { l in
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT il.blob_digest, b.size, il.media_type, l.diff_id, l.chain_id, l.parent_chain_id, l.size
+                FROM image_layers il JOIN layers l ON l.chain_id = il.chain_id JOIN blobs b ON b.digest = il.blob_digest
+                WHERE il.image_id = ? ORDER BY il.position
+                """, arguments: [imageID]
+        ).map { l in
             LayerRow(blob: l[0], blobSize: l[1], mediaType: l[2], diffID: l[3], chainID: l[4], parent: l[5], size: l[6])
         }
     }

@@ -1,33 +1,24 @@
+import BerthAPI
 import BerthCore
 import Foundation
 import GRDB
 
-/// A volume as the API shows it.
-public struct VolumeRecord: Codable, Sendable, Equatable {
-    public var Name: String
-    public var Driver: String
-    public var Mountpoint: String
-    public var CreatedAt: String
-    public var Labels: [String: String]
-    public var Scope: String
-    public var Options: [String: String]
-}
-
 /// Volume reads (the CLI's and berthd's) and writes, with their events.
 public enum VolumeStore {
-    public static func list(_ tx: StoreTransaction) throws -> [VolumeRecord] {
+    public static func list(_ tx: StoreTransaction) throws -> [Volume] {
         let db = tx.db
         var labels: [String: [String: String]] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT volume_name, key, value FROM volume_labels") {
             labels[r[0], default: [:]][r[1]] = r[2]
         }
         return try Row.fetchAll(db, sql: "SELECT name, driver, mountpoint, created_at FROM volumes ORDER BY name").map { r in
-            VolumeRecord(Name: r[0], Driver: r[1], Mountpoint: r[2], CreatedAt: Clock.rfc3339Nano(r[3]),
-                         Labels: labels[r[0]] ?? [:], Scope: "local", Options: [:])
+            Volume(
+                Name: r[0], Driver: r[1], Mountpoint: r[2], CreatedAt: Clock.rfc3339Nano(r[3]),
+                Labels: labels[r[0]] ?? [:], Scope: "local", Options: [:])
         }
     }
 
-    public static func get(_ tx: StoreTransaction, _ name: String) throws -> VolumeRecord {
+    public static func get(_ tx: StoreTransaction, _ name: String) throws -> Volume {
         let db = tx.db
         guard let v = try list(tx).first(where: { $0.Name == name }) else { throw BerthError.notFound("get \(name): no such volume") }
         return v
@@ -44,8 +35,9 @@ public enum VolumeStore {
     public static func ensure(_ tx: StoreTransaction, name: String, anonymous: Bool, mountpoint: String, now: Int64) throws -> Bool {
         let db = tx.db
         if try exists(tx, name) { return false }
-        try db.execute(sql: "INSERT INTO volumes (name, mountpoint, anonymous, created_at) VALUES (?, ?, ?, ?)",
-                       arguments: [name, mountpoint, anonymous, now])
+        try db.execute(
+            sql: "INSERT INTO volumes (name, mountpoint, anonymous, created_at) VALUES (?, ?, ?, ?)",
+            arguments: [name, mountpoint, anonymous, now])
         try Events.append(tx, type: "volume", action: "create", actorID: name, actorName: name, time: now)
         return true
     }

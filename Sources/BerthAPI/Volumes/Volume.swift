@@ -1,0 +1,41 @@
+/// Docker's Volume (GET /volumes/{name}, items of GET /volumes).
+public struct Volume: Codable, Sendable, Equatable {
+    public var Name: String
+    public var Driver: String
+    public var Mountpoint: String
+    public var CreatedAt: String
+    public var Labels: [String: String]
+    public var Scope: String
+    public var Options: [String: String]
+
+    public init(
+        Name: String, Driver: String, Mountpoint: String, CreatedAt: String, Labels: [String: String],
+        Scope: String, Options: [String: String]
+    ) {
+        self.Name = Name; self.Driver = Driver; self.Mountpoint = Mountpoint; self.CreatedAt = CreatedAt
+        self.Labels = Labels; self.Scope = Scope; self.Options = Options
+    }
+}
+
+/// GET /volumes.
+public struct VolumeListResponse: Codable, Sendable {
+    public var Volumes: [Volume]
+    public var Warnings: [String]
+    public init(Volumes: [Volume], Warnings: [String] = []) { self.Volumes = Volumes; self.Warnings = Warnings }
+}
+
+/// POST /volumes/create's body.
+public struct VolumeCreateRequest: Codable, Sendable {
+    public var Name: String?
+    public var Labels: [String: String]?
+    public init(Name: String?, Labels: [String: String]?) { self.Name = Name; self.Labels = Labels }
+}
+
+/// POST /volumes/prune's answer.
+public struct VolumePruneReport: Codable, Sendable, Equatable {
+    public var VolumesDeleted: [String]?
+    public var SpaceReclaimed: Int64
+    public init(VolumesDeleted: [String]?, SpaceReclaimed: Int64) {
+        self.VolumesDeleted = VolumesDeleted; self.SpaceReclaimed = SpaceReclaimed
+    }
+}

@@ -1,0 +1,100 @@
+import BerthAPI
+import BerthCore
+import BerthEngine
+import BerthStore
+import Foundation
+
+extension EngineRouter {
+    static let imageRoutes: [Route] = [
+        Route("GET", "/images/json") { h, r, _ in try .json(try h.listImages(r)) },
+        Route("POST", "/images/load") { h, r, _ in try await h.load(r) },
+        Route("POST", "/images/create") { h, r, _ in try await h.create(r) },
+        Route("POST", "/images/prune") { h, r, _ in try await h.prune(r) },
+        Route("GET", "/images/get") { h, r, _ in try await h.save(r.query["names"] ?? []) },
+        Route("GET", "/images/{name*}/json") { h, _, p in try h.inspectImage(p["name"]) },
+        Route("GET", "/images/{name*}/get") { h, _, p in try await h.save([p["name"]]) },
+        Route("POST", "/images/{name*}/tag") { h, r, p in try await h.tag(p["name"], r) },
+        Route("DELETE", "/images/{name*}") { h, r, p in
+            try .json(try await h.images.remove(p["name"], force: r.flag("force"), prune: !r.flag("noprune")))
+        },
+    ]
+
+    func tag(_ source: String, _ r: APIRequest) async throws -> APIResponse {
+        guard let repo = r.query("repo"), !repo.isEmpty else { throw BerthError.invalid("repo is required") }
+        let tag = r.query("tag").flatMap { $0.isEmpty ? nil : $0 }
+        try await images.tag(source: source, target: tag.map { repo + ":" + $0 } ?? repo)
+        return .noContent(201)
+    }
+
+    func listImages(_ r: APIRequest) throws -> [ImageSummary] {
+        let filters = try ImageFilters(try r.filters())
+        return try store.read { db in try filters.list(db).map(ImageSummary.init) }
+    }
+
+    func inspectImage(_ name: String) throws -> APIResponse {
+        let detail = try store.read { db -> ImageDetail in
+            let id = try ImageResolver.resolve(db, name).imageID
+            guard let d = try ImageQueries.detail(db, id: id) else { throw BerthError.notFound("No such image: \(name)") }
+            return d
+        }
+        return try .json(ImageInspect(detail) { paths.layerDiff(String($0.dropFirst(7))) })
+    }
+
+    func load(_ r: APIRequest) async throws -> APIResponse {
+        guard let file = r.bodyFile else { throw BerthError.invalid("load needs an archive in the request body") }
+        let lines = try await images.load(archive: file)
+        return try .jsonLines(lines.map { ["stream": $0 + "\n"] })
+    }
+
+    /// Import (`fromSrc=-`). Pulling (`fromImage`) arrives with the registry work.
+    func create(_ r: APIRequest) async throws -> APIResponse {
+        if let from = r.query("fromImage"), !from.isEmpty {
+            throw BerthError.notFound(
+                "pull access for \(from) is not available: berth cannot pull from registries yet; load the image with `berth load -i FILE`")
+        }
+        guard r.query("fromSrc") == "-" else {
+            throw BerthError.invalid("import needs fromSrc=- with the archive in the request body")
+        }
+        guard let file = r.bodyFile else { throw BerthError.invalid("import needs an archive in the request body") }
+        var ref: String?
+        if let repo = r.query("repo"), !repo.isEmpty {
+            ref = repo
+            if let tag = r.query("tag"), !tag.isEmpty { ref = repo + ":" + tag }
+        }
+        let id = try await images.importImage(
+            archive: file, reference: ref, changes: r.query["changes"] ?? [],
+            message: r.query("message").flatMap { $0.isEmpty ? nil : $0 })
+        return try .jsonLines([["status": id]])
+    }
+
+    func prune(_ r: APIRequest) async throws -> APIResponse {
+        let f = try r.filters()
+        var filters = ImagePruneFilters()
+        for k in f.keys where !["dangling", "until", "label", "label!"].contains(k) {
+            throw BerthError.invalid("invalid filter '\(k)'")
+        }
+        let all = (f["dangling"]?.last).map { $0 == "false" || $0 == "0" } ?? false
+        if let u = f["until"]?.last {
+            guard let t = Clock.parseTimestamp(u) else { throw BerthError.invalid("invalid filter 'until=\(u)'") }
+            filters.until = t
+        }
+        filters.labels = (f["label"] ?? []).map { ImageFilters.splitLabel($0) }.map { (key: $0.0, value: $0.1) }
+        filters.notLabels = (f["label!"] ?? []).map { ImageFilters.splitLabel($0) }.map { (key: $0.0, value: $0.1) }
+        return try .json(try await images.prune(all: all, filters: filters))
+    }
+
+    func save(_ names: [String]) async throws -> APIResponse {
+        let names = names.flatMap { $0.split(separator: ",").map(String.init) }
+        try FileOps.makeDirs(paths.tmp, mode: 0o700)
+        let out = paths.tmp + "/save-" + Identifier.random().prefix(16) + ".tar"
+        do {
+            try await images.save(names: names, to: out)
+        } catch {
+            unlink(out)
+            throw error
+        }
+        return APIResponse(
+            status: 200, headers: [("Content-Type", "application/x-tar")],
+            body: .file(path: out, deleteAfter: true))
+    }
+}

@@ -1,0 +1,88 @@
+import BerthAPI
+import BerthCore
+import Foundation
+
+// Docker's container shapes built from the store's rows: berthd answers with them and the CLI
+// reads them straight from SQLite (inspect, ps --format) without a round trip.
+
+extension ContainerInspect {
+    /// GET /containers/{id}/json for a row, its mounts and its folder.
+    public init(_ c: ContainerRecord, mounts: [ContainerQueries.MountRow], containerDir: String) {
+        self.init()
+        let config = (try? JSONDecoder().decode(JSONValue.self, from: Data(c.configJSON.utf8))) ?? .null
+        let req = try? JSONDecoder().decode(ContainerCreateRequest.self, from: Data(c.configJSON.utf8))
+        let argv = (req?.Entrypoint?.values ?? []) + (req?.Cmd?.values ?? [])
+        let st: ContainerState? = c.state
+        Id = c.id
+        Created = dockerTime(c.createdAt)
+        Path = argv.first ?? ""
+        Args = Array(argv.dropFirst())
+        self.State.Status = c.state.rawValue
+        self.State.Running = st?.isRunning ?? false
+        self.State.Paused = st == .paused
+        self.State.Restarting = st == .restarting
+        self.State.OOMKilled = c.oomKilled
+        self.State.Dead = st == .dead
+        self.State.Pid = c.pid ?? 0
+        self.State.ExitCode = c.exitCode ?? 0
+        self.State.Error = c.error ?? ""
+        self.State.StartedAt = dockerTime(c.startedAt)
+        self.State.FinishedAt = dockerTime(c.finishedAt)
+        self.State.Health =
+            c.healthJSON.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+            ?? c.healthStatus.map { .object(["Status": .string($0), "FailingStreak": .number(0), "Log": .array([])]) }
+        Image = c.imageID
+        ResolvConfPath = containerDir + "/resolv.conf"
+        HostnamePath = containerDir + "/hostname"
+        HostsPath = containerDir + "/hosts"
+        LogPath = containerDir + "/ctr.log"
+        Name = "/" + c.name
+        RestartCount = c.restartCount
+        Driver = "overlay"
+        Platform = "linux"
+        var hc = (try? JSONDecoder().decode(JSONValue.self, from: Data(c.hostConfigJSON.utf8))) ?? .object([:])
+        if case .object(var o) = hc, o["LogConfig"] == nil {
+            // The file on disk is conmon's k8s-file, but the logs endpoint answers as Docker's
+            // json-file driver does (follow, tail, since, until), and clients such as docker-py
+            // only read logs from drivers they know by that name.
+            o["LogConfig"] = .object(["Type": .string("json-file"), "Config": .object([:])])
+            hc = .object(o)
+        }
+        HostConfig = hc
+        Config = config
+        Mounts = mounts.map { m in
+            var p = MountPoint()
+            p.Type = m.type
+            p.Name = m.volumeName
+            p.Source = m.source ?? ""
+            p.Destination = m.destination
+            p.Mode = m.readOnly ? "ro" : ""
+            p.RW = !m.readOnly
+            p.Propagation = m.type == "bind" ? "rprivate" : ""
+            return p
+        }
+    }
+}
+
+extension ContainerSummary {
+    /// GET /containers/json item for a row.
+    public init(_ c: ContainerRecord, labels: [String: String], now: Int64 = Clock.nowNanos()) {
+        self.init()
+        Id = c.id
+        Names = ["/" + c.name]
+        Image = c.imageRef
+        ImageID = c.imageID
+        Command = c.command
+        Created = c.createdAt / 1_000_000_000
+        State = c.state.rawValue
+        Status = ContainerSummary.status(c, now: now)
+        Labels = labels
+    }
+
+    /// Docker's STATUS column for a row.
+    public static func status(_ c: ContainerRecord, now: Int64) -> String {
+        c.state.status(
+            exitCode: c.exitCode, startedAt: c.startedAt, finishedAt: c.finishedAt,
+            health: c.healthStatus, now: now)
+    }
+}

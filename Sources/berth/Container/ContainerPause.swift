@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `berth pause`.
+struct Pause: ContainerAction {
+    static let action = "pause"
+    static let configuration = CommandConfiguration(abstract: "Pause all processes within one or more containers.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "CONTAINER") var containers: [String] = []
+}

@@ -1,0 +1,211 @@
+import ArgumentParser
+import BerthAPI
+import BerthCore
+import BerthImage
+import BerthStore
+import Foundation
+
+/// The flags of `berth create` and `berth run` (Docker's names).
+struct CreateOptions: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "Assign a name to the container.") var name: String?
+    @Option(name: .shortAndLong, help: "Set environment variables (K=V, or K to take it from here).") var env: [String] = []
+    @Option(name: .customLong("env-file"), help: "Read in a file of environment variables.") var envFile: [String] = []
+    @Option(name: [.customShort("w"), .customLong("workdir")], help: "Working directory inside the container.") var workdir: String?
+    @Option(name: .shortAndLong, help: "Username or UID (format: <name|uid>[:<group|gid>]).") var user: String?
+    @Option(name: .long, help: "Overwrite the default ENTRYPOINT of the image.") var entrypoint: String?
+    @Option(name: [.customShort("h"), .long], help: "Container host name.") var hostname: String?
+    @Option(name: [.customShort("v"), .long], help: "Bind mount a volume (/host:/ctr[:ro], name:/ctr, /ctr).") var volume: [String] = []
+    @Option(name: .long, help: "Attach a filesystem mount (type=bind|volume|tmpfs,source=…,target=…[,readonly]).") var mount: [String] = []
+    @Option(name: .long, help: "Mount a tmpfs directory (/path[:options]).") var tmpfs: [String] = []
+    @Flag(name: .customLong("read-only"), help: "Mount the container's root filesystem as read only.") var readOnly = false
+    @Option(name: [.customShort("l"), .long], help: "Set meta data on a container (k=v).") var label: [String] = []
+    @Option(name: .customLong("stop-signal"), help: "Signal to stop the container.") var stopSignal: String?
+    @Option(name: .customLong("stop-timeout"), help: "Timeout (in seconds) to stop a container.") var stopTimeout: Int?
+    @Option(name: .customLong("log-driver"), help: "Logging driver for the container (json-file, k8s-file, local).") var logDriver: String?
+    @Option(name: .customLong("log-opt"), help: "Log driver options (max-size=10m).") var logOpt: [String] = []
+    @Option(name: [.customShort("m"), .long], help: "Memory limit (e.g. 512m, 1g).") var memory: String?
+    @Option(name: .long, help: "Number of CPUs.") var cpus: Double?
+    @Option(name: .customLong("pids-limit"), help: "Tune container pids limit.") var pidsLimit: Int64?
+    @Option(name: .customLong("cap-add"), help: "Add Linux capabilities.") var capAdd: [String] = []
+    @Option(name: .customLong("cap-drop"), help: "Drop Linux capabilities.") var capDrop: [String] = []
+    @Flag(name: .long, help: "Give extended privileges to this container.") var privileged = false
+    @Flag(name: .long, help: "Run an init inside the container that forwards signals and reaps processes.") var `init` = false
+    @Option(name: .long, help: "Restart policy: no, always, unless-stopped, on-failure[:N].") var restart: String?
+    @Flag(name: .long, help: "Automatically remove the container when it exits.") var rm = false
+    @Option(name: .long, help: "Network: none (default) or host.") var network: String?
+    @Option(name: [.customShort("p"), .long], help: "Publish a container's port (arrives with networking).") var publish: [String] = []
+    @Flag(name: .shortAndLong, help: "Keep STDIN open even if not attached.") var interactive = false
+    @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY.") var tty = false
+    @Option(name: .customLong("detach-keys"), help: "Override the key sequence for detaching a container (default ctrl-p,ctrl-q).") var detachKeys: String?
+    @Option(name: .customLong("health-cmd"), help: "Command to run to check health.") var healthCmd: String?
+    @Option(name: .customLong("health-interval"), help: "Time between running the check (ms|s|m|h), default 30s.") var healthInterval: String?
+    @Option(name: .customLong("health-timeout"), help: "Maximum time to allow one check to run, default 30s.") var healthTimeout: String?
+    @Option(name: .customLong("health-retries"), help: "Consecutive failures needed to report unhealthy.") var healthRetries: Int?
+    @Option(name: .customLong("health-start-period"), help: "Start period for the container to initialize before failures count.") var healthStartPeriod:
+        String?
+    @Flag(name: .customLong("no-healthcheck"), help: "Disable any container-specified HEALTHCHECK.") var noHealthcheck = false
+    @Option(name: .customLong("sig-proxy"), help: "Proxy received signals to the process (true|false).") var sigProxy: Bool = true
+
+    @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
+
+    func request() throws -> (ContainerCreateRequest, String?) {
+        guard let image = imageAndCommand.first else {
+            throw CLIError(message: "\"berth run\" requires at least 1 argument.\nSee 'berth run --help'.", code: 125)
+        }
+        if !publish.isEmpty { throw CLIError(message: "berth: publishing ports (-p) arrives with container networking; not supported yet", code: 125) }
+        var req = ContainerCreateRequest()
+        req.Image = image
+        let cmd = Array(imageAndCommand.dropFirst())
+        if !cmd.isEmpty { req.Cmd = StringOrArray(cmd) }
+        if let entrypoint { req.Entrypoint = StringOrArray(entrypoint.isEmpty ? [] : [entrypoint]) }
+        var envs: [String] = []
+        for f in envFile { envs += try Self.readEnvFile(f) }
+        for e in env {
+            if e.contains("=") { envs.append(e) } else if let v = ProcessInfo.processInfo.environment[e] { envs.append(e + "=" + v) }
+        }
+        if !envs.isEmpty { req.Env = envs }
+        req.WorkingDir = workdir
+        req.User = user
+        req.Hostname = hostname
+        if !label.isEmpty { req.Labels = Self.pairs(label, separator: "=") }
+        req.StopSignal = stopSignal
+        req.StopTimeout = stopTimeout
+        req.AttachStdout = true
+        req.AttachStderr = true
+        if interactive { req.AttachStdin = true; req.OpenStdin = true; req.StdinOnce = true }
+        if noHealthcheck {
+            guard healthCmd == nil else { throw CLIError(message: "--no-healthcheck conflicts with --health-* options", code: 125) }
+            var h = HealthConfig()
+            h.Test = ["NONE"]
+            req.Healthcheck = h
+        } else if healthCmd != nil || healthInterval != nil || healthTimeout != nil || healthRetries != nil || healthStartPeriod != nil {
+            func duration(_ s: String?, _ flag: String) throws -> Int64? {
+                guard let s else { return nil }
+                guard let d = Clock.parseGoDuration(s), d >= 0 else {
+                    throw CLIError(message: "invalid argument \"\(s)\" for \"--\(flag)\" flag: time: invalid duration", code: 125)
+                }
+                return d
+            }
+            var h = HealthConfig()
+            if let healthCmd { h.Test = ["CMD-SHELL", healthCmd] }
+            h.Interval = try duration(healthInterval, "health-interval")
+            h.Timeout = try duration(healthTimeout, "health-timeout")
+            h.StartPeriod = try duration(healthStartPeriod, "health-start-period")
+            if let r = healthRetries, r < 0 { throw CLIError(message: "--health-retries cannot be negative", code: 125) }
+            h.Retries = healthRetries
+            req.Healthcheck = h
+        }
+        if tty { req.Tty = true }
+        var host = HostConfig()
+        host.Binds = volume.isEmpty ? nil : volume
+        host.Mounts = try mount.isEmpty ? nil : mount.map(Self.parseMount)
+        if !tmpfs.isEmpty { host.Tmpfs = Self.pairs(tmpfs, separator: ":") }
+        host.ReadonlyRootfs = readOnly
+        host.Memory = try memory.map(Self.parseBytes)
+        if let cpus {
+            guard cpus.isFinite, cpus >= 0, let n = Checked.int64((cpus * 1e9).rounded()) else {
+                throw CLIError(message: "invalid argument \"\(cpus)\" for \"--cpus\" flag: value out of range", code: 125)
+            }
+            host.NanoCpus = n
+        }
+        host.PidsLimit = pidsLimit
+        if logDriver != nil || !logOpt.isEmpty {
+            var opts: [String: String] = [:]
+            for o in logOpt {
+                let kv = KeyValue.parse(o)
+                guard let v = kv.value, !kv.key.isEmpty else { throw CLIError(message: "invalid log opt '\(o)': expected key=value", code: 125) }
+                opts[kv.key] = v
+            }
+            host.LogConfig = .init(Type: logDriver, Config: opts)
+        }
+        host.CapAdd = capAdd.isEmpty ? nil : capAdd
+        host.CapDrop = capDrop.isEmpty ? nil : capDrop
+        host.Privileged = privileged
+        host.AutoRemove = rm
+        host.Init = `init` ? true : nil
+        host.NetworkMode = network ?? "none"
+        if let restart {
+            let parts = restart.split(separator: ":", maxSplits: 1).map(String.init)
+            guard ["no", "always", "unless-stopped", "on-failure"].contains(parts[0]),
+                parts.count == 1 || (parts[0] == "on-failure" && Int(parts[1]) != nil)
+            else {
+                throw CLIError(message: "invalid restart policy format: \(restart)", code: 125)
+            }
+            host.RestartPolicy = .init(Name: parts[0], MaximumRetryCount: parts.count > 1 ? Int(parts[1]) : nil)
+        }
+        req.HostConfig = host
+        return (req, name)
+    }
+
+    /// `k=v` (or `/path:opts`) flags as a map; a key alone maps to "".
+    static func pairs(_ items: [String], separator: Character) -> [String: String] {
+        var out: [String: String] = [:]
+        for x in items {
+            let kv = x.split(separator: separator, maxSplits: 1).map(String.init)
+            guard let k = kv.first else { continue }
+            out[k] = kv.count > 1 ? kv[1] : ""
+        }
+        return out
+    }
+
+    /// Docker's env files: K=V per line, `#` comments, no quotes or interpolation.
+    static func readEnvFile(_ path: String) throws -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw CLIError(message: "open \(path): no such file or directory", code: 125)
+        }
+        var out: [String] = []
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.contains("=") {
+                out.append(String(line.drop(while: { $0 == " " })))
+            } else if let v = ProcessInfo.processInfo.environment[line] {
+                out.append(line + "=" + v)
+            }
+        }
+        return out
+    }
+
+    /// `512m`, `1g`, `100k`, `1024`.
+    static func parseBytes(_ s: String) throws -> Int64 {
+        guard let n = Human.parseRAMBytes(s) else { throw CLIError(message: "invalid size: '\(s)'", code: 125) }
+        return n
+    }
+
+    static func parseMount(_ s: String) throws -> HostConfig.Mount {
+        var m = HostConfig.Mount(Type: "volume", Source: nil, Target: nil, ReadOnly: false)
+        for field in s.split(separator: ",") {
+            let kv = KeyValue.parse(String(field))
+            switch kv.key {
+            case "type": m.Type = kv.value
+            case "source", "src": m.Source = kv.value
+            case "target", "destination", "dst": m.Target = kv.value
+            case "readonly", "ro": m.ReadOnly = kv.value == nil || kv.value == "true" || kv.value == "1"
+            default: throw CLIError(message: "invalid field '\(field)' must be a key=value pair", code: 125)
+            }
+        }
+        return m
+    }
+
+    /// Creates the container; returns its id.
+    func create(_ client: APIClient) async throws -> String {
+        let (req, name) = try request()
+        var q: [(String, String)] = []
+        if let name { q.append(("name", name)) }
+        let body = try JSONEncoder().encode(req)
+        do {
+            let r = try await client.send(.POST, "/containers/create", query: q, body: .data(body))
+            let created = try JSONDecoder().decode(ContainerCreateResponse.self, from: r.body)
+            // As docker: the daemon's warnings go to stderr, the run goes on.
+            for w in created.Warnings ?? [] { Out.err("WARNING: " + w) }
+            return created.Id
+        } catch let e as BerthError where e.code != .unavailable {
+            if e.code == .notFound && e.message.hasPrefix("No such image") {
+                throw CLIError(message: "Unable to find image '\(req.Image ?? "")' locally\nberth: Error response from daemon: \(e.message).", code: 125)
+            }
+            throw CLIError(message: "berth: Error response from daemon: \(e.message).", code: 125)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+enum Out {
+    static func print(_ s: String) {
+        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    }
+
+    static func write(_ s: String) {
+        FileHandle.standardOutput.write(Data(s.utf8))
+    }
+
+    static func err(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+
+    /// Asks a yes/no question on the terminal; anything but y/yes is no.
+    static func confirm(_ question: String) -> Bool {
+        write(question + " [y/N] ")
+        guard let line = readLine() else { return false }
+        let a = line.trimmingCharacters(in: .whitespaces).lowercased()
+        return a == "y" || a == "yes"
+    }
+}

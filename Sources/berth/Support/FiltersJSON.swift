@@ -1,0 +1,11 @@
+import Foundation
+
+/// Docker's `--filter k=v` list as the API's filters JSON.
+func filtersJSON(_ items: [String]) throws -> String {
+    var filters: [String: [String: Bool]] = [:]
+    for f in items {
+        guard let eq = f.firstIndex(of: "=") else { throw CLIError(message: "bad format of filter (expected name=value)", code: 125) }
+        filters[String(f[..<eq]), default: [:]][String(f[f.index(after: eq)...])] = true
+    }
+    return String(decoding: try JSONEncoder().encode(filters), as: UTF8.self)
+}

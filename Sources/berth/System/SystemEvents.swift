@@ -1,0 +1,76 @@
+import ArgumentParser
+import BerthAPI
+import BerthCore
+import BerthImage
+import BerthStore
+import Foundation
+
+/// `berth events`: the whole persisted history, read from the database; without `--until` it
+/// keeps following new events (polling the database, which berthd appends to).
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "events", abstract: "Get real time events from the server.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long, help: "Show all events created since timestamp or relative (e.g. 24h).") var since: String?
+    @Option(name: .long, help: "Stream events until this timestamp or relative.") var until: String?
+    @Option(name: .shortAndLong, help: "Filter output based on conditions provided (key=value).") var filter: [String] = []
+    @Option(name: .long, help: "Format the output using a Go template, or json.") var format: String?
+
+    func run() throws {
+        let now = Clock.nowNanos()
+        func time(_ s: String?, _ flag: String) throws -> Int64? {
+            guard let s else { return nil }
+            guard let t = Clock.parseTimestamp(s, now: now) else { throw CLIError(message: "invalid value for \"\(flag)\": \(s)", code: 125) }
+            return t
+        }
+        var q = EventQuery(since: try time(since, "since"), until: try time(until, "until"))
+        for f in filter {
+            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { throw CLIError(message: "bad format of filter (expected name=value)", code: 125) }
+            q.filters[kv[0], default: []].append(kv[1])
+        }
+        do { try q.validate() } catch { throw CLIError(message: "Error response from daemon: " + BerthError.from(error).message) }
+        let template: GoTemplate? = try format.flatMap { $0 == "json" ? try GoTemplate("{{json .}}") : try GoTemplate($0) }
+        let store = try global.store()
+        // History first: everything since `--since` (or, following only, from now on).
+        var last: Int64 = 0
+        if q.since != nil || q.until != nil {
+            let events = try store.read { db in try q.run(db) }
+            for e in events { try emit(e, template) }
+            last = max(try store.read { db in try EventQuery.lastID(db) }, events.last?.id ?? 0)
+        } else {
+            last = try store.read { db in try EventQuery.lastID(db) }
+        }
+        if q.until != nil && q.until! <= Clock.nowNanos() { return }
+        while true {
+            var follow = q
+            follow.since = nil
+            follow.afterID = last
+            let events = try store.read { db in try follow.run(db) }
+            for e in events {
+                if let until = q.until, e.timeNanos > until { return }
+                try emit(e, template)
+                last = e.id
+            }
+            if let until = q.until, Clock.nowNanos() > until { return }
+            usleep(100_000)
+        }
+    }
+
+    func emit(_ e: EventRecord, _ template: GoTemplate?) throws {
+        guard let template else { Out.print(e.line); return }
+        let data = try JSONSerialization.data(withJSONObject: e.dockerMessage, options: [.sortedKeys, .withoutEscapingSlashes])
+        var fields = [
+            "Type": e.type, "Action": e.action, "ID": e.actorID, "Status": e.action, "From": e.attributes["image"] ?? "",
+            "Scope": "local", "Time": String(e.timeNanos / 1_000_000_000), "TimeNano": String(e.timeNanos),
+            "Actor.ID": e.actorID,
+        ]
+        for (k, v) in e.attributes { fields["Actor.Attributes." + k] = v }
+        let attrs = String(decoding: try JSONSerialization.data(withJSONObject: e.attributes, options: [.sortedKeys]), as: UTF8.self)
+        Out.print(
+            try template.render(
+                TemplateRow(
+                    fields: fields, labels: e.attributes,
+                    json: String(decoding: data, as: UTF8.self),
+                    jsonFields: ["Actor.Attributes": attrs])))
+    }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+import Foundation
+
+/// `berth system …`.
+struct SystemGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "system", abstract: "Manage berth.",
+        subcommands: [SystemPrune.self, Info.self, EventsCommand.self, SystemBackup.self])
+}
