@@ -46,6 +46,9 @@ let package = Package(
         .target(name: "BerthRuntime", dependencies: [
             "BerthCore", "CBerthSys",
         ]),
+        // Container networking: -p syntax, IPv4 subnets and allocation, host routes, netavark's
+        // input. Pure logic; the engine runs netavark.
+        .target(name: "BerthNetwork", dependencies: ["BerthCore"]),
         .target(name: "BerthEngine", dependencies: [
             "BerthCore", "BerthAPI", "BerthStore", "BerthImage", "BerthRuntime",
             .product(name: "Logging", package: "swift-log"),
@@ -70,7 +73,7 @@ let package = Package(
         ]),
         // libFuzzer over the parsers (make fuzz), or a seeded run without it (make test).
         .executableTarget(name: "berth-fuzz", dependencies: [
-            "BerthCore", "BerthAPI", "BerthImage", "BerthStore", "BerthEngine",
+            "BerthCore", "BerthAPI", "BerthImage", "BerthStore", "BerthEngine", "BerthNetwork",
         ]),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"]),
         .testTarget(name: "BerthStoreTests", dependencies: [
@@ -81,6 +84,7 @@ let package = Package(
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthCore"]),
         .testTarget(name: "BerthEngineTests", dependencies: ["BerthEngine", "BerthImage", "BerthCore", "BerthAPI", "BerthStore"]),
         .testTarget(name: "berthTests", dependencies: ["berth", "BerthCore", "BerthStore", "BerthAPI"]),
+        .testTarget(name: "BerthNetworkTests", dependencies: ["BerthNetwork", "BerthCore"]),
         .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI", "BerthCore"]),
         .testTarget(name: "BerthServerTests", dependencies: [
             "BerthServer", "BerthEngine", "BerthStore", "BerthAPI", "BerthCore",

@@ -10,13 +10,14 @@ declare -A allowed=(
   [BerthImage]="BerthCore CArchive CBerthSys"
   [BerthStore]="BerthCore BerthAPI BerthImage Migrations GRDB GRDBSQLite"
   [BerthRuntime]="BerthCore CBerthSys"
+  [BerthNetwork]="BerthCore"
   [BerthEngine]="BerthCore BerthAPI BerthStore BerthImage BerthRuntime CBerthSys"
   [BerthServer]="BerthCore BerthAPI BerthEngine BerthStore BerthImage BerthRuntime NIOCore NIOPosix NIOHTTP1 NIOExtras"
   [berth]="BerthCore BerthAPI BerthStore BerthImage"
   [berthd]="BerthCore BerthAPI BerthEngine BerthServer BerthRuntime BerthStore"
-  [berth-fuzz]="BerthCore BerthAPI BerthImage BerthStore BerthEngine"
+  [berth-fuzz]="BerthCore BerthAPI BerthImage BerthStore BerthEngine BerthNetwork"
 )
-ours="BerthCore BerthAPI BerthImage BerthStore BerthRuntime BerthEngine BerthServer CBerthSys CArchive Migrations GRDB GRDBSQLite NIOCore NIOPosix NIOHTTP1 NIOExtras NIOConcurrencyHelpers"
+ours="BerthNetwork BerthCore BerthAPI BerthImage BerthStore BerthRuntime BerthEngine BerthServer CBerthSys CArchive Migrations GRDB GRDBSQLite NIOCore NIOPosix NIOHTTP1 NIOExtras NIOConcurrencyHelpers"
 fail=0
 for mod in "${!allowed[@]}"; do
   while IFS=: read -r file imp; do

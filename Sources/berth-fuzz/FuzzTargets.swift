@@ -2,6 +2,7 @@ import BerthAPI
 import BerthCore
 import BerthEngine
 import BerthImage
+import BerthNetwork
 import BerthStore
 import Foundation
 
@@ -48,6 +49,9 @@ enum FuzzTargets {
             }
             _ = try? ContainerPruneFilters(filters, now: now)
         case 6:
+            // -p specs and subnets (with the allocation walk on what parses).
+            if let spec = try? PortSpec.parse(text) { _ = spec.mapping(hostStart: spec.hostPorts?.lowerBound ?? 1) }
+            if let s = Subnet(text), s.prefix >= 16 { _ = s.nextFree(used: [], gateway: s.firstHost); _ = s.description }
             let kv = KeyValue.parse(text)
             _ = try? KeyValue.parseFilter(text)
             _ = kv.value.flatMap { Int64($0) }.map { Checked.sleepNanos(seconds: $0) }
