@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "Migrations", path: "Migrations",
                 exclude: ["README.md"],
                 resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_health.sql"),
-                            .embedInCode("0003_remove_intent.sql")]),
+                            .embedInCode("0003_remove_intent.sql"), .embedInCode("0004_networks.sql")]),
         .target(name: "BerthCore", dependencies: [
             "CBerthSys",
             .product(name: "Logging", package: "swift-log"),
@@ -48,9 +48,9 @@ let package = Package(
         ]),
         // Container networking: -p syntax, IPv4 subnets and allocation, host routes, netavark's
         // input. Pure logic; the engine runs netavark.
-        .target(name: "BerthNetwork", dependencies: ["BerthCore"]),
+        .target(name: "BerthNetwork", dependencies: ["BerthCore", "CBerthSys"]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthCore", "BerthAPI", "BerthStore", "BerthImage", "BerthRuntime",
+            "BerthCore", "BerthAPI", "BerthStore", "BerthImage", "BerthRuntime", "BerthNetwork",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // berthd's API server.
@@ -63,12 +63,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "berthd", dependencies: [
-            "BerthCore", "BerthEngine", "BerthAPI", "BerthServer", "BerthRuntime", "BerthStore",
+            "BerthCore", "BerthEngine", "BerthAPI", "BerthServer", "BerthRuntime", "BerthStore", "BerthNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "berth", dependencies: [
-            "BerthCore", "BerthStore", "BerthImage", "BerthAPI",
+            "BerthCore", "BerthStore", "BerthImage", "BerthAPI", "BerthNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer over the parsers (make fuzz), or a seeded run without it (make test).
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "BerthNetworkTests", dependencies: ["BerthNetwork", "BerthCore"]),
         .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI", "BerthCore"]),
         .testTarget(name: "BerthServerTests", dependencies: [
-            "BerthServer", "BerthEngine", "BerthStore", "BerthAPI", "BerthCore",
+            "BerthServer", "BerthEngine", "BerthStore", "BerthAPI", "BerthCore", "BerthNetwork",
             .product(name: "Logging", package: "swift-log"),
         ]),
     ]

@@ -5,6 +5,7 @@ public enum SchemaMigrations {
         (1, "0001_initial.sql", String(decoding: PackageResources._001_initial_sql, as: UTF8.self)),
         (2, "0002_health.sql", String(decoding: PackageResources._002_health_sql, as: UTF8.self)),
         (3, "0003_remove_intent.sql", String(decoding: PackageResources._003_remove_intent_sql, as: UTF8.self)),
+        (4, "0004_networks.sql", String(decoding: PackageResources._004_networks_sql, as: UTF8.self)),
     ]
 
     /// The newest schema version this binary knows.

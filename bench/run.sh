@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `berth run --rm IMAGE true` vs `podman run --rm --network none` (same busybox image, podman on a
+# `berth run --rm --network none IMAGE true` vs `podman run --rm --network none` (same busybox image, podman on a
 # private vfs root with runc) vs bare `runc run` of a prepared bundle (the floor).
 # Prints medians and ratios (goal: berth <= 0.4x podman). Needs root, hyperfine, podman, runc.
 set -euo pipefail
@@ -21,7 +21,7 @@ PY
 )
 
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/h.json" \
-  -n berth "$bin/berth run --rm busybox true" \
+  -n berth "$bin/berth run --rm --network none busybox true" \
   -n podman "${pm[*]} run --rm --network none busybox true" \
   -n runc "runc --root $work/runc run -b $work/bundle bench-floor" >/dev/null
 python3 - "$work/h.json" <<'PY'

@@ -40,7 +40,7 @@ extension ContainerService {
     func createSync(_ requestIn: ContainerCreateRequest, name nameIn: String?) throws -> (id: String, warnings: [String]) {
         var req = requestIn
         guard let imageRef = req.Image, !imageRef.isEmpty else { throw BerthError.invalid("no image specified") }
-        let host = req.HostConfig ?? HostConfig()
+        var host = req.HostConfig ?? HostConfig()
         let policy = host.RestartPolicy?.Name ?? "no"
         guard ["", "no", "always", "unless-stopped", "on-failure"].contains(policy) else {
             throw BerthError.invalid("invalid restart policy: \(policy)")
@@ -48,9 +48,15 @@ extension ContainerService {
         if host.AutoRemove == true && !["", "no"].contains(policy) {
             throw BerthError.conflict("conflicting options: cannot specify both --restart and --rm")
         }
-        if let m = host.NetworkMode, !["", "none", "host", "default", "bridge"].contains(m) {
-            throw BerthError.invalid("network \(m) not found")
+        var networkMode = Self.networkMode(host)
+        if !["none", "host"].contains(networkMode) {
+            guard let net = try store.read({ db in try NetworkStore.resolve(db, networkMode) }) else {
+                throw BerthError.notFound("network \(networkMode) not found")
+            }
+            networkMode = net.name
         }
+        host.NetworkMode = networkMode
+        req.HostConfig = host
         if let name = nameIn, !name.isEmpty, !NameGenerator.isValid(name.hasPrefix("/") ? String(name.dropFirst()) : name) {
             throw BerthError.invalid("Invalid container name (\(name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         }
@@ -68,6 +74,19 @@ extension ContainerService {
             return (imageID, cfg.flatMap { try? JSONDecoder().decode(ImageConfig.self, from: Data($0.utf8)) })
         }
         let ic = imageConfig?.config
+        let exposed = Array((req.ExposedPorts ?? [:]).keys) + Array((ic?.ExposedPorts ?? [:]).keys)
+        let portRows = networkMode == "host" || networkMode == "none" ? [] : try PortPlan.rows(host: host, exposed: exposed)
+        try Self.validateNetworkOptions(req, host: host, mode: networkMode)
+        let aliases = req.NetworkingConfig?.EndpointsConfig?[networkMode]?.Aliases ?? []
+        if !aliases.isEmpty && networkMode == Self.defaultNetwork {
+            throw BerthError.invalid("network-scoped aliases are supported only for containers in user defined networks")
+        }
+        for l in host.Links ?? [] {
+            let target = String(l.split(separator: ":").first ?? "")
+            guard (try? store.read({ db in try ContainerQueries.resolve(db, target) })) != nil else {
+                throw BerthError.invalid("could not get container for \(target)")
+            }
+        }
         let argv = Self.command(req, image: ic)
         guard !argv.isEmpty else { throw BerthError.invalid("no command specified") }
         // Resolve the effective config now, so start and inspect see one truth.
@@ -137,6 +156,7 @@ extension ContainerService {
                         restartMax: host.RestartPolicy?.MaximumRetryCount ?? 0, autoRemove: host.AutoRemove ?? false,
                         configJSON: configJSON, hostConfigJSON: hostJSON, labels: req.Labels ?? [:]),
                     mounts: rows)
+                try recordNetwork(db, id: id, mode: networkMode, ports: portRows, aliases: aliases)
                 let c = try ContainerQueries.get(db, id: id)!
                 try event(db, c, "create", time: now)
             }

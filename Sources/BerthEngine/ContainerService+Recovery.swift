@@ -105,6 +105,8 @@ extension ContainerService {
                 if c?.autoRemove == true { r.autoRemoved += 1 }
             }
             r.restartsResumed = try resumePendingRestarts()
+            let running = try store.read { db in try ContainerQueries.withState(db, [.running, .paused]) }
+            sweepNetworks(live: Set(running.map(\.id)))
             return r
         }
     }

@@ -83,6 +83,20 @@ extension ContainerService {
         rc.nanoCPUs = (host.NanoCpus ?? 0) > 0 ? host.NanoCpus : nil
         rc.pidsLimit = (host.PidsLimit ?? 0) > 0 ? host.PidsLimit : nil
         rc.hostNetwork = host.NetworkMode == "host"
+        if let net = try setupNetwork(c) {
+            rc.netnsPath = net.netns
+            let extra = try networkFiles(c, host: host, gateway: net.gateway)
+            rc.env += extra.env
+            // Docker maps the hostname to the container's address.
+            let hostName = req.Hostname ?? String(c.id.prefix(12))
+            try FileOps.writeAtomically(
+                Data(HostFiles.hosts(hostname: hostName, hostNetwork: false, ip: net.ip, extra: extra.hostLines).utf8), to: f.hosts)
+            if let resolv = Self.resolvConf(host, networkDNS: net.dns) {
+                try FileOps.writeAtomically(Data(resolv.utf8), to: f.resolv)
+            }
+        } else if host.NetworkMode != "host", let resolv = Self.resolvConf(host, networkDNS: nil) {
+            try FileOps.writeAtomically(Data(resolv.utf8), to: f.resolv)
+        }
         var specMounts: [RuntimeSpec.Mount] = []
         for m in mounts {
             switch m.type {
@@ -171,6 +185,7 @@ extension ContainerService {
     /// mount, its runroot folder and exit file.
     func cleanupRuntime(_ id: String, runcState: Bool = true) {
         if runcState { runc.delete(id, force: true) }
+        teardownNetwork(id)
         rootfsMounts.releaseRun(id, target: files(id).rootfs)
         logRotator?.unwatch(id: id)
         if runcState { FileOps.removeTree(runDir(id)) }

@@ -1,5 +1,6 @@
 import BerthCore
 import BerthImage
+import BerthNetwork
 import BerthRuntime
 import BerthStore
 import Foundation
@@ -20,6 +21,8 @@ public final class ContainerService: Sendable {
     let backoff = RestartBackoff()
     let healthMonitors = HealthMonitors()
     let rootfsMounts = RootfsMounts()
+    /// Bridge networking: netavark with its state under the runroot.
+    let netavark: Netavark
     /// Keeps `max-file` rotated logs (nil if inotify could not be had: one file then).
     let logRotator = try? LogRotator()
     let logger: Logger
@@ -43,6 +46,7 @@ public final class ContainerService: Sendable {
         self.logger = logger
         self.bootID = ProcStat.bootID()
         self.exitDir = paths.runroot + "/exits"
+        self.netavark = Netavark(configDir: paths.runroot + "/netavark")
     }
 
     /// Per-container files.

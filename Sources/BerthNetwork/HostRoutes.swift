@@ -28,9 +28,9 @@ public enum HostRoutes {
         candidates.first { c in !used.contains { $0.overlaps(c) } }
     }
 
-    /// berth's default-bridge candidates: 10.89.0.0/24, 10.89.1.0/24, … (podman takes 10.88,
-    /// Docker 172.17; neither is used by default).
+    /// berth's default-bridge candidates, /16 as Docker's docker0: 10.89.0.0/16, then
+    /// 10.91–10.127 (podman takes 10.88, Docker 172.17; user networks come from 10.90).
     public static func defaultCandidates() -> [Subnet] {
-        (0..<256).map { Subnet(network: 0x0A59_0000 | UInt32($0) << 8, prefix: 24) }
+        ([89] + Array(91...127)).map { Subnet(network: 0x0A00_0000 | UInt32($0) << 16, prefix: 16) }
     }
 }

@@ -71,7 +71,7 @@ public struct PortSpec: Sendable, Equatable {
     }
 
     /// `80` or `80-90`: ports 1…65535, start ≤ end (0 is not a port a user can ask for).
-    static func range(_ s: String) -> ClosedRange<UInt16>? {
+    public static func range(_ s: String) -> ClosedRange<UInt16>? {
         let ends = s.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
         func port(_ p: Substring) -> UInt16? {
             guard !p.isEmpty, p.count <= 5, p.allSatisfy({ $0 >= "0" && $0 <= "9" }), let v = UInt16(p), v > 0 else { return nil }

@@ -3,8 +3,21 @@ import Foundation
 
 /// /etc/hosts, /etc/hostname and /etc/resolv.conf for a container.
 public enum HostFiles {
-    public static func hosts(hostname: String, hostNetwork: Bool) -> String {
+    /// `ip`: the container's address on its network (Docker maps the hostname to it), else
+    /// 127.0.1.1 as on a host without one. `extra`: more `address names` lines (links, --add-host).
+    public static func hosts(hostname: String, hostNetwork: Bool, ip: String? = nil, extra: [String] = []) -> String {
         if hostNetwork, let text = try? String(contentsOfFile: "/etc/hosts", encoding: .utf8) { return text }
+        if let ip {
+            return """
+                127.0.0.1\tlocalhost
+                ::1\tlocalhost ip6-localhost ip6-loopback
+                fe00::0\tip6-localnet
+                ff00::0\tip6-mcastprefix
+                ff02::1\tip6-allnodes
+                ff02::2\tip6-allrouters
+
+                """ + extra.map { $0 + "\n" }.joined() + "\(ip)\t\(hostname)\n"
+        }
         return """
             127.0.0.1\tlocalhost
             ::1\tlocalhost ip6-localhost ip6-loopback
@@ -27,6 +40,13 @@ public enum HostFiles {
             guard w.first == "nameserver", w.count > 1 else { return true }
             return !(w[1].hasPrefix("127.") || w[1] == "::1")
         }.joined(separator: "\n")
+    }
+
+    /// The host's search and options lines with `nameservers` (a network's own DNS server).
+    public static func resolvConf(nameservers: [String]) -> String {
+        let text = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
+        let kept = text.split(separator: "\n").filter { $0.hasPrefix("search ") || $0.hasPrefix("options ") }
+        return (kept.map(String.init) + nameservers.map { "nameserver " + $0 }).joined(separator: "\n") + "\n"
     }
 
     /// Resolves `-u` (`name`, `uid`, `name:group`, `uid:gid`) against the container's own

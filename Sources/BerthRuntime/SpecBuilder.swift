@@ -23,6 +23,8 @@ public struct ContainerRuntimeConfig: Sendable {
     public var nanoCPUs: Int64?
     public var pidsLimit: Int64?
     public var hostNetwork = false
+    /// A network namespace made by berthd (bridge networks); nil: runc makes an empty one.
+    public var netnsPath: String?
     /// Extra mounts: binds, volumes, tmpfs, and the per-container hosts/hostname/resolv.conf.
     public var mounts: [RuntimeSpec.Mount] = []
     public var seccompProfile: String? = SeccompProfile.defaultPath
@@ -117,7 +119,7 @@ public enum SpecBuilder {
         ]
         mounts += c.mounts
         var namespaces: [RuntimeSpec.Namespace] = [.init(type: "pid"), .init(type: "ipc"), .init(type: "uts"), .init(type: "mount")]
-        if !c.hostNetwork { namespaces.append(.init(type: "network")) }
+        if !c.hostNetwork { namespaces.append(.init(type: "network", path: c.netnsPath)) }
         var resources = RuntimeSpec.Resources()
         if let m = c.memoryLimit { resources.memory = .init(limit: m) }
         // quota = n / 1e9 CPUs of a 100 ms period, computed without overflow.

@@ -29,7 +29,7 @@ public struct EngineRouter: APIHandler {
     }
 
     /// Every route, literal paths before patterns of the same shape.
-    static let table = RouteTable(routes: systemRoutes + imageRoutes + execRoutes + containerRoutes + volumeRoutes)
+    static let table = RouteTable(routes: systemRoutes + imageRoutes + execRoutes + containerRoutes + volumeRoutes + networkRoutes)
 
     public func handle(_ r: APIRequest) async -> APIResponse {
         do {

@@ -155,3 +155,81 @@ int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode) {
     }
     return walk_in_root(rootfd, path, flags, mode);
 }
+
+#include <errno.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+struct berth_netns_arg { const char *path; int err; };
+
+/* Runs in its own thread: unshare moves only this thread into the new namespace, the bind
+ * mount pins it, and the thread ends without touching the daemon's other threads. */
+static void *berth_netns_thread(void *p) {
+    struct berth_netns_arg *a = p;
+    if (unshare(CLONE_NEWNET) != 0) { a->err = errno; return NULL; }
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/task/%ld/ns/net", (long)syscall(SYS_gettid));
+    if (mount(self, a->path, NULL, MS_BIND, NULL) != 0) { a->err = errno; return NULL; }
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) { a->err = errno; return NULL; }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) a->err = errno;
+    } else {
+        a->err = errno;
+    }
+    close(s);
+    return NULL;
+}
+
+int berth_netns_create(const char *path) {
+    int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return -errno;
+    close(fd);
+    struct berth_netns_arg a = { path, 0 };
+    pthread_t t;
+    int rc = pthread_create(&t, NULL, berth_netns_thread, &a);
+    if (rc != 0) { unlink(path); return -rc; }
+    pthread_join(t, NULL);
+    if (a.err != 0) {
+        umount2(path, MNT_DETACH);
+        unlink(path);
+        return -a.err;
+    }
+    return 0;
+}
+
+int berth_netns_remove(const char *path) {
+    if (umount2(path, MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) return -errno;
+    if (unlink(path) != 0 && errno != ENOENT) return -errno;
+    return 0;
+}
+
+int berth_fcntl_lock_wait(int fd) {
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    while (fcntl(fd, F_SETLKW, &fl) != 0) {
+        if (errno != EINTR) return -errno;
+    }
+    return 0;
+}
+
+int berth_fcntl_unlock(int fd) {
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_UNLCK;
+    fl.l_whence = SEEK_SET;
+    return fcntl(fd, F_SETLK, &fl) == 0 ? 0 : -errno;
+}

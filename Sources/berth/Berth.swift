@@ -12,7 +12,7 @@ struct Berth: AsyncParsableCommand {
             Ps.self,
             Exec.self, Attach.self, Top.self, Port.self, Cp.self, Update.self, EventsCommand.self, ContainerGroup.self, SystemGroup.self, SQL.self,
             Images.self, Load.self, Import.self, Tag.self, Rmi.self, Save.self, Inspect.self,
-            ImageGroup.self, VolumeGroup.self, Version.self, Info.self,
+            ImageGroup.self, VolumeGroup.self, NetworkGroup.self, Version.self, Info.self,
         ])
 
     /// `berth -H unix://… images`: options given before the command (Docker's habit) become the

@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthAPI
 import BerthCore
 import BerthEngine
+import BerthNetwork
 import BerthRuntime
 import BerthServer
 import BerthStore
@@ -51,6 +52,32 @@ struct Berthd: AsyncParsableCommand {
 
     @Option(name: .customLong("max-connections"), help: "API connections open at once, at most.")
     var maxConnections: Int = 1024
+
+    @Option(name: .customLong("bridge-name"), help: "The host bridge of the default network (Docker's docker0).")
+    var bridgeName: String = "berth0"
+
+    @Option(name: .customLong("default-subnet"), help: "The default network's subnet, e.g. 10.89.0.0/24 (default: a free one, chosen once).")
+    var defaultSubnet: String?
+
+    @Option(name: .customLong("bip"), help: "The default bridge's address and prefix, e.g. 10.89.0.1/24 (instead of --default-subnet).")
+    var bip: String?
+
+    func defaultNetwork() throws -> DefaultNetworkConfig {
+        var n = DefaultNetworkConfig()
+        guard DefaultNetworkConfig.validBridgeName(bridgeName) else { throw BerthError.invalid("invalid --bridge-name: \(bridgeName)") }
+        n.bridge = bridgeName
+        if bip != nil && defaultSubnet != nil { throw BerthError.invalid("--bip and --default-subnet cannot be used together") }
+        if let s = defaultSubnet {
+            guard let subnet = Subnet(s), subnet.prefix <= 30 else { throw BerthError.invalid("invalid --default-subnet: \(s)") }
+            n.subnet = subnet
+        }
+        if let b = bip {
+            let (s, g) = try DefaultNetworkConfig.parseBIP(b)
+            n.subnet = s
+            n.gateway = g
+        }
+        return n
+    }
 
     @Option(name: .customLong("idle-timeout"), help: "Close an API connection idle (or stalled mid-request) this long (Go duration).")
     var idleTimeout: String = "2m"
@@ -103,6 +130,7 @@ struct Berthd: AsyncParsableCommand {
         guard let logMax = Human.parseRAMBytes(logMaxSize) else { throw BerthError.invalid("invalid --log-max-size: \(logMaxSize)") }
         config.logDefaults = LogOptions(maxSize: logMax > 0 ? logMax : nil)
         config.rebuildDB = rebuildDB
+        config.defaultNetwork = try defaultNetwork()
         let limits = try connectionLimits()
 
         let daemon = try await Daemon.prepare(config, logger: logger)

@@ -111,7 +111,8 @@ import Testing
         let routes = HostRoutes.parse(text)
         #expect(routes.map(\.description) == ["192.168.0.0/24", "10.88.0.0/16", "10.89.0.0/24"])
         let pick = HostRoutes.pick(HostRoutes.defaultCandidates(), avoiding: routes)
-        #expect(pick?.description == "10.89.1.0/24")
+        #expect(pick?.description == "10.91.0.0/16")
+        #expect(HostRoutes.defaultCandidates().first?.description == "10.89.0.0/16")
         #expect(HostRoutes.pick([Subnet("10.88.1.0/24")!], avoiding: routes) == nil)
     }
 }

@@ -1,6 +1,7 @@
 import BerthAPI
 import BerthCore
 import BerthEngine
+import BerthNetwork
 import BerthStore
 import Foundation
 import Logging
@@ -18,9 +19,12 @@ import Testing
             let paths = BerthPaths(root: dir + "/root", runroot: dir + "/run")
             for d in [paths.root, paths.volumes, paths.tmp, paths.containers] { try FileOps.makeDirs(d, mode: 0o700) }
             let store = try Store.openForWriting(path: paths.database)
+            let containers = ContainerService(store: store, paths: paths)
+            var net = DefaultNetworkConfig()
+            net.subnet = Subnet("10.254.0.0/24")
+            try containers.ensureDefaultNetwork(net)
             router = EngineRouter(
-                store: store, images: ImageService(store: store, paths: paths),
-                containers: ContainerService(store: store, paths: paths), paths: paths,
+                store: store, images: ImageService(store: store, paths: paths), containers: containers, paths: paths,
                 daemonID: "test", logger: Logger(label: "test"))
         }
         deinit { try? FileManager.default.removeItem(atPath: dir) }
@@ -85,5 +89,24 @@ import Testing
         #expect((json(one) as? [String: Any])?["Driver"] as? String == "local")
         #expect(await f.call("DELETE", "/volumes/data").status == 204)
         #expect(await f.call("GET", "/volumes/data").status == 404)
+    }
+}
+
+extension RouterTests {
+    @Test func networksThroughTheRouter() async throws {
+        let f = try Fixture()
+        let list = json(await f.call("GET", "/networks")) as? [[String: Any]]
+        #expect(list?.map { $0["Name"] as? String } == ["bridge"])
+        let created = await f.call("POST", "/networks/create", body: #"{"Name":"app","IPAM":{"Config":[{"Subnet":"10.254.9.0/24"}]}}"#)
+        #expect(created.status == 201)
+        let dup = await f.call("POST", "/networks/create", body: #"{"Name":"app"}"#)
+        #expect(dup.status == 409 && message(dup).contains("already exists"))
+        let overlap = await f.call("POST", "/networks/create", body: #"{"Name":"b2","IPAM":{"Config":[{"Subnet":"10.254.0.0/16"}]}}"#)
+        #expect(overlap.status == 409)
+        let one = json(await f.call("GET", "/networks/app")) as? [String: Any]
+        #expect(((one?["IPAM"] as? [String: Any])?["Config"] as? [[String: String]])?.first?["Gateway"] == "10.254.9.1")
+        #expect(await f.call("DELETE", "/networks/bridge").status == 409)
+        #expect(await f.call("DELETE", "/networks/app").status == 204)
+        #expect(await f.call("GET", "/networks/app").status == 404)
     }
 }

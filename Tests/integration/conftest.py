@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import itertools
 import time
 
 import pytest
@@ -22,6 +23,16 @@ TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
 BIN = os.environ.get("BERTH_BIN_DIR", os.path.join(TOP, ".build", "debug"))
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="integration tests run as root")
+
+# Every daemon gets its own bridge and default subnet (10.2xx.N.0/24, never Docker's or
+# podman's), so tests neither meet each other's containers nor a bridge a failed test left.
+_net_ids = itertools.count()
+_NET_BASE = 200 + os.getpid() % 50
+
+
+def next_network():
+    n = next(_net_ids)
+    return f"bt{os.getpid() % 10000}x{n}", f"10.{_NET_BASE}.{n % 250}.0/24"
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -47,6 +58,7 @@ class Daemon:
         self.log = os.path.join(base, "berthd.log")
         self.proc = None
         self.args = []  # extra berthd flags
+        self.bridge, self.subnet = next_network()
         self.extra_env = {}  # extra environment for berthd (BERTH_BOOT_ID_FILE, …)
 
     @property
@@ -58,7 +70,8 @@ class Daemon:
 
     def start(self, wait=True):
         logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([os.path.join(BIN, "berthd"), *self.args], env=self.env, stdout=logf,
+        net = ["--bridge-name", self.bridge, "--default-subnet", self.subnet]
+        self.proc = subprocess.Popen([os.path.join(BIN, "berthd"), *net, *self.args], env=self.env, stdout=logf,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         logf.close()
         if wait:
@@ -112,8 +125,26 @@ class Daemon:
                         os.kill(pid, signal.SIGKILL)
                 except (OSError, ValueError):
                     pass
+        # Network state a crashed daemon left: netavark's teardown from the input berthd wrote,
+        # then this daemon's own bridge (never another).
+        netns = os.path.join(self.runroot, "netns")
+        if os.path.isdir(netns) and (self.proc is None or self.proc.poll() is not None):
+            for entry in os.listdir(netns):
+                if entry.endswith(".json"):
+                    ns = os.path.join(netns, entry[:-5])
+                    subprocess.run(["/usr/lib/podman/netavark", "--config", os.path.join(self.runroot, "netavark"),
+                                    "-f", os.path.join(netns, entry), "teardown", ns], capture_output=True)
         for mnt in mounts_under(self.base):
             subprocess.run(["umount", "-l", mnt], capture_output=True)
+        if self.proc is None or self.proc.poll() is not None:
+            subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
+            # aardvark-dns, started by netavark for this daemon's DNS networks, by its pid file.
+            try:
+                pid = int(open(os.path.join(self.runroot, "netavark", "aardvark-dns", "aardvark.pid")).read().strip())
+                if open(f"/proc/{pid}/comm").read().strip().startswith("aardvark"):
+                    os.kill(pid, signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
 
     def read_log(self):
         try:

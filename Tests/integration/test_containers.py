@@ -65,7 +65,9 @@ def test_config_is_honoured(bb, workdir):
     assert p.returncode != 0
     assert bb.berth("run", "--rm", "busybox", "chown", "65534", "/etc/motd").returncode == 0
     out = bb.berth("run", "--rm", "busybox", "sh", "-c", "ls /sys/class/net; cat /proc/1/status | grep CapEff").out
-    assert out.split()[0] == "lo" and "CapEff:\t00000000a80425fb" in out
+    assert out.split()[:2] == ["eth0", "lo"] and "CapEff:\t00000000a80425fb" in out
+    out = bb.berth("run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net").out
+    assert out.split() == ["lo"]
 
 
 def test_named_volume_persists(bb):

@@ -79,7 +79,7 @@ def test_newer_schema_refused(make_daemon):
     con.close()
     p = subprocess.run([os.path.join(BIN, "berthd")], env=d.env, capture_output=True, timeout=20)
     assert p.returncode == 1
-    assert b"version 99" in p.stderr and b"up to version 3" in p.stderr
+    assert b"version 99" in p.stderr and b"up to version 4" in p.stderr
     q = d.berth("images", check=False)
     assert q.returncode == 1 and "newer berth" in q.err
 

@@ -82,7 +82,7 @@ def test_ps_formats(population):
                   '{{.ID}}|{{.Image}}|{{.Command}}|{{.State}}|{{.Names}}|{{.Labels}}|{{.Label "tier"}}|{{.Networks}}').out.strip()
     parts = out.split("|")
     assert len(parts[0]) == 12 and parts[1:] == ["busybox", '"true"', "exited", "ok",
-                                                 "org.berth.test=busybox,team=a,tier=web", "web", "none"]
+                                                 "org.berth.test=busybox,team=a,tier=web", "web", "bridge"]
     j = json.loads(d.berth("ps", "-a", "-f", "name=^fresh$", "--format", "json").out)
     assert j["Names"] == "fresh" and j["State"] == "created" and j["Mounts"] == "data"
     t = d.berth("ps", "-a", "-f", "name=^up$", "--format", "table {{.Names}}\t{{.Status}}").out.splitlines()

@@ -25,6 +25,8 @@ public struct ContainerCreateRequest: Codable, Sendable {
     /// Docker's health check: Test `["CMD", …]`, `["CMD-SHELL", "…"]` or `["NONE"]`; times in ns.
     public var Healthcheck: HealthConfig?
     public var HostConfig: HostConfig?
+    /// Per-network settings (aliases, a fixed address), keyed by network name.
+    public var NetworkingConfig: NetworkingConfig?
 
     public init() {}
 }
@@ -70,9 +72,21 @@ public struct HostConfig: Codable, Sendable {
     public var ReadonlyRootfs: Bool?
     public var Tmpfs: [String: String]?
     public var NetworkMode: String?
+    /// `--link name:alias` (legacy links on the default bridge).
+    public var Links: [String]?
+    /// `--add-host host:ip` (`host-gateway` for the network's gateway).
+    public var ExtraHosts: [String]?
+    public var Dns: [String]?
+    public var DnsSearch: [String]?
+    public var DnsOptions: [String]?
     public var Init: Bool?
     public var Mounts: [Mount]?
     public var LogConfig: LogConfig?
+    /// `-p`: container port (`80/tcp`) to host bindings; HostPort may be empty (any free port)
+    /// or a range to pick one from (`8080-8090`).
+    public var PortBindings: [String: [PortBinding]?]?
+    /// `-P`: every exposed port on a free host port.
+    public var PublishAllPorts: Bool?
 
     /// Docker's `--log-driver` and `--log-opt`.
     public struct LogConfig: Codable, Sendable {
@@ -82,4 +96,26 @@ public struct HostConfig: Codable, Sendable {
     }
 
     public init() {}
+}
+
+/// One host binding of a container port (Docker's `nat.PortBinding`).
+public struct PortBinding: Codable, Sendable, Equatable {
+    public var HostIp: String?
+    public var HostPort: String?
+    public init(HostIp: String?, HostPort: String?) { self.HostIp = HostIp; self.HostPort = HostPort }
+}
+
+/// Create's `NetworkingConfig`.
+public struct NetworkingConfig: Codable, Sendable {
+    public struct EndpointConfig: Codable, Sendable {
+        public struct IPAMConfig: Codable, Sendable {
+            public var IPv4Address: String?
+            public init(IPv4Address: String?) { self.IPv4Address = IPv4Address }
+        }
+        public var Aliases: [String]?
+        public var IPAMConfig: IPAMConfig?
+        public init(Aliases: [String]?, IPAMConfig: IPAMConfig? = nil) { self.Aliases = Aliases; self.IPAMConfig = IPAMConfig }
+    }
+    public var EndpointsConfig: [String: EndpointConfig]?
+    public init(EndpointsConfig: [String: EndpointConfig]?) { self.EndpointsConfig = EndpointsConfig }
 }

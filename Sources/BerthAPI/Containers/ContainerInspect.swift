@@ -51,6 +51,65 @@ public struct ContainerInspect: Codable, Sendable {
     public var HostConfig: JSONValue = .null
     public var Config: JSONValue = .null
     public var Mounts: [MountPoint] = []
+    public var NetworkSettings: NetworkSettings = .init()
     public init() {}
 
+}
+
+/// Inspect's `NetworkSettings`: the addresses and ports a container holds.
+public struct NetworkSettings: Codable, Sendable, Equatable {
+    /// One network's endpoint (`Networks.bridge`).
+    public struct EndpointSettings: Codable, Sendable, Equatable {
+        public var NetworkID: String = ""
+        public var EndpointID: String = ""
+        public var Gateway: String = ""
+        public var IPAddress: String = ""
+        public var IPPrefixLen: Int = 0
+        public var MacAddress: String = ""
+        public var Aliases: [String]?
+        public var IPv6Gateway: String = ""
+        public var GlobalIPv6Address: String = ""
+        public var GlobalIPv6PrefixLen: Int = 0
+        public init() {}
+    }
+    public var Bridge: String = ""
+    public var SandboxID: String = ""
+    public var SandboxKey: String = ""
+    /// Exposed ports map to nil, published ones to their host bindings.
+    public var Ports: [String: [PortBinding]?] = [:]
+    public var Gateway: String = ""
+    public var IPAddress: String = ""
+    public var IPPrefixLen: Int = 0
+    public var MacAddress: String = ""
+    public var Networks: [String: EndpointSettings] = [:]
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case Bridge, SandboxID, SandboxKey, Ports, Gateway, IPAddress, IPPrefixLen, MacAddress, Networks
+    }
+
+    /// `Ports` keeps its nulls (an exposed port is `"80/tcp": null`), as Docker writes it.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Bridge, forKey: .Bridge)
+        try c.encode(SandboxID, forKey: .SandboxID)
+        try c.encode(SandboxKey, forKey: .SandboxKey)
+        var ports = c.nestedContainer(keyedBy: DynamicKey.self, forKey: .Ports)
+        for (k, v) in Ports {
+            if let v { try ports.encode(v, forKey: DynamicKey(k)) } else { try ports.encodeNil(forKey: DynamicKey(k)) }
+        }
+        try c.encode(Gateway, forKey: .Gateway)
+        try c.encode(IPAddress, forKey: .IPAddress)
+        try c.encode(IPPrefixLen, forKey: .IPPrefixLen)
+        try c.encode(MacAddress, forKey: .MacAddress)
+        try c.encode(Networks, forKey: .Networks)
+    }
+
+    struct DynamicKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
 }

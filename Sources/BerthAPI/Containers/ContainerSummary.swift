@@ -12,7 +12,31 @@ public struct ContainerSummary: Codable, Sendable {
     public var State: String = ""
     public var Status: String = ""
     public var Labels: [String: String] = [:]
+    public var Ports: [Port] = []
+    public var HostConfig: SummaryHostConfig = .init()
+    public var NetworkSettings: SummaryNetworkSettings = .init()
     public init() {}
+
+    /// One port of the list (`docker ps` PORTS): published ones with their host side.
+    public struct Port: Codable, Sendable, Equatable {
+        public var IP: String?
+        public var PrivatePort: Int
+        public var PublicPort: Int?
+        public var `Type`: String
+        public init(IP: String?, PrivatePort: Int, PublicPort: Int?, Type: String) {
+            self.IP = IP; self.PrivatePort = PrivatePort; self.PublicPort = PublicPort; self.Type = Type
+        }
+    }
+
+    public struct SummaryHostConfig: Codable, Sendable, Equatable {
+        public var NetworkMode: String = ""
+        public init() {}
+    }
+
+    public struct SummaryNetworkSettings: Codable, Sendable, Equatable {
+        public var Networks: [String: NetworkSettings.EndpointSettings] = [:]
+        public init() {}
+    }
 
     /// Docker's STATUS column for a state given as text (unknown states read as `Created`).
     public static func status(

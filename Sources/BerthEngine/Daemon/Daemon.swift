@@ -16,6 +16,8 @@ public struct DaemonConfig: Sendable {
     public var logDefaults = LogOptions()
     /// `--rebuild-db`: the database set aside and rebuilt from the root.
     public var rebuildDB = false
+    /// The default `bridge` network's bridge and subnet.
+    public var defaultNetwork = DefaultNetworkConfig()
 
     public init(paths: BerthPaths, socket: String) {
         self.paths = paths
@@ -72,6 +74,7 @@ public final class Daemon: Sendable {
                 "start-up cleaning: \(report.tempEntries) partial files, \(report.orphanBlobs) orphaned blobs, \(report.orphanLayers) orphaned layers removed")
         }
         let daemonID = try store.daemonID()
+        try containers.ensureDefaultNetwork(config.defaultNetwork)
         // Watch for exits before looking at what happened while we were away: none slips by.
         let watcher = try ExitWatcher(dir: containers.exitDir) { id in containers.exitReported(id) }
         watcher.start()

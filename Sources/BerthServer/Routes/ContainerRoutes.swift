@@ -94,17 +94,17 @@ extension EngineRouter {
         let list = try store.read { db -> [ContainerSummary] in
             let rows = try query.run(db) { try ImageResolver.imageIDs(db, $0) }
             let labels = try ContainerQueries.labels(db, ids: rows.map(\.id))
-            return rows.map { ContainerSummary($0, labels: labels[$0.id] ?? [:]) }
+            let ports = try NetworkStore.allPorts(db), nets = try NetworkStore.allAttachments(db)
+            return rows.map {
+                ContainerSummary($0, labels: labels[$0.id] ?? [:], ports: ports[$0.id] ?? [], networks: nets[$0.id] ?? [])
+            }
         }
         return try .json(list)
     }
 
     func inspectContainer(_ ref: String) throws -> APIResponse {
-        let (c, mounts) = try store.read { db in
-            let c = try ContainerQueries.resolve(db, ref)
-            return (c, try ContainerQueries.mounts(db, id: c.id))
-        }
-        return try .json(ContainerInspect(c, mounts: mounts, containerDir: paths.containers + "/" + c.id))
+        let paths = self.paths
+        return try .json(try store.read { db in try ContainerInspect.read(db, ref, containersDir: paths.containers) })
     }
 
     /// POST /containers/{id}/wait: the head goes out once the wait is registered (a client may

@@ -184,7 +184,12 @@ extension ContainerQueries {
     public static func portsText(_ tx: StoreTransaction) throws -> [String: String] {
         let db = tx.db
         var out: [String: [String]] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT container_id, host_ip, host_port, container_port, protocol FROM port_mappings ORDER BY container_port") {
+        // A published port shows while it is held; an exposed one always (Docker's PORTS).
+        let sql = """
+            SELECT container_id, host_ip, host_port, container_port, protocol FROM port_mappings
+            WHERE published = 0 OR host_port IS NOT NULL ORDER BY container_port, protocol, host_ip
+            """
+        for r in try Row.fetchAll(db, sql: sql) {
             let id: String = r[0], ip: String = r[1], hp: Int? = r[2], cp: Int = r[3], proto: String = r[4]
             out[id, default: []].append(hp.map { "\(ip.isEmpty ? "0.0.0.0" : ip):\($0)->\(cp)/\(proto)" } ?? "\(cp)/\(proto)")
         }

@@ -79,6 +79,27 @@ extension ContainerSummary {
         Labels = labels
     }
 
+    /// The list item with its ports and networks (as `docker ps` reads them).
+    public init(
+        _ c: ContainerRecord, labels: [String: String], ports: [PortRow], networks: [NetworkAttachment],
+        now: Int64 = Clock.nowNanos()
+    ) {
+        self.init(c, labels: labels, now: now)
+        let settings = BerthAPI.NetworkSettings(c, networks: networks, ports: ports)
+        for p in ports {
+            if p.published, let hp = p.hostPort, c.isRunning {
+                Ports.append(Port(IP: p.hostIP.isEmpty ? "0.0.0.0" : p.hostIP, PrivatePort: p.containerPort, PublicPort: hp, Type: p.proto))
+            } else if !p.published {
+                Ports.append(Port(IP: nil, PrivatePort: p.containerPort, PublicPort: nil, Type: p.proto))
+            }
+        }
+        self.NetworkSettings.Networks = settings.Networks
+        if let r = c.hostConfigJSON.range(of: "\"NetworkMode\":\"") {
+            HostConfig.NetworkMode = String(c.hostConfigJSON[r.upperBound...].prefix { $0 != "\"" })
+        }
+        if HostConfig.NetworkMode.isEmpty { HostConfig.NetworkMode = "none" }
+    }
+
     /// Docker's STATUS column for a row.
     public static func status(_ c: ContainerRecord, now: Int64) -> String {
         c.state.status(

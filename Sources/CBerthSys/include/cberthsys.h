@@ -39,4 +39,15 @@ int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
 extern const int berth_O_PATH;
 /// Tests only: 1 makes berth_open_in_root take the component walk even where openat2 exists.
 void berth_open_in_root_force_walk(int on);
+/// Creates a network namespace pinned by a bind mount at `path` (a new empty file), with its
+/// loopback up, from a short-lived thread (the caller's own namespace is left alone).
+/// Returns 0 or -errno.
+int berth_netns_create(const char *path);
+/// Unpins (lazy unmount) and removes a namespace file made by berth_netns_create. 0 or -errno.
+int berth_netns_remove(const char *path);
+/// Waits for a whole-file POSIX write lock (fcntl F_SETLKW), the kind podman's lockfile
+/// package takes, so berth and podman serialise their netavark runs. 0 or -errno.
+int berth_fcntl_lock_wait(int fd);
+/// Releases it.
+int berth_fcntl_unlock(int fd);
 #endif

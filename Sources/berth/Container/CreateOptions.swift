@@ -34,8 +34,18 @@ struct CreateOptions: ParsableArguments {
     @Flag(name: .long, help: "Run an init inside the container that forwards signals and reaps processes.") var `init` = false
     @Option(name: .long, help: "Restart policy: no, always, unless-stopped, on-failure[:N].") var restart: String?
     @Flag(name: .long, help: "Automatically remove the container when it exits.") var rm = false
-    @Option(name: .long, help: "Network: none (default) or host.") var network: String?
-    @Option(name: [.customShort("p"), .long], help: "Publish a container's port (arrives with networking).") var publish: [String] = []
+    @Option(name: .long, help: "Network: bridge (default), none or host.") var network: String?
+    @Option(name: [.customShort("p"), .long], help: "Publish a container's port(s) to the host: [ip:][hostPort:]containerPort[/proto].") var publish: [String] =
+        []
+    @Flag(name: [.customShort("P"), .customLong("publish-all")], help: "Publish all exposed ports to random ports.") var publishAll = false
+    @Option(name: .long, help: "Expose a port or a range of ports.") var expose: [String] = []
+    @Option(name: .long, help: "Add link to another container (name[:alias]).") var link: [String] = []
+    @Option(name: .customLong("add-host"), help: "Add a custom host-to-IP mapping (host:ip, or host:host-gateway).") var addHost: [String] = []
+    @Option(name: .long, help: "Set custom DNS servers.") var dns: [String] = []
+    @Option(name: .customLong("dns-search"), help: "Set custom DNS search domains.") var dnsSearch: [String] = []
+    @Option(name: .customLong("dns-option"), help: "Set DNS options.") var dnsOption: [String] = []
+    @Option(name: .customLong("network-alias"), help: "Add network-scoped alias for the container.") var networkAlias: [String] = []
+    @Option(name: .long, help: "IPv4 address (e.g., 172.30.100.104).") var ip: String?
     @Flag(name: .shortAndLong, help: "Keep STDIN open even if not attached.") var interactive = false
     @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY.") var tty = false
     @Option(name: .customLong("detach-keys"), help: "Override the key sequence for detaching a container (default ctrl-p,ctrl-q).") var detachKeys: String?
@@ -54,7 +64,6 @@ struct CreateOptions: ParsableArguments {
         guard let image = imageAndCommand.first else {
             throw CLIError(message: "\"berth run\" requires at least 1 argument.\nSee 'berth run --help'.", code: 125)
         }
-        if !publish.isEmpty { throw CLIError(message: "berth: publishing ports (-p) arrives with container networking; not supported yet", code: 125) }
         var req = ContainerCreateRequest()
         req.Image = image
         let cmd = Array(imageAndCommand.dropFirst())
@@ -125,7 +134,22 @@ struct CreateOptions: ParsableArguments {
         host.Privileged = privileged
         host.AutoRemove = rm
         host.Init = `init` ? true : nil
-        host.NetworkMode = network ?? "none"
+        host.NetworkMode = network ?? "default"
+        let (bindings, exposed) = try Self.ports(publish: publish, expose: expose)
+        if !bindings.isEmpty { host.PortBindings = bindings }
+        if !exposed.isEmpty { req.ExposedPorts = exposed }
+        if publishAll { host.PublishAllPorts = true }
+        if !link.isEmpty { host.Links = link }
+        if !addHost.isEmpty { host.ExtraHosts = addHost }
+        if !dns.isEmpty { host.Dns = dns }
+        if !dnsSearch.isEmpty { host.DnsSearch = dnsSearch }
+        if !dnsOption.isEmpty { host.DnsOptions = dnsOption }
+        if !networkAlias.isEmpty || ip != nil {
+            let net = network ?? "bridge"
+            req.NetworkingConfig = NetworkingConfig(EndpointsConfig: [
+                net: .init(Aliases: networkAlias.isEmpty ? nil : networkAlias, IPAMConfig: ip.map { .init(IPv4Address: $0) })
+            ])
+        }
         if let restart {
             let parts = restart.split(separator: ":", maxSplits: 1).map(String.init)
             guard ["no", "always", "unless-stopped", "on-failure"].contains(parts[0]),

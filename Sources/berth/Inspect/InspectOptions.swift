@@ -18,9 +18,8 @@ struct InspectOptions: ParsableArguments {
         var missing: [String] = []
         try store.read { db in
             for n in names {
-                if let c = try? ContainerQueries.resolve(db, n), !imagesOnly {
-                    let mounts = try ContainerQueries.mounts(db, id: c.id)
-                    values.append(try PrettyJSON.value(ContainerInspect(c, mounts: mounts, containerDir: paths.containers + "/" + c.id)))
+                if !imagesOnly, let i = try? ContainerInspect.read(db, n, containersDir: paths.containers) {
+                    values.append(try PrettyJSON.value(i))
                     continue
                 }
                 guard let m = try ImageResolver.find(db, n), let d = try ImageQueries.detail(db, id: m.imageID) else {

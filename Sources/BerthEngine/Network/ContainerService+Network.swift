@@ -1,0 +1,168 @@
+import BerthAPI
+import BerthCore
+import BerthImage
+import BerthNetwork
+import BerthRuntime
+import BerthStore
+import Foundation
+
+extension ContainerService {
+    /// Docker's default network's name.
+    public static let defaultNetwork = "bridge"
+
+    /// The network a request joins: Docker's `default` and an empty mode are the bridge.
+    static func networkMode(_ host: HostConfig) -> String {
+        let m = host.NetworkMode ?? ""
+        return m.isEmpty || m == "default" ? defaultNetwork : m
+    }
+
+    /// Where a container's namespace and netavark input live while it runs.
+    func netnsPath(_ id: String) -> String { paths.runroot + "/netns/" + id }
+    func netnsOptionsPath(_ id: String) -> String { paths.runroot + "/netns/" + id + ".json" }
+
+    /// Create's part, inside its transaction: the container on its network, its port rows.
+    func recordNetwork(_ tx: StoreTransaction, id: String, mode: String, ports: [PortRow], aliases: [String]) throws {
+        guard mode != "none" && mode != "host" else { return }
+        guard let net = try NetworkStore.get(tx, mode) else { throw BerthError.notFound("network \(mode) not found") }
+        try NetworkStore.attach(tx, containerID: id, networkID: net.id, ip: nil, aliases: aliases)
+        try NetworkStore.insertPorts(tx, containerID: id, ports)
+    }
+
+    /// Start's addresses, in one transaction: the lowest free one of each network (the
+    /// unique index on (network, ip) holds it against any other writer).
+    func allocateIPs(_ id: String) throws -> [NetworkAttachment] {
+        try store.write { db in
+            var out: [NetworkAttachment] = []
+            for var a in try NetworkStore.attachments(db, containerID: id) {
+                if a.ip == nil {
+                    guard let subnet = Subnet(a.network.subnet) else {
+                        throw BerthError.internal("network \(a.network.name) has no valid subnet: \(a.network.subnet)")
+                    }
+                    let used = Set(try NetworkStore.usedIPs(db, networkID: a.network.id).compactMap(IPAddress.parseIPv4))
+                    guard let ip = subnet.nextFree(used: used, gateway: IPAddress.parseIPv4(a.network.gateway)) else {
+                        throw BerthError.conflict("no available IPv4 addresses on network \(a.network.name)")
+                    }
+                    a.ip = IPAddress.format(ip)
+                    try NetworkStore.setIP(db, containerID: id, networkID: a.network.id, ip: a.ip!)
+                }
+                out.append(a)
+            }
+            return out
+        }
+    }
+
+    /// Start's part: host ports chosen, the namespace made and netavark run. Returns the
+    /// namespace for the OCI spec and the address for /etc/hosts; nil when the container has
+    /// no network of berth's (none, host, or created before berth had networks).
+    func setupNetwork(_ c: ContainerRecord) throws -> (netns: String, ip: String, gateway: String, dns: String?)? {
+        let known = try store.read { db in try NetworkStore.attachments(db, containerID: c.id) }
+        guard !known.isEmpty else { return nil }
+        teardownNetwork(c.id)
+        let attachments = try allocateIPs(c.id)
+        let ports = try store.read { db in try NetworkStore.ports(db, containerID: c.id) }
+        guard let first = attachments.first, let firstIP = first.ip else { return nil }
+        let chosen = try chooseHostPorts(c, ports)
+        try store.write { db in try NetworkStore.setHostPorts(db, chosen) }
+        var mappings: [NetavarkOptions.PortMapping] = []
+        for (rowID, p) in ports where p.published {
+            guard let hp = p.hostPort ?? chosen.first(where: { $0.rowID == rowID })?.hostPort else { continue }
+            mappings.append(.init(host_ip: p.hostIP, container_port: UInt16(p.containerPort), host_port: UInt16(hp), range: 1, protocol: p.proto))
+        }
+        var networks: [String: NetavarkOptions.PerNetwork] = [:]
+        var info: [String: NetavarkOptions.Network] = [:]
+        for (i, a) in attachments.enumerated() {
+            let names = [c.name, String(c.id.prefix(12))] + a.aliases
+            networks[a.network.name] = .init(
+                static_ips: [a.ip ?? ""], aliases: a.network.dnsEnabled ? names : nil,
+                interface_name: "eth\(i)")
+            info[a.network.name] = Self.netavarkNetwork(a.network)
+        }
+        let options = NetavarkOptions(
+            container_id: c.id, container_name: c.name, port_mappings: mappings.isEmpty ? nil : mappings,
+            networks: networks, network_info: info)
+        let ns = netnsPath(c.id)
+        try FileOps.makeDirs(paths.runroot + "/netns", mode: 0o700)
+        // Written first: whatever happens next, teardown knows what to undo.
+        try FileOps.writeAtomically(try JSONCoding.encode(options), to: netnsOptionsPath(c.id), mode: 0o600, durable: false)
+        do {
+            try NetNS.create(at: ns)
+            let status = try netavark.setup(netns: ns, options: options)
+            try store.write { db in
+                for a in attachments { try NetworkStore.setMAC(db, containerID: c.id, networkID: a.network.id, mac: status[a.network.name]?.mac) }
+            }
+        } catch {
+            teardownNetwork(c.id)
+            throw error
+        }
+        // aardvark-dns answers on the gateway of DNS-enabled (user) networks.
+        return (ns, firstIP, first.network.gateway, attachments.first(where: \.network.dnsEnabled)?.network.gateway)
+    }
+
+    /// Host ports for the published rows that have none fixed, and a check that fixed ones are
+    /// free: against berth's running containers (SQLite) and the host (a trial bind).
+    func chooseHostPorts(_ c: ContainerRecord, _ ports: [(rowID: Int64, port: PortRow)]) throws -> [(rowID: Int64, hostPort: Int)] {
+        var chosen: [(rowID: Int64, hostPort: Int)] = []
+        var taken = Set<String>()
+        func free(_ p: PortRow, _ port: Int) throws -> Bool {
+            let key = "\(p.hostIP)|\(port)|\(p.proto)"
+            guard !taken.contains(key) else { return false }
+            let holder = try store.read { db in try NetworkStore.portHolder(db, port: port, proto: p.proto, hostIP: p.hostIP, excluding: c.id) }
+            return holder == nil && PortProbe.isFree(ip: p.hostIP, port: port, proto: p.proto)
+        }
+        func refuse(_ p: PortRow, _ port: Int) -> BerthError {
+            BerthError.conflict(
+                "driver failed programming external connectivity on endpoint \(c.name): Bind for \(p.hostIP.isEmpty ? "0.0.0.0" : p.hostIP):\(port) failed: port is already allocated"
+            )
+        }
+        for (rowID, p) in ports where p.published {
+            if p.isFixed, let hp = p.requestedHostPort {
+                guard try free(p, hp) else { throw refuse(p, hp) }
+                taken.insert("\(p.hostIP)|\(hp)|\(p.proto)")
+                continue
+            }
+            let range: ClosedRange<Int>
+            if let lo = p.requestedHostPort, let hi = p.requestedRangeEnd { range = lo...hi } else { range = PortProbe.ephemeralRange() }
+            // From a random point, so restarts and neighbours do not all probe the same ports.
+            let offset = Int.random(in: 0..<range.count)
+            var picked: Int?
+            for i in 0..<min(range.count, 4096) {
+                let port = range.lowerBound + (offset + i) % range.count
+                if try free(p, port) { picked = port; break }
+            }
+            guard let port = picked else { throw refuse(p, range.lowerBound) }
+            taken.insert("\(p.hostIP)|\(port)|\(p.proto)")
+            chosen.append((rowID, port))
+        }
+        return chosen
+    }
+
+    /// Undoes setup: netavark teardown from the input setup was given, the namespace removed,
+    /// chosen host ports given back. Safe to call for a container that has none of it.
+    func teardownNetwork(_ id: String) {
+        let json = netnsOptionsPath(id), ns = netnsPath(id)
+        if let data = FileManager.default.contents(atPath: json),
+            let options = try? JSONDecoder().decode(NetavarkOptions.self, from: data)
+        {
+            do { try netavark.teardown(netns: ns, options: options) } catch {
+                logger.warning("network teardown of \(id): \(BerthError.from(error).message)")
+            }
+        }
+        NetNS.remove(at: ns)
+        unlink(json)
+        try? store.write { db in
+            try NetworkStore.releaseChosenPorts(db, containerID: id)
+            try NetworkStore.releaseIPs(db, containerID: id)
+        }
+    }
+
+    /// At start-up: namespaces and rules of containers that no longer run (an exit berthd did
+    /// not see, a kill -9 mid-start, a reboot with the runroot kept).
+    func sweepNetworks(live: Set<String>) {
+        let dir = paths.runroot + "/netns"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for n in names {
+            let id = n.hasSuffix(".json") ? String(n.dropLast(5)) : n
+            if !live.contains(id) { teardownNetwork(id) }
+        }
+    }
+}

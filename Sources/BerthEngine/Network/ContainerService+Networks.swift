@@ -1,0 +1,101 @@
+import BerthAPI
+import BerthCore
+import BerthNetwork
+import BerthStore
+import Foundation
+
+/// User networks: `network create/rm/prune`. Containers on them resolve each other by name
+/// through aardvark-dns, which netavark starts for DNS-enabled networks.
+extension ContainerService {
+    public func createNetwork(_ req: NetworkCreateRequest) async throws -> String {
+        try await worker.run { [self] in try createNetworkSync(req) }
+    }
+
+    func createNetworkSync(_ req: NetworkCreateRequest) throws -> String {
+        let name = req.Name
+        guard Self.validNetworkName(name) else {
+            throw BerthError.invalid("invalid network name \"\(name)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+        }
+        guard ["none", "host"].contains(name) == false else { throw BerthError.invalid("\(name) is a pre-defined network and cannot be created") }
+        let driver = req.Driver ?? "bridge"
+        guard driver == "bridge" || driver.isEmpty else {
+            throw BerthError.invalid("plugin \"\(driver)\" not found: berth has the bridge driver only")
+        }
+        guard req.EnableIPv6 != true else { throw BerthError.invalid("IPv6 networks are not supported by berth yet") }
+        let config = req.IPAM?.Config?.first
+        var subnet: Subnet?
+        if let s = config?.Subnet {
+            guard let parsed = Subnet(s), parsed.prefix <= 30, parsed.description == s else {
+                throw BerthError.invalid("invalid subnet \(s): give an IPv4 network address with its prefix, e.g. 10.90.0.0/24")
+            }
+            subnet = parsed
+        }
+        var gateway: UInt32?
+        if let g = config?.Gateway {
+            guard let a = IPAddress.parseIPv4(g) else { throw BerthError.invalid("invalid gateway address \(g)") }
+            guard subnet?.contains(a) ?? false else { throw BerthError.invalid("gateway \(g) is not in subnet \(subnet?.description ?? "(none)")") }
+            gateway = a
+        }
+        let id = Identifier.random()
+        return try store.write { db in
+            if let existing = try NetworkStore.get(db, name) {
+                throw BerthError.conflict("network with name \(name) already exists (\(Identifier.short(existing.id)))")
+            }
+            let taken = try NetworkStore.list(db).compactMap { Subnet($0.subnet) }
+            if let s = subnet, let clash = taken.first(where: { $0.overlaps(s) }) {
+                throw BerthError.conflict("invalid pool request: Pool overlaps with other one on this address space (\(clash))")
+            }
+            guard let s = subnet ?? HostRoutes.pick(Self.userCandidates, avoiding: HostRoutes.current() + taken) else {
+                throw BerthError.invalid("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network")
+            }
+            let gw = gateway ?? s.firstHost ?? s.network
+            try NetworkStore.insert(
+                db,
+                NetworkRecord(
+                    id: id, name: name, bridge: "br-" + id.prefix(12), subnet: s.description, gateway: IPAddress.format(gw),
+                    internal: req.Internal ?? false, dnsEnabled: true, labels: req.Labels ?? [:], createdAt: Clock.nowNanos()))
+            return id
+        }
+    }
+
+    /// User networks come from 10.90.0.0/24 on, after the default bridge's range.
+    static let userCandidates: [Subnet] = (0..<4096).map { i in
+        Subnet(network: 0x0A5A_0000 &+ UInt32(i) << 8, prefix: 24)
+    }
+
+    static func validNetworkName(_ n: String) -> Bool {
+        NameGenerator.isValid(n) || (n.count == 1 && n.first!.isLetter && n.first!.isASCII)
+    }
+
+    public func removeNetwork(_ ref: String) async throws {
+        try await worker.run { [self] in
+            try store.write { db in
+                guard let n = try NetworkStore.resolve(db, ref) else { throw BerthError.notFound("network \(ref) not found") }
+                if n.name == Self.defaultNetwork { throw BerthError.conflict("\(n.name) is a pre-defined network and cannot be removed") }
+                let users = try NetworkStore.containerNames(db, networkID: n.id)
+                if !users.isEmpty {
+                    throw BerthError.conflict(
+                        "error while removing network: network \(n.name) id \(n.id) has active endpoints (\(users.joined(separator: ", ")))")
+                }
+                try NetworkStore.delete(db, n)
+            }
+        }
+    }
+
+    /// Removes user networks no container is on; `labels` as prune's label filters.
+    public func pruneNetworks(until: Int64?, labels: [(key: String, value: String?)]) async throws -> [String] {
+        try await worker.run { [self] in
+            try store.write { db in
+                var removed: [String] = []
+                for n in try NetworkStore.list(db) where n.name != Self.defaultNetwork {
+                    if let until, n.createdAt >= until { continue }
+                    if !labels.allSatisfy({ l in n.labels[l.key].map { l.value == nil || $0 == l.value } ?? false }) { continue }
+                    guard try NetworkStore.attachmentCount(db, networkID: n.id) == 0 else { continue }
+                    try NetworkStore.delete(db, n)
+                    removed.append(n.name)
+                }
+                return removed
+            }
+        }
+    }
+}

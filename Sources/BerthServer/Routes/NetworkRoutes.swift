@@ -1,0 +1,68 @@
+import BerthAPI
+import BerthCore
+import BerthEngine
+import BerthStore
+import Foundation
+
+extension EngineRouter {
+    static let networkRoutes: [Route] = [
+        Route("GET", "/networks") { h, r, _ in try h.listNetworks(r) },
+        Route("POST", "/networks/create") { h, r, _ in
+            let req = try decode(NetworkCreateRequest.self, r.body, what: "network config")
+            return try .json(NetworkCreateResponse(Id: try await h.containers.createNetwork(req)), status: 201)
+        },
+        Route("POST", "/networks/prune") { h, r, _ in
+            let f = try r.filters()
+            for k in f.keys where !["until", "label"].contains(k) { throw BerthError.invalid("invalid filter '\(k)'") }
+            var until: Int64?
+            if let u = f["until"]?.last {
+                guard let t = Clock.parseTimestamp(u) else { throw BerthError.invalid("invalid filter 'until=\(u)'") }
+                until = t
+            }
+            let labels = (f["label"] ?? []).map { ImageFilters.splitLabel($0) }.map { (key: $0.0, value: $0.1) }
+            return try .json(NetworkPruneReport(NetworksDeleted: try await h.containers.pruneNetworks(until: until, labels: labels)))
+        },
+        Route("GET", "/networks/{id}") { h, _, p in try .json(try h.store.read { db in try NetworkResource.read(db, p["id"]) }) },
+        Route("POST", "/networks/{id}/connect") { h, r, p in
+            let req = try decode(NetworkConnectRequest.self, r.body, what: "connect request")
+            if req.EndpointConfig?.IPAMConfig?.IPv4Address?.isEmpty == false {
+                throw BerthError.invalid("a fixed address (--ip) is not supported by berth yet: addresses are handed out at start")
+            }
+            try await h.containers.connect(network: p["id"], container: req.Container, aliases: req.EndpointConfig?.Aliases ?? [])
+            return .noContent(200)
+        },
+        Route("POST", "/networks/{id}/disconnect") { h, r, p in
+            let req = try decode(NetworkDisconnectRequest.self, r.body, what: "disconnect request")
+            try await h.containers.disconnect(network: p["id"], container: req.Container, force: req.Force ?? false)
+            return .noContent(200)
+        },
+        Route("DELETE", "/networks/{id}") { h, _, p in
+            try await h.containers.removeNetwork(p["id"])
+            return .noContent()
+        },
+    ]
+
+    /// GET /networks with Docker's filters: name, id, driver, label, type.
+    func listNetworks(_ r: APIRequest) throws -> APIResponse {
+        let f = try r.filters()
+        for k in f.keys where !["name", "id", "driver", "label", "type", "scope", "dangling"].contains(k) {
+            throw BerthError.invalid("invalid filter '\(k)'")
+        }
+        let list = try store.read { db -> [NetworkResource] in
+            try NetworkStore.list(db).map { NetworkResource($0, endpoints: try NetworkStore.endpoints(db, networkID: $0.id)) }
+        }
+        return try .json(
+            list.filter { n in
+                (f["name"].map { $0.contains { n.Name.contains($0) } } ?? true)
+                    && (f["id"].map { $0.contains { n.Id.hasPrefix($0) } } ?? true)
+                    && (f["driver"].map { $0.contains(n.Driver) } ?? true)
+                    && (f["type"].map { $0.contains(n.Name == "bridge" ? "builtin" : "custom") } ?? true)
+                    && (f["label"].map {
+                        $0.allSatisfy { l in
+                            let (k, v) = ImageFilters.splitLabel(l)
+                            return n.Labels[k].map { v == nil || $0 == v } ?? false
+                        }
+                    } ?? true)
+            })
+    }
+}

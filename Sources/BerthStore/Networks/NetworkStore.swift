@@ -1,0 +1,297 @@
+import BerthCore
+import Foundation
+import GRDB
+
+/// A network row: what netavark is told and `network inspect` shows.
+public struct NetworkRecord: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var driver: String
+    /// The bridge interface on the host.
+    public var bridge: String
+    public var subnet: String
+    public var gateway: String
+    public var `internal`: Bool
+    public var dnsEnabled: Bool
+    public var labels: [String: String]
+    public var createdAt: Int64
+
+    public init(
+        id: String, name: String, driver: String = "bridge", bridge: String, subnet: String, gateway: String,
+        internal: Bool = false, dnsEnabled: Bool = false, labels: [String: String] = [:], createdAt: Int64
+    ) {
+        self.id = id; self.name = name; self.driver = driver; self.bridge = bridge; self.subnet = subnet
+        self.gateway = gateway; self.`internal` = `internal`; self.dnsEnabled = dnsEnabled; self.labels = labels
+        self.createdAt = createdAt
+    }
+
+    init(row r: Row) {
+        id = r["id"]; name = r["name"]; driver = r["driver"]; bridge = r["bridge"] ?? ""; subnet = r["subnet"] ?? ""
+        gateway = r["gateway"] ?? ""; `internal` = r["internal"]; dnsEnabled = r["dns_enabled"]; createdAt = r["created_at"]
+        labels = (try? JSONDecoder().decode([String: String].self, from: Data(((r["labels_json"] as String?) ?? "{}").utf8))) ?? [:]
+    }
+}
+
+/// A container's place on a network.
+public struct NetworkAttachment: Sendable, Equatable {
+    public var network: NetworkRecord
+    /// The address while the container runs; nil otherwise.
+    public var ip: String?
+    public var mac: String?
+    public var aliases: [String]
+}
+
+/// One port row of a container: published (-p/-P) or only exposed.
+public struct PortRow: Sendable, Equatable {
+    public var containerPort: Int
+    public var proto: String
+    public var hostIP: String
+    /// The host port in use (published rows, while running; fixed ones always).
+    public var hostPort: Int?
+    public var published: Bool
+    /// What -p named: nil for any free port; with `requestedRangeEnd`, a range to pick from.
+    public var requestedHostPort: Int?
+    public var requestedRangeEnd: Int?
+
+    public init(
+        containerPort: Int, proto: String, hostIP: String = "", hostPort: Int? = nil, published: Bool,
+        requestedHostPort: Int? = nil, requestedRangeEnd: Int? = nil
+    ) {
+        self.containerPort = containerPort; self.proto = proto; self.hostIP = hostIP; self.hostPort = hostPort
+        self.published = published; self.requestedHostPort = requestedHostPort; self.requestedRangeEnd = requestedRangeEnd
+    }
+
+    /// A fixed host port is recorded at create; a chosen one at each start.
+    public var isFixed: Bool { requestedHostPort != nil && requestedRangeEnd == nil }
+}
+
+/// Network reads and writes: networks, the addresses berthd hands out, port rows.
+public enum NetworkStore {
+    public static func get(_ tx: StoreTransaction, _ ref: String) throws -> NetworkRecord? {
+        try Row.fetchOne(
+            tx.db, sql: "SELECT * FROM networks WHERE name = ? OR id = ? ORDER BY name = ? DESC LIMIT 1",
+            arguments: [ref, ref, ref]
+        ).map(NetworkRecord.init)
+    }
+
+    public static func list(_ tx: StoreTransaction) throws -> [NetworkRecord] {
+        try Row.fetchAll(tx.db, sql: "SELECT * FROM networks ORDER BY name").map(NetworkRecord.init)
+    }
+
+    /// Records a network and its `create` event.
+    public static func insert(_ tx: StoreTransaction, _ n: NetworkRecord) throws {
+        let labels = String(decoding: try JSONEncoder.sorted.encode(n.labels), as: UTF8.self)
+        try tx.db.execute(
+            sql: """
+                INSERT INTO networks (id, name, driver, bridge, subnet, gateway, created_at, internal, dns_enabled, labels_json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [n.id, n.name, n.driver, n.bridge, n.subnet, n.gateway, n.createdAt, n.internal, n.dnsEnabled, labels])
+        try Events.append(tx, type: "network", action: "create", actorID: n.id, attributes: ["name": n.name, "type": n.driver])
+    }
+
+    /// Changes a network's bridge and subnet (the default network when berthd's flags change
+    /// and no container holds an address on it).
+    public static func readdress(_ tx: StoreTransaction, id: String, bridge: String, subnet: String, gateway: String) throws {
+        try tx.db.execute(
+            sql: "UPDATE networks SET bridge = ?, subnet = ?, gateway = ? WHERE id = ?",
+            arguments: [bridge, subnet, gateway, id])
+    }
+
+    public static func attachmentCount(_ tx: StoreTransaction, networkID: String) throws -> Int {
+        try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM network_attachments WHERE network_id = ?", arguments: [networkID]) ?? 0
+    }
+
+    /// Addresses held on a network.
+    public static func usedIPs(_ tx: StoreTransaction, networkID: String) throws -> [String] {
+        try String.fetchAll(
+            tx.db, sql: "SELECT ip FROM network_attachments WHERE network_id = ? AND ip IS NOT NULL",
+            arguments: [networkID])
+    }
+
+    /// Puts a container on a network; its address comes at start (`ip` nil until then).
+    public static func attach(_ tx: StoreTransaction, containerID: String, networkID: String, ip: String?, aliases: [String]) throws {
+        try tx.db.execute(
+            sql: "INSERT INTO network_attachments (container_id, network_id, ip, aliases) VALUES (?, ?, ?, ?)",
+            arguments: [containerID, networkID, ip, aliases.joined(separator: ",")])
+    }
+
+    /// Gives an attachment its address for this run.
+    public static func setIP(_ tx: StoreTransaction, containerID: String, networkID: String, ip: String) throws {
+        try tx.db.execute(
+            sql: "UPDATE network_attachments SET ip = ? WHERE container_id = ? AND network_id = ?",
+            arguments: [ip, containerID, networkID])
+    }
+
+    /// Gives the addresses back when the container stops (Docker's rule: only running
+    /// containers hold one, so thousands of stopped ones never exhaust a subnet).
+    public static func releaseIPs(_ tx: StoreTransaction, containerID: String) throws {
+        try tx.db.execute(sql: "UPDATE network_attachments SET ip = NULL, mac = NULL WHERE container_id = ?", arguments: [containerID])
+    }
+
+    public static func setMAC(_ tx: StoreTransaction, containerID: String, networkID: String, mac: String?) throws {
+        try tx.db.execute(
+            sql: "UPDATE network_attachments SET mac = ? WHERE container_id = ? AND network_id = ?",
+            arguments: [mac, containerID, networkID])
+    }
+
+    public static func attachments(_ tx: StoreTransaction, containerID: String) throws -> [NetworkAttachment] {
+        try Row.fetchAll(
+            tx.db,
+            sql: """
+                SELECT n.*, a.ip AS a_ip, a.mac AS a_mac, a.aliases AS a_aliases FROM network_attachments a
+                JOIN networks n ON n.id = a.network_id WHERE a.container_id = ? ORDER BY n.name
+                """, arguments: [containerID]
+        ).map { r in
+            let aliases: String = r["a_aliases"] ?? ""
+            return NetworkAttachment(
+                network: NetworkRecord(row: r), ip: r["a_ip"], mac: r["a_mac"],
+                aliases: aliases.split(separator: ",").map(String.init))
+        }
+    }
+
+    public static func insertPorts(_ tx: StoreTransaction, containerID: String, _ rows: [PortRow]) throws {
+        for p in rows {
+            try tx.db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO port_mappings (container_id, host_ip, host_port, container_port, protocol, published,
+                        requested_host_port, requested_range_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    containerID, p.hostIP, p.hostPort, p.containerPort, p.proto, p.published, p.requestedHostPort,
+                    p.requestedRangeEnd,
+                ])
+        }
+    }
+
+    /// Every container's port rows, for the list.
+    public static func allPorts(_ tx: StoreTransaction) throws -> [String: [PortRow]] {
+        var out: [String: [PortRow]] = [:]
+        for r in try Row.fetchAll(
+            tx.db,
+            sql: """
+                SELECT container_id, container_port, protocol, host_ip, host_port, published, requested_host_port, requested_range_end
+                FROM port_mappings ORDER BY container_port, protocol, host_ip
+                """)
+        {
+            out[r[0], default: []].append(
+                PortRow(
+                    containerPort: r[1], proto: r[2], hostIP: r[3], hostPort: r[4], published: r[5], requestedHostPort: r[6],
+                    requestedRangeEnd: r[7]))
+        }
+        return out
+    }
+
+    /// Every container's networks, for the list.
+    public static func allAttachments(_ tx: StoreTransaction) throws -> [String: [NetworkAttachment]] {
+        var out: [String: [NetworkAttachment]] = [:]
+        for r in try Row.fetchAll(
+            tx.db,
+            sql: """
+                SELECT n.*, a.container_id AS a_container, a.ip AS a_ip, a.mac AS a_mac, a.aliases AS a_aliases
+                FROM network_attachments a JOIN networks n ON n.id = a.network_id ORDER BY n.name
+                """)
+        {
+            let aliases: String = r["a_aliases"] ?? ""
+            out[r["a_container"], default: []].append(
+                NetworkAttachment(
+                    network: NetworkRecord(row: r), ip: r["a_ip"], mac: r["a_mac"],
+                    aliases: aliases.split(separator: ",").map(String.init)))
+        }
+        return out
+    }
+
+    /// The container's port rows with their row ids.
+    public static func ports(_ tx: StoreTransaction, containerID: String) throws -> [(rowID: Int64, port: PortRow)] {
+        try Row.fetchAll(
+            tx.db,
+            sql: """
+                SELECT rowid, container_port, protocol, host_ip, host_port, published, requested_host_port, requested_range_end
+                FROM port_mappings WHERE container_id = ? ORDER BY container_port, protocol, host_ip
+                """, arguments: [containerID]
+        ).map { r in
+            (
+                r[0],
+                PortRow(
+                    containerPort: r[1], proto: r[2], hostIP: r[3], hostPort: r[4], published: r[5],
+                    requestedHostPort: r[6], requestedRangeEnd: r[7])
+            )
+        }
+    }
+
+    /// Records the host ports a start chose.
+    public static func setHostPorts(_ tx: StoreTransaction, _ chosen: [(rowID: Int64, hostPort: Int)]) throws {
+        for c in chosen {
+            try tx.db.execute(sql: "UPDATE port_mappings SET host_port = ? WHERE rowid = ?", arguments: [c.hostPort, c.rowID])
+        }
+    }
+
+    /// Gives back the ports a start chose (fixed ones stay recorded).
+    public static func releaseChosenPorts(_ tx: StoreTransaction, containerID: String) throws {
+        try tx.db.execute(
+            sql: """
+                UPDATE port_mappings SET host_port = NULL
+                WHERE container_id = ? AND published = 1 AND (requested_host_port IS NULL OR requested_range_end IS NOT NULL)
+                """, arguments: [containerID])
+    }
+
+    /// The name of another running container holding `port`/`proto` on an overlapping host address.
+    public static func portHolder(_ tx: StoreTransaction, port: Int, proto: String, hostIP: String, excluding id: String) throws -> String? {
+        try String.fetchOne(
+            tx.db,
+            sql: """
+                SELECT c.name FROM port_mappings p JOIN containers c ON c.id = p.container_id
+                WHERE p.host_port = ? AND p.protocol = ? AND p.published = 1 AND p.container_id != ?
+                  AND c.state IN ('running', 'paused', 'restarting')
+                  AND (p.host_ip = '' OR ? = '' OR p.host_ip = ?) LIMIT 1
+                """, arguments: [port, proto, id, hostIP, hostIP])
+    }
+}
+
+extension NetworkStore {
+    /// Removes a network row and records its `destroy` event.
+    public static func delete(_ tx: StoreTransaction, _ n: NetworkRecord) throws {
+        try tx.db.execute(sql: "DELETE FROM networks WHERE id = ?", arguments: [n.id])
+        try Events.append(tx, type: "network", action: "destroy", actorID: n.id, attributes: ["name": n.name, "type": n.driver])
+    }
+
+    /// Names of the containers attached to a network.
+    public static func containerNames(_ tx: StoreTransaction, networkID: String) throws -> [String] {
+        try String.fetchAll(
+            tx.db,
+            sql: """
+                SELECT c.name FROM network_attachments a JOIN containers c ON c.id = a.container_id
+                WHERE a.network_id = ? ORDER BY c.name
+                """, arguments: [networkID])
+    }
+
+    /// Containers on a network with their addresses, for `network inspect`.
+    public static func endpoints(_ tx: StoreTransaction, networkID: String) throws -> [(id: String, name: String, ip: String, mac: String?)] {
+        try Row.fetchAll(
+            tx.db,
+            sql: """
+                SELECT c.id, c.name, a.ip, a.mac FROM network_attachments a JOIN containers c ON c.id = a.container_id
+                WHERE a.network_id = ? AND c.state IN ('running', 'paused') ORDER BY c.name
+                """, arguments: [networkID]
+        ).map { ($0[0], $0[1], $0[2] ?? "", $0[3]) }
+    }
+}
+
+extension NetworkStore {
+    /// Takes a container off a network, with its `disconnect` event.
+    public static func detach(_ tx: StoreTransaction, containerID: String, containerName: String, network: NetworkRecord) throws {
+        try tx.db.execute(
+            sql: "DELETE FROM network_attachments WHERE container_id = ? AND network_id = ?",
+            arguments: [containerID, network.id])
+        try Events.append(
+            tx, type: "network", action: "disconnect", actorID: network.id,
+            attributes: ["name": network.name, "type": network.driver, "container": containerID])
+    }
+
+    /// The `connect` event (the row is written by `attach`).
+    public static func connected(_ tx: StoreTransaction, containerID: String, network: NetworkRecord) throws {
+        try Events.append(
+            tx, type: "network", action: "connect", actorID: network.id,
+            attributes: ["name": network.name, "type": network.driver, "container": containerID])
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import BerthAPI
+import BerthCore
+import Foundation
+
+/// `berth network create`.
+struct NetworkCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a network.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.customShort("d"), .long], help: "Driver to manage the network (bridge).") var driver: String = "bridge"
+    @Option(name: .long, help: "Subnet in CIDR format, e.g. 10.90.0.0/24.") var subnet: String?
+    @Option(name: .long, help: "Gateway for the subnet.") var gateway: String?
+    @Flag(name: .long, help: "Restrict external access to the network.") var `internal` = false
+    @Option(name: .long, help: "Set metadata on a network.") var label: [String] = []
+    @Argument(help: "NETWORK") var name: String
+
+    func run() async throws {
+        var req = NetworkCreateRequest(Name: name)
+        req.Driver = driver
+        req.Internal = `internal`
+        if subnet != nil || gateway != nil { req.IPAM = .init(Config: [.init(Subnet: subnet, Gateway: gateway)]) }
+        if !label.isEmpty { req.Labels = CreateOptions.pairs(label, separator: "=") }
+        let client = try global.client()
+        let r = try await daemon { try await client.send(.POST, "/networks/create", body: .data(try JSONEncoder().encode(req))) }
+        Out.print(try JSONDecoder().decode(NetworkCreateResponse.self, from: r.body).Id)
+    }
+}

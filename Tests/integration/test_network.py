@@ -1,0 +1,382 @@
+"""Bridge networking and published ports on real netavark, iptables and veths.
+
+Containers are reached only through ports published on 127.0.0.1. Each daemon has its own
+bridge and subnet (conftest); every test checks that what it made is gone afterwards.
+"""
+import json
+import os
+import socket
+import subprocess
+import urllib.request
+
+import pytest
+
+from conftest import BLOCK, needs_root, next_network, wait_until
+
+pytestmark = needs_root
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def fetch(port, path="/hostname", timeout=2):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
+        return r.read().decode()
+
+
+def reachable(port, path="/hostname"):
+    try:
+        return fetch(port, path)
+    except OSError:
+        return None
+
+
+def netns_files(d):
+    p = os.path.join(d.runroot, "netns")
+    return sorted(os.listdir(p)) if os.path.isdir(p) else []
+
+
+def iptables_mentions(text):
+    out = ""
+    for table in ("nat", "filter"):
+        out += subprocess.run(["iptables-save", "-t", table], capture_output=True, text=True).stdout
+    return [l for l in out.splitlines() if text in l]
+
+
+def bridge_exists(name):
+    return subprocess.run(["ip", "link", "show", name], capture_output=True).returncode == 0
+
+
+def httpd(d, name, *publish):
+    """busybox httpd serving the container's /etc (GET /hostname answers its hostname)."""
+    args = []
+    for p in publish:
+        args += ["-p", p]
+    return d.berth("run", "-d", "--name", name, *args, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").out.strip()
+
+
+def assert_no_network_left(d, ip=None):
+    assert netns_files(d) == []
+    assert not [m for m in open("/proc/self/mountinfo").read().splitlines() if os.path.join(d.runroot, "netns") in m]
+    if ip:
+        assert iptables_mentions(ip + "/") == [] and iptables_mentions(ip + ":") == []
+    assert not bridge_exists(d.bridge)
+
+
+def test_published_port_reaches_httpd_and_everything_goes_with_rm(bb):
+    port = free_port()
+    cid = httpd(bb, "web", f"127.0.0.1:{port}:80")
+    assert wait_until(lambda: reachable(port) is not None, 20), bb.read_log()
+    assert fetch(port).strip() == cid[:12]
+    info = json.loads(bb.berth("inspect", "web").out)[0]
+    ns = info["NetworkSettings"]
+    ip = ns["IPAddress"]
+    assert ip.startswith(bb.subnet.rsplit(".", 2)[0]) and ns["Networks"]["bridge"]["IPAddress"] == ip
+    assert ns["Gateway"] == bb.subnet.rsplit(".", 1)[0] + ".1" and ns["IPPrefixLen"] == 24
+    assert ns["Ports"] == {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]}
+    assert info["HostConfig"]["NetworkMode"] == "bridge"
+    assert bb.berth("port", "web").out == f"80/tcp -> 127.0.0.1:{port}\n"
+    assert f"127.0.0.1:{port}->80/tcp" in bb.berth("ps").out
+    assert bb.berth("ps", "-q", "-f", f"publish={port}").out.strip() == cid[:12]
+    rows = json.loads(bb.berth("sql", "--format", "json", "SELECT container_name, host_ip, host_port, container_port, protocol FROM ports").out)
+    assert rows == [{"container_name": "web", "host_ip": "127.0.0.1", "host_port": port, "container_port": 80, "protocol": "tcp"}]
+    assert bridge_exists(bb.bridge) and netns_files(bb) == [cid, cid + ".json"]
+    assert iptables_mentions(ip)
+    bb.berth("rm", "-f", "web")
+    assert reachable(port) is None
+    assert_no_network_left(bb, ip)
+
+
+def test_the_container_sees_its_address_hostname_and_loopback(bb):
+    out = bb.berth("run", "--rm", "--hostname", "box", "busybox", "sh", "-c",
+                   "ip -4 -o addr show eth0; grep box /etc/hosts; ping -c1 -W2 127.0.0.1 >/dev/null && echo lo-ok").out
+    prefix = bb.subnet.rsplit(".", 1)[0] + "."
+    lines = out.splitlines()
+    assert prefix in lines[0] and "/24" in lines[0]
+    ip = lines[0].split()[3].split("/")[0]
+    assert lines[1].split() == [ip, "box"] and lines[2] == "lo-ok"
+    assert_no_network_left(bb, ip)
+
+
+def test_ephemeral_publish_all_and_ranges(bb):
+    cid = httpd(bb, "web", "127.0.0.1::80")
+    line = bb.berth("port", "web", "80").out.strip()
+    host, port = line.rsplit(":", 1)
+    lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+    assert host == "127.0.0.1" and lo <= int(port) <= hi
+    assert wait_until(lambda: reachable(int(port)) is not None, 20)
+    bb.berth("rm", "-f", "web")
+    # -P publishes --expose'd ports; a range maps port by port.
+    bb.berth("run", "-d", "--name", "all", "-P", "--expose", "7000-7001", "busybox", "sh", "-c", BLOCK)
+    ports = bb.berth("port", "all").out.splitlines()
+    assert [p.split(" -> ")[0] for p in ports] == ["7000/tcp", "7001/tcp"]
+    assert all(p.split(" -> ")[1].startswith("0.0.0.0:") for p in ports)
+    a, b = free_port(), free_port()
+    if b != a + 1:
+        b = a + 1
+    bb.berth("run", "-d", "--name", "rng", "-p", f"127.0.0.1:{a}-{b}:5000-5001/udp", "busybox", "sh", "-c", BLOCK)
+    assert bb.berth("port", "rng").out.splitlines() == [f"5000/udp -> 127.0.0.1:{a}", f"5001/udp -> 127.0.0.1:{b}"]
+    rows = bb.rows("SELECT container_port, protocol, host_port FROM port_mappings WHERE container_id ="
+                   " (SELECT id FROM containers WHERE name = 'rng') ORDER BY container_port")
+    assert rows == [(5000, "udp", a), (5001, "udp", b)]
+    # Stopped: the chosen ports go back; fixed ones stay recorded. ps shows nothing for them.
+    bb.berth("rm", "-f", "all", "rng")
+    assert netns_files(bb) == []
+
+
+def test_port_conflicts_are_refused_before_start(bb):
+    port = free_port()
+    httpd(bb, "first", f"127.0.0.1:{port}:80")
+    r = bb.berth("run", "-d", "--name", "second", "-p", f"127.0.0.1:{port}:80", "busybox", "true", check=False)
+    assert r.returncode == 125
+    assert f"Bind for 127.0.0.1:{port} failed: port is already allocated" in r.err
+    # A binding on all addresses collides with one on 127.0.0.1.
+    r = bb.berth("run", "-d", "--name", "third", "-p", f"{port}:80", "busybox", "true", check=False)
+    assert r.returncode == 125 and f"Bind for 0.0.0.0:{port} failed" in r.err
+    # A host process holding a port is seen too.
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    taken = holder.getsockname()[1]
+    try:
+        r = bb.berth("run", "-d", "--name", "fourth", "-p", f"127.0.0.1:{taken}:80", "busybox", "true", check=False)
+        assert r.returncode == 125 and f"Bind for 127.0.0.1:{taken} failed: port is already allocated" in r.err
+    finally:
+        holder.close()
+    # The refused ones left no namespace behind; the first still answers.
+    first = bb.berth("inspect", "-f", "{{.Id}}", "first").out.strip()
+    assert netns_files(bb) == [first, first + ".json"]
+    assert wait_until(lambda: reachable(port) is not None, 20)
+    states = dict(bb.rows("SELECT name, state FROM containers"))
+    assert states == {"first": "running", "second": "created", "third": "created", "fourth": "created"}
+    bb.berth("rm", "-f", "first", "second", "third", "fourth")
+    assert_no_network_left(bb)
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("http", "invalid containerPort: http"),
+    ("80/icmp", "invalid proto: icmp"),
+    ("1.2.3:80:80", "invalid IP address: 1.2.3"),
+    ("8080-8081:80-90", "invalid ranges specified for container and host Ports"),
+])
+def test_bad_publish_specs(bb, spec, message):
+    r = bb.berth("run", "--rm", "-p", spec, "busybox", "true", check=False)
+    assert r.returncode == 125 and f'invalid argument "{spec}" for "-p, --publish" flag: {message}' in r.err
+    assert bb.rows("SELECT count(*) FROM containers") == [(0,)]
+
+
+def test_none_and_host_modes_stay_as_they_were(bb):
+    out = bb.berth("run", "--rm", "--network", "none", "busybox", "sh", "-c", "ip -o link | wc -l").out.strip()
+    assert out == "1"
+    assert netns_files(bb) == [] and not bridge_exists(bb.bridge)
+    r = bb.berth("run", "--rm", "--network", "nosuch", "busybox", "true", check=False)
+    assert r.returncode == 125 and "network nosuch not found" in r.err
+
+
+def test_exit_while_berthd_is_down_is_torn_down_at_restart(bb):
+    port = free_port()
+    httpd(bb, "web", f"127.0.0.1:{port}:80")
+    ip = json.loads(bb.berth("inspect", "web").out)[0]["NetworkSettings"]["IPAddress"]
+    assert wait_until(lambda: reachable(port) is not None, 20)
+    bb.kill9()
+    runc_root = os.path.join(bb.runroot, "runc")
+    cid = bb.rows("SELECT id FROM containers WHERE name = 'web'")[0][0]
+    subprocess.run(["runc", "--root", runc_root, "kill", cid, "KILL"], check=True)
+    assert wait_until(lambda: os.path.exists(os.path.join(bb.runroot, "exits", cid)), 20)
+    bb.start()
+    assert bb.rows("SELECT state FROM containers WHERE id = ?", cid) == [("exited",)]
+    assert reachable(port) is None
+    assert_no_network_left(bb, ip)
+    # It starts again on the same address and port.
+    bb.berth("start", "web")
+    assert wait_until(lambda: reachable(port) is not None, 20)
+    assert json.loads(bb.berth("inspect", "web").out)[0]["NetworkSettings"]["IPAddress"] == ip
+    bb.berth("rm", "-f", "web")
+    assert_no_network_left(bb, ip)
+
+
+FETCH_BY_NAME = ("ip=$(nslookup {name} 2>/dev/null | awk '/^Address: /{{print $2}}' | tail -1); "
+                 "[ -n \"$ip\" ] && printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 5 $ip 80 | tail -1")
+
+
+def aardvark_pid(d):
+    p = os.path.join(d.runroot, "netavark", "aardvark-dns", "aardvark.pid")
+    try:
+        return int(open(p).read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def test_user_network_resolves_names_and_the_default_bridge_does_not(bb):
+    subnet = next_network()[1].replace(".0/24", ".128/25")
+    out = bb.berth("network", "create", "--subnet", subnet, "--label", "app=t", "appnet").out.strip()
+    assert len(out) == 64
+    assert "appnet" in bb.berth("network", "ls").out and bb.berth("network", "ls", "-q", "-f", "label=app=t").out.strip() == out[:12]
+    net = json.loads(bb.berth("network", "inspect", "appnet").out)[0]
+    assert net["IPAM"]["Config"] == [{"Subnet": subnet, "Gateway": subnet.rsplit(".", 1)[0] + ".129"}]
+    assert net["Labels"] == {"app": "t"} and net["Driver"] == "bridge"
+    port = free_port()
+    cid = bb.berth("run", "-d", "--name", "web", "--network", "appnet", "-p", f"127.0.0.1:{port}:80", "busybox",
+                   "httpd", "-f", "-p", "80", "-h", "/etc").out.strip()
+    assert wait_until(lambda: reachable(port) is not None, 20)
+    # By name and by short id, from a second container on the same network. (busybox-static's
+    # wget crashes on any lookup: static glibc has no NSS; nslookup asks DNS itself, nc fetches.)
+    for name in ("web", cid[:12]):
+        got = bb.berth("run", "--rm", "--network", "appnet", "busybox", "sh", "-c", FETCH_BY_NAME.format(name=name)).out
+        assert got.strip() == cid[:12]
+    # Not from the default bridge (no DNS there, as Docker).
+    r = bb.berth("run", "--rm", "busybox", "sh", "-c", FETCH_BY_NAME.format(name="web"), check=False)
+    assert r.returncode != 0
+    endpoints = json.loads(bb.berth("network", "inspect", "appnet").out)[0]["Containers"]
+    assert [e["Name"] for e in endpoints.values()] == ["web"]
+    assert aardvark_pid(bb) is not None
+    # In use: Docker's refusal; the pre-defined bridge cannot go either.
+    r = bb.berth("network", "rm", "appnet", check=False)
+    assert r.returncode == 1 and "has active endpoints" in r.err
+    r = bb.berth("network", "rm", "bridge", check=False)
+    assert r.returncode == 1 and "pre-defined network" in r.err
+    bb.berth("rm", "-f", "web")
+    assert bb.berth("network", "rm", "appnet").out.strip() == "appnet"
+    assert bb.rows("SELECT name FROM networks") == [("bridge",)]
+    assert_no_network_left(bb)
+    assert not bridge_exists("br-" + out[:12])
+    assert wait_until(lambda: aardvark_pid(bb) is None or not os.path.exists(f"/proc/{aardvark_pid(bb)}"), 10)
+    actions = [a for (a,) in bb.rows("SELECT action FROM events WHERE type = 'network' ORDER BY id")]
+    assert actions[-2:] == ["create", "destroy"]
+
+
+def test_network_create_refusals(bb):
+    bb.berth("network", "create", "one")
+    for args, message in [
+        (["one"], "network with name one already exists"),
+        (["--subnet", "10.1.2.3/24", "x2"], "invalid subnet 10.1.2.3/24"),
+        (["--subnet", bb.subnet, "x3"], "Pool overlaps with other one"),
+        (["-d", "macvlan", "x4"], 'plugin "macvlan" not found'),
+        (["bad/name"], "invalid network name"),
+    ]:
+        r = bb.berth("network", "create", *args, check=False)
+        assert r.returncode == 1 and message in r.err, (args, r.err)
+    assert bb.berth("network", "prune", "-f").out == "Deleted Networks:\none\n"
+    assert bb.rows("SELECT name FROM networks") == [("bridge",)]
+
+
+def test_docker_cli_publishes_and_manages_networks(bb, workdir):
+    import shutil
+    if not shutil.which("docker"):
+        pytest.skip("docker CLI not installed")
+    env = dict(os.environ, DOCKER_HOST="unix://" + bb.sock, DOCKER_CONFIG=os.path.join(workdir, "dockercfg"))
+
+    def docker(*args):
+        p = subprocess.run(["docker", *args], env=env, capture_output=True, timeout=60, text=True)
+        return p
+    port = free_port()
+    p = docker("run", "-d", "--name", "dweb", "-p", f"127.0.0.1:{port}:80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc")
+    assert p.returncode == 0, p.stderr
+    assert wait_until(lambda: reachable(port) is not None, 20)
+    assert docker("port", "dweb").stdout.strip() == f"80/tcp -> 127.0.0.1:{port}"
+    assert f"127.0.0.1:{port}->80/tcp" in docker("ps", "--format", "{{.Ports}}").stdout
+    subnet = next_network()[1]
+    p = docker("network", "create", "--subnet", subnet, "dnet")
+    assert p.returncode == 0, p.stderr
+    assert "dnet" in docker("network", "ls", "--format", "{{.Name}}").stdout.split()
+    assert json.loads(docker("network", "inspect", "dnet").stdout)[0]["IPAM"]["Config"][0]["Subnet"] == subnet
+    p = docker("network", "rm", "dnet")
+    assert p.returncode == 0, p.stderr
+    assert docker("rm", "-f", "dweb").returncode == 0
+    assert_no_network_left(bb)
+
+
+def test_docker_py_runs_with_ports_and_networks(bb):
+    docker = pytest.importorskip("docker")
+    client = docker.DockerClient(base_url="unix://" + bb.sock)
+    try:
+        net = client.networks.create("pynet", ipam=docker.types.IPAMConfig(
+            pool_configs=[docker.types.IPAMPool(subnet=next_network()[1])]))
+        port = free_port()
+        c = client.containers.run("busybox", ["httpd", "-f", "-p", "80", "-h", "/etc"], detach=True, name="pyweb",
+                                  ports={"80/tcp": ("127.0.0.1", port)}, network="pynet")
+        assert wait_until(lambda: reachable(port) is not None, 20)
+        c.reload()
+        assert c.ports == {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]}
+        assert c.attrs["NetworkSettings"]["Networks"]["pynet"]["IPAddress"]
+        assert [n.name for n in client.networks.list(names=["pynet"])] == ["pynet"]
+        c.remove(force=True)
+        net.remove()
+        assert [n.name for n in client.networks.list()] == ["bridge"]
+    finally:
+        client.close()
+    assert_no_network_left(bb)
+
+
+def test_links_add_host_dns_and_aliases(bb):
+    bb.berth("run", "-d", "--name", "db", "--expose", "3306", "-e", "MYSQL_PASS=s3cret", "busybox", "sh", "-c", BLOCK)
+    db_ip = json.loads(bb.berth("inspect", "db").out)[0]["NetworkSettings"]["IPAddress"]
+    out = bb.berth("run", "--rm", "--name", "app", "--link", "db:mysql", "--add-host", "extra.example:192.0.2.7",
+                   "--add-host", "gw:host-gateway", "--dns", "192.0.2.53", "--dns-search", "corp.example",
+                   "busybox", "sh", "-c", "cat /etc/hosts; echo ---; cat /etc/resolv.conf; echo ---; env | sort").out
+    hosts, resolv, env = out.split("---\n")
+    assert f"{db_ip}\tmysql db" in hosts
+    assert "192.0.2.7\textra.example" in hosts
+    assert bb.subnet.rsplit(".", 1)[0] + ".1\tgw" in hosts
+    assert resolv.splitlines() == ["nameserver 192.0.2.53", "search corp.example"]
+    env = env.splitlines()
+    for want in [f"MYSQL_PORT=tcp://{db_ip}:3306", f"MYSQL_PORT_3306_TCP=tcp://{db_ip}:3306", f"MYSQL_PORT_3306_TCP_ADDR={db_ip}",
+                 "MYSQL_PORT_3306_TCP_PORT=3306", "MYSQL_PORT_3306_TCP_PROTO=tcp", "MYSQL_NAME=/app/mysql",
+                 "MYSQL_ENV_MYSQL_PASS=s3cret"]:
+        assert want in env, (want, env)
+    # Refusals: a link to nothing, a stopped one, a bad add-host, an alias on the default bridge.
+    r = bb.berth("run", "--rm", "--link", "nosuch:x", "busybox", "true", check=False)
+    assert r.returncode == 125 and "could not get container for nosuch" in r.err
+    bb.berth("create", "--name", "stopped", "busybox", "true")
+    r = bb.berth("run", "--rm", "--link", "stopped:s", "busybox", "true", check=False)
+    assert r.returncode == 125 and "Cannot link to a non running container: /stopped AS" in r.err
+    r = bb.berth("run", "--rm", "--add-host", "x:notanip", "busybox", "true", check=False)
+    assert r.returncode == 125 and "invalid IP address in add-host" in r.err
+    r = bb.berth("run", "--rm", "--network-alias", "a", "busybox", "true", check=False)
+    assert r.returncode == 125 and "network-scoped aliases are supported only for containers in user defined networks" in r.err
+    # An alias on a user network resolves.
+    bb.berth("network", "create", "--subnet", next_network()[1], "anet")
+    cid = bb.berth("run", "-d", "--name", "aliased", "--network", "anet", "--network-alias", "api", "busybox", "httpd", "-f",
+                   "-p", "80", "-h", "/etc").out.strip()
+    got = bb.berth("run", "--rm", "--network", "anet", "busybox", "sh", "-c", FETCH_BY_NAME.format(name="api")).out
+    assert got.strip() == cid[:12]
+    bb.berth("rm", "-f", "db", "stopped", "aliased")
+    bb.berth("network", "rm", "anet")
+    assert_no_network_left(bb)
+
+
+def test_connect_and_disconnect_a_running_container(bb):
+    bb.berth("network", "create", "--subnet", next_network()[1], "backend")
+    cid = bb.berth("run", "-d", "--name", "api", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").out.strip()
+    # Not on backend yet: a client there cannot find it.
+    r = bb.berth("run", "--rm", "--network", "backend", "busybox", "sh", "-c", FETCH_BY_NAME.format(name="api"), check=False)
+    assert r.returncode != 0
+    bb.berth("network", "connect", "--alias", "svc", "backend", "api")
+    ifaces = bb.berth("exec", "api", "ls", "/sys/class/net").out.split()
+    assert ifaces == ["eth0", "eth1", "lo"]
+    nets = json.loads(bb.berth("inspect", "api").out)[0]["NetworkSettings"]["Networks"]
+    assert sorted(nets) == ["backend", "bridge"] and nets["backend"]["IPAddress"] and nets["backend"]["Aliases"] == ["svc"]
+    for name in ("api", "svc"):
+        got = bb.berth("run", "--rm", "--network", "backend", "busybox", "sh", "-c", FETCH_BY_NAME.format(name=name)).out
+        assert got.strip() == cid[:12]
+    r = bb.berth("network", "connect", "backend", "api", check=False)
+    assert r.returncode == 1 and "already exists in network backend" in r.err
+    bb.berth("network", "disconnect", "backend", "api")
+    assert bb.berth("exec", "api", "ls", "/sys/class/net").out.split() == ["eth0", "lo"]
+    r = bb.berth("run", "--rm", "--network", "backend", "busybox", "sh", "-c", FETCH_BY_NAME.format(name="api"), check=False)
+    assert r.returncode != 0
+    actions = [a for (a,) in bb.rows("SELECT action FROM events WHERE type = 'network' ORDER BY id")]
+    assert actions[-2:] == ["connect", "disconnect"]
+    # Connected while stopped: joins at the next start.
+    bb.berth("stop", "-t", "0", "api")
+    bb.berth("network", "connect", "backend", "api")
+    bb.berth("start", "api")
+    assert bb.berth("exec", "api", "ls", "/sys/class/net").out.split() == ["eth0", "eth1", "lo"]
+    bb.berth("rm", "-f", "api")
+    bb.berth("network", "rm", "backend")
+    assert_no_network_left(bb)

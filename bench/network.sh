@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Networking side by side with podman (netavark both): `run -d -p 127.0.0.1:PORT:80 httpd` then
+# `rm -f`, and `run --rm --network bridge true`. Prints medians and ratios (goal: berth <= 0.4x).
+# Needs root, hyperfine, podman, netavark.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+runs=${RUNS:-20}
+. "$top/bench/lib.sh"
+bench_setup
+bport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$work/berth-p.sh" <<SH
+id=\$("$bin/berth" run -d -p 127.0.0.1:$bport:80 busybox httpd -f -p 80) && "$bin/berth" rm -f "\$id" >/dev/null
+SH
+cat >"$work/podman-p.sh" <<SH
+id=\$(${pm[*]} run -d -p 127.0.0.1:$pport:80 busybox httpd -f -p 80) && ${pm[*]} rm -f "\$id" >/dev/null
+SH
+hyperfine --warmup 2 --runs "$runs" --export-json "$work/p.json" \
+  -n berth "bash $work/berth-p.sh" -n podman "bash $work/podman-p.sh" >/dev/null
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/b.json" \
+  -n berth "$bin/berth run --rm --network bridge busybox true" \
+  -n podman "${pm[*]} run --rm --network bridge busybox true" >/dev/null
+python3 - "$work/p.json" "$work/b.json" <<'PY'
+import json, sys
+for path, what in ((sys.argv[1], "run -d -p … httpd; rm -f"), (sys.argv[2], "run --rm --network bridge true")):
+    r = {x["command"]: x["median"] * 1000 for x in json.load(open(path))["results"]}
+    b, p = r["berth"], r["podman"]
+    print(f"{what}: berth {b:.1f} ms, podman {p:.1f} ms, ratio {b/p:.2f}x (goal <= 0.40x)")
+PY
