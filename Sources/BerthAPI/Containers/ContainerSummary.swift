@@ -12,9 +12,9 @@ public struct ContainerSummary: Codable, Sendable {
     public var State: String = ""
     public var Status: String = ""
     public var Labels: [String: String] = [:]
-    public var Ports: [Port] = []
-    public var HostConfig: SummaryHostConfig = .init()
-    public var NetworkSettings: SummaryNetworkSettings = .init()
+    public var Ports: [Port]? = []
+    public var HostConfig: SummaryHostConfig? = .init()
+    public var NetworkSettings: SummaryNetworkSettings? = .init()
     public init() {}
 
     /// One port of the list (`docker ps` PORTS): published ones with their host side.

@@ -86,18 +86,24 @@ extension ContainerSummary {
     ) {
         self.init(c, labels: labels, now: now)
         let settings = BerthAPI.NetworkSettings(c, networks: networks, ports: ports)
+        var list: [Port] = []
         for p in ports {
             if p.published, let hp = p.hostPort, c.isRunning {
-                Ports.append(Port(IP: p.hostIP.isEmpty ? "0.0.0.0" : p.hostIP, PrivatePort: p.containerPort, PublicPort: hp, Type: p.proto))
+                list.append(Port(IP: p.hostIP.isEmpty ? "0.0.0.0" : p.hostIP, PrivatePort: p.containerPort, PublicPort: hp, Type: p.proto))
             } else if !p.published {
-                Ports.append(Port(IP: nil, PrivatePort: p.containerPort, PublicPort: nil, Type: p.proto))
+                list.append(Port(IP: nil, PrivatePort: p.containerPort, PublicPort: nil, Type: p.proto))
             }
         }
-        self.NetworkSettings.Networks = settings.Networks
+        self.Ports = list
+        var n = SummaryNetworkSettings()
+        n.Networks = settings.Networks
+        self.NetworkSettings = n
+        var h = SummaryHostConfig()
         if let r = c.hostConfigJSON.range(of: "\"NetworkMode\":\"") {
-            HostConfig.NetworkMode = String(c.hostConfigJSON[r.upperBound...].prefix { $0 != "\"" })
+            h.NetworkMode = String(c.hostConfigJSON[r.upperBound...].prefix { $0 != "\"" })
         }
-        if HostConfig.NetworkMode.isEmpty { HostConfig.NetworkMode = "none" }
+        if h.NetworkMode.isEmpty { h.NetworkMode = "none" }
+        self.HostConfig = h
     }
 
     /// Docker's STATUS column for a row.
