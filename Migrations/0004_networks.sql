@@ -10,3 +10,6 @@ ALTER TABLE port_mappings ADD COLUMN published INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE port_mappings ADD COLUMN requested_host_port INTEGER;
 ALTER TABLE port_mappings ADD COLUMN requested_range_end INTEGER;
 CREATE INDEX network_attachments_network ON network_attachments(network_id);
+-- What each run was reachable at: `bridge=10.89.0.2 app=10.90.0.3` and `0.0.0.0:8080->80/tcp`.
+ALTER TABLE runs ADD COLUMN addresses TEXT;
+ALTER TABLE runs ADD COLUMN ports TEXT;

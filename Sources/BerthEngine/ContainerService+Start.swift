@@ -157,6 +157,7 @@ extension ContainerService {
                 db, id: c.id, name: c.name, imageRef: c.imageRef, pid: started.containerPid,
                 conmonPid: started.conmonPid, conmonStartTime: conmonStart, at: now, bootID: bootID,
                 restarting: restarting, healthStatus: Self.healthCommand(req.Healthcheck) == nil ? nil : "starting")
+            try NetworkStore.recordRunNetwork(db, containerID: c.id)
             try event(db, c, "start", time: now)
         }
         startHealthMonitor(c.id)

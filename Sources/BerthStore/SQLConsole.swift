@@ -30,7 +30,8 @@ public enum SQLConsole {
             """
             SELECT id, container_id, container_name, image, \(time("started_at")) AS started, \(time("finished_at")) AS finished,
                    exit_code, oom_killed, end_reason AS ended_by,
-                   CASE WHEN finished_at IS NULL THEN NULL ELSE (finished_at - started_at) / 1e9 END AS seconds, boot_id
+                   CASE WHEN finished_at IS NULL THEN NULL ELSE (finished_at - started_at) / 1e9 END AS seconds, boot_id,
+                   addresses, ports
             FROM main.runs
             """
         ),

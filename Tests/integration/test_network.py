@@ -90,6 +90,10 @@ def test_published_port_reaches_httpd_and_everything_goes_with_rm(bb):
     bb.berth("rm", "-f", "web")
     assert reachable(port) is None
     assert_no_network_left(bb, ip)
+    # History keeps where the run was reachable, after the container is gone.
+    runs = json.loads(bb.berth("sql", "--format", "json", "SELECT container_name, addresses, ports FROM runs").out)
+    assert runs == [{"container_name": "web", "addresses": f"bridge={ip}", "ports": f"127.0.0.1:{port}->80/tcp"}]
+    assert bb.berth("container", "history", "--format", "{{.Addresses}} {{.Ports}}", "web").out == f"bridge={ip} 127.0.0.1:{port}->80/tcp\n"
 
 
 def test_the_container_sees_its_address_hostname_and_loopback(bb):
@@ -379,4 +383,57 @@ def test_connect_and_disconnect_a_running_container(bb):
     assert bb.berth("exec", "api", "ls", "/sys/class/net").out.split() == ["eth0", "eth1", "lo"]
     bb.berth("rm", "-f", "api")
     bb.berth("network", "rm", "backend")
+    assert_no_network_left(bb)
+
+
+COMPOSE = """\
+version: "2.4"
+services:
+  web:
+    image: busybox
+    command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+    ports: ["127.0.0.1:{port}:80"]
+    stop_signal: SIGKILL
+  probe:
+    image: busybox
+    depends_on: [web]
+    stop_signal: SIGKILL
+    entrypoint: ["sh", "-c"]
+    command:
+      - |
+        for i in $$(seq 100); do out=$$({fetch}) && [ -n "$$out" ] && break; sleep 0.1; done
+        echo got=$$out
+        {block}
+"""
+
+
+def test_docker_compose_project_finds_services_by_name(bb, workdir):
+    import shutil
+    if not shutil.which("docker-compose"):
+        pytest.skip("docker-compose not installed")
+    port = free_port()
+    proj = os.path.join(workdir, "proj")
+    os.makedirs(proj)
+    fetch = FETCH_BY_NAME.format(name="web").replace("$", "$$")
+    with open(os.path.join(proj, "docker-compose.yml"), "w") as f:
+        f.write(COMPOSE.format(port=port, fetch=fetch, block=BLOCK))
+    # Debian's compose 1.29 needs its own docker-py 5, not a newer one pip may have installed.
+    env = dict(os.environ, DOCKER_HOST="unix://" + bb.sock, PYTHONPATH="/usr/lib/python3/dist-packages",
+               COMPOSE_INTERACTIVE_NO_CLI="1")
+
+    def compose(*args, check=True):
+        p = subprocess.run(["docker-compose", "-p", "demo", *args], cwd=proj, env=env, capture_output=True, text=True, timeout=120)
+        assert not check or p.returncode == 0, (args, p.stdout, p.stderr, bb.read_log()[-3000:])
+        return p
+    compose("up", "-d")
+    assert wait_until(lambda: reachable(port) is not None, 20)
+    web_id = bb.berth("inspect", "-f", "{{.Id}}", "demo_web_1").out.strip()
+    assert wait_until(lambda: "got=" in compose("logs", "probe").stdout, 30)
+    assert f"got={web_id[:12]}" in compose("logs", "probe").stdout
+    ps = compose("ps").stdout
+    assert "demo_web_1" in ps and "demo_probe_1" in ps and f"127.0.0.1:{port}->80/tcp" in ps
+    assert "demo_default" in bb.berth("network", "ls", "--format", "{{.Name}}").out.split()
+    compose("down")
+    assert bb.rows("SELECT count(*) FROM containers") == [(0,)]
+    assert bb.rows("SELECT name FROM networks") == [("bridge",)]
     assert_no_network_left(bb)

@@ -150,6 +150,9 @@ public struct RunRecord: Sendable, Codable {
     public var exitCode: Int64?
     public var oomKilled: Bool
     public var endReason: String?
+    /// Where the run was reachable: `network=ip …` and published ports.
+    public var addresses: String?
+    public var ports: String?
 
     /// The runs of a container by id, id prefix or name, also after it was removed; oldest first.
     public static func history(_ tx: StoreTransaction, _ ref: String) throws -> [RunRecord] {
@@ -177,13 +180,14 @@ public struct RunRecord: Sendable, Codable {
         return try Row.fetchAll(
             db,
             sql: """
-                SELECT id, container_id, container_name, image, started_at, finished_at, exit_code, oom_killed, end_reason
+                SELECT id, container_id, container_name, image, started_at, finished_at, exit_code, oom_killed, end_reason,
+                       addresses, ports
                 FROM runs WHERE container_id = ? ORDER BY started_at, id
                 """, arguments: [chosen]
         ).map { r in
             RunRecord(
                 id: r[0], containerID: r[1], containerName: r[2], image: r[3], startedAt: r[4], finishedAt: r[5],
-                exitCode: r[6], oomKilled: r[7], endReason: r[8])
+                exitCode: r[6], oomKilled: r[7], endReason: r[8], addresses: r[9], ports: r[10])
         }
     }
 }

@@ -219,6 +219,21 @@ public enum NetworkStore {
         }
     }
 
+    /// Keeps the running run's addresses and published ports in its `runs` row (history shows
+    /// what was reachable where, also after the container is gone).
+    public static func recordRunNetwork(_ tx: StoreTransaction, containerID: String) throws {
+        try tx.db.execute(
+            sql: """
+                UPDATE runs SET
+                  addresses = (SELECT group_concat(n.name || '=' || a.ip, ' ') FROM network_attachments a
+                               JOIN networks n ON n.id = a.network_id WHERE a.container_id = ?1 AND a.ip IS NOT NULL),
+                  ports = (SELECT group_concat(CASE WHEN host_ip = '' THEN '0.0.0.0' ELSE host_ip END || ':' || host_port
+                                               || '->' || container_port || '/' || protocol, ', ')
+                           FROM port_mappings WHERE container_id = ?1 AND published = 1 AND host_port IS NOT NULL)
+                WHERE id = (SELECT max(id) FROM runs WHERE container_id = ?1)
+                """, arguments: [containerID])
+    }
+
     /// Records the host ports a start chose.
     public static func setHostPorts(_ tx: StoreTransaction, _ chosen: [(rowID: Int64, hostPort: Int)]) throws {
         for c in chosen {

@@ -28,6 +28,7 @@ struct ContainerHistory: ParsableCommand {
                 "StartedAt": Clock.rfc3339Nano(r.startedAt).replacingOccurrences(of: #"\.\d+Z"#, with: "Z", options: .regularExpression),
                 "FinishedAt": r.finishedAt.map { Clock.rfc3339Nano($0).replacingOccurrences(of: #"\.\d+Z"#, with: "Z", options: .regularExpression) } ?? "",
                 "ExitCode": r.exitCode.map(String.init) ?? "", "RanFor": ranFor, "EndedBy": ended,
+                "Addresses": r.addresses ?? "", "Ports": r.ports ?? "",
                 "OOMKilled": r.oomKilled ? "true" : "false",
             ]
             let json = String(decoding: (try? JSONCoding.encode(fields)) ?? Data(), as: UTF8.self)
@@ -41,6 +42,6 @@ struct ContainerHistory: ParsableCommand {
         headers: [
             "Run": "RUN", "ID": "CONTAINER ID", "Name": "NAME", "Image": "IMAGE", "StartedAt": "STARTED",
             "FinishedAt": "FINISHED", "ExitCode": "EXIT CODE", "RanFor": "RAN FOR", "EndedBy": "ENDED BY",
-            "OOMKilled": "OOM",
+            "OOMKilled": "OOM", "Addresses": "ADDRESSES", "Ports": "PORTS",
         ])
 }
