@@ -49,8 +49,10 @@ let package = Package(
         // Container networking: -p syntax, IPv4 subnets and allocation, host routes, netavark's
         // input. Pure logic; the engine runs netavark.
         .target(name: "BerthNetwork", dependencies: ["BerthCore", "CBerthSys"]),
+        // The registry client (OCI distribution): Foundation's networking, kept out of the CLI.
+        .target(name: "BerthRegistry", dependencies: ["BerthCore", "BerthImage"]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthCore", "BerthAPI", "BerthStore", "BerthImage", "BerthRuntime", "BerthNetwork",
+            "BerthCore", "BerthAPI", "BerthStore", "BerthImage", "BerthRuntime", "BerthNetwork", "BerthRegistry",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // berthd's API server.
@@ -73,7 +75,7 @@ let package = Package(
         ]),
         // libFuzzer over the parsers (make fuzz), or a seeded run without it (make test).
         .executableTarget(name: "berth-fuzz", dependencies: [
-            "BerthCore", "BerthAPI", "BerthImage", "BerthStore", "BerthEngine", "BerthNetwork",
+            "BerthCore", "BerthAPI", "BerthImage", "BerthStore", "BerthEngine", "BerthNetwork", "BerthRegistry",
         ]),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"]),
         .testTarget(name: "BerthStoreTests", dependencies: [
@@ -84,6 +86,7 @@ let package = Package(
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthCore"]),
         .testTarget(name: "BerthEngineTests", dependencies: ["BerthEngine", "BerthImage", "BerthCore", "BerthAPI", "BerthStore"]),
         .testTarget(name: "berthTests", dependencies: ["berth", "BerthCore", "BerthStore", "BerthAPI"]),
+        .testTarget(name: "BerthRegistryTests", dependencies: ["BerthRegistry", "BerthImage", "BerthCore"]),
         .testTarget(name: "BerthNetworkTests", dependencies: ["BerthNetwork", "BerthCore"]),
         .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI", "BerthCore"]),
         .testTarget(name: "BerthServerTests", dependencies: [

@@ -11,13 +11,14 @@ declare -A allowed=(
   [BerthStore]="BerthCore BerthAPI BerthImage Migrations GRDB GRDBSQLite"
   [BerthRuntime]="BerthCore CBerthSys"
   [BerthNetwork]="BerthCore CBerthSys"
-  [BerthEngine]="BerthCore BerthAPI BerthStore BerthImage BerthRuntime BerthNetwork CBerthSys"
+  [BerthEngine]="BerthCore BerthAPI BerthStore BerthImage BerthRuntime BerthNetwork BerthRegistry CBerthSys"
+  [BerthRegistry]="BerthCore BerthImage"
   [BerthServer]="BerthCore BerthAPI BerthEngine BerthStore BerthImage BerthRuntime NIOCore NIOPosix NIOHTTP1 NIOExtras"
   [berth]="BerthCore BerthAPI BerthStore BerthImage BerthNetwork"
   [berthd]="BerthCore BerthAPI BerthEngine BerthServer BerthRuntime BerthStore BerthNetwork"
-  [berth-fuzz]="BerthCore BerthAPI BerthImage BerthStore BerthEngine BerthNetwork"
+  [berth-fuzz]="BerthCore BerthAPI BerthImage BerthStore BerthEngine BerthNetwork BerthRegistry"
 )
-ours="BerthNetwork BerthCore BerthAPI BerthImage BerthStore BerthRuntime BerthEngine BerthServer CBerthSys CArchive Migrations GRDB GRDBSQLite NIOCore NIOPosix NIOHTTP1 NIOExtras NIOConcurrencyHelpers"
+ours="BerthRegistry BerthNetwork BerthCore BerthAPI BerthImage BerthStore BerthRuntime BerthEngine BerthServer CBerthSys CArchive Migrations GRDB GRDBSQLite NIOCore NIOPosix NIOHTTP1 NIOExtras NIOConcurrencyHelpers"
 fail=0
 for mod in "${!allowed[@]}"; do
   while IFS=: read -r file imp; do

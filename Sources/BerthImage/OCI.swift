@@ -36,6 +36,11 @@ public struct Platform: Codable, Sendable, Equatable {
     public var architecture: String
     public var os: String
     public var variant: String?
+    public init(architecture: String, os: String, variant: String? = nil) {
+        self.architecture = architecture
+        self.os = os
+        self.variant = variant
+    }
 }
 
 /// OCI image manifest (also reads Docker schema 2).

@@ -3,6 +3,7 @@ import BerthCore
 import BerthEngine
 import BerthImage
 import BerthNetwork
+import BerthRegistry
 import BerthStore
 import Foundation
 
@@ -31,6 +32,7 @@ enum FuzzTargets {
             _ = try? PathSafety.whiteout(text)
             _ = try? Signals.parse(text)
             _ = try? DetachKeys.parse(text)
+            _ = RegistryClient.parseChallenge(text)
         case 3:
             // A create request as a client sends it, then the checks create applies.
             if let req = try? JSONDecoder().decode(ContainerCreateRequest.self, from: Data(bytes.dropFirst())) {

@@ -281,3 +281,60 @@ def bb(daemon, images):
     """A berthd holding the busybox test image."""
     daemon.berth("load", "-i", images["bb-docker.tar"])
     return daemon
+
+
+class Registry:
+    """A docker-registry on 127.0.0.1 with its own storage, stopped by pid."""
+
+    def __init__(self, base):
+        self.base = base
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        self.addr = f"127.0.0.1:{self.port}"
+        self.storage = os.path.join(base, "storage")
+        os.makedirs(self.storage, exist_ok=True)
+        cfg = os.path.join(base, "config.yml")
+        with open(cfg, "w") as f:
+            f.write(f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {self.storage}\n"
+                    f"  delete:\n    enabled: true\nhttp:\n  addr: {self.addr}\n")
+        self.log = open(os.path.join(base, "registry.log"), "ab")
+        self.proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        ok = wait_until(lambda: self._up(), 20)
+        if not ok:
+            self.stop()
+            raise RuntimeError("docker-registry did not start")
+
+    def _up(self):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+            c.request("GET", "/v2/")
+            return c.getresponse().status == 200
+        except OSError:
+            return False
+
+    def push(self, archive, name):
+        """Copies a docker-archive into the registry as NAME:TAG (skopeo, plain HTTP)."""
+        subprocess.run(["skopeo", "copy", "-q", "--dest-tls-verify=false", f"docker-archive:{archive}",
+                        f"docker://{self.addr}/{name}"], check=True, capture_output=True)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def registry(workdir):
+    base = os.path.join(workdir, "registry")
+    os.makedirs(base)
+    r = Registry(base)
+    yield r
+    r.stop()

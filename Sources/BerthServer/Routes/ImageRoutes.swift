@@ -49,8 +49,12 @@ extension EngineRouter {
     /// Import (`fromSrc=-`). Pulling (`fromImage`) arrives with the registry work.
     func create(_ r: APIRequest) async throws -> APIResponse {
         if let from = r.query("fromImage"), !from.isEmpty {
-            throw BerthError.notFound(
-                "pull access for \(from) is not available: berth cannot pull from registries yet; load the image with `berth load -i FILE`")
+            // docker pull sends the tag apart: fromImage=busybox&tag=1.36 (or a digest).
+            var name = from
+            if let tag = r.query("tag"), !tag.isEmpty, !from.contains("@"), !(from.split(separator: "/").last ?? "").contains(":") {
+                name += (tag.hasPrefix("sha256:") ? "@" : ":") + tag
+            }
+            return try .jsonLines(try await images.pull(name))
         }
         guard r.query("fromSrc") == "-" else {
             throw BerthError.invalid("import needs fromSrc=- with the archive in the request body")

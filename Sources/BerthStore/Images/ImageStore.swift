@@ -199,3 +199,13 @@ public enum ImageStore {
         }
     }
 }
+
+extension ImageStore {
+    /// Records `repository@digest` for an image (a pull's repo digest: `images --digests`,
+    /// `RepoDigests`, `name@sha256:…`).
+    public static func addRepoDigest(_ tx: StoreTransaction, repository: String, digest: String, imageID: String) throws {
+        try tx.db.execute(
+            sql: "INSERT OR REPLACE INTO image_digests (repository, digest, image_id) VALUES (?, ?, ?)",
+            arguments: [repository, digest, imageID])
+    }
+}

@@ -220,15 +220,25 @@ struct CreateOptions: ParsableArguments {
         if let name { q.append(("name", name)) }
         let body = try JSONEncoder().encode(req)
         do {
-            let r = try await client.send(.POST, "/containers/create", query: q, body: .data(body))
+            let r: APIClient.Response
+            do {
+                r = try await client.send(.POST, "/containers/create", query: q, body: .data(body))
+            } catch let e as BerthError where e.code == .notFound && e.message.hasPrefix("No such image") {
+                // As docker: pull the missing image (progress on stderr), then create again.
+                let image = req.Image ?? ""
+                Out.err("Unable to find image '\(image)' locally")
+                do {
+                    try await Pull.pull(client, image, quiet: false, to: Out.err)
+                } catch let e as BerthError where e.code != .unavailable {
+                    throw CLIError(message: "berth: Error response from daemon: \(e.message).", code: 125)
+                }
+                r = try await client.send(.POST, "/containers/create", query: q, body: .data(body))
+            }
             let created = try JSONDecoder().decode(ContainerCreateResponse.self, from: r.body)
             // As docker: the daemon's warnings go to stderr, the run goes on.
             for w in created.Warnings ?? [] { Out.err("WARNING: " + w) }
             return created.Id
         } catch let e as BerthError where e.code != .unavailable {
-            if e.code == .notFound && e.message.hasPrefix("No such image") {
-                throw CLIError(message: "Unable to find image '\(req.Image ?? "")' locally\nberth: Error response from daemon: \(e.message).", code: 125)
-            }
             throw CLIError(message: "berth: Error response from daemon: \(e.message).", code: 125)
         }
     }

@@ -1,0 +1,67 @@
+import BerthCore
+import BerthImage
+import BerthRegistry
+import BerthStore
+import Foundation
+
+extension ImageService {
+    /// Registry tokens, shared by every pull of this berthd (cached until they expire).
+    static let tokens = TokenCache()
+
+    /// `berth pull NAME[:TAG|@DIGEST]`: fetched (blobs verified as they arrive, three layers at
+    /// a time), then stored and recorded in one step with the repo digest. Returns Docker's
+    /// progress messages.
+    public func pull(_ text: String, insecureRegistries: Set<String> = []) async throws -> [[String: String]] {
+        let parsed: Reference
+        do { parsed = try Reference.parse(text) } catch { throw BerthError.invalid("invalid reference format: \(text)") }
+        let ref = parsed.digest == nil && parsed.tag == nil ? parsed.withTag(Reference.defaultTag) : parsed
+        let client = RegistryClient.forDomain(ref.domain, insecure: insecureRegistries, tokens: Self.tokens)
+        var lines: [[String: String]] = [
+            [
+                "status": "Pulling from " + ref.path,
+                "id": ref.tag ?? ref.digest?.string ?? "",
+            ]
+        ]
+        try FileOps.makeDirs(paths.tmp, mode: 0o700)
+        let staging = try FileOps.makeTempDir(in: paths.tmp, prefix: "pull")
+        defer { FileOps.removeTree(staging) }
+        let image = try await ImagePuller(client: client).pull(ref, into: staging)
+        for l in image.layers { lines.append(["status": "Pull complete", "id": String(l.digest.hex.prefix(12))]) }
+        let id = image.configDigest
+        let fresh = try await mutate { [self] in
+            do {
+                return try ingest(image, id: id, ref: ref)
+            } catch {
+                _ = try? removeUnrecorded()
+                throw error
+            }
+        }
+        lines.append(["status": "Digest: " + image.manifestDigest.string])
+        let shown = ref.tag != nil ? ref.familiarString : ref.familiarName + "@" + image.manifestDigest.string
+        lines.append(["status": fresh ? "Status: Downloaded newer image for \(shown)" : "Status: Image is up to date for \(shown)"])
+        return lines
+    }
+
+    /// Stores the pulled blobs and records the image, its tag and repo digest; false when the
+    /// tag already named this image.
+    func ingest(_ image: PulledImage, id: Digest, ref: Reference) throws -> Bool {
+        let had = try store.read { db in
+            try ref.tag.flatMap { _ in try ImageQueries.imageForTag(db, name: ref.description) } == id.string
+        }
+        var known: [String: (Digest, Int64)] = [:]
+        var prepared: [PreparedLayer] = []
+        for (i, l) in image.layers.enumerated() {
+            prepared.append(
+                try prepareLayer(
+                    path: l.path, mediaType: l.mediaType, expected: l.digest, diffID: image.config.rootfs.diff_ids[i],
+                    parent: prepared.last?.chainID, known: &known))
+        }
+        try store.write { db in
+            try record(
+                db, id: id, configData: image.configData, config: image.config, layers: prepared,
+                manifestDigest: image.manifestDigest, names: ref.tag != nil ? [ref] : [], action: "pull", now: Clock.nowNanos())
+            try ImageStore.addRepoDigest(db, repository: ref.name, digest: image.manifestDigest.string, imageID: id.string)
+        }
+        return !had
+    }
+}

@@ -1,0 +1,132 @@
+import BerthCore
+import BerthImage
+import Foundation
+
+/// An image fetched from a registry, its blobs verified and waiting in a staging folder.
+public struct PulledImage: Sendable {
+    public struct Layer: Sendable {
+        public var path: String
+        public var mediaType: String
+        public var digest: Digest
+    }
+    /// The digest of what the tag named (an index or a manifest): the repo digest.
+    public var manifestDigest: Digest
+    public var configData: Data
+    public var config: ImageConfig
+    public var configDigest: Digest
+    public var layers: [Layer]
+}
+
+/// Pulls one image: manifest (an index or manifest list resolved to this host's platform),
+/// config and layers, every blob checked against its digest before it is used.
+public struct ImagePuller: Sendable {
+    public let client: RegistryClient
+    public var os = "linux"
+    public var architecture = HostFacts.goArch
+    public var variant: String?
+    /// Layers fetched at once (Docker's default).
+    public var parallel = 3
+
+    public init(client: RegistryClient) { self.client = client }
+
+    static let manifestTypes = [
+        MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest,
+    ]
+
+    /// `progress` hears Docker's per-layer lines (`Pulling fs layer`, `Download complete`, …).
+    public func pull(_ ref: Reference, into dir: String, progress: @escaping @Sendable (String, String) -> Void = { _, _ in })
+        async throws -> PulledImage
+    {
+        let repo = ref.path
+        let scope = "repository:\(repo):pull"
+        let named = ref.digest?.string ?? ref.tag ?? Reference.defaultTag
+        let (top, topType, topDigest) = try await manifest(repo, named, scope: scope, ref: ref)
+        if let d = ref.digest, d != topDigest { throw BerthError.corrupt("manifest digest mismatch: asked for \(d), got \(topDigest)") }
+        var body = top, type = topType
+        if type == MediaType.ociIndex || type == MediaType.dockerManifestList {
+            let index = try JSONDecoder().decode(Index.self, from: top)
+            guard let pick = choose(index.manifests) else {
+                throw BerthError.notFound("no matching manifest for \(os)/\(architecture)\(variant.map { "/" + $0 } ?? "") in the manifest list entries")
+            }
+            let (m, t, d) = try await manifest(repo, pick.digest.string, scope: scope, ref: ref)
+            guard d == pick.digest else { throw BerthError.corrupt("manifest digest mismatch: expected \(pick.digest), got \(d)") }
+            (body, type) = (m, t)
+        }
+        guard type == MediaType.ociManifest || type == MediaType.dockerManifest else {
+            throw BerthError.invalid("unsupported manifest type \(type) for \(ref.familiarString)")
+        }
+        let manifest = try JSONDecoder().decode(Manifest.self, from: body)
+        let configData = try await blob(repo, manifest.config.digest, scope: scope)
+        let config = try JSONDecoder().decode(ImageConfig.self, from: configData)
+        // Foreign (non-distributable) layers are not fetched, as Docker does.
+        let wanted = manifest.layers.filter { !$0.mediaType.contains("foreign") && !$0.mediaType.contains("nondistributable") }
+        guard wanted.count == config.rootfs.diff_ids.count else {
+            throw BerthError.corrupt("manifest has \(wanted.count) layers but the config names \(config.rootfs.diff_ids.count)")
+        }
+        for l in wanted { progress(String(l.digest.hex.prefix(12)), "Pulling fs layer") }
+        var layers = [PulledImage.Layer?](repeating: nil, count: wanted.count)
+        try await withThrowingTaskGroup(of: (Int, PulledImage.Layer).self) { group in
+            var next = 0
+            func add() {
+                guard next < wanted.count else { return }
+                let i = next, l = wanted[i]
+                next += 1
+                group.addTask {
+                    let data = try await blob(repo, l.digest, scope: scope)
+                    let path = dir + "/" + l.digest.hex
+                    try FileOps.writeAtomically(data, to: path, mode: 0o600, durable: false)
+                    progress(String(l.digest.hex.prefix(12)), "Download complete")
+                    return (i, PulledImage.Layer(path: path, mediaType: l.mediaType, digest: l.digest))
+                }
+            }
+            for _ in 0..<parallel { add() }
+            while let (i, layer) = try await group.next() {
+                layers[i] = layer
+                add()
+            }
+        }
+        return PulledImage(
+            manifestDigest: topDigest, configData: configData, config: config, configDigest: manifest.config.digest,
+            layers: layers.compactMap { $0 })
+    }
+
+    /// The index entry for this platform (Docker's rule: os and architecture, variant if set).
+    func choose(_ entries: [Descriptor]) -> Descriptor? {
+        let candidates = entries.filter { $0.platform?.os == os && $0.platform?.architecture == architecture }
+        if let v = variant, let exact = candidates.first(where: { $0.platform?.variant == v }) { return exact }
+        return candidates.first
+    }
+
+    func manifest(_ repo: String, _ name: String, scope: String, ref: Reference) async throws -> (Data, String, Digest) {
+        let r = try await client.get("\(repo)/manifests/\(name)", accept: Self.manifestTypes, scope: scope)
+        switch r.status {
+        case 200: break
+        case 401, 403:
+            throw BerthError(.permissionDenied, "pull access denied for \(ref.familiarName), repository does not exist or may require 'docker login'")
+        case 404:
+            throw BerthError.notFound("manifest for \(ref.familiarString) not found: manifest unknown: manifest unknown")
+        default:
+            throw BerthError.internal("error from registry \(client.host): \(RegistryClient.errorText(r))")
+        }
+        let digest = Digest.of(r.body)
+        var type = r.header("Content-Type")?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        struct Probe: Decodable { var mediaType: String?; var schemaVersion: Int? }
+        let probe = try? JSONDecoder().decode(Probe.self, from: r.body)
+        if probe?.schemaVersion == 1 || type.contains("distribution.manifest.v1") {
+            throw BerthError.invalid(
+                "\(ref.familiarString) uses a Docker image manifest schema 1, which berth does not support: push it again with a current client")
+        }
+        if let t = probe?.mediaType, !t.isEmpty { type = t }
+        return (r.body, type, digest)
+    }
+
+    func blob(_ repo: String, _ digest: Digest, scope: String) async throws -> Data {
+        let r = try await client.get("\(repo)/blobs/\(digest)", scope: scope)
+        guard r.status == 200 else {
+            throw BerthError.internal("fetching blob \(digest) from \(client.host): \(RegistryClient.errorText(r))")
+        }
+        let got = Digest.of(r.body)
+        guard got == digest else { throw BerthError.corrupt("blob digest mismatch: expected \(digest), got \(got)") }
+        return r.body
+    }
+}

@@ -1,0 +1,75 @@
+import BerthCore
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Bearer tokens per registry and scope, kept until they expire (not fetched per request).
+public actor TokenCache {
+    struct Entry { var token: String; var expires: Date }
+    var entries: [String: Entry] = [:]
+
+    public init() {}
+
+    func get(host: String, scope: String) -> String? {
+        guard let e = entries[host + " " + scope], e.expires > Date() else { return nil }
+        return e.token
+    }
+
+    func put(host: String, scope: String, token: String, seconds: Int) {
+        // A little before the registry's own expiry, so a token never dies mid-request.
+        entries[host + " " + scope] = Entry(token: token, expires: Date().addingTimeInterval(Double(max(seconds - 10, 10))))
+    }
+}
+
+extension RegistryClient {
+    /// `Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="…"`.
+    public static func parseChallenge(_ header: String) -> (scheme: String, params: [String: String]) {
+        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        let space = trimmed.firstIndex(of: " ") ?? trimmed.endIndex
+        let scheme = String(trimmed[..<space]).lowercased()
+        var params: [String: String] = [:]
+        var rest = Substring(trimmed[space...])
+        while let eq = rest.firstIndex(of: "=") {
+            let key = rest[..<eq].trimmingCharacters(in: CharacterSet(charactersIn: " ,")).lowercased()
+            rest = rest[rest.index(after: eq)...]
+            var value = ""
+            if rest.first == "\"" {
+                rest = rest.dropFirst()
+                let end = rest.firstIndex(of: "\"") ?? rest.endIndex
+                value = String(rest[..<end])
+                rest = end < rest.endIndex ? rest[rest.index(after: end)...] : ""
+            } else {
+                let end = rest.firstIndex(of: ",") ?? rest.endIndex
+                value = String(rest[..<end]).trimmingCharacters(in: .whitespaces)
+                rest = rest[end...]
+            }
+            params[key] = value
+        }
+        return (scheme, params)
+    }
+
+    /// An anonymous token from the challenge's realm for `scope`.
+    func fetchToken(_ challenge: String, scope: String) async throws -> String {
+        let (scheme, params) = Self.parseChallenge(challenge)
+        guard scheme == "bearer", let realm = params["realm"], var comps = URLComponents(string: realm),
+            comps.scheme == "https" || plainHTTP
+        else { throw BerthError(.permissionDenied, "\(host) asks for credentials (\(scheme)): berth pull has anonymous access only so far") }
+        var items = comps.queryItems ?? []
+        if let service = params["service"] { items.append(URLQueryItem(name: "service", value: service)) }
+        items.append(URLQueryItem(name: "scope", value: params["scope"] ?? scope))
+        comps.queryItems = items
+        guard let url = comps.url else { throw BerthError.invalid("invalid token realm: \(realm)") }
+        let (data, resp) = try await session.data(for: URLRequest(url: url))
+        guard (resp as? HTTPURLResponse)?.statusCode == 200 else {
+            throw BerthError(.permissionDenied, "pull access denied for \(host): the token service refused (\((resp as? HTTPURLResponse)?.statusCode ?? 0))")
+        }
+        struct Token: Decodable { var token: String?; var access_token: String?; var expires_in: Int? }
+        guard let t = try? JSONDecoder().decode(Token.self, from: data), let token = t.token ?? t.access_token else {
+            throw BerthError.invalid("the token service of \(host) answered without a token")
+        }
+        await tokens.put(host: host, scope: scope, token: token, seconds: t.expires_in ?? 60)
+        return token
+    }
+}

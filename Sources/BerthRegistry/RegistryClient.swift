@@ -1,0 +1,87 @@
+import BerthCore
+import BerthImage
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A client for one registry (the OCI distribution API, Docker Registry v2): manifests and
+/// blobs, with the token flow registries ask for. Kept out of the CLI's modules: it links
+/// Foundation's networking, which the CLI's start-up does without.
+public struct RegistryClient: Sendable {
+    /// `registry-1.docker.io`, `ghcr.io`, `127.0.0.1:5000`.
+    public let host: String
+    /// Plain HTTP: only for loopback registries (and ones an operator marks insecure).
+    public let plainHTTP: Bool
+    let tokens: TokenCache
+    let session: URLSession
+
+    public init(host: String, plainHTTP: Bool, tokens: TokenCache = TokenCache()) {
+        self.host = host
+        self.plainHTTP = plainHTTP
+        self.tokens = tokens
+        let config = URLSessionConfiguration.ephemeral
+        config.timeoutIntervalForRequest = 60
+        self.session = URLSession(configuration: config)
+    }
+
+    /// Docker's mapping: `docker.io` is served by registry-1.docker.io; loopback speaks HTTP.
+    public static func forDomain(_ domain: String, insecure: Set<String> = [], tokens: TokenCache = TokenCache()) -> RegistryClient {
+        let host = domain == Reference.defaultDomain ? "registry-1.docker.io" : domain
+        let name = host.split(separator: ":").first.map(String.init) ?? host
+        let loopback = name == "localhost" || name.hasPrefix("127.") || name == "[::1]"
+        return RegistryClient(host: host, plainHTTP: loopback || insecure.contains(domain), tokens: tokens)
+    }
+
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: Data
+        public func header(_ name: String) -> String? {
+            headers.first { $0.key.lowercased() == name.lowercased() }?.value
+        }
+    }
+
+    /// GET `path` under /v2/ (`library/busybox/manifests/latest`), answering a 401 with the
+    /// token its challenge names for `scope`, once.
+    public func get(_ path: String, accept: [String] = [], scope: String) async throws -> Response {
+        var r = try await send(path, accept: accept, token: await tokens.get(host: host, scope: scope))
+        if r.status == 401, let challenge = r.header("WWW-Authenticate") {
+            let token = try await fetchToken(challenge, scope: scope)
+            r = try await send(path, accept: accept, token: token)
+        }
+        return r
+    }
+
+    func send(_ path: String, accept: [String], token: String?) async throws -> Response {
+        guard let url = URL(string: (plainHTTP ? "http://" : "https://") + host + "/v2/" + path) else {
+            throw BerthError.invalid("invalid registry address: \(host)/\(path)")
+        }
+        var req = URLRequest(url: url)
+        if !accept.isEmpty { req.setValue(accept.joined(separator: ", "), forHTTPHeaderField: "Accept") }
+        if let token { req.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
+        let (data, resp): (Data, URLResponse)
+        do {
+            (data, resp) = try await session.data(for: req)
+        } catch {
+            throw BerthError.internal("Get \"\(url)\": \(error.localizedDescription)")
+        }
+        guard let http = resp as? HTTPURLResponse else { throw BerthError.internal("not an HTTP answer from \(host)") }
+        var headers: [String: String] = [:]
+        for (k, v) in http.allHeaderFields { headers[String(describing: k)] = String(describing: v) }
+        return Response(status: http.statusCode, headers: headers, body: data)
+    }
+
+    /// The registry's error text: `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"…"}]}`.
+    static func errorText(_ r: Response) -> String {
+        struct Errors: Decodable {
+            struct E: Decodable { var code: String?; var message: String? }
+            var errors: [E]?
+        }
+        if let e = (try? JSONDecoder().decode(Errors.self, from: r.body))?.errors?.first {
+            return [e.code, e.message].compactMap { $0 }.joined(separator: ": ")
+        }
+        return "HTTP \(r.status)"
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import BerthAPI
+import BerthCore
+import Foundation
+
+/// `berth pull`.
+struct Pull: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Download an image from a registry.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: .shortAndLong, help: "Suppress verbose output.") var quiet = false
+    @Argument(help: "NAME[:TAG|@DIGEST]") var name: String
+
+    func run() async throws {
+        let client = try global.client()
+        try await daemon { try await Self.pull(client, name, quiet: quiet, to: Out.print) }
+    }
+
+    /// POST /images/create?fromImage=…, its messages printed as the docker CLI prints them
+    /// (`latest: Pulling from library/busybox`, `abc…: Pull complete`, `Digest: …`, `Status: …`),
+    /// then the full name.
+    static func pull(_ client: APIClient, _ name: String, quiet: Bool, to write: (String) -> Void) async throws {
+        let r = try await client.send(.POST, "/images/create", query: [("fromImage", name)])
+        var final = name
+        for line in r.body.split(separator: 0x0a) {
+            guard let msg = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
+            if let err = msg["error"] as? String { throw BerthError.invalid(err) }
+            let status = msg["status"] as? String ?? ""
+            let id = msg["id"] as? String
+            if !quiet { write(id.map { "\($0): \(status)" } ?? status) }
+            if status.hasPrefix("Status: "), let r = status.range(of: " for ") { final = String(status[r.upperBound...]) }
+        }
+        write(fullName(final))
+    }
+
+    /// `busybox:latest` → `docker.io/library/busybox:latest`, as docker prints after a pull.
+    static func fullName(_ n: String) -> String {
+        let first = n.split(separator: "/").first.map(String.init) ?? n
+        let hasDomain = n.contains("/") && (first.contains(".") || first.contains(":") || first == "localhost")
+        if hasDomain { return n }
+        return "docker.io/" + (n.contains("/") ? n : "library/" + n)
+    }
+}

@@ -1,0 +1,74 @@
+"""Pulling from a real registry (Debian's docker-registry on 127.0.0.1, fed with skopeo)."""
+import glob
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import needs_root
+
+pytestmark = needs_root
+
+
+def test_pull_records_the_image_and_its_repo_digest(daemon, registry, images):
+    registry.push(images["bb-docker.tar"], "tools/bb:1.0")
+    name = f"{registry.addr}/tools/bb:1.0"
+    out = daemon.berth("pull", name).out.splitlines()
+    assert out[0] == "1.0: Pulling from tools/bb"
+    assert [l.split(": ")[1] for l in out[1:-3]] == ["Pull complete"] * (len(out) - 4) and len(out) - 4 >= 1
+    assert out[-3].startswith("Digest: sha256:") and out[-2] == f"Status: Downloaded newer image for {name}"
+    assert out[-1] == name
+    digest = out[-3].split(" ")[1]
+    info = json.loads(daemon.berth("image", "inspect", name).out)[0]
+    assert info["RepoTags"] == [name] and info["RepoDigests"] == [f"{registry.addr}/tools/bb@{digest}"]
+    assert digest in daemon.berth("images", "--digests").out
+    # By digest, and again: nothing fetched, Docker's words.
+    assert daemon.berth("image", "inspect", "-f", "{{.Id}}", f"{registry.addr}/tools/bb@{digest}").out.strip() == info["Id"]
+    again = daemon.berth("pull", name).out.splitlines()
+    assert again[-2] == f"Status: Image is up to date for {name}"
+    assert daemon.berth("run", "--rm", name, "echo", "pulled").out == "pulled\n"
+    actions = [a for (a,) in daemon.rows("SELECT action FROM events WHERE type = 'image' ORDER BY id")]
+    assert actions[:2] == ["pull", "tag"] and actions.count("pull") == 2
+    daemon.assert_consistent()
+
+
+def test_run_pulls_a_missing_image(daemon, registry, images):
+    registry.push(images["bb-docker.tar"], "bb:latest")
+    p = daemon.berth("run", "--rm", f"{registry.addr}/bb", "echo", "hello")
+    assert p.out == "hello\n"
+    assert f"Unable to find image '{registry.addr}/bb' locally" in p.err
+    assert f"Status: Downloaded newer image for {registry.addr}/bb:latest" in p.err
+
+
+def test_missing_and_corrupt_images_are_refused_and_leave_nothing(daemon, registry, images):
+    r = daemon.berth("pull", f"{registry.addr}/nosuch:1", check=False)
+    assert r.returncode == 1 and f"manifest for {registry.addr}/nosuch:1 not found" in r.err
+    registry.push(images["bb-docker.tar"], "bad:1")
+    # Flip a byte of the largest blob on the registry's disk: the registry serves it as is.
+    blobs = sorted(glob.glob(os.path.join(registry.storage, "docker/registry/v2/blobs/sha256/*/*/data")), key=os.path.getsize)
+    with open(blobs[-1], "r+b") as f:
+        f.seek(100)
+        b = f.read(1)
+        f.seek(100)
+        f.write(bytes([b[0] ^ 0xFF]))
+    r = daemon.berth("pull", f"{registry.addr}/bad:1", check=False)
+    assert r.returncode == 1 and "digest mismatch" in r.err
+    assert daemon.rows("SELECT count(*) FROM images") == [(0,)]
+    assert daemon.rows("SELECT count(*) FROM blobs") == [(0,)]
+    assert os.listdir(os.path.join(daemon.root, "tmp")) == []
+    daemon.assert_consistent()
+    r = daemon.berth("pull", "Not/A:Valid:Name", check=False)
+    assert r.returncode == 1 and "invalid reference format" in r.err
+
+
+def test_docker_cli_pulls_through_berthd(daemon, registry, images, workdir):
+    if not shutil.which("docker"):
+        pytest.skip("docker CLI not installed")
+    registry.push(images["bb-docker.tar"], "bb:2")
+    env = dict(os.environ, DOCKER_HOST="unix://" + daemon.sock, DOCKER_CONFIG=os.path.join(workdir, "dockercfg"))
+    p = subprocess.run(["docker", "pull", f"{registry.addr}/bb:2"], env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "Pulling from bb" in p.stdout and f"Downloaded newer image for {registry.addr}/bb:2" in p.stdout
+    assert daemon.berth("images", "-q", f"{registry.addr}/bb:2").out.strip()
