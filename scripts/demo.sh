@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job: start berthd (default root and socket unless BERTH_ROOT/BERTH_RUNROOT/BERTH_HOST
-# say otherwise), load the busybox test image, then the seed's walk-through with what berth has
-# today: `run -d -p 127.0.0.1:PORT:80` a web server, reach it from the host, show it in ps/port/
-# history, remove it. berthd keeps running afterwards. (Pulling from a registry comes next.)
+# The main job, the seed's walk-through: start berthd (default root and socket unless
+# BERTH_ROOT/BERTH_RUNROOT/BERTH_HOST say otherwise), pull the busybox test image from a local
+# registry (docker-registry on 127.0.0.1, fed with skopeo), `run -d -p 127.0.0.1:PORT:80` a web
+# server from it, reach it from the host, show it in ps/port/history, remove it. The registry
+# stops at the end; berthd keeps running.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BERTH_BIN_DIR:-$top/.build/release}
@@ -20,22 +21,41 @@ fi
 "$bin/berth" version
 
 imgs=$(mktemp -d)
-trap 'rm -rf "$imgs"' EXIT
+reg_pid=""
+cleanup() {
+  if [ -n "$reg_pid" ]; then kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null || true; fi
+  rm -rf "$imgs"
+}
+trap cleanup EXIT
 python3 "$top/scripts/make-test-images.py" --out "$imgs" >/dev/null
-"$bin/berth" load -i "$imgs/bb-docker.tar"
-"$bin/berth" images
+
+# A registry of our own on 127.0.0.1 (Debian's docker-registry), holding the busybox test image.
+reg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$imgs/registry"
+printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+  "$imgs/registry" "$reg_port" >"$imgs/registry.yml"
+docker-registry serve "$imgs/registry.yml" >"$imgs/registry.log" 2>&1 &
+reg_pid=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$reg_port/v2/" >/dev/null && break; sleep 0.05; done
+skopeo copy -q --dest-tls-verify=false "docker-archive:$imgs/bb-docker.tar" "docker://127.0.0.1:$reg_port/busybox:demo"
+image=127.0.0.1:$reg_port/busybox:demo
+
+echo "+ berth pull $image"
+"$bin/berth" pull "$image"
+"$bin/berth" images --digests
 echo
 
 port=${DEMO_PORT:-18080}
 "$bin/berth" rm -f demo-web >/dev/null 2>&1 || true
-echo "+ berth run -d -p 127.0.0.1:$port:80 --name demo-web busybox httpd -f -p 80 -h /etc"
-"$bin/berth" run -d -p "127.0.0.1:$port:80" --name demo-web busybox httpd -f -p 80 -h /etc
+echo "+ berth run -d -p 127.0.0.1:$port:80 --name demo-web $image httpd -f -p 80 -h /etc"
+"$bin/berth" run -d -p "127.0.0.1:$port:80" --name demo-web "$image" httpd -f -p 80 -h /etc
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/hostname" >/dev/null 2>&1 && break; sleep 0.05; done
 echo "+ curl http://127.0.0.1:$port/hostname"
 curl -fsS "http://127.0.0.1:$port/hostname"
 "$bin/berth" ps
 "$bin/berth" port demo-web
 "$bin/berth" rm -f demo-web >/dev/null
+"$bin/berth" rmi "$image" >/dev/null
 "$bin/berth" container history --format '{{.Run}} {{.StartedAt}} {{.Addresses}} {{.Ports}} {{.EndedBy}}' demo-web
 echo
 echo "berthd runs as pid $(cat "$runroot/berthd.pid" 2>/dev/null || echo '?'); stop it with: kill \$(cat $runroot/berthd.pid)"
