@@ -11,7 +11,7 @@ line=0123456789012345678901234567890123456789012345678901234567890123456789
 gen="yes $line | head -c $((mb * 1000000))"
 # No size cap for this log (OLD_BERTH=1: a berth from before --log-opt, to measure it too).
 cap=(--log-opt max-size=0); [ -n "${OLD_BERTH:-}" ] && cap=()
-"$bin/berth" run -d --name big "${cap[@]}" busybox sh -c "$gen" >/dev/null
+"$bin/berth" run -d --name big --network none "${cap[@]}" busybox sh -c "$gen" >/dev/null
 "$bin/berth" wait big >/dev/null
 "${pm[@]}" run -d --name big --network none --log-driver k8s-file busybox sh -c "$gen" >/dev/null
 "${pm[@]}" wait big >/dev/null

@@ -17,8 +17,8 @@ kill "$berthd_pid"; wait "$berthd_pid" 2>/dev/null || true
 for _ in $(seq 200); do "$bin/berth" version >/dev/null 2>&1 && break; sleep 0.05; done
 block='mkfifo /tmp/f 2>/dev/null; cat /tmp/f'
 for i in $(seq "$half"); do
-  "$bin/berth" run -d --name a$i --restart always busybox sh -c "$block" >/dev/null
-  "$bin/berth" run -d --name n$i busybox sh -c "$block" >/dev/null
+  "$bin/berth" run -d --name a$i --network none --restart always busybox sh -c "$block" >/dev/null
+  "$bin/berth" run -d --name n$i --network none busybox sh -c "$block" >/dev/null
   "${pm[@]}" run -d --name a$i --network none --restart always busybox sh -c "$block" >/dev/null
   "${pm[@]}" run -d --name n$i --network none busybox sh -c "$block" >/dev/null
 done

@@ -35,7 +35,8 @@ def call(sock, method, path, body=None):
 
 def one(sock, mode, name):
     cid = json.loads(call(sock, "POST", f"/containers/create?name={name}",
-                          json.dumps({"Image": "busybox", "Cmd": ["true"], "Labels": {"bench": "1"}})))["Id"]
+                          json.dumps({"Image": "busybox", "Cmd": ["true"], "Labels": {"bench": "1"},
+                                      "HostConfig": {"NetworkMode": "none"}})))["Id"]
     if mode == "run":
         call(sock, "POST", f"/containers/{cid}/start")
         call(sock, "POST", f"/containers/{cid}/wait")
