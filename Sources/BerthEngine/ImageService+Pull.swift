@@ -25,8 +25,18 @@ extension ImageService {
         try FileOps.makeDirs(paths.tmp, mode: 0o700)
         let staging = try FileOps.makeTempDir(in: paths.tmp, prefix: "pull")
         defer { FileOps.removeTree(staging) }
-        let image = try await ImagePuller(client: client).pull(ref, into: staging)
-        for l in image.layers { lines.append(["status": "Pull complete", "id": String(l.digest.hex.prefix(12))]) }
+        let store = self.store, paths = self.paths
+        let image = try await ImagePuller(client: client).pull(
+            ref, into: staging,
+            stored: { d in
+                // A blob recorded once is on disk and was verified then: a shared base layer is fetched once.
+                guard (try? store.read({ db in try ImageStore.hasBlob(db, digest: d.string) })) == true else { return nil }
+                let p = paths.blob(d.hex)
+                return FileOps.exists(p) ? p : nil
+            })
+        for l in image.layers {
+            lines.append(["status": l.fetched ? "Pull complete" : "Already exists", "id": String(l.digest.hex.prefix(12))])
+        }
         let id = image.configDigest
         let fresh = try await mutate { [self] in
             do {

@@ -8,6 +8,8 @@ public struct PulledImage: Sendable {
         public var path: String
         public var mediaType: String
         public var digest: Digest
+        /// False for a layer the host had already (`Already exists`).
+        public var fetched: Bool
     }
     /// The digest of what the tag named (an index or a manifest): the repo digest.
     public var manifestDigest: Digest
@@ -34,9 +36,12 @@ public struct ImagePuller: Sendable {
     ]
 
     /// `progress` hears Docker's per-layer lines (`Pulling fs layer`, `Download complete`, …).
-    public func pull(_ ref: Reference, into dir: String, progress: @escaping @Sendable (String, String) -> Void = { _, _ in })
-        async throws -> PulledImage
-    {
+    /// `stored` names the file of a blob the host has already (verified when it was stored):
+    /// such a layer is not fetched again.
+    public func pull(
+        _ ref: Reference, into dir: String, stored: @escaping @Sendable (Digest) -> String? = { _ in nil },
+        progress: @escaping @Sendable (String, String) -> Void = { _, _ in }
+    ) async throws -> PulledImage {
         let repo = ref.path
         let scope = "repository:\(repo):pull"
         let named = ref.digest?.string ?? ref.tag ?? Reference.defaultTag
@@ -72,11 +77,15 @@ public struct ImagePuller: Sendable {
                 let i = next, l = wanted[i]
                 next += 1
                 group.addTask {
+                    if let have = stored(l.digest) {
+                        progress(String(l.digest.hex.prefix(12)), "Already exists")
+                        return (i, PulledImage.Layer(path: have, mediaType: l.mediaType, digest: l.digest, fetched: false))
+                    }
                     let data = try await blob(repo, l.digest, scope: scope)
                     let path = dir + "/" + l.digest.hex
                     try FileOps.writeAtomically(data, to: path, mode: 0o600, durable: false)
                     progress(String(l.digest.hex.prefix(12)), "Download complete")
-                    return (i, PulledImage.Layer(path: path, mediaType: l.mediaType, digest: l.digest))
+                    return (i, PulledImage.Layer(path: path, mediaType: l.mediaType, digest: l.digest, fetched: true))
                 }
             }
             for _ in 0..<parallel { add() }

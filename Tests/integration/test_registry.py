@@ -29,8 +29,13 @@ def test_pull_records_the_image_and_its_repo_digest(daemon, registry, images):
     again = daemon.berth("pull", name).out.splitlines()
     assert again[-2] == f"Status: Image is up to date for {name}"
     assert daemon.berth("run", "--rm", name, "echo", "pulled").out == "pulled\n"
+    # The same layers under another name: none is fetched again.
+    registry.push(images["bb-docker.tar"], "other/bb:2")
+    other = daemon.berth("pull", f"{registry.addr}/other/bb:2").out.splitlines()
+    layer_lines = [l for l in other if l.count(": ") == 1 and not l.startswith(("Digest", "Status", "2:"))]
+    assert layer_lines and all(l.endswith(": Already exists") for l in layer_lines), other
     actions = [a for (a,) in daemon.rows("SELECT action FROM events WHERE type = 'image' ORDER BY id")]
-    assert actions[:2] == ["pull", "tag"] and actions.count("pull") == 2
+    assert actions[:2] == ["pull", "tag"] and actions.count("pull") == 3
     daemon.assert_consistent()
 
 

@@ -209,3 +209,10 @@ extension ImageStore {
             arguments: [repository, digest, imageID])
     }
 }
+
+extension ImageStore {
+    /// Whether a blob is recorded (its file is in the content store).
+    public static func hasBlob(_ tx: StoreTransaction, digest: String) throws -> Bool {
+        try Bool.fetchOne(tx.db, sql: "SELECT EXISTS (SELECT 1 FROM blobs WHERE digest = ?)", arguments: [digest]) ?? false
+    }
+}
