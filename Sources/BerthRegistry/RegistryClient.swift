@@ -46,19 +46,41 @@ public struct RegistryClient: Sendable {
     /// GET `path` under /v2/ (`library/busybox/manifests/latest`), answering a 401 with the
     /// token its challenge names for `scope`, once.
     public func get(_ path: String, accept: [String] = [], scope: String) async throws -> Response {
-        var r = try await send(path, accept: accept, token: await tokens.get(host: host, scope: scope))
+        try await request("GET", path, accept: accept, scope: scope)
+    }
+
+    /// Any request under /v2/ (or to an absolute upload `Location` the registry gave).
+    public func request(
+        _ method: String, _ path: String, accept: [String] = [], body: Data? = nil, contentType: String? = nil, scope: String
+    ) async throws -> Response {
+        let url: URL
+        if path.hasPrefix("http://") || path.hasPrefix("https://") {
+            guard let u = URL(string: path) else { throw BerthError.invalid("invalid registry location: \(path)") }
+            url = u
+        } else if path.hasPrefix("/") {
+            guard let u = URL(string: (plainHTTP ? "http://" : "https://") + host + path) else {
+                throw BerthError.invalid("invalid registry location: \(path)")
+            }
+            url = u
+        } else {
+            guard let u = URL(string: (plainHTTP ? "http://" : "https://") + host + "/v2/" + path) else {
+                throw BerthError.invalid("invalid registry address: \(host)/\(path)")
+            }
+            url = u
+        }
+        var r = try await send(method, url, accept: accept, body: body, contentType: contentType, token: await tokens.get(host: host, scope: scope))
         if r.status == 401, let challenge = r.header("WWW-Authenticate") {
             let token = try await fetchToken(challenge, scope: scope)
-            r = try await send(path, accept: accept, token: token)
+            r = try await send(method, url, accept: accept, body: body, contentType: contentType, token: token)
         }
         return r
     }
 
-    func send(_ path: String, accept: [String], token: String?) async throws -> Response {
-        guard let url = URL(string: (plainHTTP ? "http://" : "https://") + host + "/v2/" + path) else {
-            throw BerthError.invalid("invalid registry address: \(host)/\(path)")
-        }
+    func send(_ method: String, _ url: URL, accept: [String], body: Data?, contentType: String?, token: String?) async throws -> Response {
         var req = URLRequest(url: url)
+        req.httpMethod = method
+        if let body { req.httpBody = body }
+        if let contentType { req.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         if !accept.isEmpty { req.setValue(accept.joined(separator: ", "), forHTTPHeaderField: "Accept") }
         if let token { req.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
         let (data, resp): (Data, URLResponse)

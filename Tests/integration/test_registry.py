@@ -77,3 +77,25 @@ def test_docker_cli_pulls_through_berthd(daemon, registry, images, workdir):
     assert p.returncode == 0, p.stderr
     assert "Pulling from bb" in p.stdout and f"Downloaded newer image for {registry.addr}/bb:2" in p.stdout
     assert daemon.berth("images", "-q", f"{registry.addr}/bb:2").out.strip()
+
+
+def test_push_then_pull_back(bb, registry):
+    name = f"{registry.addr}/pushed/bb:1"
+    bb.berth("tag", "busybox", name)
+    out = bb.berth("push", name).out.splitlines()
+    assert out[0] == f"The push refers to repository [{registry.addr}/pushed/bb]"
+    assert out[1:-1] and all(l.endswith(": Pushed") for l in out[1:-1])
+    assert out[-1].startswith("1: digest: sha256:") and " size: " in out[-1]
+    digest = out[-1].split()[2]
+    # The registry holds what berth says it pushed (skopeo reads it independently).
+    p = subprocess.run(["skopeo", "inspect", "--tls-verify=false", f"docker://{name}"], capture_output=True, text=True, check=True)
+    assert json.loads(p.stdout)["Digest"] == digest
+    assert f"{registry.addr}/pushed/bb@{digest}" in json.loads(bb.berth("image", "inspect", name).out)[0]["RepoDigests"]
+    again = bb.berth("push", name).out.splitlines()
+    assert all(l.endswith(": Layer already exists") for l in again[1:-1]) and again[-1].split()[2] == digest
+    # Gone locally, back from the registry, and it runs.
+    bb.berth("rmi", name, "busybox")
+    assert bb.berth("run", "--rm", name, "echo", "round-trip").out == "round-trip\n"
+    r = bb.berth("push", f"{registry.addr}/nosuch:1", check=False)
+    assert r.returncode == 1 and "An image does not exist locally with the tag" in r.err
+    bb.assert_consistent()

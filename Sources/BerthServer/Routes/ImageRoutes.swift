@@ -14,6 +14,12 @@ extension EngineRouter {
         Route("GET", "/images/{name*}/json") { h, _, p in try h.inspectImage(p["name"]) },
         Route("GET", "/images/{name*}/get") { h, _, p in try await h.save([p["name"]]) },
         Route("POST", "/images/{name*}/tag") { h, r, p in try await h.tag(p["name"], r) },
+        Route("POST", "/images/{name*}/push") { h, r, p in
+            // docker push sends the tag apart: /images/reg/app/push?tag=1.0.
+            var name = p["name"]
+            if let tag = r.query("tag"), !tag.isEmpty { name += ":" + tag }
+            return try .jsonLines(try await h.images.push(name))
+        },
         Route("DELETE", "/images/{name*}") { h, r, p in
             try .json(try await h.images.remove(p["name"], force: r.flag("force"), prune: !r.flag("noprune")))
         },

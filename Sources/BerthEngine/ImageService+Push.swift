@@ -1,0 +1,53 @@
+import BerthCore
+import BerthImage
+import BerthRegistry
+import BerthStore
+import Foundation
+import Synchronization
+
+extension ImageService {
+    /// `berth push NAME[:TAG]`: the image's blobs the registry lacks, then its manifest; the
+    /// manifest digest is recorded as a repo digest. Returns Docker's messages.
+    public func push(_ text: String, insecureRegistries: Set<String> = []) async throws -> [[String: String]] {
+        let parsed: Reference
+        do { parsed = try Reference.parse(text) } catch { throw BerthError.invalid("invalid reference format: \(text)") }
+        guard parsed.digest == nil else { throw BerthError.invalid("cannot push a digest reference: \(text)") }
+        let ref = parsed.tag == nil ? parsed.withTag(Reference.defaultTag) : parsed
+        let (id, detail) = try store.read { db -> (String, ImageDetail) in
+            guard let id = try ImageQueries.imageForTag(db, name: ref.description), let d = try ImageQueries.detail(db, id: id) else {
+                throw BerthError.notFound("An image does not exist locally with the tag: \(ref.familiarName)")
+            }
+            return (id, d)
+        }
+        var blobs: [ImagePusher.Blob] = []
+        for l in detail.layers {
+            let digest = try Digest(parsing: l.blobDigest)
+            let path = paths.blob(digest.hex)
+            blobs.append(.init(path: path, digest: digest, mediaType: l.mediaType ?? MediaType.dockerLayerGzip, size: FileOps.size(path)))
+        }
+        let client = RegistryClient.forDomain(ref.domain, insecure: insecureRegistries, tokens: Self.tokens)
+        var lines: [[String: String]] = [["status": "The push refers to repository [\(ref.familiarName)]"]]
+        let progress = ProgressLines()
+        let (digest, size) = try await ImagePusher(client: client).push(
+            repository: ref.path, tag: ref.tag!, config: Data(detail.configJSON.utf8), layers: blobs
+        ) { id, status in progress.add(["status": status, "id": id]) }
+        lines += progress.all
+        try await mutate { [self] in
+            try store.write { db in
+                try ImageStore.addRepoDigest(db, repository: ref.name, digest: digest.string, imageID: id)
+                try Events.append(
+                    db, type: "image", action: "push", actorID: id, actorName: ref.familiarString,
+                    attributes: ["name": ref.familiarString])
+            }
+        }
+        lines.append(["status": "\(ref.tag!): digest: \(digest) size: \(size)"])
+        return lines
+    }
+}
+
+/// Progress messages gathered from concurrent work.
+final class ProgressLines: Sendable {
+    let lines = Mutex<[[String: String]]>([])
+    func add(_ l: [String: String]) { lines.withLock { $0.append(l) } }
+    var all: [[String: String]] { lines.withLock { $0 } }
+}

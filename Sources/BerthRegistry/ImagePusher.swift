@@ -1,0 +1,78 @@
+import BerthCore
+import BerthImage
+import Foundation
+
+/// Pushes one image: each blob the registry lacks (checked with HEAD first), then the manifest
+/// under the tag. Returns the manifest's digest and size.
+public struct ImagePusher: Sendable {
+    public let client: RegistryClient
+
+    public init(client: RegistryClient) { self.client = client }
+
+    public struct Blob: Sendable {
+        public var path: String
+        public var digest: Digest
+        public var mediaType: String
+        public var size: Int64
+        public init(path: String, digest: Digest, mediaType: String, size: Int64) {
+            self.path = path; self.digest = digest; self.mediaType = mediaType; self.size = size
+        }
+    }
+
+    /// `progress(id, status)`: `Pushed` or `Layer already exists` per layer.
+    public func push(
+        repository repo: String, tag: String, config: Data, layers: [Blob],
+        progress: @Sendable (String, String) -> Void = { _, _ in }
+    ) async throws -> (digest: Digest, size: Int) {
+        let scope = "repository:\(repo):pull,push"
+        for l in layers {
+            let uploaded = try await upload(repo, digest: l.digest, scope: scope) { try Data(contentsOf: URL(fileURLWithPath: l.path)) }
+            progress(String(l.digest.hex.prefix(12)), uploaded ? "Pushed" : "Layer already exists")
+        }
+        let configDigest = Digest.of(config)
+        _ = try await upload(repo, digest: configDigest, scope: scope) { config }
+        // Docker's schema 2 manifest, which every registry and client reads.
+        let manifest = Manifest(
+            schemaVersion: 2, mediaType: MediaType.dockerManifest,
+            config: Descriptor(mediaType: MediaType.dockerConfig, digest: configDigest, size: Int64(config.count)),
+            layers: layers.map { Descriptor(mediaType: Self.dockerLayerType($0.mediaType), digest: $0.digest, size: $0.size) },
+            annotations: nil)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = try enc.encode(manifest)
+        let r = try await client.request("PUT", "\(repo)/manifests/\(tag)", body: body, contentType: MediaType.dockerManifest, scope: scope)
+        guard r.status == 201 || r.status == 200 else {
+            throw BerthError.internal("pushing the manifest to \(client.host): \(RegistryClient.errorText(r))")
+        }
+        return (Digest.of(body), body.count)
+    }
+
+    /// OCI layer types map to Docker's in a schema 2 manifest.
+    static func dockerLayerType(_ t: String) -> String {
+        switch t {
+        case MediaType.ociLayerGzip: return MediaType.dockerLayerGzip
+        case MediaType.ociLayer: return MediaType.dockerLayer
+        default: return t
+        }
+    }
+
+    /// Uploads one blob unless the registry has it; true when it was sent.
+    func upload(_ repo: String, digest: Digest, scope: String, data: () throws -> Data) async throws -> Bool {
+        let head = try await client.request("HEAD", "\(repo)/blobs/\(digest)", scope: scope)
+        if head.status == 200 { return false }
+        let start = try await client.request("POST", "\(repo)/blobs/uploads/", scope: scope)
+        guard start.status == 202, let location = start.header("Location") else {
+            if start.status == 401 || start.status == 403 {
+                throw BerthError(.permissionDenied, "denied: requested access to the resource is denied")
+            }
+            throw BerthError.internal("starting an upload to \(client.host): \(RegistryClient.errorText(start))")
+        }
+        let sep = location.contains("?") ? "&" : "?"
+        let put = try await client.request(
+            "PUT", location + sep + "digest=" + digest.string, body: try data(), contentType: "application/octet-stream", scope: scope)
+        guard put.status == 201 || put.status == 204 else {
+            throw BerthError.internal("uploading \(digest) to \(client.host): \(RegistryClient.errorText(put))")
+        }
+        return true
+    }
+}
