@@ -99,3 +99,20 @@ def test_push_then_pull_back(bb, registry):
     r = bb.berth("push", f"{registry.addr}/nosuch:1", check=False)
     assert r.returncode == 1 and "An image does not exist locally with the tag" in r.err
     bb.assert_consistent()
+
+
+def test_docker_py_pulls_and_pushes(bb, registry):
+    docker = pytest.importorskip("docker")
+    client = docker.DockerClient(base_url="unix://" + bb.sock)
+    try:
+        img = client.images.get("busybox")
+        assert img.tag(f"{registry.addr}/py/bb", tag="7")
+        out = client.images.push(f"{registry.addr}/py/bb", tag="7")
+        assert "digest: sha256:" in out and "error" not in out
+        client.images.remove(f"{registry.addr}/py/bb:7")
+        pulled = client.images.pull(f"{registry.addr}/py/bb", tag="7")
+        assert pulled.id == img.id and f"{registry.addr}/py/bb:7" in pulled.tags
+        with pytest.raises(docker.errors.NotFound):
+            client.images.pull(f"{registry.addr}/py/nosuch", tag="1")
+    finally:
+        client.close()
