@@ -42,27 +42,12 @@ extension EngineRouter {
         },
     ]
 
-    /// GET /networks with Docker's filters: name, id, driver, label, type.
+    /// GET /networks with Docker's filters.
     func listNetworks(_ r: APIRequest) throws -> APIResponse {
-        let f = try r.filters()
-        for k in f.keys where !["name", "id", "driver", "label", "type", "scope", "dangling"].contains(k) {
-            throw BerthError.invalid("invalid filter '\(k)'")
-        }
-        let list = try store.read { db -> [NetworkResource] in
-            try NetworkStore.list(db).map { NetworkResource($0, endpoints: try NetworkStore.endpoints(db, networkID: $0.id)) }
-        }
+        let filters = try NetworkFilters(try r.filters())
         return try .json(
-            list.filter { n in
-                (f["name"].map { $0.contains { n.Name.contains($0) } } ?? true)
-                    && (f["id"].map { $0.contains { n.Id.hasPrefix($0) } } ?? true)
-                    && (f["driver"].map { $0.contains(n.Driver) } ?? true)
-                    && (f["type"].map { $0.contains(n.Name == "bridge" ? "builtin" : "custom") } ?? true)
-                    && (f["label"].map {
-                        $0.allSatisfy { l in
-                            let (k, v) = ImageFilters.splitLabel(l)
-                            return n.Labels[k].map { v == nil || $0 == v } ?? false
-                        }
-                    } ?? true)
+            try store.read { db -> [NetworkResource] in
+                try filters.list(db).map { NetworkResource($0, endpoints: try NetworkStore.endpoints(db, networkID: $0.id)) }
             })
     }
 }

@@ -15,26 +15,15 @@ struct NetworkLs: ParsableCommand {
     @Option(name: .shortAndLong, help: "Provide filter values (e.g. 'name=web', 'label=k=v', 'driver=bridge').") var filter: [String] = []
 
     func run() throws {
-        var filters: [String: [String]] = [:]
+        var given: [String: [String]] = [:]
         for f in filter {
             let kv = KeyValue.parse(f)
-            guard let v = kv.value, ["name", "id", "driver", "label", "type"].contains(kv.key) else {
-                throw CLIError(message: "Error response from daemon: invalid filter '\(f)'")
-            }
-            filters[kv.key, default: []].append(v)
+            guard let v = kv.value else { throw CLIError(message: "Error response from daemon: invalid filter '\(f)'") }
+            given[kv.key, default: []].append(v)
         }
-        let nets = try global.store().read { db in try NetworkStore.list(db) }.filter { n in
-            (filters["name"].map { $0.contains { n.name.contains($0) } } ?? true)
-                && (filters["id"].map { $0.contains { n.id.hasPrefix($0) } } ?? true)
-                && (filters["driver"].map { $0.contains(n.driver) } ?? true)
-                && (filters["type"].map { $0.contains(n.name == "bridge" ? "builtin" : "custom") } ?? true)
-                && (filters["label"].map {
-                    $0.allSatisfy { l in
-                        let kv = KeyValue.parse(l)
-                        return n.labels[kv.key].map { kv.value == nil || $0 == kv.value } ?? false
-                    }
-                } ?? true)
-        }
+        let filters: NetworkFilters
+        do { filters = try NetworkFilters(given) } catch let e as BerthError { throw CLIError(message: "Error response from daemon: " + e.message) }
+        let nets = try global.store().read { db in try filters.list(db) }
         let id = { (n: NetworkRecord) in noTrunc ? n.id : String(n.id.prefix(12)) }
         if quiet {
             Out.write(nets.map { id($0) + "\n" }.joined())
