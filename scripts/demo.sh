@@ -40,22 +40,23 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$reg_port/v2/" >/dev/null && 
 skopeo copy -q --dest-tls-verify=false "docker-archive:$imgs/bb-docker.tar" "docker://127.0.0.1:$reg_port/busybox:demo"
 image=127.0.0.1:$reg_port/busybox:demo
 
-echo "+ berth pull $image"
-"$bin/berth" pull "$image"
-"$bin/berth" images --digests
-echo
-
 port=${DEMO_PORT:-18080}
-"$bin/berth" rm -f demo-web >/dev/null 2>&1 || true
-echo "+ berth run -d -p 127.0.0.1:$port:80 --name demo-web $image httpd -f -p 80 -h /etc"
-"$bin/berth" run -d -p "127.0.0.1:$port:80" --name demo-web "$image" httpd -f -p 80 -h /etc
+"$bin/berth" rm -f web >/dev/null 2>&1 || true
+"$bin/berth" rmi "$image" >/dev/null 2>&1 || true
+echo "+ berth run -d -p 127.0.0.1:$port:80 --name web $image httpd -f -p 80 -h /etc"
+"$bin/berth" run -d -p "127.0.0.1:$port:80" --name web "$image" httpd -f -p 80 -h /etc
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/hostname" >/dev/null 2>&1 && break; sleep 0.05; done
 echo "+ curl http://127.0.0.1:$port/hostname"
 curl -fsS "http://127.0.0.1:$port/hostname"
-"$bin/berth" ps
-"$bin/berth" port demo-web
-"$bin/berth" rm -f demo-web >/dev/null
-"$bin/berth" rmi "$image" >/dev/null
-"$bin/berth" container history --format '{{.Run}} {{.StartedAt}} {{.Addresses}} {{.Ports}} {{.EndedBy}}' demo-web
+echo "+ berth ps -a"
+"$bin/berth" ps -a
+echo "+ berth port web"
+"$bin/berth" port web
+"$bin/berth" kill web >/dev/null
+echo "+ berth container history web"
+"$bin/berth" container history web
+echo "+ berth rm -v \$(berth ps -a -q -f status=exited)"
+"$bin/berth" rm -v $("$bin/berth" ps -a -q -f status=exited)
+"$bin/berth" images --digests
 echo
 echo "berthd runs as pid $(cat "$runroot/berthd.pid" 2>/dev/null || echo '?'); stop it with: kill \$(cat $runroot/berthd.pid)"

@@ -228,7 +228,7 @@ struct CreateOptions: ParsableArguments {
                 let image = req.Image ?? ""
                 Out.err("Unable to find image '\(image)' locally")
                 do {
-                    try await Pull.pull(client, image, quiet: false, to: Out.err)
+                    try await Pull.pull(client, image, quiet: false, printName: false, to: Out.err)
                 } catch let e as BerthError where e.code != .unavailable {
                     throw CLIError(message: "berth: Error response from daemon: \(e.message).", code: 125)
                 }

@@ -18,7 +18,8 @@ struct Pull: AsyncParsableCommand {
     /// POST /images/create?fromImage=…, its messages printed as the docker CLI prints them
     /// (`latest: Pulling from library/busybox`, `abc…: Pull complete`, `Digest: …`, `Status: …`),
     /// then the full name.
-    static func pull(_ client: APIClient, _ name: String, quiet: Bool, to write: (String) -> Void) async throws {
+    /// `printName`: the closing full name (`docker pull` prints it; `docker run`'s pull does not).
+    static func pull(_ client: APIClient, _ name: String, quiet: Bool, printName: Bool = true, to write: (String) -> Void) async throws {
         let r = try await client.send(.POST, "/images/create", query: [("fromImage", name)])
         var final = name
         for line in r.body.split(separator: 0x0a) {
@@ -29,7 +30,7 @@ struct Pull: AsyncParsableCommand {
             if !quiet { write(id.map { "\($0): \(status)" } ?? status) }
             if status.hasPrefix("Status: "), let r = status.range(of: " for ") { final = String(status[r.upperBound...]) }
         }
-        write(fullName(final))
+        if printName { write(fullName(final)) }
     }
 
     /// `busybox:latest` → `docker.io/library/busybox:latest`, as docker prints after a pull.
