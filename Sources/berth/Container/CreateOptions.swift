@@ -64,6 +64,11 @@ struct CreateOptions: ParsableArguments {
         guard let image = imageAndCommand.first else {
             throw CLIError(message: "\"berth run\" requires at least 1 argument.\nSee 'berth run --help'.", code: 125)
         }
+        // Options come before the image: a leftover one is a flag berth does not know, not an image.
+        if image.hasPrefix("-") {
+            let flag = image.split(separator: "=", maxSplits: 1).first.map(String.init) ?? image
+            throw CLIError(message: "unknown flag: \(flag)\nSee 'berth run --help'.", code: 125)
+        }
         var req = ContainerCreateRequest()
         req.Image = image
         let cmd = Array(imageAndCommand.dropFirst())
