@@ -62,7 +62,10 @@ extension ContainerService {
         }
         // Validate what start would refuse, so create fails early and cleanly.
         try Self.validate(req, host: host)
-        let warnings = try LogOptions.resolve(host.LogConfig, defaults: logDefaults).warnings
+        var warnings = try LogOptions.resolve(host.LogConfig, defaults: logDefaults).warnings
+        if networkMode == "host" && !(host.PortBindings ?? [:]).isEmpty {
+            warnings.append("Published ports are discarded when using host network mode")
+        }
         _ = try SpecBuilder.capabilities(add: host.CapAdd ?? [], drop: host.CapDrop ?? [], privileged: host.Privileged ?? false)
         let mounts = try MountSpecs.parse(
             binds: host.Binds ?? [], mounts: host.Mounts ?? [], tmpfs: host.Tmpfs ?? [:],

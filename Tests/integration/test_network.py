@@ -180,6 +180,9 @@ def test_none_and_host_modes_stay_as_they_were(bb):
     assert netns_files(bb) == [] and not bridge_exists(bb.bridge)
     r = bb.berth("run", "--rm", "--network", "nosuch", "busybox", "true", check=False)
     assert r.returncode == 125 and "network nosuch not found" in r.err
+    r = bb.berth("run", "--rm", "--network", "host", "-p", "8080:80", "busybox", "true")
+    assert "WARNING: Published ports are discarded when using host network mode" in r.err
+    assert bb.rows("SELECT count(*) FROM port_mappings") == [(0,)]
 
 
 def test_exit_while_berthd_is_down_is_torn_down_at_restart(bb):
