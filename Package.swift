@@ -23,7 +23,8 @@ let package = Package(
         .target(name: "Migrations", path: "Migrations",
                 exclude: ["README.md"],
                 resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_health.sql"),
-                            .embedInCode("0003_remove_intent.sql"), .embedInCode("0004_networks.sql")]),
+                            .embedInCode("0003_remove_intent.sql"), .embedInCode("0004_networks.sql"),
+                            .embedInCode("0005_pulls.sql")]),
         .target(name: "BerthCore", dependencies: [
             "CBerthSys",
             .product(name: "Logging", package: "swift-log"),

@@ -6,6 +6,7 @@ public enum SchemaMigrations {
         (2, "0002_health.sql", String(decoding: PackageResources._002_health_sql, as: UTF8.self)),
         (3, "0003_remove_intent.sql", String(decoding: PackageResources._003_remove_intent_sql, as: UTF8.self)),
         (4, "0004_networks.sql", String(decoding: PackageResources._004_networks_sql, as: UTF8.self)),
+        (5, "0005_pulls.sql", String(decoding: PackageResources._005_pulls_sql, as: UTF8.self)),
     ]
 
     /// The newest schema version this binary knows.

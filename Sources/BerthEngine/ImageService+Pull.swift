@@ -22,33 +22,52 @@ extension ImageService {
                 "id": ref.tag ?? ref.digest?.string ?? "",
             ]
         ]
-        try FileOps.makeDirs(paths.tmp, mode: 0o700)
-        let staging = try FileOps.makeTempDir(in: paths.tmp, prefix: "pull")
-        defer { FileOps.removeTree(staging) }
-        let store = self.store, paths = self.paths
-        let image = try await ImagePuller(client: client).pull(
-            ref, into: staging,
-            stored: { d in
-                // A blob recorded once is on disk and was verified then: a shared base layer is fetched once.
-                guard (try? store.read({ db in try ImageStore.hasBlob(db, digest: d.string) })) == true else { return nil }
-                let p = paths.blob(d.hex)
-                return FileOps.exists(p) ? p : nil
-            })
-        for l in image.layers {
-            lines.append(["status": l.fetched ? "Pull complete" : "Already exists", "id": String(l.digest.hex.prefix(12))])
+        let started = Clock.nowNanos()
+        var record = ImageStore.PullRecord(
+            reference: ref.description, registry: client.host, digest: nil, imageID: nil, bytesFetched: 0, bytesReused: 0,
+            startedAt: started, seconds: 0, outcome: "failed")
+        defer {
+            record.seconds = Double(Clock.nowNanos() - started) / 1e9
+            try? store.write { db in try ImageStore.recordPull(db, record) }
         }
-        let id = image.configDigest
-        let fresh = try await mutate { [self] in
-            do {
-                return try ingest(image, id: id, ref: ref)
-            } catch {
-                _ = try? removeUnrecorded()
-                throw error
+        do {
+            try FileOps.makeDirs(paths.tmp, mode: 0o700)
+            let staging = try FileOps.makeTempDir(in: paths.tmp, prefix: "pull")
+            defer { FileOps.removeTree(staging) }
+            let store = self.store, paths = self.paths
+            let image = try await ImagePuller(client: client).pull(
+                ref, into: staging,
+                stored: { d in
+                    // A blob recorded once is on disk and was verified then: a shared base layer is fetched once.
+                    guard (try? store.read({ db in try ImageStore.hasBlob(db, digest: d.string) })) == true else { return nil }
+                    let p = paths.blob(d.hex)
+                    return FileOps.exists(p) ? p : nil
+                })
+            for l in image.layers {
+                lines.append(["status": l.fetched ? "Pull complete" : "Already exists", "id": String(l.digest.hex.prefix(12))])
             }
+            // Sized now: the ingest moves the fetched files into the store.
+            record.bytesFetched = Int64(image.configData.count) + image.layers.filter(\.fetched).reduce(0) { $0 + FileOps.size($1.path) }
+            record.bytesReused = image.layers.filter { !$0.fetched }.reduce(0) { $0 + FileOps.size($1.path) }
+            let id = image.configDigest
+            let fresh = try await mutate { [self] in
+                do {
+                    return try ingest(image, id: id, ref: ref)
+                } catch {
+                    _ = try? removeUnrecorded()
+                    throw error
+                }
+            }
+            lines.append(["status": "Digest: " + image.manifestDigest.string])
+            let shown = ref.tag != nil ? ref.familiarString : ref.familiarName + "@" + image.manifestDigest.string
+            lines.append(["status": fresh ? "Status: Downloaded newer image for \(shown)" : "Status: Image is up to date for \(shown)"])
+            record.digest = image.manifestDigest.string
+            record.imageID = id.string
+            record.outcome = fresh ? "downloaded" : "up-to-date"
+        } catch {
+            record.outcome = "failed: " + BerthError.from(error).message
+            throw error
         }
-        lines.append(["status": "Digest: " + image.manifestDigest.string])
-        let shown = ref.tag != nil ? ref.familiarString : ref.familiarName + "@" + image.manifestDigest.string
-        lines.append(["status": fresh ? "Status: Downloaded newer image for \(shown)" : "Status: Image is up to date for \(shown)"])
         return lines
     }
 

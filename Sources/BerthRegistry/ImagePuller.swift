@@ -70,30 +70,42 @@ public struct ImagePuller: Sendable {
         }
         for l in wanted { progress(String(l.digest.hex.prefix(12)), "Pulling fs layer") }
         var layers = [PulledImage.Layer?](repeating: nil, count: wanted.count)
-        try await withThrowingTaskGroup(of: (Int, PulledImage.Layer).self) { group in
+        // Children report their failure instead of throwing: a throwing group cancels the other
+        // downloads, and Foundation's URLSession on Linux may never answer a cancelled request.
+        // After the first failure no new download starts; those running finish, then it throws.
+        var failure: (any Error)?
+        await withTaskGroup(of: (Int, Result<PulledImage.Layer, any Error>).self) { group in
             var next = 0
             func add() {
-                guard next < wanted.count else { return }
+                guard next < wanted.count, failure == nil else { return }
                 let i = next, l = wanted[i]
                 next += 1
                 group.addTask {
-                    if let have = stored(l.digest) {
-                        progress(String(l.digest.hex.prefix(12)), "Already exists")
-                        return (i, PulledImage.Layer(path: have, mediaType: l.mediaType, digest: l.digest, fetched: false))
+                    do {
+                        if let have = stored(l.digest) {
+                            progress(String(l.digest.hex.prefix(12)), "Already exists")
+                            return (i, .success(PulledImage.Layer(path: have, mediaType: l.mediaType, digest: l.digest, fetched: false)))
+                        }
+                        let data = try await blob(repo, l.digest, scope: scope)
+                        let path = dir + "/" + l.digest.hex
+                        try FileOps.writeAtomically(data, to: path, mode: 0o600, durable: false)
+                        progress(String(l.digest.hex.prefix(12)), "Download complete")
+                        return (i, .success(PulledImage.Layer(path: path, mediaType: l.mediaType, digest: l.digest, fetched: true)))
+                    } catch {
+                        return (i, .failure(error))
                     }
-                    let data = try await blob(repo, l.digest, scope: scope)
-                    let path = dir + "/" + l.digest.hex
-                    try FileOps.writeAtomically(data, to: path, mode: 0o600, durable: false)
-                    progress(String(l.digest.hex.prefix(12)), "Download complete")
-                    return (i, PulledImage.Layer(path: path, mediaType: l.mediaType, digest: l.digest, fetched: true))
                 }
             }
             for _ in 0..<parallel { add() }
-            while let (i, layer) = try await group.next() {
-                layers[i] = layer
+            while let (i, result) = await group.next() {
+                switch result {
+                case .success(let layer): layers[i] = layer
+                case .failure(let e): if failure == nil { failure = e }
+                }
                 add()
             }
         }
+        if let failure { throw failure }
         return PulledImage(
             manifestDigest: topDigest, configData: configData, config: config, configDigest: manifest.config.digest,
             layers: layers.compactMap { $0 })

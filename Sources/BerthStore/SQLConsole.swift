@@ -53,6 +53,14 @@ public enum SQLConsole {
             """
         ),
         (
+            "pulls",
+            """
+            SELECT id, reference, registry, digest, image_id, bytes_fetched, bytes_reused, \(time("started_at")) AS started,
+                   seconds, outcome
+            FROM main.pulls
+            """
+        ),
+        (
             "ports",
             """
             SELECT p.container_id, c.name AS container_name, p.host_ip, p.host_port, p.container_port, p.protocol

@@ -34,6 +34,12 @@ def test_pull_records_the_image_and_its_repo_digest(daemon, registry, images):
     other = daemon.berth("pull", f"{registry.addr}/other/bb:2").out.splitlines()
     layer_lines = [l for l in other if l.count(": ") == 1 and not l.startswith(("Digest", "Status", "2:"))]
     assert layer_lines and all(l.endswith(": Already exists") for l in layer_lines), other
+    pulls = json.loads(daemon.berth("sql", "--format", "json",
+                                    "SELECT reference, registry, digest, bytes_fetched, bytes_reused, outcome FROM pulls ORDER BY id").out)
+    assert [p["outcome"] for p in pulls] == ["downloaded", "up-to-date", "downloaded"]
+    assert pulls[0]["reference"] == name and pulls[0]["registry"] == registry.addr and pulls[0]["digest"] == digest
+    assert pulls[0]["bytes_fetched"] > 100000 and pulls[0]["bytes_reused"] == 0
+    assert pulls[2]["bytes_reused"] > 100000 and pulls[2]["bytes_fetched"] < 10000
     actions = [a for (a,) in daemon.rows("SELECT action FROM events WHERE type = 'image' ORDER BY id")]
     assert actions[:2] == ["pull", "tag"] and actions.count("pull") == 3
     daemon.assert_consistent()
@@ -60,6 +66,8 @@ def test_missing_and_corrupt_images_are_refused_and_leave_nothing(daemon, regist
         f.write(bytes([b[0] ^ 0xFF]))
     r = daemon.berth("pull", f"{registry.addr}/bad:1", check=False)
     assert r.returncode == 1 and "digest mismatch" in r.err
+    outcomes = [o for (o,) in daemon.rows("SELECT outcome FROM pulls ORDER BY id")]
+    assert outcomes[0].startswith("failed: manifest for") and outcomes[1].startswith("failed: ") and "digest mismatch" in outcomes[1]
     assert daemon.rows("SELECT count(*) FROM images") == [(0,)]
     assert daemon.rows("SELECT count(*) FROM blobs") == [(0,)]
     assert os.listdir(os.path.join(daemon.root, "tmp")) == []

@@ -216,3 +216,35 @@ extension ImageStore {
         try Bool.fetchOne(tx.db, sql: "SELECT EXISTS (SELECT 1 FROM blobs WHERE digest = ?)", arguments: [digest]) ?? false
     }
 }
+
+extension ImageStore {
+    /// A pull's record (`berth sql "SELECT * FROM pulls"`).
+    public struct PullRecord: Sendable {
+        public var reference: String
+        public var registry: String
+        public var digest: String?
+        public var imageID: String?
+        public var bytesFetched: Int64
+        public var bytesReused: Int64
+        public var startedAt: Int64
+        public var seconds: Double
+        public var outcome: String
+        public init(
+            reference: String, registry: String, digest: String?, imageID: String?, bytesFetched: Int64, bytesReused: Int64,
+            startedAt: Int64, seconds: Double, outcome: String
+        ) {
+            self.reference = reference; self.registry = registry; self.digest = digest; self.imageID = imageID
+            self.bytesFetched = bytesFetched; self.bytesReused = bytesReused; self.startedAt = startedAt; self.seconds = seconds
+            self.outcome = outcome
+        }
+    }
+
+    public static func recordPull(_ tx: StoreTransaction, _ p: PullRecord) throws {
+        try tx.db.execute(
+            sql: """
+                INSERT INTO pulls (reference, registry, digest, image_id, bytes_fetched, bytes_reused, started_at, seconds, outcome)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [p.reference, p.registry, p.digest, p.imageID, p.bytesFetched, p.bytesReused, p.startedAt, p.seconds, p.outcome])
+    }
+}
