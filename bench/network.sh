@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Networking side by side with podman (netavark both): `run -d -p 127.0.0.1:PORT:80 httpd` then
-# `rm -f`, and `run --rm --network bridge true`. Prints medians and ratios (goal: berth <= 0.4x).
+# `rm -f` (podman: `rm -f -t 0`, the kill berth's rm -f does), and `run --rm --network bridge true`. Prints medians and ratios (goal: berth <= 0.4x).
 # Needs root, hyperfine, podman, netavark.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +13,7 @@ cat >"$work/berth-p.sh" <<SH
 id=\$("$bin/berth" run -d -p 127.0.0.1:$bport:80 busybox httpd -f -p 80) && "$bin/berth" rm -f "\$id" >/dev/null
 SH
 cat >"$work/podman-p.sh" <<SH
-id=\$(${pm[*]} run -d -p 127.0.0.1:$pport:80 busybox httpd -f -p 80) && ${pm[*]} rm -f "\$id" >/dev/null
+id=\$(${pm[*]} run -d -p 127.0.0.1:$pport:80 busybox httpd -f -p 80) && ${pm[*]} rm -f -t 0 "\$id" >/dev/null
 SH
 hyperfine --warmup 2 --runs "$runs" --export-json "$work/p.json" \
   -n berth "bash $work/berth-p.sh" -n podman "bash $work/podman-p.sh" >/dev/null
