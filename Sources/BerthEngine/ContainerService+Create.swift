@@ -41,11 +41,11 @@ extension ContainerService {
         var req = requestIn
         guard let imageRef = req.Image, !imageRef.isEmpty else { throw BerthError.invalid("no image specified") }
         var host = req.HostConfig ?? HostConfig()
-        let policy = host.RestartPolicy?.Name ?? "no"
-        guard ["", "no", "always", "unless-stopped", "on-failure"].contains(policy) else {
-            throw BerthError.invalid("invalid restart policy: \(policy)")
+        guard let restartPolicy = RestartPolicyName(request: host.RestartPolicy?.Name) else {
+            throw BerthError.invalid("invalid restart policy: \(host.RestartPolicy?.Name ?? "")")
         }
-        if host.AutoRemove == true && !["", "no"].contains(policy) {
+        let policy = restartPolicy.rawValue
+        if host.AutoRemove == true && restartPolicy != .no {
             throw BerthError.conflict("conflicting options: cannot specify both --restart and --rm")
         }
         var networkMode = Self.networkMode(host)

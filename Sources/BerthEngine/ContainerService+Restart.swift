@@ -36,10 +36,10 @@ extension ContainerService {
         stoppedByUser: Bool, autoRemove: Bool
     ) -> Bool {
         if stoppedByUser || autoRemove { return false }
-        switch policy {
-        case "always", "unless-stopped": return true
-        case "on-failure": return exitCode != 0 && (max <= 0 || count < max)
-        default: return false
+        switch RestartPolicyName(request: policy) {
+        case .always, .unlessStopped: return true
+        case .onFailure: return exitCode != 0 && (max <= 0 || count < max)
+        case .no, nil: return false
         }
     }
 
@@ -51,11 +51,11 @@ extension ContainerService {
         stoppedByUser: Bool, hasRun: Bool
     ) -> Bool {
         guard hasRun else { return false }
-        switch policy {
-        case "always": return true
-        case "unless-stopped": return !stoppedByUser
-        case "on-failure": return !stoppedByUser && (exitCode ?? 0) != 0 && (max <= 0 || count < max)
-        default: return false
+        switch RestartPolicyName(request: policy) {
+        case .always: return true
+        case .unlessStopped: return !stoppedByUser
+        case .onFailure: return !stoppedByUser && (exitCode ?? 0) != 0 && (max <= 0 || count < max)
+        case .no, nil: return false
         }
     }
 
@@ -110,11 +110,11 @@ extension ContainerService {
     public func updateRestartPolicy(_ ref: String, name: String, maximumRetryCount: Int?) async throws {
         try await worker.run { [self] in
             let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
-            let policy = name.isEmpty ? "no" : name
-            guard ["no", "always", "unless-stopped", "on-failure"].contains(policy) else {
+            guard let parsed = RestartPolicyName(request: name) else {
                 throw BerthError.invalid("invalid restart policy: \(name)")
             }
-            if policy != "on-failure" && (maximumRetryCount ?? 0) > 0 {
+            let policy = parsed.rawValue
+            if parsed != .onFailure && (maximumRetryCount ?? 0) > 0 {
                 throw BerthError.invalid("maximum retry count cannot be used with restart policy '\(policy)'")
             }
             if c.autoRemove && policy != "no" {

@@ -131,3 +131,12 @@ import Testing
         #expect(out == Data([65]) && hit)
     }
 }
+
+@Suite struct RestartPolicyTests {
+    @Test func namesAsDockerSpellsThem() {
+        #expect(RestartPolicyName(request: nil) == RestartPolicyName.no && RestartPolicyName(request: "") == RestartPolicyName.no)
+        #expect(RestartPolicyName(request: "unless-stopped") == .unlessStopped && RestartPolicyName(request: "on-failure") == .onFailure)
+        #expect(RestartPolicyName(request: "sometimes") == nil && RestartPolicyName(request: "Always") == nil)
+        #expect(RestartPolicyName.allCases.map(\.rawValue) == ["no", "always", "unless-stopped", "on-failure"])
+    }
+}
