@@ -86,9 +86,8 @@ public struct ImagePuller: Sendable {
                             progress(String(l.digest.hex.prefix(12)), "Already exists")
                             return (i, .success(PulledImage.Layer(path: have, mediaType: l.mediaType, digest: l.digest, fetched: false)))
                         }
-                        let data = try await blob(repo, l.digest, scope: scope)
                         let path = dir + "/" + l.digest.hex
-                        try FileOps.writeAtomically(data, to: path, mode: 0o600, durable: false)
+                        try await blobFile(repo, l.digest, scope: scope, to: path)
                         progress(String(l.digest.hex.prefix(12)), "Download complete")
                         return (i, .success(PulledImage.Layer(path: path, mediaType: l.mediaType, digest: l.digest, fetched: true)))
                     } catch {
@@ -139,6 +138,19 @@ public struct ImagePuller: Sendable {
         }
         if let t = probe?.mediaType, !t.isEmpty { type = t }
         return (r.body, type, digest)
+    }
+
+    /// A layer blob into `path`, then checked against its digest (read back from the file).
+    func blobFile(_ repo: String, _ digest: Digest, scope: String, to path: String) async throws {
+        let r = try await client.download("\(repo)/blobs/\(digest)", to: path, scope: scope)
+        guard r.status == 200 else {
+            throw BerthError.internal("fetching blob \(digest) from \(client.host): \(RegistryClient.errorText(r))")
+        }
+        let (got, _) = try Digest.ofFile(path)
+        guard got == digest else {
+            unlink(path)
+            throw BerthError.corrupt("blob digest mismatch: expected \(digest), got \(got)")
+        }
     }
 
     func blob(_ repo: String, _ digest: Digest, scope: String) async throws -> Data {

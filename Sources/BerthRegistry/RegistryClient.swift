@@ -95,6 +95,45 @@ public struct RegistryClient: Sendable {
         return Response(status: http.statusCode, headers: headers, body: data)
     }
 
+    /// GET of a blob straight into `dest` (Foundation writes it to a file, so a large layer never
+    /// sits in memory); answers the status. The 401 → token → retry dance as `request`.
+    public func download(_ path: String, to dest: String, scope: String) async throws -> Response {
+        guard let url = URL(string: (plainHTTP ? "http://" : "https://") + host + "/v2/" + path) else {
+            throw BerthError.invalid("invalid registry address: \(host)/\(path)")
+        }
+        func once(_ token: String?) async throws -> Response {
+            var req = URLRequest(url: url)
+            if let token { req.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
+            let (file, resp): (URL, URLResponse)
+            do {
+                (file, resp) = try await session.download(for: req)
+            } catch {
+                throw BerthError.internal("Get \"\(url)\": \(error.localizedDescription)")
+            }
+            guard let http = resp as? HTTPURLResponse else { throw BerthError.internal("not an HTTP answer from \(host)") }
+            var headers: [String: String] = [:]
+            for (k, v) in http.allHeaderFields { headers[String(describing: k)] = String(describing: v) }
+            var body = Data()
+            if http.statusCode == 200 {
+                unlink(dest)
+                do { try FileManager.default.moveItem(atPath: file.path, toPath: dest) } catch {
+                    try? FileManager.default.removeItem(at: file)
+                    throw BerthError.posix("store download \(dest)")
+                }
+            } else {
+                // An error answer is small: its text names the problem.
+                body = (try? Data(contentsOf: file)) ?? Data()
+                try? FileManager.default.removeItem(at: file)
+            }
+            return Response(status: http.statusCode, headers: headers, body: body)
+        }
+        var r = try await once(await tokens.get(host: host, scope: scope))
+        if r.status == 401, let challenge = r.header("WWW-Authenticate") {
+            r = try await once(try await fetchToken(challenge, scope: scope))
+        }
+        return r
+    }
+
     /// The registry's error text: `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"…"}]}`.
     static func errorText(_ r: Response) -> String {
         struct Errors: Decodable {
