@@ -50,18 +50,45 @@ extension RegistryClient {
         return (scheme, params)
     }
 
-    /// An anonymous token from the challenge's realm for `scope`.
+    /// Who is asking: tokens are cached per user too.
+    var who: String { credentials?.user ?? "" }
+
+    /// The Authorization header a request starts with: a cached token, or Basic credentials
+    /// for a registry known to want them.
+    func cachedAuthorization(_ scope: String) async -> String? {
+        if let t = await tokens.get(host: host, scope: who + " " + scope) { return t == "basic" ? basicHeader : "Bearer " + t }
+        return nil
+    }
+
+    var basicHeader: String? {
+        credentials.map { "Basic " + Data("\($0.user):\($0.password)".utf8).base64EncodedString() }
+    }
+
+    /// Answers a 401's challenge: Basic with the credentials, or a token for `scope`.
+    func authorize(_ challenge: String, scope: String) async throws -> String {
+        let (scheme, _) = Self.parseChallenge(challenge)
+        if scheme == "basic" {
+            guard let basic = basicHeader else { throw BerthError(.permissionDenied, "no basic auth credentials") }
+            await tokens.put(host: host, scope: who + " " + scope, token: "basic", seconds: 3600)
+            return basic
+        }
+        return "Bearer " + (try await fetchToken(challenge, scope: scope))
+    }
+
+    /// A token from the challenge's realm for `scope`, with the credentials if there are any.
     func fetchToken(_ challenge: String, scope: String) async throws -> String {
         let (scheme, params) = Self.parseChallenge(challenge)
         guard scheme == "bearer", let realm = params["realm"], var comps = URLComponents(string: realm),
             comps.scheme == "https" || plainHTTP
-        else { throw BerthError(.permissionDenied, "\(host) asks for credentials (\(scheme)): berth pull has anonymous access only so far") }
+        else { throw BerthError(.permissionDenied, "\(host) asks for an authentication berth does not speak (\(scheme))") }
         var items = comps.queryItems ?? []
         if let service = params["service"] { items.append(URLQueryItem(name: "service", value: service)) }
         items.append(URLQueryItem(name: "scope", value: params["scope"] ?? scope))
         comps.queryItems = items
         guard let url = comps.url else { throw BerthError.invalid("invalid token realm: \(realm)") }
-        let (data, resp) = try await session.data(for: URLRequest(url: url))
+        var tokenRequest = URLRequest(url: url)
+        if let basic = basicHeader { tokenRequest.setValue(basic, forHTTPHeaderField: "Authorization") }
+        let (data, resp) = try await session.data(for: tokenRequest)
         guard (resp as? HTTPURLResponse)?.statusCode == 200 else {
             throw BerthError(.permissionDenied, "pull access denied for \(host): the token service refused (\((resp as? HTTPURLResponse)?.statusCode ?? 0))")
         }
@@ -69,7 +96,7 @@ extension RegistryClient {
         guard let t = try? JSONDecoder().decode(Token.self, from: data), let token = t.token ?? t.access_token else {
             throw BerthError.invalid("the token service of \(host) answered without a token")
         }
-        await tokens.put(host: host, scope: scope, token: token, seconds: t.expires_in ?? 60)
+        await tokens.put(host: host, scope: who + " " + scope, token: token, seconds: t.expires_in ?? 60)
         return token
     }
 }

@@ -16,6 +16,8 @@ public struct RegistryClient: Sendable {
     public let plainHTTP: Bool
     let tokens: TokenCache
     let session: URLSession
+    /// Basic credentials, sent only to this registry (and its token service when it asks).
+    public var credentials: (user: String, password: String)?
 
     public init(host: String, plainHTTP: Bool, tokens: TokenCache = TokenCache()) {
         self.host = host
@@ -23,7 +25,7 @@ public struct RegistryClient: Sendable {
         self.tokens = tokens
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = 60
-        self.session = URLSession(configuration: config)
+        self.session = URLSession(configuration: config, delegate: ChallengeReturner(), delegateQueue: nil)
     }
 
     /// Docker's mapping: `docker.io` is served by registry-1.docker.io; loopback speaks HTTP.
@@ -68,24 +70,27 @@ public struct RegistryClient: Sendable {
             }
             url = u
         }
-        var r = try await send(method, url, accept: accept, body: body, contentType: contentType, token: await tokens.get(host: host, scope: scope))
+        var r = try await send(
+            method, url, accept: accept, body: body, contentType: contentType, authorization: await cachedAuthorization(scope))
         if r.status == 401, let challenge = r.header("WWW-Authenticate") {
-            let token = try await fetchToken(challenge, scope: scope)
-            r = try await send(method, url, accept: accept, body: body, contentType: contentType, token: token)
+            let authorization = try await authorize(challenge, scope: scope)
+            r = try await send(method, url, accept: accept, body: body, contentType: contentType, authorization: authorization)
         }
         return r
     }
 
-    func send(_ method: String, _ url: URL, accept: [String], body: Data?, contentType: String?, token: String?) async throws -> Response {
+    func send(_ method: String, _ url: URL, accept: [String], body: Data?, contentType: String?, authorization: String?) async throws -> Response {
         var req = URLRequest(url: url)
         req.httpMethod = method
         if let body { req.httpBody = body }
         if let contentType { req.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         if !accept.isEmpty { req.setValue(accept.joined(separator: ", "), forHTTPHeaderField: "Accept") }
-        if let token { req.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
+        if let authorization { req.setValue(authorization, forHTTPHeaderField: "Authorization") }
         let (data, resp): (Data, URLResponse)
         do {
             (data, resp) = try await session.data(for: req)
+        } catch let e as URLError where e.code == .cancelled {
+            return Self.basicChallenged
         } catch {
             throw BerthError.internal("Get \"\(url)\": \(error.localizedDescription)")
         }
@@ -101,12 +106,14 @@ public struct RegistryClient: Sendable {
         guard let url = URL(string: (plainHTTP ? "http://" : "https://") + host + "/v2/" + path) else {
             throw BerthError.invalid("invalid registry address: \(host)/\(path)")
         }
-        func once(_ token: String?) async throws -> Response {
+        func once(_ authorization: String?) async throws -> Response {
             var req = URLRequest(url: url)
-            if let token { req.setValue("Bearer " + token, forHTTPHeaderField: "Authorization") }
+            if let authorization { req.setValue(authorization, forHTTPHeaderField: "Authorization") }
             let (file, resp): (URL, URLResponse)
             do {
                 (file, resp) = try await session.download(for: req)
+            } catch let e as URLError where e.code == .cancelled {
+                return Self.basicChallenged
             } catch {
                 throw BerthError.internal("Get \"\(url)\": \(error.localizedDescription)")
             }
@@ -127,11 +134,27 @@ public struct RegistryClient: Sendable {
             }
             return Response(status: http.statusCode, headers: headers, body: body)
         }
-        var r = try await once(await tokens.get(host: host, scope: scope))
+        var r = try await once(await cachedAuthorization(scope))
         if r.status == 401, let challenge = r.header("WWW-Authenticate") {
-            r = try await once(try await fetchToken(challenge, scope: scope))
+            r = try await once(try await authorize(challenge, scope: scope))
         }
         return r
+    }
+
+    /// berth never cancels a registry request: a cancelled one is a Basic (or Digest) 401 whose
+    /// challenge the delegate below turned down.
+    static let basicChallenged = Response(status: 401, headers: ["WWW-Authenticate": "Basic realm=\"registry\""], body: Data())
+
+    /// Turns down Foundation's own answer to a 401 challenge, so berth decides what to send.
+    /// (Foundation on Linux waits for ever on a Basic challenge with default handling, and ends
+    /// the task as cancelled when it is turned down.)
+    final class ChallengeReturner: NSObject, URLSessionTaskDelegate, Sendable {
+        func urlSession(
+            _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+            completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+        ) {
+            completionHandler(.rejectProtectionSpace, nil)
+        }
     }
 
     /// The registry's error text: `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"…"}]}`.

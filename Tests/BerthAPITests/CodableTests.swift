@@ -140,3 +140,16 @@ import Testing
         #expect(RestartPolicyName.allCases.map(\.rawValue) == ["no", "always", "unless-stopped", "on-failure"])
     }
 }
+
+@Suite struct AuthConfigTests {
+    @Test func headerRoundTripAndConfigAuth() throws {
+        let a = AuthConfig(username: "u", password: "p+/=?", serveraddress: "reg:5000")
+        let back = try #require(AuthConfig.fromHeader(a.headerValue))
+        #expect(back.credentials?.user == "u" && back.credentials?.password == "p+/=?")
+        #expect(!a.headerValue.contains("+") && !a.headerValue.contains("/"))
+        var fromFile = AuthConfig(username: nil, password: nil, serveraddress: nil)
+        fromFile.auth = "dTpwOmM="  // u:p:c — the password keeps its colon
+        #expect(fromFile.credentials?.user == "u" && fromFile.credentials?.password == "p:c")
+        #expect(AuthConfig.fromHeader("") == nil && AuthConfig.fromHeader("e30=") == nil && AuthConfig.fromHeader("%%%") == nil)
+    }
+}

@@ -286,7 +286,7 @@ def bb(daemon, images):
 class Registry:
     """A docker-registry on 127.0.0.1 with its own storage, stopped by pid."""
 
-    def __init__(self, base):
+    def __init__(self, base, users=None):
         self.base = base
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
@@ -296,9 +296,22 @@ class Registry:
         self.storage = os.path.join(base, "storage")
         os.makedirs(self.storage, exist_ok=True)
         cfg = os.path.join(base, "config.yml")
+        auth = ""
+        if users:
+            # htpasswd with bcrypt, which docker-registry requires (glibc's crypt makes $2b$).
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                import crypt
+            htpasswd = os.path.join(base, "htpasswd")
+            with open(htpasswd, "w") as f:
+                for u, p in users.items():
+                    f.write(f"{u}:{crypt.crypt(p, crypt.mksalt(crypt.METHOD_BLOWFISH))}\n")
+            auth = f"auth:\n  htpasswd:\n    realm: berth-test\n    path: {htpasswd}\n"
         with open(cfg, "w") as f:
             f.write(f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {self.storage}\n"
-                    f"  delete:\n    enabled: true\nhttp:\n  addr: {self.addr}\n")
+                    f"  delete:\n    enabled: true\nhttp:\n  addr: {self.addr}\n" + auth)
+        self.users = users or {}
         self.log = open(os.path.join(base, "registry.log"), "ab")
         self.proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=self.log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
@@ -311,13 +324,17 @@ class Registry:
         try:
             c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
             c.request("GET", "/v2/")
-            return c.getresponse().status == 200
+            return c.getresponse().status in (200, 401)
         except OSError:
             return False
 
     def push(self, archive, name):
         """Copies a docker-archive into the registry as NAME:TAG (skopeo, plain HTTP)."""
-        subprocess.run(["skopeo", "copy", "-q", "--dest-tls-verify=false", f"docker-archive:{archive}",
+        creds = []
+        if self.users:
+            u, p = next(iter(self.users.items()))
+            creds = ["--dest-creds", f"{u}:{p}"]
+        subprocess.run(["skopeo", "copy", "-q", "--dest-tls-verify=false", *creds, f"docker-archive:{archive}",
                         f"docker://{self.addr}/{name}"], check=True, capture_output=True)
 
     def stop(self):
@@ -336,5 +353,15 @@ def registry(workdir):
     base = os.path.join(workdir, "registry")
     os.makedirs(base)
     r = Registry(base)
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def private_registry(workdir):
+    """A registry that wants Basic credentials (htpasswd): user `tester`, password `s3cret-pw`."""
+    base = os.path.join(workdir, "private-registry")
+    os.makedirs(base)
+    r = Registry(base, users={"tester": "s3cret-pw"})
     yield r
     r.stop()

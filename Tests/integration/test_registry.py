@@ -124,3 +124,44 @@ def test_docker_py_pulls_and_pushes(bb, registry):
             client.images.pull(f"{registry.addr}/py/nosuch", tag="1")
     finally:
         client.close()
+
+
+def test_login_then_pull_and_push_a_private_registry(daemon, private_registry, images, workdir):
+    reg = private_registry
+    reg.push(images["bb-docker.tar"], "team/app:1")
+    cfg = os.path.join(workdir, "dockercfg")
+    env_daemon_berth = daemon.env
+    env_daemon_berth["DOCKER_CONFIG"] = cfg
+
+    def berth(*args, input=None, check=True):
+        p = subprocess.run([os.path.join(os.path.dirname(daemon.proc.args[0]), "berth"), *args], env=env_daemon_berth,
+                           input=input, capture_output=True, text=True, timeout=60)
+        assert not check or p.returncode == 0, (args, p.stdout, p.stderr)
+        return p
+    r = berth("pull", f"{reg.addr}/team/app:1", check=False)
+    assert r.returncode == 1 and "no basic auth credentials" in r.stderr
+    r = berth("login", "-u", "tester", "--password-stdin", reg.addr, input="wrong\n", check=False)
+    assert r.returncode == 1 and "401 Unauthorized" in r.stderr and not os.path.exists(os.path.join(cfg, "config.json"))
+    assert berth("login", "-u", "tester", "--password-stdin", reg.addr, input="s3cret-pw\n").stdout == "Login Succeeded\n"
+    stored = json.load(open(os.path.join(cfg, "config.json")))
+    assert list(stored["auths"]) == [reg.addr] and oct(os.stat(os.path.join(cfg, "config.json")).st_mode & 0o777) == "0o600"
+    assert berth("pull", f"{reg.addr}/team/app:1").stdout.splitlines()[-1] == f"{reg.addr}/team/app:1"
+    berth("tag", f"{reg.addr}/team/app:1", f"{reg.addr}/team/app:2")
+    assert ": digest: sha256:" in berth("push", f"{reg.addr}/team/app:2").stdout
+    assert berth("logout", reg.addr).stdout == f"Removing login credentials for {reg.addr}\n"
+    r = berth("push", f"{reg.addr}/team/app:2", check=False)
+    assert r.returncode == 1 and "no basic auth credentials" in r.stderr
+    # berthd kept nothing of the password: it is in the client's config only (and now not even there).
+    assert b"s3cret-pw" not in open(os.path.join(daemon.root, "berth.db"), "rb").read()
+
+
+def test_docker_cli_logs_in_through_berthd(daemon, private_registry, workdir):
+    if not shutil.which("docker"):
+        pytest.skip("docker CLI not installed")
+    env = dict(os.environ, DOCKER_HOST="unix://" + daemon.sock, DOCKER_CONFIG=os.path.join(workdir, "dockercfg2"))
+    p = subprocess.run(["docker", "login", "-u", "tester", "--password-stdin", private_registry.addr], env=env,
+                       input="s3cret-pw\n", capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "Login Succeeded" in p.stdout, p.stderr
+    p = subprocess.run(["docker", "login", "-u", "tester", "--password-stdin", private_registry.addr], env=env,
+                       input="nope\n", capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0

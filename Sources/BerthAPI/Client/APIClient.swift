@@ -56,9 +56,9 @@ public struct APIClient: Sendable {
     /// Sends a request; non-2xx answers become BerthErrors carrying the daemon's message.
     public func send(
         _ method: Method, _ path: String, query: [(String, String)] = [],
-        body: Body = .none
+        body: Body = .none, headers extra: [(String, String)] = []
     ) async throws -> Response {
-        let (conn, head) = try exchange(method, path, query: query, body: body)
+        let (conn, head) = try exchange(method, path, query: query, body: body, extraHeaders: extra)
         var data = Data()
         // A HEAD answer announces a length but carries no body.
         if method != .HEAD { try conn.readBody(head) { data.append(contentsOf: $0) } }
@@ -143,7 +143,7 @@ public struct APIClient: Sendable {
 
     func exchange(
         _ method: Method, _ path: String, query: [(String, String)],
-        body: Body, upgrade: Bool = false
+        body: Body, upgrade: Bool = false, extraHeaders: [(String, String)] = []
     ) throws -> (UnixHTTPConnection, UnixHTTPConnection.Head) {
         let conn: UnixHTTPConnection
         switch UnixHTTPConnection.connect(socketPath) {
@@ -153,7 +153,8 @@ public struct APIClient: Sendable {
         case .failure(let e):
             throw BerthError(.unavailable, "Cannot connect to berthd at unix://\(socketPath): \(e.message). Is berthd running? Start it with: \(startHint)")
         }
-        var headers: [(String, String)] = []
+        // A header value with a line break would smuggle a second header.
+        var headers = extraHeaders.filter { !$0.1.contains("\r") && !$0.1.contains("\n") }
         let wire: UnixHTTPConnection.Body
         switch body {
         case .none:

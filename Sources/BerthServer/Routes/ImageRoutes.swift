@@ -18,7 +18,7 @@ extension EngineRouter {
             // docker push sends the tag apart: /images/reg/app/push?tag=1.0.
             var name = p["name"]
             if let tag = r.query("tag"), !tag.isEmpty { name += ":" + tag }
-            return try .jsonLines(try await h.images.push(name))
+            return try .jsonLines(try await h.images.push(name, auth: AuthConfig.fromHeader(r.headers["x-registry-auth"])))
         },
         Route("DELETE", "/images/{name*}") { h, r, p in
             try .json(try await h.images.remove(p["name"], force: r.flag("force"), prune: !r.flag("noprune")))
@@ -60,7 +60,7 @@ extension EngineRouter {
             if let tag = r.query("tag"), !tag.isEmpty, !from.contains("@"), !(from.split(separator: "/").last ?? "").contains(":") {
                 name += (tag.hasPrefix("sha256:") ? "@" : ":") + tag
             }
-            return try .jsonLines(try await images.pull(name))
+            return try .jsonLines(try await images.pull(name, auth: AuthConfig.fromHeader(r.headers["x-registry-auth"])))
         }
         guard r.query("fromSrc") == "-" else {
             throw BerthError.invalid("import needs fromSrc=- with the archive in the request body")

@@ -18,6 +18,9 @@ extension EngineRouter {
         Route("GET", "/version") { _, _, _ in try .json(VersionInfo.server()) },
         Route("GET", "/info") { h, _, _ in try .json(try h.info()) },
         Route("GET", "/events") { h, r, _ in try h.events(r) },
+        Route("POST", "/auth") { h, r, _ in
+            try .json(try await h.images.login(try decode(AuthConfig.self, r.body, what: "auth config")))
+        },
     ]
 
     func info() throws -> SystemInfo {

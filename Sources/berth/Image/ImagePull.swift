@@ -20,7 +20,7 @@ struct Pull: AsyncParsableCommand {
     /// then the full name.
     /// `printName`: the closing full name (`docker pull` prints it; `docker run`'s pull does not).
     static func pull(_ client: APIClient, _ name: String, quiet: Bool, printName: Bool = true, to write: (String) -> Void) async throws {
-        let r = try await client.send(.POST, "/images/create", query: [("fromImage", name)])
+        let r = try await client.send(.POST, "/images/create", query: [("fromImage", name)], headers: DockerConfig.header(for: name))
         var final = name
         for line in r.body.split(separator: 0x0a) {
             guard let msg = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }

@@ -12,7 +12,7 @@ struct Push: AsyncParsableCommand {
 
     func run() async throws {
         let client = try global.client()
-        let r = try await daemon { try await client.send(.POST, client.path("/images", name, "/push")) }
+        let r = try await daemon { try await client.send(.POST, client.path("/images", name, "/push"), headers: DockerConfig.header(for: name)) }
         for line in r.body.split(separator: 0x0a) {
             guard let msg = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
             if let err = msg["error"] as? String { throw CLIError(message: "Error response from daemon: " + err) }
