@@ -7,13 +7,13 @@ import Foundation
 extension ImageService {
     /// POST /auth: checks the credentials against the registry's /v2/ (Basic, or a token its
     /// challenge names); berthd keeps nothing — the client stores them, as Docker's does.
-    public func login(_ auth: AuthConfig, insecureRegistries: Set<String> = []) async throws -> AuthResponse {
+    public func login(_ auth: AuthConfig) async throws -> AuthResponse {
         guard let creds = auth.credentials else { throw BerthError.invalid("login needs a username and a password") }
         var server = auth.serveraddress ?? ""
         for prefix in ["https://", "http://"] where server.hasPrefix(prefix) { server = String(server.dropFirst(prefix.count)) }
         server = String(server.split(separator: "/").first ?? "")
         if server.isEmpty || server == "index.docker.io" { server = Reference.defaultDomain }
-        var client = RegistryClient.forDomain(server, insecure: insecureRegistries, tokens: TokenCache())
+        var client = RegistryClient.forDomain(server, insecure: self.insecureRegistries, tokens: TokenCache())
         client.credentials = creds
         let r = try await client.get("", scope: "")
         guard r.status == 200 else {

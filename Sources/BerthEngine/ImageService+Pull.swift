@@ -12,11 +12,11 @@ extension ImageService {
     /// `berth pull NAME[:TAG|@DIGEST]`: fetched (blobs verified as they arrive, three layers at
     /// a time), then stored and recorded in one step with the repo digest. Returns Docker's
     /// progress messages.
-    public func pull(_ text: String, auth: AuthConfig? = nil, insecureRegistries: Set<String> = []) async throws -> [[String: String]] {
+    public func pull(_ text: String, auth: AuthConfig? = nil) async throws -> [[String: String]] {
         let parsed: Reference
         do { parsed = try Reference.parse(text) } catch { throw BerthError.invalid("invalid reference format: \(text)") }
         let ref = parsed.digest == nil && parsed.tag == nil ? parsed.withTag(Reference.defaultTag) : parsed
-        var client = RegistryClient.forDomain(ref.domain, insecure: insecureRegistries, tokens: Self.tokens)
+        var client = RegistryClient.forDomain(ref.domain, insecure: self.insecureRegistries, tokens: Self.tokens)
         client.credentials = auth?.credentials
         var lines: [[String: String]] = [
             [

@@ -9,7 +9,7 @@ import Synchronization
 extension ImageService {
     /// `berth push NAME[:TAG]`: the image's blobs the registry lacks, then its manifest; the
     /// manifest digest is recorded as a repo digest. Returns Docker's messages.
-    public func push(_ text: String, auth: AuthConfig? = nil, insecureRegistries: Set<String> = []) async throws -> [[String: String]] {
+    public func push(_ text: String, auth: AuthConfig? = nil) async throws -> [[String: String]] {
         let parsed: Reference
         do { parsed = try Reference.parse(text) } catch { throw BerthError.invalid("invalid reference format: \(text)") }
         guard parsed.digest == nil else { throw BerthError.invalid("cannot push a digest reference: \(text)") }
@@ -26,7 +26,7 @@ extension ImageService {
             let path = paths.blob(digest.hex)
             blobs.append(.init(path: path, digest: digest, mediaType: l.mediaType ?? MediaType.dockerLayerGzip, size: FileOps.size(path)))
         }
-        var client = RegistryClient.forDomain(ref.domain, insecure: insecureRegistries, tokens: Self.tokens)
+        var client = RegistryClient.forDomain(ref.domain, insecure: self.insecureRegistries, tokens: Self.tokens)
         client.credentials = auth?.credentials
         var lines: [[String: String]] = [["status": "The push refers to repository [\(ref.familiarName)]"]]
         let progress = ProgressLines()

@@ -13,15 +13,18 @@ public final class ImageService: Sendable {
     let unpacker: LayerUnpacker
     let worker = SerialWorker(label: "berth.images")
     let logger: Logger
+    /// Registries spoken to over plain HTTP besides loopback (`berthd --insecure-registry`).
+    public let insecureRegistries: Set<String>
 
     public init(
         store: Store, paths: BerthPaths, unpacker: LayerUnpacker = LayerUnpacker(),
-        logger: Logger = Logger(label: "berth.images")
+        logger: Logger = Logger(label: "berth.images"), insecureRegistries: Set<String> = []
     ) {
         self.store = store
         self.paths = paths
         self.unpacker = unpacker
         self.logger = logger
+        self.insecureRegistries = insecureRegistries
     }
 
     /// A layer's blob and unpacked directory, ready to be recorded.

@@ -53,6 +53,9 @@ struct Berthd: AsyncParsableCommand {
     @Option(name: .customLong("max-connections"), help: "API connections open at once, at most.")
     var maxConnections: Int = 1024
 
+    @Option(name: .customLong("insecure-registry"), help: "A registry (host[:port]) to reach over plain HTTP; loopback ones always are.")
+    var insecureRegistry: [String] = []
+
     @Option(name: .customLong("bridge-name"), help: "The host bridge of the default network (Docker's docker0).")
     var bridgeName: String = "berth0"
 
@@ -131,6 +134,7 @@ struct Berthd: AsyncParsableCommand {
         config.logDefaults = LogOptions(maxSize: logMax > 0 ? logMax : nil)
         config.rebuildDB = rebuildDB
         config.defaultNetwork = try defaultNetwork()
+        config.insecureRegistries = Set(insecureRegistry)
         let limits = try connectionLimits()
 
         let daemon = try await Daemon.prepare(config, logger: logger)

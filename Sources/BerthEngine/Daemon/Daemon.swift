@@ -18,6 +18,8 @@ public struct DaemonConfig: Sendable {
     public var rebuildDB = false
     /// The default `bridge` network's bridge and subnet.
     public var defaultNetwork = DefaultNetworkConfig()
+    /// `--insecure-registry`: registries reached over plain HTTP (loopback ones always are).
+    public var insecureRegistries: Set<String> = []
 
     public init(paths: BerthPaths, socket: String) {
         self.paths = paths
@@ -60,7 +62,7 @@ public final class Daemon: Sendable {
         let reserve = DiskReserve(path: paths.root + "/reserve")
         let store = try Store.openForWriting(path: paths.database, reserve: reserve)
         reserve.ensure()
-        let images = ImageService(store: store, paths: paths)
+        let images = ImageService(store: store, paths: paths, insecureRegistries: config.insecureRegistries)
         let containers = ContainerService(store: store, paths: paths, logDefaults: config.logDefaults)
         if config.rebuildDB {
             let r = try DatabaseRebuild.run(images: images, containers: containers)
