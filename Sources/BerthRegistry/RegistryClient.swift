@@ -55,90 +55,85 @@ public struct RegistryClient: Sendable {
     public func request(
         _ method: String, _ path: String, accept: [String] = [], body: Data? = nil, contentType: String? = nil, scope: String
     ) async throws -> Response {
-        let url: URL
-        if path.hasPrefix("http://") || path.hasPrefix("https://") {
-            guard let u = URL(string: path) else { throw BerthError.invalid("invalid registry location: \(path)") }
-            url = u
-        } else if path.hasPrefix("/") {
-            guard let u = URL(string: (plainHTTP ? "http://" : "https://") + host + path) else {
-                throw BerthError.invalid("invalid registry location: \(path)")
+        let url = try self.url(path)
+        return try await authorized(scope) { authorization in
+            var req = URLRequest(url: url)
+            req.httpMethod = method
+            if let body { req.httpBody = body }
+            if let contentType { req.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+            if !accept.isEmpty { req.setValue(accept.joined(separator: ", "), forHTTPHeaderField: "Accept") }
+            if let authorization { req.setValue(authorization, forHTTPHeaderField: "Authorization") }
+            return try await exchange(req) { req in
+                let (data, resp) = try await session.data(for: req)
+                return (resp, { _ in data })
             }
-            url = u
-        } else {
-            guard let u = URL(string: (plainHTTP ? "http://" : "https://") + host + "/v2/" + path) else {
-                throw BerthError.invalid("invalid registry address: \(host)/\(path)")
-            }
-            url = u
         }
-        var r = try await send(
-            method, url, accept: accept, body: body, contentType: contentType, authorization: await cachedAuthorization(scope))
+    }
+
+    /// GET of a blob straight into `dest` (Foundation writes it to a file, so a large layer never
+    /// sits in memory); answers the status.
+    public func download(_ path: String, to dest: String, scope: String) async throws -> Response {
+        let url = try self.url(path)
+        return try await authorized(scope) { authorization in
+            var req = URLRequest(url: url)
+            if let authorization { req.setValue(authorization, forHTTPHeaderField: "Authorization") }
+            return try await exchange(req) { req in
+                let (file, resp) = try await session.download(for: req)
+                return (
+                    resp,
+                    { status in
+                        defer { try? FileManager.default.removeItem(at: file) }
+                        // An error answer is small: its text names the problem.
+                        guard status == 200 else { return (try? Data(contentsOf: file)) ?? Data() }
+                        unlink(dest)
+                        do { try FileManager.default.moveItem(atPath: file.path, toPath: dest) } catch {
+                            throw BerthError.posix("store download \(dest)")
+                        }
+                        return Data()
+                    }
+                )
+            }
+        }
+    }
+
+    /// `path` under /v2/, a path on the registry (`/v2/…/uploads/…`), or an absolute URL.
+    func url(_ path: String) throws -> URL {
+        let text: String
+        if path.hasPrefix("http://") || path.hasPrefix("https://") {
+            text = path
+        } else {
+            text = (plainHTTP ? "http://" : "https://") + host + (path.hasPrefix("/") ? path : "/v2/" + path)
+        }
+        guard let u = URL(string: text) else { throw BerthError.invalid("invalid registry address: \(text)") }
+        return u
+    }
+
+    /// Sends with what the cache holds for `scope`, and once more answering a 401's challenge.
+    func authorized(_ scope: String, _ send: (String?) async throws -> Response) async throws -> Response {
+        var r = try await send(await cachedAuthorization(scope))
         if r.status == 401, let challenge = r.header("WWW-Authenticate") {
-            let authorization = try await authorize(challenge, scope: scope)
-            r = try await send(method, url, accept: accept, body: body, contentType: contentType, authorization: authorization)
+            r = try await send(try await authorize(challenge, scope: scope))
         }
         return r
     }
 
-    func send(_ method: String, _ url: URL, accept: [String], body: Data?, contentType: String?, authorization: String?) async throws -> Response {
-        var req = URLRequest(url: url)
-        req.httpMethod = method
-        if let body { req.httpBody = body }
-        if let contentType { req.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-        if !accept.isEmpty { req.setValue(accept.joined(separator: ", "), forHTTPHeaderField: "Accept") }
-        if let authorization { req.setValue(authorization, forHTTPHeaderField: "Authorization") }
-        let (data, resp): (Data, URLResponse)
+    /// One request through Foundation: `perform` sends it and hands back the answer and a way to
+    /// take its body given the status; errors become berth's, a turned-down challenge a 401.
+    func exchange(
+        _ req: URLRequest, _ perform: (URLRequest) async throws -> (URLResponse, (Int) throws -> Data)
+    ) async throws -> Response {
+        let (resp, body): (URLResponse, (Int) throws -> Data)
         do {
-            (data, resp) = try await session.data(for: req)
+            (resp, body) = try await perform(req)
         } catch let e as URLError where e.code == .cancelled {
             return Self.basicChallenged
         } catch {
-            throw BerthError.internal("Get \"\(url)\": \(error.localizedDescription)")
+            throw BerthError.internal("\((req.httpMethod ?? "GET").capitalized) \"\(req.url?.absoluteString ?? "")\": \(error.localizedDescription)")
         }
         guard let http = resp as? HTTPURLResponse else { throw BerthError.internal("not an HTTP answer from \(host)") }
         var headers: [String: String] = [:]
         for (k, v) in http.allHeaderFields { headers[String(describing: k)] = String(describing: v) }
-        return Response(status: http.statusCode, headers: headers, body: data)
-    }
-
-    /// GET of a blob straight into `dest` (Foundation writes it to a file, so a large layer never
-    /// sits in memory); answers the status. The 401 → token → retry dance as `request`.
-    public func download(_ path: String, to dest: String, scope: String) async throws -> Response {
-        guard let url = URL(string: (plainHTTP ? "http://" : "https://") + host + "/v2/" + path) else {
-            throw BerthError.invalid("invalid registry address: \(host)/\(path)")
-        }
-        func once(_ authorization: String?) async throws -> Response {
-            var req = URLRequest(url: url)
-            if let authorization { req.setValue(authorization, forHTTPHeaderField: "Authorization") }
-            let (file, resp): (URL, URLResponse)
-            do {
-                (file, resp) = try await session.download(for: req)
-            } catch let e as URLError where e.code == .cancelled {
-                return Self.basicChallenged
-            } catch {
-                throw BerthError.internal("Get \"\(url)\": \(error.localizedDescription)")
-            }
-            guard let http = resp as? HTTPURLResponse else { throw BerthError.internal("not an HTTP answer from \(host)") }
-            var headers: [String: String] = [:]
-            for (k, v) in http.allHeaderFields { headers[String(describing: k)] = String(describing: v) }
-            var body = Data()
-            if http.statusCode == 200 {
-                unlink(dest)
-                do { try FileManager.default.moveItem(atPath: file.path, toPath: dest) } catch {
-                    try? FileManager.default.removeItem(at: file)
-                    throw BerthError.posix("store download \(dest)")
-                }
-            } else {
-                // An error answer is small: its text names the problem.
-                body = (try? Data(contentsOf: file)) ?? Data()
-                try? FileManager.default.removeItem(at: file)
-            }
-            return Response(status: http.statusCode, headers: headers, body: body)
-        }
-        var r = try await once(await cachedAuthorization(scope))
-        if r.status == 401, let challenge = r.header("WWW-Authenticate") {
-            r = try await once(try await authorize(challenge, scope: scope))
-        }
-        return r
+        return Response(status: http.statusCode, headers: headers, body: try body(http.statusCode))
     }
 
     /// berth never cancels a registry request: a cancelled one is a Basic (or Digest) 401 whose
