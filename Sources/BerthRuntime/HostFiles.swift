@@ -7,27 +7,17 @@ public enum HostFiles {
     /// 127.0.1.1 as on a host without one. `extra`: more `address names` lines (links, --add-host).
     public static func hosts(hostname: String, hostNetwork: Bool, ip: String? = nil, extra: [String] = []) -> String {
         if hostNetwork, let text = try? String(contentsOfFile: "/etc/hosts", encoding: .utf8) { return text }
-        if let ip {
-            return """
-                127.0.0.1\tlocalhost
-                ::1\tlocalhost ip6-localhost ip6-loopback
-                fe00::0\tip6-localnet
-                ff00::0\tip6-mcastprefix
-                ff02::1\tip6-allnodes
-                ff02::2\tip6-allrouters
-
-                """ + extra.map { $0 + "\n" }.joined() + "\(ip)\t\(hostname)\n"
-        }
-        return """
+        let base = """
             127.0.0.1\tlocalhost
             ::1\tlocalhost ip6-localhost ip6-loopback
             fe00::0\tip6-localnet
             ff00::0\tip6-mcastprefix
             ff02::1\tip6-allnodes
             ff02::2\tip6-allrouters
-            127.0.1.1\t\(hostname)
 
             """
+        guard let ip else { return base + "127.0.1.1\t\(hostname)\n" }
+        return base + extra.map { $0 + "\n" }.joined() + "\(ip)\t\(hostname)\n"
     }
 
     /// The host's resolv.conf without loopback name servers (unreachable from a private

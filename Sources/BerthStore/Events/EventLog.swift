@@ -13,6 +13,19 @@ public struct EventRecord: Sendable, Equatable, Codable {
     public var attributes: [String: String]
 }
 
+extension EventRecord {
+    /// A row of `SELECT id, time_ns, type, action, actor_id, actor_name, attributes FROM events`.
+    init(row r: Row) {
+        let attrs =
+            (r["attributes"] as String?).flatMap {
+                try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
+            } ?? [:]
+        self.init(
+            id: r["id"], timeNanos: r["time_ns"], type: r["type"], action: r["action"],
+            actorID: r["actor_id"], actorName: r["actor_name"], attributes: attrs)
+    }
+}
+
 /// Writing and reading the events table.
 public enum Events {
     /// Appends an event inside the caller's transaction.
@@ -43,15 +56,7 @@ public enum Events {
         if let type { sql += " AND type = ?"; args.append(type) }
         sql += " ORDER BY time_ns, id"
         if let limit { sql += " LIMIT \(limit)" }
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { r in
-            let attrs =
-                (r["attributes"] as String?).flatMap {
-                    try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
-                } ?? [:]
-            return EventRecord(
-                id: r["id"], timeNanos: r["time_ns"], type: r["type"], action: r["action"],
-                actorID: r["actor_id"], actorName: r["actor_name"], attributes: attrs)
-        }
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(EventRecord.init(row:))
     }
 }
 

@@ -98,15 +98,7 @@ public struct EventQuery: Sendable {
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += " ORDER BY time_ns, id"
         if let limit { sql += " LIMIT \(limit)" }
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args.map { $0.databaseValue })).map { r in
-            let attrs =
-                (r["attributes"] as String?).flatMap {
-                    try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
-                } ?? [:]
-            return EventRecord(
-                id: r["id"], timeNanos: r["time_ns"], type: r["type"], action: r["action"],
-                actorID: r["actor_id"], actorName: r["actor_name"], attributes: attrs)
-        }
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args.map { $0.databaseValue })).map(EventRecord.init(row:))
     }
 
     /// The newest event id (where following starts).
