@@ -67,6 +67,7 @@ extension ContainerService {
                     Glibc.kill(pid, SIGKILL)
                 }
                 cleanupRuntime(c.id)
+                try store.write { db in try NetworkStore.releaseRun(db, containerID: c.id) }
                 r.startsUndone += 1
             }
             let live = try store.read { db in try ContainerQueries.withState(db, [.running, .paused, .restarting]) }

@@ -66,14 +66,14 @@ extension ContainerService {
 
     func addLive(_ c: ContainerRecord, _ net: NetworkRecord) throws {
         var saved = try savedOptions(c.id)
-        let a = try allocateIPs(c.id).first { $0.network.id == net.id }
-        guard let ip = a?.ip else { throw BerthError.internal("no address for \(c.name) on \(net.name)") }
+        guard let attached = try allocateIPs(c.id).first(where: { $0.network.id == net.id }), attached.ip != nil else {
+            throw BerthError.internal("no address for \(c.name) on \(net.name)")
+        }
         let used = Set(saved.networks.values.map(\.interface_name))
         let iface = (0...).lazy.map { "eth\($0)" }.first { !used.contains($0) }!
-        let names = [c.name, String(c.id.prefix(12))] + (a?.aliases ?? [])
         let one = NetavarkOptions(
             container_id: c.id, container_name: c.name, port_mappings: nil,
-            networks: [net.name: .init(static_ips: [ip], aliases: net.dnsEnabled ? names : nil, interface_name: iface)],
+            networks: [net.name: Self.perNetwork(c, attached, interface: iface)],
             network_info: [net.name: Self.netavarkNetwork(net)])
         let status = try netavark.setup(netns: netnsPath(c.id), options: one)
         saved.networks[net.name] = one.networks[net.name]
@@ -92,6 +92,13 @@ extension ContainerService {
         saved.networks[net.name] = nil
         saved.network_info[net.name] = nil
         try FileOps.writeAtomically(try JSONCoding.encode(saved), to: netnsOptionsPath(c.id), mode: 0o600, durable: false)
+    }
+
+    /// The container's side of one network: its address, and on DNS networks its name, short
+    /// id and aliases.
+    static func perNetwork(_ c: ContainerRecord, _ a: NetworkAttachment, interface: String) -> NetavarkOptions.PerNetwork {
+        let names = [c.name, String(c.id.prefix(12))] + a.aliases
+        return .init(static_ips: [a.ip ?? ""], aliases: a.network.dnsEnabled ? names : nil, interface_name: interface)
     }
 
     static func netavarkNetwork(_ n: NetworkRecord) -> NetavarkOptions.Network {

@@ -71,10 +71,7 @@ extension ContainerService {
         var networks: [String: NetavarkOptions.PerNetwork] = [:]
         var info: [String: NetavarkOptions.Network] = [:]
         for (i, a) in attachments.enumerated() {
-            let names = [c.name, String(c.id.prefix(12))] + a.aliases
-            networks[a.network.name] = .init(
-                static_ips: [a.ip ?? ""], aliases: a.network.dnsEnabled ? names : nil,
-                interface_name: "eth\(i)")
+            networks[a.network.name] = Self.perNetwork(c, a, interface: "eth\(i)")
             info[a.network.name] = Self.netavarkNetwork(a.network)
         }
         let options = NetavarkOptions(
@@ -103,11 +100,13 @@ extension ContainerService {
     func chooseHostPorts(_ c: ContainerRecord, _ ports: [(rowID: Int64, port: PortRow)]) throws -> [(rowID: Int64, hostPort: Int)] {
         var chosen: [(rowID: Int64, hostPort: Int)] = []
         var taken = Set<String>()
-        func free(_ p: PortRow, _ port: Int) throws -> Bool {
+        let held = try store.read { db in try NetworkStore.heldPorts(db, excluding: c.id) }
+        func free(_ p: PortRow, _ port: Int) -> Bool {
             let key = "\(p.hostIP)|\(port)|\(p.proto)"
             guard !taken.contains(key) else { return false }
-            let holder = try store.read { db in try NetworkStore.portHolder(db, port: port, proto: p.proto, hostIP: p.hostIP, excluding: c.id) }
-            return holder == nil && PortProbe.isFree(ip: p.hostIP, port: port, proto: p.proto)
+            // Another container's binding collides when the addresses overlap ("" is all of them).
+            let collides = held.contains { $0.port == port && $0.proto == p.proto && ($0.hostIP.isEmpty || p.hostIP.isEmpty || $0.hostIP == p.hostIP) }
+            return !collides && PortProbe.isFree(ip: p.hostIP, port: port, proto: p.proto)
         }
         func refuse(_ p: PortRow, _ port: Int) -> BerthError {
             BerthError.conflict(
@@ -116,7 +115,7 @@ extension ContainerService {
         }
         for (rowID, p) in ports where p.published {
             if p.isFixed, let hp = p.requestedHostPort {
-                guard try free(p, hp) else { throw refuse(p, hp) }
+                guard free(p, hp) else { throw refuse(p, hp) }
                 taken.insert("\(p.hostIP)|\(hp)|\(p.proto)")
                 continue
             }
@@ -127,7 +126,7 @@ extension ContainerService {
             var picked: Int?
             for i in 0..<min(range.count, 4096) {
                 let port = range.lowerBound + (offset + i) % range.count
-                if try free(p, port) { picked = port; break }
+                if free(p, port) { picked = port; break }
             }
             guard let port = picked else { throw refuse(p, range.lowerBound) }
             taken.insert("\(p.hostIP)|\(port)|\(p.proto)")
@@ -136,8 +135,9 @@ extension ContainerService {
         return chosen
     }
 
-    /// Undoes setup: netavark teardown from the input setup was given, the namespace removed,
-    /// chosen host ports given back. Safe to call for a container that has none of it.
+    /// Undoes setup: netavark teardown from the input setup was given, the namespace removed.
+    /// Safe to call for a container that has none of it (files only: the addresses and chosen
+    /// ports go back in the transaction that records the exit or the failed start).
     func teardownNetwork(_ id: String) {
         let json = netnsOptionsPath(id), ns = netnsPath(id)
         if let data = FileManager.default.contents(atPath: json),
@@ -149,10 +149,6 @@ extension ContainerService {
         }
         NetNS.remove(at: ns)
         unlink(json)
-        try? store.write { db in
-            try NetworkStore.releaseChosenPorts(db, containerID: id)
-            try NetworkStore.releaseIPs(db, containerID: id)
-        }
     }
 
     /// At start-up: namespaces and rules of containers that no longer run (an exit berthd did

@@ -30,6 +30,7 @@ public enum ContainerStore {
     public static func recordStartFailure(_ tx: StoreTransaction, id: String, message: String, code: Int64) throws {
         let db = tx.db
         try db.execute(sql: "UPDATE containers SET error = ?, exit_code = ? WHERE id = ?", arguments: [message, code, id])
+        try NetworkStore.releaseRun(tx, containerID: id)
     }
 
     /// A run begins: the container row and a new `runs` row.
@@ -68,6 +69,7 @@ public enum ContainerStore {
                 UPDATE runs SET finished_at = ?, exit_code = ?, oom_killed = ?, end_reason = ?
                 WHERE id = (SELECT max(id) FROM runs WHERE container_id = ? AND finished_at IS NULL)
                 """, arguments: [finished, code, oom, endReason, id])
+        try NetworkStore.releaseRun(tx, containerID: id)
     }
 
     /// A pending restart given up: exited again (`byUser`: a user's stop, kill or rm).

@@ -125,7 +125,7 @@ public enum NetworkStore {
 
     /// Gives the addresses back when the container stops (Docker's rule: only running
     /// containers hold one, so thousands of stopped ones never exhaust a subnet).
-    public static func releaseIPs(_ tx: StoreTransaction, containerID: String) throws {
+    static func releaseIPs(_ tx: StoreTransaction, containerID: String) throws {
         try tx.db.execute(sql: "UPDATE network_attachments SET ip = NULL, mac = NULL WHERE container_id = ?", arguments: [containerID])
     }
 
@@ -136,18 +136,7 @@ public enum NetworkStore {
     }
 
     public static func attachments(_ tx: StoreTransaction, containerID: String) throws -> [NetworkAttachment] {
-        try Row.fetchAll(
-            tx.db,
-            sql: """
-                SELECT n.*, a.ip AS a_ip, a.mac AS a_mac, a.aliases AS a_aliases FROM network_attachments a
-                JOIN networks n ON n.id = a.network_id WHERE a.container_id = ? ORDER BY n.name
-                """, arguments: [containerID]
-        ).map { r in
-            let aliases: String = r["a_aliases"] ?? ""
-            return NetworkAttachment(
-                network: NetworkRecord(row: r), ip: r["a_ip"], mac: r["a_mac"],
-                aliases: aliases.split(separator: ",").map(String.init))
-        }
+        try fetchAttachments(tx, containerID: containerID).map(\.1)
     }
 
     public static func insertPorts(_ tx: StoreTransaction, containerID: String, _ rows: [PortRow]) throws {
@@ -166,55 +155,53 @@ public enum NetworkStore {
 
     /// Every container's port rows, for the list.
     public static func allPorts(_ tx: StoreTransaction) throws -> [String: [PortRow]] {
-        var out: [String: [PortRow]] = [:]
-        for r in try Row.fetchAll(
-            tx.db,
-            sql: """
-                SELECT container_id, container_port, protocol, host_ip, host_port, published, requested_host_port, requested_range_end
-                FROM port_mappings ORDER BY container_port, protocol, host_ip
-                """)
-        {
-            out[r[0], default: []].append(
-                PortRow(
-                    containerPort: r[1], proto: r[2], hostIP: r[3], hostPort: r[4], published: r[5], requestedHostPort: r[6],
-                    requestedRangeEnd: r[7]))
-        }
-        return out
+        Dictionary(grouping: try fetchPorts(tx, containerID: nil), by: \.containerID).mapValues { $0.map(\.port) }
     }
 
     /// Every container's networks, for the list.
     public static func allAttachments(_ tx: StoreTransaction) throws -> [String: [NetworkAttachment]] {
-        var out: [String: [NetworkAttachment]] = [:]
-        for r in try Row.fetchAll(
-            tx.db,
-            sql: """
-                SELECT n.*, a.container_id AS a_container, a.ip AS a_ip, a.mac AS a_mac, a.aliases AS a_aliases
-                FROM network_attachments a JOIN networks n ON n.id = a.network_id ORDER BY n.name
-                """)
-        {
-            let aliases: String = r["a_aliases"] ?? ""
-            out[r["a_container"], default: []].append(
-                NetworkAttachment(
-                    network: NetworkRecord(row: r), ip: r["a_ip"], mac: r["a_mac"],
-                    aliases: aliases.split(separator: ",").map(String.init)))
-        }
-        return out
+        Dictionary(grouping: try fetchAttachments(tx, containerID: nil), by: \.0).mapValues { $0.map(\.1) }
     }
 
     /// The container's port rows with their row ids.
     public static func ports(_ tx: StoreTransaction, containerID: String) throws -> [(rowID: Int64, port: PortRow)] {
+        try fetchPorts(tx, containerID: containerID).map { ($0.rowID, $0.port) }
+    }
+
+    /// Port rows of one container or of all, in `port`'s order.
+    static func fetchPorts(_ tx: StoreTransaction, containerID: String?) throws -> [(containerID: String, rowID: Int64, port: PortRow)] {
         try Row.fetchAll(
             tx.db,
             sql: """
-                SELECT rowid, container_port, protocol, host_ip, host_port, published, requested_host_port, requested_range_end
-                FROM port_mappings WHERE container_id = ? ORDER BY container_port, protocol, host_ip
-                """, arguments: [containerID]
+                SELECT container_id, rowid, container_port, protocol, host_ip, host_port, published, requested_host_port,
+                    requested_range_end
+                FROM port_mappings \(containerID == nil ? "" : "WHERE container_id = ?") ORDER BY container_port, protocol, host_ip
+                """, arguments: StatementArguments(containerID.map { [$0] } ?? [])
         ).map { r in
             (
-                r[0],
+                r[0], r[1],
                 PortRow(
-                    containerPort: r[1], proto: r[2], hostIP: r[3], hostPort: r[4], published: r[5],
-                    requestedHostPort: r[6], requestedRangeEnd: r[7])
+                    containerPort: r[2], proto: r[3], hostIP: r[4], hostPort: r[5], published: r[6],
+                    requestedHostPort: r[7], requestedRangeEnd: r[8])
+            )
+        }
+    }
+
+    /// Attachments (with their networks) of one container or of all, by network name.
+    static func fetchAttachments(_ tx: StoreTransaction, containerID: String?) throws -> [(String, NetworkAttachment)] {
+        try Row.fetchAll(
+            tx.db,
+            sql: """
+                SELECT n.*, a.container_id AS a_container, a.ip AS a_ip, a.mac AS a_mac, a.aliases AS a_aliases
+                FROM network_attachments a JOIN networks n ON n.id = a.network_id
+                \(containerID == nil ? "" : "WHERE a.container_id = ?") ORDER BY n.name
+                """, arguments: StatementArguments(containerID.map { [$0] } ?? [])
+        ).map { r in
+            let aliases: String = r["a_aliases"] ?? ""
+            return (
+                r["a_container"],
+                NetworkAttachment(
+                    network: NetworkRecord(row: r), ip: r["a_ip"], mac: r["a_mac"], aliases: aliases.split(separator: ",").map(String.init))
             )
         }
     }
@@ -241,8 +228,15 @@ public enum NetworkStore {
         }
     }
 
+    /// What a run held and its end gives back, in the transaction that records the end:
+    /// chosen host ports (fixed ones stay recorded) and addresses.
+    public static func releaseRun(_ tx: StoreTransaction, containerID: String) throws {
+        try releaseChosenPorts(tx, containerID: containerID)
+        try releaseIPs(tx, containerID: containerID)
+    }
+
     /// Gives back the ports a start chose (fixed ones stay recorded).
-    public static func releaseChosenPorts(_ tx: StoreTransaction, containerID: String) throws {
+    static func releaseChosenPorts(_ tx: StoreTransaction, containerID: String) throws {
         try tx.db.execute(
             sql: """
                 UPDATE port_mappings SET host_port = NULL
@@ -250,16 +244,17 @@ public enum NetworkStore {
                 """, arguments: [containerID])
     }
 
-    /// The name of another running container holding `port`/`proto` on an overlapping host address.
-    public static func portHolder(_ tx: StoreTransaction, port: Int, proto: String, hostIP: String, excluding id: String) throws -> String? {
-        try String.fetchOne(
+    /// The host ports other running containers hold: read once per start, then checked in
+    /// memory for every candidate port.
+    public static func heldPorts(_ tx: StoreTransaction, excluding id: String) throws -> [(hostIP: String, port: Int, proto: String)] {
+        try Row.fetchAll(
             tx.db,
             sql: """
-                SELECT c.name FROM port_mappings p JOIN containers c ON c.id = p.container_id
-                WHERE p.host_port = ? AND p.protocol = ? AND p.published = 1 AND p.container_id != ?
+                SELECT p.host_ip, p.host_port, p.protocol FROM port_mappings p JOIN containers c ON c.id = p.container_id
+                WHERE p.host_port IS NOT NULL AND p.published = 1 AND p.container_id != ?
                   AND c.state IN ('running', 'paused', 'restarting')
-                  AND (p.host_ip = '' OR ? = '' OR p.host_ip = ?) LIMIT 1
-                """, arguments: [port, proto, id, hostIP, hostIP])
+                """, arguments: [id]
+        ).map { ($0[0], $0[1], $0[2]) }
     }
 }
 
