@@ -45,6 +45,14 @@ public struct ContainerRecord: Sendable, Equatable, Codable {
     }
 
     public var isRunning: Bool { state == .running || state == .paused || state == .restarting }
+
+    /// HostConfig's NetworkMode, `none` when unset (containers made before berth had networks).
+    /// Read by a scan, not a JSON decode: ps shows it for thousands of rows.
+    public var networkMode: String {
+        guard let r = hostConfigJSON.range(of: "\"NetworkMode\":\"") else { return "none" }
+        let mode = hostConfigJSON[r.upperBound...].prefix { $0 != "\"" }
+        return mode.isEmpty ? "none" : String(mode)
+    }
 }
 
 /// Container queries and writes; writes happen in berthd's transactions only.

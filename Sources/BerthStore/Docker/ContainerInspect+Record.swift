@@ -99,10 +99,7 @@ extension ContainerSummary {
         n.Networks = settings.Networks
         self.NetworkSettings = n
         var h = SummaryHostConfig()
-        if let r = c.hostConfigJSON.range(of: "\"NetworkMode\":\"") {
-            h.NetworkMode = String(c.hostConfigJSON[r.upperBound...].prefix { $0 != "\"" })
-        }
-        if h.NetworkMode.isEmpty { h.NetworkMode = "none" }
+        h.NetworkMode = c.networkMode
         self.HostConfig = h
     }
 

@@ -55,11 +55,7 @@ struct Ps: ParsableCommand {
             var cmd = "\"" + c.command + "\""
             if !noTrunc && c.command.count > 20 { cmd = "\"" + c.command.prefix(19) + "…\"" }
             let l = labels[c.id] ?? [:]
-            var network = "none"
-            if let r = c.hostConfigJSON.range(of: "\"NetworkMode\":\"") {
-                let mode = c.hostConfigJSON[r.upperBound...].prefix { $0 != "\"" }
-                if !mode.isEmpty { network = String(mode) }
-            }
+            let network = c.networkMode
             var sizeText = ""
             if size || names.contains("Size") {
                 // Docker's SIZE: the writable layer's bytes, and with the image's (virtual).
