@@ -227,6 +227,7 @@ def test_user_network_resolves_names_and_the_default_bridge_does_not(bb):
     net = json.loads(bb.berth("network", "inspect", "appnet").out)[0]
     assert net["IPAM"]["Config"] == [{"Subnet": subnet, "Gateway": subnet.rsplit(".", 1)[0] + ".129"}]
     assert net["Labels"] == {"app": "t"} and net["Driver"] == "bridge"
+    assert bb.berth("network", "inspect", "-f", "{{.Driver}} {{.Name}}", "appnet").out == "bridge appnet\n"
     port = free_port()
     cid = bb.berth("run", "-d", "--name", "web", "--network", "appnet", "-p", f"127.0.0.1:{port}:80", "busybox",
                    "httpd", "-f", "-p", "80", "-h", "/etc").out.strip()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthAPI
 import BerthCore
+import BerthImage
 import Foundation
 
 /// `berth pull`.
@@ -22,22 +23,22 @@ struct Pull: AsyncParsableCommand {
     static func pull(_ client: APIClient, _ name: String, quiet: Bool, printName: Bool = true, to write: (String) -> Void) async throws {
         let r = try await client.send(.POST, "/images/create", query: [("fromImage", name)], headers: DockerConfig.header(for: name))
         var final = name
-        for line in r.body.split(separator: 0x0a) {
-            guard let msg = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
-            if let err = msg["error"] as? String { throw BerthError.invalid(err) }
-            let status = msg["status"] as? String ?? ""
-            let id = msg["id"] as? String
+        for (status, id) in try progressMessages(r.body) {
             if !quiet { write(id.map { "\($0): \(status)" } ?? status) }
             if status.hasPrefix("Status: "), let r = status.range(of: " for ") { final = String(status[r.upperBound...]) }
         }
-        if printName { write(fullName(final)) }
+        if printName { write((try? Reference.parse(final))?.description ?? final) }
     }
+}
 
-    /// `busybox:latest` → `docker.io/library/busybox:latest`, as docker prints after a pull.
-    static func fullName(_ n: String) -> String {
-        let first = n.split(separator: "/").first.map(String.init) ?? n
-        let hasDomain = n.contains("/") && (first.contains(".") || first.contains(":") || first == "localhost")
-        if hasDomain { return n }
-        return "docker.io/" + (n.contains("/") ? n : "library/" + n)
+/// The JSON messages of a pull or push (`{"status": …, "id": …}` per line); a message carrying an
+/// `error` ends it with that error.
+func progressMessages(_ body: Data) throws -> [(status: String, id: String?)] {
+    var out: [(String, String?)] = []
+    for line in body.split(separator: 0x0a) {
+        guard let msg = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
+        if let err = msg["error"] as? String { throw BerthError.invalid(err) }
+        out.append((msg["status"] as? String ?? "", msg["id"] as? String))
     }
+    return out
 }

@@ -12,13 +12,11 @@ struct Push: AsyncParsableCommand {
 
     func run() async throws {
         let client = try global.client()
-        let r = try await daemon { try await client.send(.POST, client.path("/images", name, "/push"), headers: DockerConfig.header(for: name)) }
-        for line in r.body.split(separator: 0x0a) {
-            guard let msg = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
-            if let err = msg["error"] as? String { throw CLIError(message: "Error response from daemon: " + err) }
-            let status = msg["status"] as? String ?? ""
-            if quiet && !status.contains(": digest: ") { continue }
-            Out.print((msg["id"] as? String).map { "\($0): \(status)" } ?? status)
+        let messages = try await daemon {
+            try progressMessages(try await client.send(.POST, client.path("/images", name, "/push"), headers: DockerConfig.header(for: name)).body)
+        }
+        for (status, id) in messages where !quiet || status.contains(": digest: ") {
+            Out.print(id.map { "\($0): \(status)" } ?? status)
         }
     }
 }

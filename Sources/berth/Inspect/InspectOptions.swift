@@ -29,31 +29,7 @@ struct InspectOptions: ParsableArguments {
                 values.append(try PrettyJSON.value(ImageInspect(d) { paths.layerDiff(String($0.dropFirst(7))) }))
             }
         }
-        if let format, format != "json" {
-            let t = try GoTemplate(format)
-            for v in values {
-                guard case .object(let o) = v else { continue }
-                var fields: [String: String] = [:], jsonFields: [String: String] = [:]
-                Self.flatten(.object(o), prefix: "", into: &fields, json: &jsonFields)
-                // Fields Docker's structs always have, even when empty (a Go nil pointer).
-                if fields["State.Status"] != nil && fields["State.Health"] == nil {
-                    fields["State.Health"] = "<nil>"
-                    jsonFields["State.Health"] = "null"
-                }
-                var labels: [String: String] = [:]
-                if case .object(let cfg)? = o["Config"], case .object(let l)? = cfg["Labels"] {
-                    for (k, x) in l { if case .string(let s) = x { labels[k] = s } }
-                }
-                Out.print(
-                    try t.render(
-                        TemplateRow(
-                            fields: fields, labels: labels,
-                            json: String(decoding: try JSONEncoder().encode(v), as: UTF8.self),
-                            jsonFields: jsonFields)))
-            }
-        } else {
-            Out.print(PrettyJSON.render(.array(values)))
-        }
+        try Self.print(values, format: format)
         if !missing.isEmpty {
             for m in missing { Out.err("Error: No such object: \(m)") }
             throw ExitCode(1)
@@ -62,6 +38,52 @@ struct InspectOptions: ParsableArguments {
 }
 
 extension InspectOptions {
+    /// `read` for each name; one the store does not have is reported with `missing(name)`.
+    static func collect(
+        _ names: [String], read: (String) throws -> any Encodable, missing: (String) -> String
+    ) throws -> (values: [JSONValue], anyMissing: Bool) {
+        var values: [JSONValue] = []
+        var anyMissing = false
+        for n in names {
+            do {
+                values.append(try PrettyJSON.value(try read(n)))
+            } catch let e as BerthError where e.code == .notFound {
+                Out.err(missing(n))
+                anyMissing = true
+            }
+        }
+        return (values, anyMissing)
+    }
+
+    /// Inspect's output for every kind of object: a Go template per object, or the JSON array.
+    static func print(_ values: [JSONValue], format: String?) throws {
+        guard let format, format != "json" else {
+            Out.print(PrettyJSON.render(.array(values)))
+            return
+        }
+        let t = try GoTemplate(format)
+        for v in values {
+            guard case .object(let o) = v else { continue }
+            var fields: [String: String] = [:], jsonFields: [String: String] = [:]
+            flatten(.object(o), prefix: "", into: &fields, json: &jsonFields)
+            // Fields Docker's structs always have, even when empty (a Go nil pointer).
+            if fields["State.Status"] != nil && fields["State.Health"] == nil {
+                fields["State.Health"] = "<nil>"
+                jsonFields["State.Health"] = "null"
+            }
+            var labels: [String: String] = [:]
+            if case .object(let cfg)? = o["Config"], case .object(let l)? = cfg["Labels"] {
+                for (k, x) in l { if case .string(let s) = x { labels[k] = s } }
+            }
+            Out.print(
+                try t.render(
+                    TemplateRow(
+                        fields: fields, labels: labels,
+                        json: String(decoding: try JSONEncoder().encode(v), as: UTF8.self),
+                        jsonFields: jsonFields)))
+        }
+    }
+
     /// Every value under its dotted path (`State.Status`), printed as Go's template would
     /// print it; non-strings also as JSON for `{{json .X}}`.
     static func flatten(_ v: JSONValue, prefix: String, into fields: inout [String: String], json: inout [String: String]) {

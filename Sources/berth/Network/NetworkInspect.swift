@@ -13,22 +13,10 @@ struct NetworkInspect: ParsableCommand {
 
     func run() throws {
         let store = try global.store()
-        var values: [JSONValue] = []
-        var missing = false
-        for n in names {
-            do {
-                values.append(try PrettyJSON.value(try store.read { db in try NetworkResource.read(db, n) }))
-            } catch let e as BerthError where e.code == .notFound {
-                Out.err("Error response from daemon: network \(n) not found")
-                missing = true
-            }
-        }
-        if let format {
-            let t = try GoTemplate(format)
-            for v in values { Out.print(try t.render(TemplateRow(fields: [:], json: String(decoding: try JSONEncoder().encode(v), as: UTF8.self)))) }
-        } else {
-            Out.print(PrettyJSON.render(.array(values)))
-        }
+        let (values, missing) = try InspectOptions.collect(
+            names, read: { n in try store.read { db in try NetworkResource.read(db, n) } },
+            missing: { "Error response from daemon: network \($0) not found" })
+        try InspectOptions.print(values, format: format)
         if missing { throw ExitCode(1) }
     }
 }

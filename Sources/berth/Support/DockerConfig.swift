@@ -1,5 +1,6 @@
 import BerthAPI
 import BerthCore
+import BerthImage
 import Foundation
 
 /// The docker CLI's credential file, `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`:
@@ -54,9 +55,7 @@ enum DockerConfig {
 
     /// The registry part of an image name (`docker.io` when it has none).
     static func registry(of image: String) -> String {
-        let first = String(image.split(separator: "/").first ?? "")
-        let hasDomain = image.contains("/") && (first.contains(".") || first.contains(":") || first == "localhost")
-        return hasDomain ? first : "docker.io"
+        (try? Reference.parse(image))?.domain ?? Reference.defaultDomain
     }
 
     /// `X-Registry-Auth` for a pull or push of `image`, when credentials are stored for its registry.

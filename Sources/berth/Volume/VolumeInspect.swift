@@ -11,17 +11,9 @@ struct VolumeInspect: ParsableCommand {
 
     func run() throws {
         let store = try global.store()
-        var values: [JSONValue] = []
-        var missing = false
-        for n in names {
-            do {
-                values.append(try PrettyJSON.value(try store.read { db in try VolumeStore.get(db, n) }))
-            } catch let e as BerthError where e.code == .notFound {
-                Out.err("Error: No such volume: \(n)")
-                missing = true
-            }
-        }
-        Out.print(PrettyJSON.render(.array(values)))
+        let (values, missing) = try InspectOptions.collect(
+            names, read: { n in try store.read { db in try VolumeStore.get(db, n) } }, missing: { "Error: No such volume: \($0)" })
+        try InspectOptions.print(values, format: nil)
         if missing { throw ExitCode(1) }
     }
 }
