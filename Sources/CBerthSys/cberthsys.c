@@ -9,6 +9,14 @@ int berth_lsetxattr(const char *path, const char *name, const void *value, size_
     return lsetxattr(path, name, value, size, 0);
 }
 
+ssize_t berth_lgetxattr(const char *path, const char *name, void *value, size_t size) {
+    return lgetxattr(path, name, value, size);
+}
+
+ssize_t berth_llistxattr(const char *path, char *list, size_t size) {
+    return llistxattr(path, list, size);
+}
+
 int berth_mkwhiteout(const char *path) {
     return mknod(path, S_IFCHR | 0000, makedev(0, 0));
 }

@@ -9,6 +9,9 @@
 
 /// setxattr without following a final symlink.
 int berth_lsetxattr(const char *path, const char *name, const void *value, size_t size);
+/// getxattr / listxattr without following a final symlink; -1 and errno on failure.
+ssize_t berth_lgetxattr(const char *path, const char *name, void *value, size_t size);
+ssize_t berth_llistxattr(const char *path, char *list, size_t size);
 /// Creates an overlayfs whiteout: a 0/0 character device.
 int berth_mkwhiteout(const char *path);
 /// Takes an exclusive, non-blocking flock on fd.
