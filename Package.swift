@@ -24,7 +24,7 @@ let package = Package(
                 exclude: ["README.md"],
                 resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_health.sql"),
                             .embedInCode("0003_remove_intent.sql"), .embedInCode("0004_networks.sql"),
-                            .embedInCode("0005_pulls.sql")]),
+                            .embedInCode("0005_pulls.sql"), .embedInCode("0006_builds.sql")]),
         .target(name: "BerthCore", dependencies: [
             "CBerthSys",
             .product(name: "Logging", package: "swift-log"),
@@ -52,8 +52,11 @@ let package = Package(
         .target(name: "BerthNetwork", dependencies: ["BerthCore", "CBerthSys"]),
         // The registry client (OCI distribution): Foundation's networking, kept out of the CLI.
         .target(name: "BerthRegistry", dependencies: ["BerthCore", "BerthImage"]),
+        // Dockerfile parsing, word expansion, .dockerignore, COPY's tree copy: the builder's
+        // pure parts; the engine runs the steps.
+        .target(name: "BerthBuild", dependencies: ["BerthCore", "BerthImage", "CBerthSys"]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthCore", "BerthAPI", "BerthStore", "BerthImage", "BerthRuntime", "BerthNetwork", "BerthRegistry",
+            "BerthCore", "BerthAPI", "BerthStore", "BerthImage", "BerthRuntime", "BerthNetwork", "BerthRegistry", "BerthBuild",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // berthd's API server.
@@ -76,7 +79,7 @@ let package = Package(
         ]),
         // libFuzzer over the parsers (make fuzz), or a seeded run without it (make test).
         .executableTarget(name: "berth-fuzz", dependencies: [
-            "BerthCore", "BerthAPI", "BerthImage", "BerthStore", "BerthEngine", "BerthNetwork", "BerthRegistry",
+            "BerthCore", "BerthAPI", "BerthImage", "BerthStore", "BerthEngine", "BerthNetwork", "BerthRegistry", "BerthBuild",
         ]),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"]),
         .testTarget(name: "BerthStoreTests", dependencies: [
@@ -89,6 +92,7 @@ let package = Package(
         .testTarget(name: "berthTests", dependencies: ["berth", "BerthCore", "BerthStore", "BerthAPI"]),
         .testTarget(name: "BerthRegistryTests", dependencies: ["BerthRegistry", "BerthImage", "BerthCore"]),
         .testTarget(name: "BerthNetworkTests", dependencies: ["BerthNetwork", "BerthCore"]),
+        .testTarget(name: "BerthBuildTests", dependencies: ["BerthBuild", "BerthImage", "BerthCore"]),
         .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI", "BerthCore"]),
         .testTarget(name: "BerthServerTests", dependencies: [
             "BerthServer", "BerthEngine", "BerthStore", "BerthAPI", "BerthCore", "BerthNetwork",

@@ -7,6 +7,7 @@ public enum SchemaMigrations {
         (3, "0003_remove_intent.sql", String(decoding: PackageResources._003_remove_intent_sql, as: UTF8.self)),
         (4, "0004_networks.sql", String(decoding: PackageResources._004_networks_sql, as: UTF8.self)),
         (5, "0005_pulls.sql", String(decoding: PackageResources._005_pulls_sql, as: UTF8.self)),
+        (6, "0006_builds.sql", String(decoding: PackageResources._006_builds_sql, as: UTF8.self)),
     ]
 
     /// The newest schema version this binary knows.

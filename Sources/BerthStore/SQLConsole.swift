@@ -40,7 +40,7 @@ public enum SQLConsole {
             """
             SELECT id, (SELECT group_concat(name, ' ') FROM main.tags t WHERE t.image_id = i.id) AS tags,
                    \(time("created")) AS created, \(time("added_at")) AS added, size, architecture, os,
-                   (SELECT count(*) FROM main.image_layers il WHERE il.image_id = i.id) AS layers
+                   (SELECT count(*) FROM main.image_layers il WHERE il.image_id = i.id) AS layers, parent_id AS parent
             FROM main.images i
             """
         ),
@@ -58,6 +58,14 @@ public enum SQLConsole {
             SELECT id, reference, registry, digest, image_id, bytes_fetched, bytes_reused, \(time("started_at")) AS started,
                    seconds, outcome
             FROM main.pulls
+            """
+        ),
+        (
+            "builds",
+            """
+            SELECT id, image_id, tags, dockerfile, context_digest, context_size, target, steps, cache_hits, cache_misses,
+                   \(time("started_at")) AS started, seconds, outcome
+            FROM main.builds
             """
         ),
         (

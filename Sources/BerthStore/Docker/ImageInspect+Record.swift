@@ -34,7 +34,7 @@ extension ImageInspect {
         Id = d.listing.id
         RepoTags = summary.RepoTags
         RepoDigests = summary.RepoDigests
-        Parent = ""
+        Parent = d.parentID ?? ""
         Comment = str("comment") ?? ""
         Created = Clock.rfc3339Nano(d.listing.created)
         DockerVersion = str("docker_version") ?? ""

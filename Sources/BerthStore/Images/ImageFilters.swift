@@ -66,9 +66,11 @@ public struct ImageFilters: Sendable {
         return out
     }
 
-    /// Every image, filtered; before/since name images as users do.
-    public func list(_ db: StoreTransaction) throws -> [ImageListing] {
-        let all = try ImageQueries.list(db)
+    /// Every image, filtered; before/since name images as users do. Intermediate images
+    /// (untagged parents of others) only with `all`, as Docker's `images -a`.
+    public func list(_ db: StoreTransaction, all showAll: Bool = false) throws -> [ImageListing] {
+        let every = try ImageQueries.list(db)
+        let all = showAll ? every : every.filter { !$0.intermediate }
         return try apply(all) { name in
             let id = try ImageResolver.resolve(db, name).imageID
             guard let l = all.first(where: { $0.id == id }) else { throw BerthError.notFound("No such image: \(name)") }

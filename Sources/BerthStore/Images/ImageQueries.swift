@@ -20,7 +20,11 @@ public struct ImageListing: Sendable, Equatable {
     public var digests: [String]
     public var labels: [String: String]
     public var containers: Int
+    /// Some image was made from this one (commit, build step): untagged, it is intermediate.
+    public var hasChildren = false
     public var dangling: Bool { tags.isEmpty }
+    /// A build step or commit parent: hidden from `images` unless `-a`.
+    public var intermediate: Bool { tags.isEmpty && hasChildren }
 
     public init(
         id: String, created: Int64, addedAt: Int64, size: Int64, tags: [Tag], digests: [String],
@@ -39,6 +43,8 @@ public struct ImageDetail: Sendable {
     public var os: String?
     public var lastTagTime: Int64?
     public var layers: [(chainID: String, blobDigest: String, mediaType: String?)]
+    /// The image it was made from (commit, build step), if recorded.
+    public var parentID: String?
 }
 
 /// Read-side queries over images; shared by the CLI (direct) and berthd (API).
@@ -63,6 +69,7 @@ public enum ImageQueries {
         for r in try Row.fetchAll(db, sql: "SELECT image_id, count(*) AS n FROM containers GROUP BY image_id") {
             containers[r["image_id"]] = r["n"]
         }
+        let parents = Set(try String.fetchAll(db, sql: "SELECT DISTINCT parent_id FROM images WHERE parent_id IS NOT NULL"))
         return try Row.fetchAll(
             db,
             sql: """
@@ -71,10 +78,12 @@ public enum ImageQueries {
                 """
         ).map { r in
             let id: String = r["id"]
-            return ImageListing(
+            var l = ImageListing(
                 id: id, created: r["created"], addedAt: r["added_at"], size: r["size"],
                 tags: tags[id] ?? [], digests: digests[id] ?? [], labels: labels[id] ?? [:],
                 containers: containers[id] ?? 0)
+            l.hasChildren = parents.contains(id)
+            return l
         }
     }
 
@@ -100,7 +109,7 @@ public enum ImageQueries {
     public static func detail(_ tx: StoreTransaction, id: String) throws -> ImageDetail? {
         let db = tx.db
         guard let listing = try listing(tx, id: id),
-            let r = try Row.fetchOne(db, sql: "SELECT config_json, architecture, os, last_tag_time FROM images WHERE id = ?", arguments: [id])
+            let r = try Row.fetchOne(db, sql: "SELECT config_json, architecture, os, last_tag_time, parent_id FROM images WHERE id = ?", arguments: [id])
         else { return nil }
         let layers = try Row.fetchAll(
             db, sql: "SELECT chain_id, blob_digest, media_type FROM image_layers WHERE image_id = ? ORDER BY position", arguments: [id]
@@ -108,7 +117,7 @@ public enum ImageQueries {
         .map { (chainID: $0["chain_id"] as String, blobDigest: $0["blob_digest"] as String, mediaType: $0["media_type"] as String?) }
         return ImageDetail(
             listing: listing, configJSON: r["config_json"], architecture: r["architecture"],
-            os: r["os"], lastTagTime: r["last_tag_time"], layers: layers)
+            os: r["os"], lastTagTime: r["last_tag_time"], layers: layers, parentID: r["parent_id"])
     }
 
     /// The image a full tag name (`docker.io/library/busybox:latest`) points at.

@@ -121,6 +121,8 @@ public enum ImageStore {
         let db = tx.db
         var sql = "SELECT id FROM images i WHERE NOT EXISTS (SELECT 1 FROM containers c WHERE c.image_id = i.id)"
         if !all { sql += " AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id)" }
+        // Only images nothing was made from: removing one removes its unused parents after it.
+        sql += " AND NOT EXISTS (SELECT 1 FROM images ch WHERE ch.parent_id = i.id)"
         var args: [any DatabaseValueConvertible] = []
         if let until { sql += " AND coalesce(i.created, i.added_at) < ?"; args.append(until) }
         for (l, negate) in labels.map({ ($0, false) }) + notLabels.map({ ($0, true) }) {
