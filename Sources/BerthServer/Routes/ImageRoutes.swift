@@ -34,7 +34,7 @@ extension EngineRouter {
 
     func listImages(_ r: APIRequest) throws -> [ImageSummary] {
         let filters = try ImageFilters(try r.filters())
-        return try store.read { db in try filters.list(db).map(ImageSummary.init) }
+        return try store.read { db in try filters.list(db, all: r.flag("all")).map(ImageSummary.init) }
     }
 
     func inspectImage(_ name: String) throws -> APIResponse {

@@ -34,7 +34,7 @@ struct ImagesOptions: ParsableArguments {
         if let repository { flags.append("reference=" + repository) }
         let filters = try ImageFilters(flags: flags)
         let store = try global.store()
-        let images = try store.read { db in try filters.list(db) }
+        let images = try store.read { db in try filters.list(db, all: all) }
         Out.write(try ImageTable.render(images, quiet: quiet, noTrunc: noTrunc, digests: digests, format: format))
     }
 }

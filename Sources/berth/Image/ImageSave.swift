@@ -18,23 +18,8 @@ struct Save: AsyncParsableCommand {
             throw CLIError(message: "cowardly refusing to save to a terminal. Use the -o flag or redirect")
         }
         let client = try global.client()
-        var fd: Int32 = 1
-        var tmp: String?
-        if let output {
-            // Write beside the target and rename, so a failed save leaves no half file.
-            tmp = output + ".berth-tmp-" + String(getpid())
-            fd = open(tmp!, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw CLIError(message: "failed to save image: open \(output): \(String(cString: strerror(errno)))") }
-        }
-        do {
-            try await daemon { try await client.download("/images/get", query: images.map { ("names", $0) }, to: fd) }
-            if let output, let tmp {
-                fsync(fd); close(fd)
-                guard rename(tmp, output) == 0 else { throw CLIError(message: "failed to save image: rename: \(String(cString: strerror(errno)))") }
-            }
-        } catch {
-            if let tmp { close(fd); unlink(tmp) }
-            throw error
+        try await DownloadTarget.write(output, what: "save image") { fd in
+            try await daemon { _ = try await client.download("/images/get", query: images.map { ("names", $0) }, to: fd) }
         }
     }
 }
