@@ -11,14 +11,15 @@ declare -A allowed=(
   [BerthStore]="BerthCore BerthAPI BerthImage Migrations GRDB GRDBSQLite"
   [BerthRuntime]="BerthCore CBerthSys"
   [BerthNetwork]="BerthCore CBerthSys"
-  [BerthEngine]="BerthCore BerthAPI BerthStore BerthImage BerthRuntime BerthNetwork BerthRegistry CBerthSys"
+  [BerthBuild]="BerthCore BerthImage CBerthSys"
+  [BerthEngine]="BerthCore BerthAPI BerthStore BerthImage BerthRuntime BerthNetwork BerthRegistry BerthBuild CBerthSys"
   [BerthRegistry]="BerthCore BerthImage"
   [BerthServer]="BerthCore BerthAPI BerthEngine BerthStore BerthImage BerthRuntime NIOCore NIOPosix NIOHTTP1 NIOExtras"
   [berth]="BerthCore BerthAPI BerthStore BerthImage BerthNetwork"
   [berthd]="BerthCore BerthAPI BerthEngine BerthServer BerthRuntime BerthStore BerthNetwork"
-  [berth-fuzz]="BerthCore BerthAPI BerthImage BerthStore BerthEngine BerthNetwork BerthRegistry"
+  [berth-fuzz]="BerthCore BerthAPI BerthImage BerthStore BerthEngine BerthNetwork BerthRegistry BerthBuild"
 )
-ours="BerthRegistry BerthNetwork BerthCore BerthAPI BerthImage BerthStore BerthRuntime BerthEngine BerthServer CBerthSys CArchive Migrations GRDB GRDBSQLite NIOCore NIOPosix NIOHTTP1 NIOExtras NIOConcurrencyHelpers"
+ours="BerthBuild BerthRegistry BerthNetwork BerthCore BerthAPI BerthImage BerthStore BerthRuntime BerthEngine BerthServer CBerthSys CArchive Migrations GRDB GRDBSQLite NIOCore NIOPosix NIOHTTP1 NIOExtras NIOConcurrencyHelpers"
 fail=0
 for mod in "${!allowed[@]}"; do
   while IFS=: read -r file imp; do

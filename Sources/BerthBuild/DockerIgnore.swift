@@ -1,0 +1,99 @@
+import BerthCore
+import Foundation
+
+/// `.dockerignore` with Docker's rules: one pattern per line, `#` comments, Go's filepath.Match
+/// per path element plus `**` for any number of elements, `!` to re-include; the last pattern
+/// that matches a path decides; a pattern matching a directory excludes what is inside it.
+public struct DockerIgnore: Sendable {
+    struct Pattern: Sendable {
+        var regex: String
+        var exclusion: Bool
+    }
+    let patterns: [Pattern]
+
+    public init(_ text: String) throws {
+        var out: [Pattern] = []
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            var p = raw.trimmingCharacters(in: .whitespaces)
+            if p.isEmpty || p.hasPrefix("#") { continue }
+            var exclusion = false
+            if p.hasPrefix("!") {
+                exclusion = true
+                p = String(p.dropFirst()).trimmingCharacters(in: .whitespaces)
+            }
+            p = Self.clean(p)
+            if p.isEmpty || p == "." { continue }
+            out.append(Pattern(regex: try Self.regex(p), exclusion: exclusion))
+        }
+        patterns = out
+    }
+
+    /// Whether `path` (relative to the context, `/`-separated) is left out.
+    public func excludes(_ path: String) -> Bool {
+        let p = Self.clean(path)
+        // The path itself or any directory above it.
+        var candidates = [p]
+        var parent = p
+        while let slash = parent.lastIndex(of: "/") {
+            parent = String(parent[..<slash])
+            candidates.append(parent)
+        }
+        var excluded = false
+        for pat in patterns {
+            let hit = candidates.contains { $0.range(of: pat.regex, options: .regularExpression) != nil }
+            if hit { excluded = !pat.exclusion }
+        }
+        return excluded
+    }
+
+    public var isEmpty: Bool { patterns.isEmpty }
+
+    /// filepath.Clean, without a leading `/` or `./`.
+    public static func clean(_ p: String) -> String {
+        var parts: [Substring] = []
+        for part in p.split(separator: "/") {
+            if part == "." || part.isEmpty { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return parts.joined(separator: "/")
+    }
+
+    /// The pattern as an anchored regular expression.
+    public static func regex(_ p: String) throws -> String {
+        var r = "^"
+        let c = Array(p)
+        var i = 0
+        while i < c.count {
+            let ch = c[i]
+            switch ch {
+            case "*":
+                if i + 1 < c.count && c[i + 1] == "*" {
+                    // `**/` any number of directories (none too); a trailing `**` anything.
+                    if i + 2 < c.count && c[i + 2] == "/" {
+                        r += "(.*/)?"
+                        i += 3
+                    } else {
+                        r += ".*"
+                        i += 2
+                    }
+                    continue
+                }
+                r += "[^/]*"
+            case "?": r += "[^/]"
+            case "[":
+                guard let close = c[(i + 1)...].firstIndex(of: "]") else { throw BerthError.invalid("syntax error in .dockerignore pattern \"\(p)\"") }
+                var cls = String(c[(i + 1)..<close])
+                if cls.hasPrefix("^") || cls.hasPrefix("!") { cls = "^" + cls.dropFirst() }
+                r += "[" + cls.replacingOccurrences(of: "\\", with: "\\\\") + "]"
+                i = close
+            case "\\":
+                if i + 1 < c.count { r += NSRegularExpression.escapedPattern(for: String(c[i + 1])); i += 1 }
+            default:
+                r += NSRegularExpression.escapedPattern(for: String(ch))
+            }
+            i += 1
+        }
+        return r + "$"
+    }
+}

@@ -1,0 +1,46 @@
+import BerthCore
+import BerthImage
+import Foundation
+
+/// The classic builder's cache key for COPY/ADD sources: names, types, modes, link targets and
+/// contents of everything copied — not times, so a touched but unchanged file still hits.
+public enum SourceChecksum {
+    public static func of(_ sources: [String]) throws -> String {
+        var d = StreamingDigest()
+        for s in sources { try add(s, name: (s as NSString).lastPathComponent, into: &d) }
+        return d.finish().string
+    }
+
+    private static func add(_ path: String, name: String, into d: inout StreamingDigest) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { throw BerthError.posix("stat \(path)") }
+        let type = st.st_mode & S_IFMT
+        func put(_ s: String) { Array(s.utf8).withUnsafeBytes { d.update($0) } }
+        put("\(name)\0\(type)\0\(st.st_mode & 0o7777)\0")
+        switch type {
+        case S_IFREG:
+            put("\(st.st_size)\0")
+            let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+            guard fd >= 0 else { throw BerthError.posix("open \(path)") }
+            defer { close(fd) }
+            let cap = 1 << 20
+            let buf = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 16)
+            defer { buf.deallocate() }
+            while true {
+                let n = read(fd, buf, cap)
+                if n < 0 { if errno == EINTR { continue }; throw BerthError.posix("read \(path)") }
+                if n == 0 { break }
+                d.update(UnsafeRawBufferPointer(start: buf, count: n))
+            }
+        case S_IFLNK:
+            put((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "")
+        case S_IFDIR:
+            for child in try FileManager.default.contentsOfDirectory(atPath: path).sorted() {
+                try add(path + "/" + child, name: name + "/" + child, into: &d)
+            }
+        default:
+            put("\(st.st_rdev)")
+        }
+        put("\n")
+    }
+}
