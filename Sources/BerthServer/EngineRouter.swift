@@ -29,7 +29,8 @@ public struct EngineRouter: APIHandler {
     }
 
     /// Every route, literal paths before patterns of the same shape.
-    static let table = RouteTable(routes: systemRoutes + imageRoutes + execRoutes + containerRoutes + volumeRoutes + networkRoutes)
+    static let table = RouteTable(
+        routes: systemRoutes + imageRoutes + commitRoutes + buildRoutes + execRoutes + containerRoutes + volumeRoutes + networkRoutes)
 
     public func handle(_ r: APIRequest) async -> APIResponse {
         do {

@@ -11,7 +11,9 @@ struct Berth: AsyncParsableCommand {
             Run.self, Create.self, Start.self, Stop.self, Restart.self, Kill.self, Pause.self, Unpause.self, Rename.self, Rm.self, Wait.self, Logs.self,
             Ps.self,
             Exec.self, Attach.self, Top.self, Port.self, Cp.self, Update.self, EventsCommand.self, ContainerGroup.self, SystemGroup.self, SQL.self,
-            Images.self, Pull.self, Push.self, Login.self, Logout.self, Load.self, Import.self, Tag.self, Rmi.self, Save.self, Inspect.self,
+            Commit.self, Diff.self, Export.self,
+            Images.self, History.self, Build.self, Pull.self, Push.self, Login.self, Logout.self, Load.self, Import.self, Tag.self, Rmi.self, Save.self,
+            Inspect.self,
             ImageGroup.self, VolumeGroup.self, NetworkGroup.self, Version.self, Info.self,
         ])
 

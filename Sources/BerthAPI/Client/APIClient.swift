@@ -112,8 +112,10 @@ public struct APIClient: Sendable {
     }
 
     /// Sends a request and returns once the response head is in (Docker's wait-before-start).
-    public func begin(_ method: Method, _ path: String, query: [(String, String)] = []) throws -> Pending {
-        let (conn, head) = try exchange(method, path, query: query, body: .none)
+    public func begin(
+        _ method: Method, _ path: String, query: [(String, String)] = [], body: Body = .none, headers: [(String, String)] = []
+    ) throws -> Pending {
+        let (conn, head) = try exchange(method, path, query: query, body: body, upgrade: false, extraHeaders: headers)
         return Pending(conn: conn, head: head)
     }
 

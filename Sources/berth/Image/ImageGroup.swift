@@ -8,6 +8,6 @@ struct ImageGroup: ParsableCommand {
         commandName: "image", abstract: "Manage images.",
         subcommands: [
             ImageLs.self, ImageInspectCommand.self, Load.self, Import.self, Tag.self, ImageRm.self,
-            ImagePrune.self, Save.self,
+            ImagePrune.self, Save.self, History.self, Build.self,
         ])
 }

@@ -1,0 +1,83 @@
+import BerthAPI
+import BerthBuild
+import BerthCore
+import BerthImage
+import BerthRuntime
+import BerthStore
+import Foundation
+
+extension Builder {
+    /// RUN: a container from the current image (the stage's env, workdir, user and shell, the
+    /// build args as env), its output streamed, its changes committed as the step's layer.
+    func runStep(_ ins: Instruction) async throws {
+        guard let parent = state.imageID, state.hasLayers else {
+            throw BerthError.invalid("RUN needs a base image with a filesystem: \(ins.text)")
+        }
+        let argv = ins.json ?? (shell + [ins.heredoc ?? ins.args])
+        // Docker's `|N K=V … cmd`: the args a RUN sees are part of what it is (and its cache key).
+        let env = Set((state.config.Env ?? []).map { String($0.prefix { $0 != "=" }) })
+        let args = state.args.filter { !env.contains($0.0) }
+        let prefix = args.isEmpty ? "" : "|\(args.count) " + args.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + " "
+        let createdBy = prefix + argv.joined(separator: " ")
+        let config = state.config
+        try await step(key: cacheKey("run", createdBy)) {
+            try await runContainer(parent: parent, argv: argv, env: args.map { "\($0.0)=\($0.1)" }, config: config, createdBy: createdBy)
+        }
+    }
+
+    /// Creates, starts and waits for the step's container; commits it unless it failed; always
+    /// removes it.
+    private func runContainer(parent: String, argv: [String], env: [String], config: ContainerConfig, createdBy: String) async throws -> String {
+        var req = ContainerCreateRequest()
+        req.Image = parent
+        req.Cmd = StringOrArray(argv)
+        req.Entrypoint = StringOrArray([])
+        req.Env = env
+        // The image's health check is not the step's business.
+        var health = HealthConfig()
+        health.Test = ["NONE"]
+        req.Healthcheck = health
+        var host = HostConfig()
+        let net = request.networkMode.flatMap { $0.isEmpty || $0 == "default" ? nil : $0 } ?? ContainerService.defaultNetwork
+        host.NetworkMode = net
+        req.HostConfig = host
+        let (id, _) = try await containers.create(req, name: nil)
+        say(" ---> Running in \(Identifier.short(id))\n")
+        do {
+            let code = try await follow(id)
+            guard code == 0 else {
+                throw BerthError.invalid("The command '\(argv.joined(separator: " "))' returned a non-zero code: \(code)")
+            }
+            let lowers = try containers.lowerDirs(try containers.get(id))
+            let image = try await images.makeImage(
+                NewImage(
+                    parent: parent, config: config, createdBy: createdBy, upper: paths.containers + "/" + id + "/upper",
+                    lowers: lowers, created: createdTime, clampSeconds: epoch))
+            try await containers.remove(id, force: true, volumes: true)
+            say("Removing intermediate container \(Identifier.short(id))\n")
+            return image
+        } catch {
+            try? await containers.remove(id, force: true, volumes: true)
+            throw error
+        }
+    }
+
+    /// Starts the container and streams its log until it exits; returns the exit code.
+    private func follow(_ id: String) async throws -> Int64 {
+        let ticket = containers.exitTicket(id)
+        let reader = LogReader(path: paths.containers + "/" + id + "/ctr.log")
+        try await containers.start(id)
+        var code: Int64?
+        while code == nil {
+            for l in reader.next() { say(String(decoding: l.text, as: UTF8.self)) }
+            code = await ticket.wait(timeoutNanos: 50_000_000)
+        }
+        while true {
+            let lines = reader.next()
+            if lines.isEmpty { break }
+            for l in lines { say(String(decoding: l.text, as: UTF8.self)) }
+        }
+        for l in reader.flushPending() { say(String(decoding: l.text, as: UTF8.self) + "\n") }
+        return code!
+    }
+}
