@@ -5,9 +5,10 @@ import Foundation
 /// The classic builder's cache key for COPY/ADD sources: names, types, modes, link targets and
 /// contents of everything copied — not times, so a touched but unchanged file still hits.
 public enum SourceChecksum {
-    public static func of(_ sources: [String]) throws -> String {
+    /// `sources`: each path on the host with the name it is copied under.
+    public static func of(_ sources: [(path: String, name: String)]) throws -> String {
         var d = StreamingDigest()
-        for s in sources { try add(s, name: (s as NSString).lastPathComponent, into: &d) }
+        for s in sources { try add(s.path, name: s.name, into: &d) }
         return d.finish().string
     }
 

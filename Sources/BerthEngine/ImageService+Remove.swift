@@ -41,13 +41,29 @@ extension ImageService {
                         "conflict: unable to delete \(Identifier.short(id)) (must be forced) - image is being used by stopped container \(Identifier.short(stopped.id))"
                     )
                 }
+                let children = try ImageStore.hasChildren(db, id: id)
+                if case .id = match, children {
+                    throw BerthError.conflict(
+                        "conflict: unable to delete \(Identifier.short(id)) (cannot be forced) - image has dependent child images")
+                }
                 var items: [ImageDeleteItem] = []
                 for t in tags { items.append(try untag(db, name: t, imageID: id, now: now)) }
+                // Images built on it still need it: kept, untagged (Docker's rule).
+                if children { return items }
                 // A stopped container still needs the image's layers: keep it, untagged.
                 if !users.isEmpty { return items }
+                var parent = try ImageStore.parent(db, id: id)
                 let (deleted, paths, _) = try deleteImage(db, id: id, now: now)
                 files += paths
-                return items + deleted
+                items += deleted
+                // Docker: the untagged parents only this image kept (build steps) go with it.
+                while prune, let p = parent, try ImageStore.isUnusedParent(db, id: p) {
+                    parent = try ImageStore.parent(db, id: p)
+                    let (more, paths, _) = try deleteImage(db, id: p, now: now)
+                    files += paths
+                    items += more
+                }
+                return items
             }
             removeFiles(files)
             return out
@@ -67,10 +83,18 @@ extension ImageService {
                     for t in try ImageStore.tags(db, imageID: id) {
                         items.append(try untag(db, name: t, imageID: id, now: now))
                     }
+                    var parent = try ImageStore.parent(db, id: id)
                     let (deleted, paths, bytes) = try deleteImage(db, id: id, now: now)
                     items += deleted
                     files += paths
                     reclaimed += bytes
+                    while let p = parent, try ImageStore.isUnusedParent(db, id: p) {
+                        parent = try ImageStore.parent(db, id: p)
+                        let (more, paths, bytes) = try deleteImage(db, id: p, now: now)
+                        items += more
+                        files += paths
+                        reclaimed += bytes
+                    }
                 }
                 try Events.append(
                     db, type: "image", action: "prune", actorID: "",

@@ -36,7 +36,7 @@ extension Builder {
             srcRoot = try mountImage(image, at: w)
             mounts.append(srcRoot)
         }
-        var sources: [String] = []
+        var sources: [(path: String, name: String)] = []
         for s in words {
             if isAdd && (s.hasPrefix("http://") || s.hasPrefix("https://")) {
                 throw BerthError.invalid("ADD from a URL (\(s)) is not supported by berth: download it in a RUN step or into the context")
@@ -69,7 +69,9 @@ extension Builder {
                 let inRoot = InRoot(root)
                 let (uid, gid) = try Self.owner(owner, root: inRoot)
                 let copier = TreeCopy(uid: uid, gid: gid, mode: mode)
-                for s in sources { try place(s, dest: dest, destIsDir: endsWithSlash, root: inRoot, copier: copier, extract: extract) }
+                for s in sources {
+                    try place(s.path, name: s.name, dest: dest, destIsDir: endsWithSlash, root: inRoot, copier: copier, extract: extract)
+                }
             } catch {
                 if root != upper { Mounts.unmountAll(root) }
                 throw error
@@ -83,7 +85,7 @@ extension Builder {
     }
 
     /// One source into the destination: a directory's contents, an archive ADD unpacks, a file.
-    private func place(_ s: String, dest: String, destIsDir: Bool, root: InRoot, copier: TreeCopy, extract: Bool) throws {
+    private func place(_ s: String, name base: String, dest: String, destIsDir: Bool, root: InRoot, copier: TreeCopy, extract: Bool) throws {
         var st = stat()
         guard lstat(s, &st) == 0 else { throw BerthError.posix("stat \(s)") }
         if (st.st_mode & S_IFMT) == S_IFDIR {
@@ -96,7 +98,6 @@ extension Builder {
             _ = try LayerUnpacker(whiteouts: false).unpack(s, into: dir)
             return
         }
-        let base = (s as NSString).lastPathComponent
         let existingDir = (try? root.withDirectory(dest) { _ in true }) ?? false
         if destIsDir || existingDir {
             try copier.copy(s, into: root, destDir: dest, name: base)
@@ -106,20 +107,21 @@ extension Builder {
         }
     }
 
-    /// A source path (or glob) resolved inside `root`; symlinks followed only inside it.
-    private func resolveSources(_ s: String, root: String, fromContext: Bool, kw: String) throws -> [String] {
+    /// A source path (or glob) resolved inside `root`, symlinks followed only inside it, with
+    /// the name it is copied under (its own, not its symlink target's).
+    private func resolveSources(_ s: String, root: String, fromContext: Bool, kw: String) throws -> [(path: String, name: String)] {
         let pattern = DockerIgnore.clean(s)
         if pattern.contains(where: { "*?[".contains($0) }) {
             let rx = try DockerIgnore.regex(pattern)
-            var out: [String] = []
+            var out: [(path: String, name: String)] = []
             let e = FileManager.default.enumerator(atPath: root)
             while let rel = e?.nextObject() as? String {
                 if rel.range(of: rx, options: .regularExpression) != nil {
-                    out.append(root + "/" + rel)
+                    out.append((root + "/" + rel, (rel as NSString).lastPathComponent))
                     e?.skipDescendants()
                 }
             }
-            return out.sorted()
+            return out.sorted { $0.path < $1.path }
         }
         let path = try PathSafety.resolveInRoot(root, s, followFinal: true)
         var st = stat()
@@ -127,7 +129,7 @@ extension Builder {
             let where_ = fromContext ? "build context or excluded by .dockerignore" : "the source image"
             throw BerthError.invalid("\(kw) failed: file not found in \(where_): stat \(pattern.isEmpty ? "." : pattern): file does not exist")
         }
-        return [path]
+        return [(path, (pattern as NSString).lastPathComponent)]
     }
 
     /// `--from`: a stage by name or index, else an image (pulled when missing).

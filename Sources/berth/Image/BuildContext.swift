@@ -35,8 +35,16 @@ struct BuildContext {
                     throw CLIError(message: "unable to prepare context: path \"\(context)\" not found")
                 }
                 try tar(["-C", context, "-cf", ctx.tar, "--numeric-owner", "."])
-                if let f = dockerfile {
+                if let given = dockerfile {
                     let root = URL(fileURLWithPath: context).standardizedFileURL.resolvingSymlinksInPath().path
+                    // A relative -f names a file from here, else (as the docker CLI falls back) in the context.
+                    var f = given
+                    if f != "-" && !f.hasPrefix("/") && !FileManager.default.fileExists(atPath: f) {
+                        f = root + "/" + f
+                        guard FileManager.default.fileExists(atPath: f) else {
+                            throw CLIError(message: "Cannot locate specified Dockerfile: \(given)")
+                        }
+                    }
                     let abs = f == "-" ? "" : URL(fileURLWithPath: f).standardizedFileURL.resolvingSymlinksInPath().path
                     if !abs.isEmpty && abs.hasPrefix(root + "/") {
                         ctx.dockerfile = String(abs.dropFirst(root.count + 1))
