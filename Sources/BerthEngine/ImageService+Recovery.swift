@@ -1,4 +1,5 @@
 import BerthCore
+import BerthRuntime
 import BerthStore
 import Foundation
 
@@ -20,6 +21,8 @@ extension ImageService {
     /// deleting rows and files).
     public func recover(freshDatabase: Bool = false) throws -> RecoveryReport {
         var report = RecoveryReport()
+        // A build berthd died in left its step mounts there: unmounted before anything is removed.
+        Mounts.unmountUnder(paths.tmp)
         for e in (try? FileManager.default.contentsOfDirectory(atPath: paths.tmp)) ?? [] {
             FileOps.removeTree(paths.tmp + "/" + e)
             report.tempEntries += 1

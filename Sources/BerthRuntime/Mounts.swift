@@ -31,6 +31,22 @@ public enum Mounts {
         return st.st_dev != parent.st_dev || st.st_ino == parent.st_ino
     }
 
+    /// Unmounts every mount at or below `dir` (a crashed build's step mounts), deepest first.
+    public static func unmountUnder(_ dir: String) {
+        guard let info = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return }
+        let points = info.split(separator: "\n").compactMap { line -> String? in
+            let f = line.split(separator: " ")
+            guard f.count > 4 else { return nil }
+            // mountinfo escapes blanks, tabs, newlines and backslashes as octal.
+            var p = String(f[4])
+            for (esc, c) in [("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")] {
+                p = p.replacingOccurrences(of: esc, with: c)
+            }
+            return p.hasPrefix(dir + "/") ? p : nil
+        }
+        for p in points.sorted(by: { $0.count > $1.count }) { unmount(p) }
+    }
+
     /// Unmounts every mount stacked on `target` (a past double mount included).
     public static func unmountAll(_ target: String) {
         for _ in 0..<8 where isMountPoint(target) { unmount(target) }

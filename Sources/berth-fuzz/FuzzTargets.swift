@@ -1,4 +1,5 @@
 import BerthAPI
+import BerthBuild
 import BerthCore
 import BerthEngine
 import BerthImage
@@ -17,7 +18,7 @@ enum FuzzTargets {
         guard let first = bytes.first else { return }
         let text = String(decoding: bytes.dropFirst(), as: UTF8.self)
         let now = Clock.nowNanos()
-        switch first % 8 {
+        switch first % 9 {
         case 0:
             if let d = Clock.parseGoDuration(text) { _ = Checked.saturatingSubtract(now, d); _ = Human.duration(nanos: d) }
             if let t = Clock.parseAPITimestamp(text, now: now) { _ = Clock.rfc3339Nano(t) }
@@ -57,6 +58,19 @@ enum FuzzTargets {
             let kv = KeyValue.parse(text)
             _ = try? KeyValue.parseFilter(text)
             _ = kv.value.flatMap { Int64($0) }.map { Checked.sleepNanos(seconds: $0) }
+        case 8:
+            // A Dockerfile (berthd parses what any client sends), each instruction's words
+            // expanded as the builder does, and the text as .dockerignore rules.
+            if let f = try? Dockerfile.parse(text) {
+                let x = WordExpander(escape: f.escape)
+                let env = ["A": "a", "EMPTY": ""]
+                for ins in f.metaArgs + f.stages.flatMap({ [$0.from] + $0.instructions }) {
+                    _ = try? x.expandLine(ins.args, env)
+                    _ = try? x.keyValues(ins.args, env, instruction: ins.keyword)
+                    _ = ins.text
+                }
+            }
+            if let d = try? DockerIgnore(text) { _ = d.excludes(text); _ = d.excludes("a/b/c") }
         default:
             _ = try? MountSpecs.parse(binds: text.split(separator: "\n").map(String.init), mounts: [], tmpfs: [:], anonymous: [])
         }

@@ -12,6 +12,8 @@ enum SeededRun {
         "label", "name", "status", "exited", "since", "before", "ancestor", "publish", "expose", "until",
         "{\"HostConfig\":{\"NanoCpus\":", "{\"Healthcheck\":{\"Interval\":", "}}", "{\"Env\":[\"", "\"]}",
         "busybox", "docker.io/library/", ":latest", "..", ".wh.", "ctrl-", "SIG", "KILL", "a=b",
+        "FROM ", "RUN ", "ARG ", "ENV ", "COPY --from=", " AS ", "\\\n", "${", "}", ":-", ":+", "$", "\"", "'",
+        "<<EOF\n", "EOF\n", "# escape=`\n", "[\"", "**", "!", "[", "?", "*",
     ]
 
     static func main(_ args: [String]) {

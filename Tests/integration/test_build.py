@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from conftest import mounts_under, needs_root, wait_until
+from conftest import BIN, mounts_under, needs_root, wait_until
 
 pytestmark = needs_root
 
@@ -420,3 +420,36 @@ print(json.dumps({{"id": img.id, "tags": img.tags, "out": out.decode(), "failed"
     assert res["diff"] == [{"Path": "/z", "Kind": 1}]
     assert res["history"] == "sh -c 'echo z > /z'"
     assert bb.rows("SELECT count(*) FROM containers") == [(0,)]
+
+
+def test_kill9_mid_build_leaves_no_mount_and_builds_again(make_daemon, images, workdir):
+    d = make_daemon()
+    d.start()
+    d.berth("load", "-i", images["bb-docker.tar"])
+    ctx = context(workdir, {"Dockerfile": "FROM busybox\nCOPY f /f\nRUN mkfifo /tmp/f; cat /tmp/f\n", "f": "x"})
+    build = subprocess.Popen([os.path.join(BIN, "berth"), "build", ctx], env=d.env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: d.rows("SELECT count(*) FROM containers WHERE state = 'running'") == [(1,)], timeout=60)
+        # A step mount as a build berthd died in leaves it (a COPY's overlay under tmp/).
+        layer = d.rows("SELECT chain_id FROM image_layers ORDER BY position LIMIT 1")[0][0][7:]
+        step = os.path.join(d.root, "tmp", "build-crashed", "step-3")
+        for sub in ("upper", "work", "root"):
+            os.makedirs(os.path.join(step, sub))
+        subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
+                        f"lowerdir={d.root}/layers/{layer}/diff,upperdir={step}/upper,workdir={step}/work",
+                        os.path.join(step, "root")], check=True)
+        d.kill9()
+    finally:
+        build.wait(timeout=60)
+    d.start()
+    assert [m for m in mounts_under(d.base) if m.startswith(os.path.join(d.root, "tmp"))] == []
+    assert os.listdir(os.path.join(d.root, "tmp")) == []
+    # The step's container is a container like any other: there, and removable.
+    running = d.berth("ps", "-q").out.split()
+    assert len(running) == 1
+    d.berth("rm", "-f", running[0])
+    with open(os.path.join(ctx, "Dockerfile"), "w") as f:
+        f.write("FROM busybox\nCOPY f /f\nRUN cat /f\n")
+    assert "Successfully built" in d.berth("build", ctx).out
+    d.assert_consistent()
