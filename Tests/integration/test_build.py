@@ -52,8 +52,9 @@ ENV APP=/srv/app \\
 WORKDIR $APP
 COPY --chmod=750 run.sh ./bin/
 COPY conf/ /etc/demo/
+COPY conf/*.conf /etc/globbed/
 ADD bundle.tar /opt/
-RUN echo "$GREETING $MODE" > /greeting && chmod 644 /greeting && rm /bin/true
+RUN echo "$GREETING $MODE" > /greeting && chmod 644 /greeting && rm /bin/true && echo "$HTTP_PROXY" > /proxy
 RUN ["/bin/sh", "-c", "echo exec > /exec-form"]
 RUN <<EOF
 echo heredoc > /heredoc
@@ -83,9 +84,11 @@ def bundle():
 
 def test_every_instruction(bb, workdir):
     ctx = context(workdir, {"Dockerfile": EVERY, "run.sh": "#!/bin/sh\necho run\n", "conf/a.conf": "a=1\n",
-                            "bundle.tar": bundle()})
-    r = bb.berth("build", "-t", "demo:1", "--build-arg", "GREETING=hi", ctx)
-    assert "Step 1/20 : FROM ${BASE}" in r.out and "Successfully tagged demo:1" in r.out
+                            "conf/b.conf": "b=2\n", "conf/c.txt": "no", "bundle.tar": bundle()})
+    r = bb.berth("build", "-t", "demo:1", "--build-arg", "GREETING=hi", "--build-arg", "HTTP_PROXY=http://proxy.invalid:3128",
+                 ctx)
+    assert "Step 1/21 : FROM ${BASE}" in r.out and "Successfully tagged demo:1" in r.out
+    assert "[Warning]" not in r.out  # the proxy args are predefined
     assert "Removing intermediate container" in r.out
     cfg = config(bb, "demo:1")
     assert "APP=/srv/app" in cfg["Env"] and "MODE=two words" in cfg["Env"]
@@ -100,15 +103,16 @@ def test_every_instruction(bb, workdir):
     assert cfg["Shell"] == ["/bin/sh", "-ec"] and cfg["OnBuild"] == ["RUN echo child"]
     assert cfg["Entrypoint"] == ["/bin/sh", "-c"] and cfg["Cmd"] == ["cat /greeting"]
     out = bb.berth("run", "--rm", "--user", "0", "--entrypoint", "sh", "demo:1", "-c",
-                   "cat /greeting /exec-form /heredoc /opt/bundle/file.txt /etc/demo/a.conf; "
-                   "stat -c '%a %u' bin/run.sh; ls /bin/true 2>&1; pwd").out
-    assert out.splitlines() == ["hi two words", "exec", "heredoc", "from a tar", "a=1", "750 0",
-                                "ls: /bin/true: No such file or directory", "/srv/app"]
+                   "cat /greeting /exec-form /heredoc /opt/bundle/file.txt /etc/demo/a.conf /proxy; "
+                   "stat -c '%a %u' bin/run.sh; ls /bin/true 2>&1; pwd; ls /etc/globbed").out
+    assert out.splitlines() == ["hi two words", "exec", "heredoc", "from a tar", "a=1", "http://proxy.invalid:3128",
+                                "750 0", "ls: /bin/true: No such file or directory", "/srv/app", "a.conf", "b.conf"]
     assert bb.berth("run", "--rm", "demo:1").out == "hi two words\n"
     # History: one entry per step, config-only steps marked empty, RUN with its build args.
     hist = json.loads(bb.request("GET", "/images/demo:1/history")[2])
     by = [h["CreatedBy"] for h in hist]
     assert any(b.startswith("|1 GREETING=hi /bin/sh -c echo") for b in by)
+    assert not any("proxy.invalid" in b for b in by)
     assert any("#(nop)  ENV APP=/srv/app MODE=two words" in b for b in by)
     size = {h["CreatedBy"]: h["Size"] for h in hist}
     assert size[next(b for b in by if "EXPOSE" in b)] == 0

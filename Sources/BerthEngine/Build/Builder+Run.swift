@@ -20,10 +20,21 @@ extension Builder {
         let prefix = args.isEmpty ? "" : "|\(args.count) " + args.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + " "
         let createdBy = prefix + argv.joined(separator: " ")
         let config = state.config
+        // Docker's predefined proxy args reach every RUN without an ARG, and stay out of the
+        // history and the cache key (they name the build machine's network, not the image).
+        var runEnv = args.map { "\($0.0)=\($0.1)" }
+        for name in Self.proxyArgs where !env.contains(name) && !args.contains(where: { $0.0 == name }) {
+            if let v = request.buildArgs[name] ?? nil { runEnv.append("\(name)=\(v)") }
+        }
         try await step(key: cacheKey("run", createdBy)) {
-            try await runContainer(parent: parent, argv: argv, env: args.map { "\($0.0)=\($0.1)" }, config: config, createdBy: createdBy)
+            try await runContainer(parent: parent, argv: argv, env: runEnv, config: config, createdBy: createdBy)
         }
     }
+
+    static let proxyArgs = [
+        "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY",
+        "all_proxy",
+    ]
 
     /// Creates, starts and waits for the step's container; commits it unless it failed; always
     /// removes it.

@@ -144,10 +144,7 @@ final class Builder {
     }
 
     func warnUnusedArgs() {
-        let predefined: Set<String> = [
-            "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy",
-            "ALL_PROXY", "all_proxy", "SOURCE_DATE_EPOCH",
-        ]
+        let predefined = Set(Self.proxyArgs + ["SOURCE_DATE_EPOCH"])
         let unused = request.buildArgs.keys.filter { !usedArgs.contains($0) && !predefined.contains($0) }.sorted()
         if !unused.isEmpty { say("[Warning] One or more build-args [\(unused.joined(separator: " "))] were not consumed\n") }
     }
