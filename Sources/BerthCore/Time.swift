@@ -182,6 +182,15 @@ public enum Human {
         return goG(v, precision) + units[i]
     }
 
+    /// go-units BytesSize: binary units, 4 significant digits (`1.945MiB`), as `docker stats`.
+    public static func bytesSize(_ bytes: Double) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
+        var v = bytes
+        var i = 0
+        while v >= 1024 && i < units.count - 1 { v /= 1024; i += 1 }
+        return goG(v, 4) + units[i]
+    }
+
     /// Go's `%.Ng` for the values HumanSize produces (< 1000): no exponent, no trailing zeros.
     static func goG(_ v: Double, _ precision: Int) -> String {
         if v == 0 { return "0" }

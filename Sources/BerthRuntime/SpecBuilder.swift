@@ -28,7 +28,9 @@ public struct ContainerRuntimeConfig: Sendable {
     /// Extra mounts: binds, volumes, tmpfs, and the per-container hosts/hostname/resolv.conf.
     public var mounts: [RuntimeSpec.Mount] = []
     public var seccompProfile: String? = SeccompProfile.defaultPath
-    public var cgroupParent = "/berth"
+    public var cgroupParent = ContainerRuntimeConfig.defaultCgroupParent
+    /// Every container's cgroup is `/berth/<id>` (stats reads it there).
+    public static let defaultCgroupParent = "/berth"
 
     public init(id: String, rootfs: String, args: [String], env: [String], cwd: String, hostname: String) {
         self.id = id

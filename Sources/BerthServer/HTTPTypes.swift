@@ -22,6 +22,12 @@ public struct APIRequest: Sendable {
         return v == "1" || v == "true" || v == "yes"
     }
 
+    /// A boolean query value with a default when absent (`stream`, `pause`): `0`, `false`, `False` are false.
+    public func flag(_ key: String, default d: Bool) -> Bool {
+        guard let v = query(key)?.lowercased(), !v.isEmpty else { return d }
+        return !(v == "0" || v == "false" || v == "no")
+    }
+
     /// Docker's `filters` parameter: `{"k":{"v":true}}` or the older `{"k":["v"]}`.
     public func filters() throws -> [String: [String]] {
         guard let raw = query("filters"), !raw.isEmpty else { return [:] }

@@ -10,7 +10,7 @@ struct Berth: AsyncParsableCommand {
         subcommands: [
             Run.self, Create.self, Start.self, Stop.self, Restart.self, Kill.self, Pause.self, Unpause.self, Rename.self, Rm.self, Wait.self, Logs.self,
             Ps.self,
-            Exec.self, Attach.self, Top.self, Port.self, Cp.self, Update.self, EventsCommand.self, ContainerGroup.self, SystemGroup.self, SQL.self,
+            Exec.self, Attach.self, Top.self, Stats.self, Port.self, Cp.self, Update.self, EventsCommand.self, ContainerGroup.self, SystemGroup.self, SQL.self,
             Commit.self, Diff.self, Export.self,
             Images.self, History.self, Build.self, Pull.self, Push.self, Login.self, Logout.self, Load.self, Import.self, Tag.self, Rmi.self, Save.self,
             Inspect.self,

@@ -15,6 +15,10 @@ public struct ContainerSummary: Codable, Sendable {
     public var Ports: [Port]? = []
     public var HostConfig: SummaryHostConfig? = .init()
     public var NetworkSettings: SummaryNetworkSettings? = .init()
+    /// The writable layer's size and the whole filesystem's (`size=1`, system df).
+    public var Mounts: [ContainerInspect.MountPoint]?
+    public var SizeRw: Int64?
+    public var SizeRootFs: Int64?
     public init() {}
 
     /// One port of the list (`docker ps` PORTS): published ones with their host side.

@@ -7,6 +7,14 @@ public struct Volume: Codable, Sendable, Equatable {
     public var Labels: [String: String]
     public var Scope: String
     public var Options: [String: String]
+    /// Size and users, in GET /system/df only.
+    public var UsageData: UsageData?
+
+    public struct UsageData: Codable, Sendable, Equatable {
+        public var Size: Int64
+        public var RefCount: Int64
+        public init(Size: Int64, RefCount: Int64) { self.Size = Size; self.RefCount = RefCount }
+    }
 
     public init(
         Name: String, Driver: String, Mountpoint: String, CreatedAt: String, Labels: [String: String],

@@ -36,7 +36,7 @@ extension EngineRouter {
             name = repo
             if let tag = r.query("tag"), !tag.isEmpty { name = repo + ":" + tag }
         }
-        let pause = r.query("pause").map { $0 != "0" && $0 != "false" } ?? true
+        let pause = r.flag("pause", default: true)
         var paused = false
         if pause && c.state == .running {
             try await containers.pause(c.id)

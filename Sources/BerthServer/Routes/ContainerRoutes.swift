@@ -54,6 +54,7 @@ extension EngineRouter {
             return .noContent()
         },
         Route("GET", "/containers/{id}/logs") { h, r, p in try h.logs(p["id"], r) },
+        Route("GET", "/containers/{id}/stats") { h, r, p in try await h.stats(p["id"], r) },
         Route("POST", "/containers/{id}/attach") { h, r, p in try await h.attach(p["id"], r) },
         Route("POST", "/containers/{id}/resize") { h, r, p in
             try h.containers.resize(

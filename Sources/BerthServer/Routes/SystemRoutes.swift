@@ -17,6 +17,13 @@ extension EngineRouter {
         },
         Route("GET", "/version") { _, _, _ in try .json(VersionInfo.server()) },
         Route("GET", "/info") { h, _, _ in try .json(try h.info()) },
+        Route("GET", "/system/df") { h, _, _ in
+            let containers = h.paths.containers
+            return try .json(
+                try h.store.read { db in
+                    try SystemQueries.diskUsage(db, upperDir: { containers + "/" + $0 + "/upper" }, dirSize: FileOps.treeSize)
+                })
+        },
         Route("GET", "/events") { h, r, _ in try h.events(r) },
         Route("POST", "/auth") { h, r, _ in
             try .json(try await h.images.login(try decode(AuthConfig.self, r.body, what: "auth config")))

@@ -50,17 +50,21 @@ extension ContainerInspect {
         }
         HostConfig = hc
         Config = config
-        Mounts = mounts.map { m in
-            var p = MountPoint()
-            p.Type = m.type
-            p.Name = m.volumeName
-            p.Source = m.source ?? ""
-            p.Destination = m.destination
-            p.Mode = m.readOnly ? "ro" : ""
-            p.RW = !m.readOnly
-            p.Propagation = m.type == "bind" ? "rprivate" : ""
-            return p
-        }
+        Mounts = mounts.map(MountPoint.init)
+    }
+}
+
+extension ContainerInspect.MountPoint {
+    /// A mount row as inspect and list items show it.
+    public init(_ m: ContainerQueries.MountRow) {
+        self.init()
+        Type = m.type
+        Name = m.volumeName
+        Source = m.source ?? ""
+        Destination = m.destination
+        Mode = m.readOnly ? "ro" : ""
+        RW = !m.readOnly
+        Propagation = m.type == "bind" ? "rprivate" : ""
     }
 }
 

@@ -8,7 +8,7 @@ struct ContainerGroup: ParsableCommand {
         commandName: "container", abstract: "Manage containers.",
         subcommands: [
             ContainerLs.self, ContainerPrune.self, ContainerHistory.self, Rm.self, Start.self, Stop.self,
-            Restart.self, Kill.self, Exec.self, Attach.self, Logs.self, Top.self, Port.self, Cp.self, Wait.self,
+            Restart.self, Kill.self, Exec.self, Attach.self, Logs.self, Top.self, Stats.self, Port.self, Cp.self, Wait.self,
             Create.self, Run.self, Rename.self, Pause.self, Unpause.self, Commit.self, Diff.self, Export.self,
         ])
 }

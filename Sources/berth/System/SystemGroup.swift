@@ -5,5 +5,5 @@ import Foundation
 struct SystemGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "system", abstract: "Manage berth.",
-        subcommands: [SystemPrune.self, Info.self, EventsCommand.self, SystemBackup.self])
+        subcommands: [SystemPrune.self, SystemDF.self, Info.self, EventsCommand.self, SystemBackup.self])
 }

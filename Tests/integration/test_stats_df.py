@@ -1,0 +1,124 @@
+"""stats and system df as the docker CLI and docker-py read them; no cgroup left behind."""
+import glob
+import json
+import os
+import shutil
+import subprocess
+
+from conftest import BLOCK, needs_root
+
+pytestmark = needs_root
+
+PYENV = {"PYTHONPATH": "/usr/lib/python3/dist-packages"}
+
+
+def docker_py(d, script):
+    env = dict(os.environ, DOCKER_HOST="unix://" + d.sock, **PYENV)
+    p = subprocess.run(["python3", "-c", "import docker, json\nc = docker.from_env()\n" + script], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def test_stats_api_cli_and_clients(bb, workdir):
+    bb.berth("run", "-d", "--name", "idle", "-m", "64m", "busybox", "sh", "-c", BLOCK)
+    bb.berth("run", "-d", "--name", "busy", "busybox", "sh", "-c", "while :; do :; done")
+    bb.berth("create", "--name", "stopped", "busybox", "true")
+    # stream=false: two samples a second apart, so precpu is filled and CPU % computable.
+    status, _, body = bb.request("GET", "/containers/busy/stats?stream=false")
+    s = json.loads(body)
+    assert status == 200 and s["name"] == "/busy" and s["precpu_stats"]["cpu_usage"]["total_usage"] > 0
+    assert s["cpu_stats"]["cpu_usage"]["total_usage"] > s["precpu_stats"]["cpu_usage"]["total_usage"]
+    assert s["cpu_stats"]["system_cpu_usage"] > s["precpu_stats"]["system_cpu_usage"]
+    assert s["pids_stats"]["current"] == 1 and "eth0" in s["networks"]
+    # one-shot: a single sample, no precpu
+    s = json.loads(bb.request("GET", "/containers/idle/stats?stream=false&one-shot=true")[2])
+    assert s["precpu_stats"]["cpu_usage"]["total_usage"] == 0
+    assert s["memory_stats"]["limit"] == 64 * 1024 * 1024 and s["memory_stats"]["usage"] > 0
+    # a container that is not running: zeros, no pids
+    s = json.loads(bb.request("GET", "/containers/stopped/stats?stream=false&one-shot=true")[2])
+    assert s["pids_stats"] == {} and s["memory_stats"] == {}
+    status, _, _ = bb.request("GET", "/containers/nope/stats?stream=false")
+    assert status == 404
+    out = bb.berth("stats", "--no-stream").out.splitlines()
+    assert out[0].split() == ["CONTAINER", "ID", "NAME", "CPU", "%", "MEM", "USAGE", "/", "LIMIT", "MEM", "%", "NET", "I/O",
+                              "BLOCK", "I/O", "PIDS"]
+    rows = {l.split()[1]: l for l in out[1:]}
+    assert set(rows) == {"idle", "busy"}
+    assert "/ 64MiB" in rows["idle"] and rows["idle"].split()[-1] == "1"
+    assert float(rows["busy"].split()[2].rstrip("%")) > 5
+    out = bb.berth("stats", "--no-stream", "-a", "--format", "{{.Name}} {{.PIDs}}").out.split("\n")
+    assert sorted(filter(None, out)) == ["busy 1", "idle 1", "stopped --"]
+    r = bb.berth("stats", "--no-stream", "nope", check=False)
+    assert r.returncode != 0 and "No such container: nope" in r.err
+    res = docker_py(bb, """
+s = c.containers.get("idle").stats(stream=False)
+g = c.containers.get("busy").stats(stream=True, decode=True)
+first, second = next(g), next(g)
+print(json.dumps({"limit": s["memory_stats"]["limit"], "pids": s["pids_stats"]["current"],
+                  "pre": s["precpu_stats"]["cpu_usage"]["total_usage"], "stream": [first["name"], second["preread"] == first["read"]]}))
+""")
+    assert res == {"limit": 64 * 1024 * 1024, "pids": 1, "pre": res["pre"], "stream": ["/busy", True]} and res["pre"] > 0
+    if shutil.which("docker"):
+        env = dict(os.environ, DOCKER_HOST="unix://" + bb.sock, DOCKER_CONFIG=os.path.join(workdir, "dockercfg"))
+        p = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}"], env=env,
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        assert any(l.startswith("idle ") and l.endswith("/ 64MiB") for l in p.stdout.splitlines())
+    bb.berth("rm", "-f", "idle", "busy", "stopped")
+
+
+def test_system_df(bb, workdir):
+    bb.berth("run", "--name", "writer", "-v", "vol1:/data", "busybox", "sh", "-c",
+             "head -c 100000 /dev/zero > /data/z; head -c 5000 /dev/zero > /big")
+    bb.berth("volume", "create", "unused")
+    status, _, body = bb.request("GET", "/system/df")
+    du = json.loads(body)
+    assert status == 200 and set(du) == {"LayersSize", "Images", "Containers", "Volumes", "BuildCache"}
+    assert du["LayersSize"] == du["Images"][0]["Size"] > 0 and du["Images"][0]["Containers"] == 1
+    (c,) = du["Containers"]
+    assert c["Names"] == ["/writer"] and c["SizeRw"] == 5000 and c["SizeRootFs"] == 5000 + du["LayersSize"]
+    assert c["Mounts"][0]["Name"] == "vol1"
+    vols = {v["Name"]: v["UsageData"] for v in du["Volumes"]}
+    assert vols == {"vol1": {"Size": 100000, "RefCount": 1}, "unused": {"Size": 0, "RefCount": 0}}
+    out = bb.berth("system", "df").out.splitlines()
+    assert out[0].split() == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"]
+    assert out[2].split() == ["Containers", "1", "0", "5kB", "5kB", "(100%)"]
+    assert out[3].split() == ["Local", "Volumes", "2", "1", "100kB", "0B", "(0%)"]
+    verbose = bb.berth("system", "df", "-v").out
+    assert "Local Volumes space usage:" in verbose and "writer" in verbose
+    assert json.loads(bb.berth("system", "df", "--format", "json").out.splitlines()[0])["Type"] == "Images"
+    res = docker_py(bb, "print(json.dumps(c.df()['Volumes'][0]['UsageData']['RefCount'] >= 0))")
+    assert res is True
+    if shutil.which("docker"):
+        env = dict(os.environ, DOCKER_HOST="unix://" + bb.sock, DOCKER_CONFIG=os.path.join(workdir, "dockercfg"))
+        p = subprocess.run(["docker", "system", "df"], env=env, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0 and "Local Volumes" in p.stdout, p.stderr
+    bb.berth("rm", "-f", "writer")
+
+
+def test_no_cgroup_left_after_many_cycles(bb):
+    ids = []
+    for i in range(8):
+        ids.append(bb.berth("run", "-d", "busybox", "sh", "-c", BLOCK).out.strip())
+        bb.berth("exec", ids[-1], "true")
+        bb.berth("rm", "-f", ids[-1])
+    for i in range(4):
+        ids.append(bb.berth("run", "--rm", "-d", "busybox", "true").out.strip())
+        ids.append(bb.berth("create", "busybox", "true").out.strip())
+        bb.berth("start", "-a", ids[-1])
+        bb.berth("rm", ids[-1])
+    res = docker_py(bb, """
+ids = []
+for i in range(4):
+    ctr = c.containers.run("busybox", "sh -c 'mkfifo /tmp/f; cat /tmp/f'", detach=True)
+    ctr.exec_run("true")
+    ctr.kill()
+    ctr.wait()
+    ctr.remove()
+    ids.append(ctr.id)
+print(json.dumps(ids))
+""")
+    ids += res
+    left = [p for i in ids for p in glob.glob(f"/sys/fs/cgroup/*/berth/{i}") + glob.glob(f"/sys/fs/cgroup/berth/{i}")]
+    assert left == []
