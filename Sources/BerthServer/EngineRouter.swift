@@ -30,7 +30,8 @@ public struct EngineRouter: APIHandler {
 
     /// Every route, literal paths before patterns of the same shape.
     static let table = RouteTable(
-        routes: systemRoutes + imageRoutes + commitRoutes + buildRoutes + execRoutes + containerRoutes + volumeRoutes + networkRoutes)
+        routes: systemRoutes + imageRoutes + commitRoutes + buildRoutes + execRoutes + containerRoutes + volumeRoutes + networkRoutes
+            + swarmRoutes)
 
     public func handle(_ r: APIRequest) async -> APIResponse {
         do {

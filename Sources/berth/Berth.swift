@@ -36,6 +36,37 @@ struct Berth: AsyncParsableCommand {
         return Array(rest)
     }
 
+    /// The top-level command names and aliases.
+    static var commandNames: Set<String> {
+        var out: Set<String> = ["help"]
+        for c in configuration.subcommands {
+            out.insert(c._commandName)
+            out.formUnion(c.configuration.aliases)
+        }
+        return out
+    }
+
+    /// `berth: 'pul' is not a berth command.` with the nearest commands, as git and docker word it.
+    static func unknownCommand(_ name: String) -> String {
+        let near = CommandSuggestions.nearest(name, among: commandNames.subtracting(["help"]))
+        var msg = "berth: '\(name)' is not a berth command."
+        if !near.isEmpty {
+            msg += "\n\nThe most similar command\(near.count == 1 ? " is" : "s are"):\n" + near.map { "\t" + $0 }.joined(separator: "\n")
+        }
+        return msg + "\nSee 'berth --help'"
+    }
+
+    /// The argument parser's `Unknown option '--x'` as the docker CLI words it:
+    /// `unknown flag: --x` and where to look, keeping the parser's suggestion.
+    static func dockerWording(_ message: String) -> String {
+        guard let r = message.range(of: "Unknown option '") else { return message }
+        let flag = message[r.upperBound...].prefix { $0 != "'" }
+        let rest = message[r.upperBound...].dropFirst(flag.count + 1)
+        let hint = rest.hasPrefix(". Did you mean") ? " (" + rest.dropFirst(2).prefix { $0 != "\n" }.trimmingCharacters(in: .whitespaces) + ")" : ""
+        let see = message.range(of: "See '").map { "\nSee '" + message[$0.upperBound...].prefix { $0 != "'" } + "'." } ?? ""
+        return "unknown flag: \(flag)\(hint)" + see
+    }
+
     /// Docker's exit codes: usage errors 125, failures 1.
     static func main() async {
         do {
@@ -50,6 +81,9 @@ struct Berth: AsyncParsableCommand {
             {
                 try fast.run()
                 return
+            }
+            if let name = args.first, !name.hasPrefix("-"), !commandNames.contains(name) {
+                throw CLIError(message: unknownCommand(name), code: 1)
             }
             var command = try parseAsRoot(args)
             if var async = command as? any AsyncParsableCommand {
@@ -69,7 +103,7 @@ struct Berth: AsyncParsableCommand {
                 exit(withError: error)
             }
             if code == .validationFailure {
-                Out.err(fullMessage(for: error))
+                Out.err(dockerWording(fullMessage(for: error)))
                 Glibc.exit(125)
             }
             exit(withError: error)

@@ -122,3 +122,37 @@ print(json.dumps(ids))
     ids += res
     left = [p for i in ids for p in glob.glob(f"/sys/fs/cgroup/*/berth/{i}") + glob.glob(f"/sys/fs/cgroup/berth/{i}")]
     assert left == []
+
+
+def test_info_swarm_plugins_and_cli_words(daemon, workdir):
+    info = json.loads(daemon.request("GET", "/info")[2])
+    for k in ("Runtimes", "SecurityOptions", "RegistryConfig", "Plugins", "Swarm", "ExperimentalBuild", "CgroupDriver",
+              "CgroupVersion"):
+        assert k in info, k
+    assert info["Swarm"]["LocalNodeState"] == "inactive" and "runc" in info["Runtimes"]
+    for path in ("/swarm", "/nodes", "/services?filters={}", "/tasks", "/secrets", "/configs", "/services/x/logs"):
+        status, _, body = daemon.request("GET", path)
+        assert status == 503, path
+        assert json.loads(body)["message"].startswith("This node is not a swarm manager.")
+    status, _, body = daemon.request("POST", "/swarm/init", body=b"{}")
+    assert status == 503
+    assert json.loads(daemon.request("GET", "/plugins")[2]) == []
+    res = docker_py(daemon, """
+try:
+    c.swarm.reload()
+    err = None
+except docker.errors.APIError as e:
+    err = e.status_code
+print(json.dumps({"swarm": err, "state": c.info()["Swarm"]["LocalNodeState"]}))
+""")
+    assert res == {"swarm": 503, "state": "inactive"}
+    if shutil.which("docker"):
+        env = dict(os.environ, DOCKER_HOST="unix://" + daemon.sock, DOCKER_CONFIG=os.path.join(workdir, "dockercfg"))
+        p = subprocess.run(["docker", "info"], env=env, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0 and "Swarm: inactive" in p.stdout, p.stdout + p.stderr
+        p = subprocess.run(["docker", "node", "ls"], env=env, capture_output=True, text=True, timeout=60)
+        assert p.returncode != 0 and "not a swarm manager" in p.stderr
+    r = daemon.berth("pul", "busybox", check=False)
+    assert r.returncode == 1 and r.err.startswith("berth: 'pul' is not a berth command.") and "\tpull" in r.err
+    r = daemon.berth("ps", "--foo", check=False)
+    assert r.returncode == 125 and r.err.startswith("unknown flag: --foo") and "See 'berth ps --help'." in r.err

@@ -26,6 +26,60 @@ public struct SystemInfo: Codable, Sendable {
     public var SystemTime: String
     public var Debug: Bool
     public var Warnings: [String]
+    public var Runtimes: [String: Runtime] = ["runc": Runtime(path: "runc")]
+    public var SecurityOptions: [String] = ["name=seccomp,profile=builtin"]
+    public var RegistryConfig = Registries()
+    public var Plugins = PluginsInfo()
+    public var Swarm = SwarmInfo()
+    public var ExperimentalBuild = false
+    public var MemoryLimit = true
+    public var SwapLimit = true
+    public var CpuCfsPeriod = true
+    public var CpuCfsQuota = true
+    public var CPUShares = true
+    public var CPUSet = true
+    public var PidsLimit = true
+    public var OomKillDisable = false
+    public var IPv4Forwarding = true
+    public var DriverStatus: [[String]] = [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]]
+    public var IndexServerAddress = "https://index.docker.io/v1/"
+    public var Labels: [String] = []
+    public var Isolation = ""
+    public var InitBinary = ""
+    public var LiveRestoreEnabled = true
+
+    public struct Runtime: Codable, Sendable { public var path: String }
+    public struct Registries: Codable, Sendable {
+        public var InsecureRegistryCIDRs = ["127.0.0.0/8", "::1/128"]
+        public var IndexConfigs: [String: IndexInfo] = [
+            "docker.io": IndexInfo(Name: "docker.io", Mirrors: [], Secure: true, Official: true)
+        ]
+        public var Mirrors: [String] = []
+    }
+    public struct IndexInfo: Codable, Sendable {
+        public var Name: String
+        public var Mirrors: [String]
+        public var Secure: Bool
+        public var Official: Bool
+        public init(Name: String, Mirrors: [String], Secure: Bool, Official: Bool) {
+            self.Name = Name; self.Mirrors = Mirrors; self.Secure = Secure; self.Official = Official
+        }
+    }
+    public struct PluginsInfo: Codable, Sendable {
+        public var Volume = ["local"]
+        public var Network = ["bridge", "host", "none"]
+        public var Authorization: [String]? = nil
+        public var Log = ["k8s-file", "json-file", "local", "none"]
+    }
+    /// berth has no swarm mode: always inactive, as a Docker that never joined one.
+    public struct SwarmInfo: Codable, Sendable {
+        public var NodeID = ""
+        public var NodeAddr = ""
+        public var LocalNodeState = "inactive"
+        public var ControlAvailable = false
+        public var Error = ""
+        public var RemoteManagers: [String]? = nil
+    }
 }
 
 extension SystemInfo {

@@ -17,6 +17,7 @@ extension EngineRouter {
         },
         Route("GET", "/version") { _, _, _ in try .json(VersionInfo.server()) },
         Route("GET", "/info") { h, _, _ in try .json(try h.info()) },
+        Route("GET", "/plugins") { _, _, _ in try .json([String]()) },
         Route("GET", "/system/df") { h, _, _ in
             let containers = h.paths.containers
             return try .json(
@@ -32,7 +33,11 @@ extension EngineRouter {
 
     func info() throws -> SystemInfo {
         let (counts, imageCount) = try store.read { db in try SystemQueries.counts(db) }
-        return SystemInfo.current(daemonID: daemonID, containerStates: counts, images: imageCount, root: paths.root)
+        var info = SystemInfo.current(daemonID: daemonID, containerStates: counts, images: imageCount, root: paths.root)
+        for r in images.insecureRegistries.sorted() {
+            info.RegistryConfig.IndexConfigs[r] = .init(Name: r, Mirrors: [], Secure: false, Official: false)
+        }
+        return info
     }
 
     /// GET /events: the persisted history from `since`, then (without `until`) new events as
