@@ -24,15 +24,7 @@ public enum SourceChecksum {
             let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else { throw BerthError.posix("open \(path)") }
             defer { close(fd) }
-            let cap = 1 << 20
-            let buf = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 16)
-            defer { buf.deallocate() }
-            while true {
-                let n = read(fd, buf, cap)
-                if n < 0 { if errno == EINTR { continue }; throw BerthError.posix("read \(path)") }
-                if n == 0 { break }
-                d.update(UnsafeRawBufferPointer(start: buf, count: n))
-            }
+            try FileOps.readChunks(fd, what: path) { d.update($0) }
         case S_IFLNK:
             put((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "")
         case S_IFDIR:

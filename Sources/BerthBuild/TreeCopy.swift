@@ -106,15 +106,7 @@ public struct TreeCopy {
     }
 
     static func copyData(_ src: Int32, _ dst: Int32, what: String) throws {
-        let cap = 1 << 20
-        let buf = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 16)
-        defer { buf.deallocate() }
-        while true {
-            let n = read(src, buf, cap)
-            if n < 0 { if errno == EINTR { continue }; throw BerthError.posix("read \(what)") }
-            if n == 0 { return }
-            try FileOps.writeAll(dst, UnsafeRawBufferPointer(start: buf, count: n), what: what)
-        }
+        try FileOps.readChunks(src, what: what) { try FileOps.writeAll(dst, $0, what: what) }
     }
 
     /// Empties a directory through its descriptor (no symlink followed).

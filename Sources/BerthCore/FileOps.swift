@@ -34,6 +34,19 @@ public enum FileOps {
         }
     }
 
+    /// Reads `fd` to its end a megabyte at a time, handing each piece to `body` (EINTR retried).
+    public static func readChunks(_ fd: Int32, what: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let size = 1 << 20
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        defer { buf.deallocate() }
+        while true {
+            let n = read(fd, buf, size)
+            if n < 0 { if errno == EINTR { continue }; throw BerthError.posix("read \(what)") }
+            if n == 0 { return }
+            try body(UnsafeRawBufferPointer(start: buf, count: n))
+        }
+    }
+
     /// mkdir -p.
     public static func makeDirs(_ path: String, mode: Int = 0o755) throws {
         do {

@@ -9,6 +9,9 @@ import Foundation
 // @unchecked: the detach-key scanner is touched only by the one thread that pumps input.
 public final class AttachBridge: @unchecked Sendable {
     public let tty: Bool
+    /// Whether output goes out in Docker's multiplexed frames: unless a TTY (attach), or unless
+    /// the exec start request said `Tty: true` (exec: Docker follows the start, not the create).
+    public let framed: Bool
     let stdin: Bool
     let stdout: Bool
     let stderr: Bool
@@ -28,8 +31,9 @@ public final class AttachBridge: @unchecked Sendable {
 
     public enum End: Sendable { case exited, detached, clientGone }
 
-    init(tty: Bool, stdin: Bool, stdout: Bool, stderr: Bool, detachKeys: [UInt8]?) {
+    init(tty: Bool, stdin: Bool, stdout: Bool, stderr: Bool, detachKeys: [UInt8]?, framed: Bool? = nil) {
         self.tty = tty
+        self.framed = framed ?? !tty
         self.stdin = stdin
         self.stdout = stdout
         self.stderr = stderr
@@ -137,7 +141,7 @@ public final class AttachBridge: @unchecked Sendable {
         while let (stream, data) = s.receive() {
             if stream == .stdout && !stdout { continue }
             if stream == .stderr && !stderr { continue }
-            do { try write(tty ? data : Self.frame(stream == .stderr ? 2 : 1, data)) } catch {
+            do { try write(framed ? Self.frame(stream == .stderr ? 2 : 1, data) : data) } catch {
                 s.close()
                 return .clientGone
             }

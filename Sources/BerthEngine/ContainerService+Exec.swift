@@ -77,7 +77,9 @@ extension ContainerService {
 
     /// `POST /exec/{id}/start`, first half: conmon is started and, unless detached, the
     /// returned bridge connected; `execRun` then lets the process go.
-    public func execPrepare(_ id: String, detach: Bool) throws -> (ExecSession, AttachBridge?) {
+    /// `startTty`: the start request's `Tty`, which decides the output framing (multiplexed
+    /// unless true), as Docker's.
+    public func execPrepare(_ id: String, detach: Bool, startTty: Bool? = nil) throws -> (ExecSession, AttachBridge?) {
         let s = try execSession(id)
         let already = s.state.withLock { st in
             defer { st.started = true }
@@ -116,7 +118,7 @@ extension ContainerService {
             let keys = try cfg.DetachKeys.map(DetachKeys.parse) ?? DetachKeys.defaultKeys
             let b = AttachBridge(
                 tty: tty, stdin: stdin, stdout: cfg.AttachStdout ?? true,
-                stderr: cfg.AttachStderr ?? true, detachKeys: keys)
+                stderr: cfg.AttachStderr ?? true, detachKeys: keys, framed: !(startTty ?? tty))
             b.connect(sock)
             bridge = b
         }

@@ -154,17 +154,7 @@ public final class ArchiveWriter {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw BerthError.posix("open \(path)") }
         defer { Glibc.close(fd) }
-        try addFile(name, size: Int64(st.st_size)) { sink in
-            let size = 1 << 20
-            let buf = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-            defer { buf.deallocate() }
-            while true {
-                let n = read(fd, buf, size)
-                if n < 0 { if errno == EINTR { continue }; throw BerthError.posix("read \(path)") }
-                if n == 0 { break }
-                try sink(UnsafeRawBufferPointer(start: buf, count: n))
-            }
-        }
+        try addFile(name, size: Int64(st.st_size)) { sink in try FileOps.readChunks(fd, what: path, sink) }
     }
 
     private func writeAll(_ buf: UnsafeRawBufferPointer) throws {
@@ -186,15 +176,7 @@ public enum Decompress {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw BerthError.posix("open \(path)") }
             defer { close(fd) }
-            let size = 1 << 20
-            let buf = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-            defer { buf.deallocate() }
-            while true {
-                let n = read(fd, buf, size)
-                if n < 0 { if errno == EINTR { continue }; throw BerthError.posix("read \(path)") }
-                if n == 0 { return }
-                try sink(UnsafeRawBufferPointer(start: buf, count: n))
-            }
+            return try FileOps.readChunks(fd, what: path, sink)
         }
         let r = try ArchiveReader(path: path, raw: true)
         guard try r.next() != nil else { return }

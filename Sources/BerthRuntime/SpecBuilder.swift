@@ -78,11 +78,8 @@ public enum SpecBuilder {
         return allCapabilities.enumerated().filter { i, _ in mask & (1 << UInt64(i)) != 0 }.map(\.element)
     }
 
-    public static let maskedPaths = [
-        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
-    ]
-    public static let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+    public static let maskedPaths = RuntimeDefaults.maskedPaths
+    public static let readonlyPaths = RuntimeDefaults.readonlyPaths
 
     /// `net_admin`, `NET_ADMIN` and `CAP_NET_ADMIN` all name CAP_NET_ADMIN.
     public static func normalizeCapability(_ c: String) throws -> String {

@@ -72,14 +72,19 @@ CMD ["cat /greeting"]
 """
 
 
-def bundle():
+def tar_bytes(entries):
+    """A tar archive of [(name, bytes)] in memory."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as t:
-        data = b"from a tar\n"
-        info = tarfile.TarInfo("bundle/file.txt")
-        info.size = len(data)
-        t.addfile(info, io.BytesIO(data))
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
     return buf.getvalue()
+
+
+def bundle():
+    return tar_bytes([("bundle/file.txt", b"from a tar\n")])
 
 
 def test_every_instruction(bb, workdir):
@@ -221,13 +226,8 @@ def test_failing_run_leaves_nothing(bb, workdir):
     assert bb.rows("SELECT outcome FROM builds")[0][0].startswith("failed: The command")
     assert_nothing_left(bb)
     # The API answers 200 with the error in the stream, with the exit code (as Docker).
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as t:
-        data = b"FROM busybox\nRUN exit 7\n"
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        t.addfile(info, io.BytesIO(data))
-    status, _, body = bb.request("POST", "/build", body=buf.getvalue(), headers={"Content-Type": "application/x-tar"})
+    body = tar_bytes([("Dockerfile", b"FROM busybox\nRUN exit 7\n")])
+    status, _, body = bb.request("POST", "/build", body=body, headers={"Content-Type": "application/x-tar"})
     assert status == 200
     last = json.loads(body.decode().strip().splitlines()[-1])
     assert last["errorDetail"] == {"code": 7, "message": "The command '/bin/sh -c exit 7' returned a non-zero code: 7"}
@@ -289,13 +289,7 @@ def test_hostile_context_never_reads_outside(bb, workdir):
     r = bb.berth("build", ctx, check=False)
     assert r.returncode == 1 and "file not found in build context" in r.err
     # A context tar whose entries climb out is refused.
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as t:
-        for name, data in (("Dockerfile", b"FROM busybox\n"), ("../escape.txt", b"x")):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            t.addfile(info, io.BytesIO(data))
-    status, _, body = bb.request("POST", "/build", body=buf.getvalue())
+    status, _, body = bb.request("POST", "/build", body=tar_bytes([("Dockerfile", b"FROM busybox\n"), ("../escape.txt", b"x")]))
     assert b"invalid build context" in body
     assert not os.path.exists(os.path.join(bb.root, "escape.txt"))
     assert open(secret).read() == "host secret"

@@ -156,3 +156,53 @@ print(json.dumps({"swarm": err, "state": c.info()["Swarm"]["LocalNodeState"]}))
     assert r.returncode == 1 and r.err.startswith("berth: 'pul' is not a berth command.") and "\tpull" in r.err
     r = daemon.berth("ps", "--foo", check=False)
     assert r.returncode == 125 and r.err.startswith("unknown flag: --foo") and "See 'berth ps --help'." in r.err
+
+
+def test_load_of_a_bad_archive_answers_in_the_stream(daemon):
+    status, _, body = daemon.request("POST", "/images/load", body=b"this is not a tar archive" * 100)
+    assert status == 200
+    msg = json.loads(body.decode().strip().splitlines()[-1])
+    assert msg["error"] and msg["errorDetail"]["message"] == msg["error"]
+    res = docker_py(daemon, """
+try:
+    c.images.load(b"garbage" * 100)
+    err = None
+except docker.errors.ImageLoadError as e:
+    err = str(e)
+print(json.dumps(err))
+""")
+    assert res
+    r = daemon.berth("load", input=b"garbage" * 100, check=False)
+    assert r.returncode == 1 and r.err.strip() == msg["error"]
+    assert daemon.rows("SELECT count(*) FROM images") == [(0,)]
+
+
+def test_streams_end_right_and_inspect_keys(bb):
+    bb.berth("run", "--name", "ex", "busybox", "sh", "-c", "echo out; echo err >&2")
+    res = docker_py(bb, """
+api = c.api
+ctr = c.containers.run("busybox", "sh -c 'mkfifo /tmp/f; cat /tmp/f'", detach=True)
+e1 = api.exec_create(ctr.id, "sh -c 'echo a; echo b >&2'", tty=True)
+e2 = api.exec_create(ctr.id, "sh -c 'echo a; echo b >&2'")
+e3 = api.exec_create(ctr.id, "echo t", tty=True)
+out = {
+    "attach": c.containers.get("ex").attach(stdout=True, stderr=True, logs=True).decode(),
+    "demux": [x.decode() for x in api.attach("ex", logs=True, demux=True)],
+    "nologs": api.attach("ex").decode(),
+    # Framing follows the start request: a TTY exec started without Tty is multiplexed.
+    "tty_create_plain_start": [x and x.decode() for x in api.exec_start(e1["Id"], tty=False, demux=True)],
+    "plain": [x.decode() for x in api.exec_start(e2["Id"], demux=True)],
+    "tty": api.exec_start(e3["Id"], tty=True).decode(),
+    "config": sorted(api.inspect_container("ex")["Config"]),
+    "host": {k: api.inspect_container("ex")["HostConfig"][k] for k in ("CpuShares", "Runtime", "MemorySwap", "Isolation",
+                                                                        "UTSMode", "VolumeDriver", "DeviceCgroupRules")},
+}
+ctr.remove(force=True)
+print(json.dumps(out))
+""")
+    assert res["attach"] == "out\nerr\n" and res["demux"] == ["out\n", "err\n"] and res["nologs"] == ""
+    assert res["tty_create_plain_start"] == ["a\r\nb\r\n", None]
+    assert res["plain"] == ["a\n", "b\n"] and res["tty"] == "t\r\n"
+    assert "Tty" in res["config"] and "OpenStdin" in res["config"] and "HostConfig" not in res["config"]
+    assert res["host"] == {"CpuShares": 0, "Runtime": "runc", "MemorySwap": 0, "Isolation": "", "UTSMode": "",
+                           "VolumeDriver": "", "DeviceCgroupRules": None}

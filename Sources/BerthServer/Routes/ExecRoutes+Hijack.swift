@@ -25,7 +25,7 @@ struct ExecHijack: HijackSession {
     func run(write: (Data) throws -> Void) {
         if let message = containers.execRun(session, bridge: bridge, write: write) {
             let text = Data(("OCI runtime exec failed: " + message + "\r\n").utf8)
-            try? write(bridge.tty ? text : AttachBridge.frame(2, text))
+            try? write(bridge.framed ? AttachBridge.frame(2, text) : text)
         }
     }
 }

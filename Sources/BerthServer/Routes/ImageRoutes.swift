@@ -48,8 +48,15 @@ extension EngineRouter {
 
     func load(_ r: APIRequest) async throws -> APIResponse {
         guard let file = r.bodyFile else { throw BerthError.invalid("load needs an archive in the request body") }
-        let lines = try await images.load(archive: file)
-        return try .jsonLines(lines.map { ["stream": $0 + "\n"] })
+        do {
+            let lines = try await images.load(archive: file)
+            return try .jsonLines(lines.map { ["stream": $0 + "\n"] })
+        } catch let e as BerthError where e.code != .internalError {
+            // Docker answers a bad archive with 200 and the error in the message stream.
+            let obj: [String: Any] = ["errorDetail": ["message": e.message], "error": e.message]
+            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])
+            return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .data(data + Data([0x0a])))
+        }
     }
 
     /// Import (`fromSrc=-`). Pulling (`fromImage`) arrives with the registry work.

@@ -48,8 +48,15 @@ extension ContainerInspect {
             o["LogConfig"] = .object(["Type": .string("json-file"), "Config": .object([:])])
             hc = .object(o)
         }
-        HostConfig = hc
-        Config = config
+        HostConfig = InspectDefaults.fill(hc, InspectDefaults.hostConfig)
+        var cfg = InspectDefaults.fill(config, InspectDefaults.config)
+        // The create request carries these; Docker's Config does not.
+        if case .object(var o) = cfg {
+            o["HostConfig"] = nil
+            o["NetworkingConfig"] = nil
+            cfg = .object(o)
+        }
+        Config = cfg
         Mounts = mounts.map(MountPoint.init)
     }
 }

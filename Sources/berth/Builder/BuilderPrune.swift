@@ -24,11 +24,6 @@ struct BuilderPrune: AsyncParsableCommand {
         let client = try global.client()
         let r = try await daemon { try await client.send(.POST, "/build/prune") }
         let report = try JSONDecoder().decode(BuildCachePruneReport.self, from: r.body)
-        if let ids = report.CachesDeleted, !ids.isEmpty {
-            Out.print("Deleted build cache objects:")
-            for id in ids { Out.print(id) }
-            Out.print("")
-        }
-        Out.print("Total reclaimed space: " + Human.size(report.SpaceReclaimed))
+        Out.pruneReport("Deleted build cache objects:", report.CachesDeleted, reclaimed: report.SpaceReclaimed)
     }
 }

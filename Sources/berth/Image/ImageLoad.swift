@@ -25,11 +25,10 @@ struct Load: AsyncParsableCommand {
                 .POST, "/images/load", query: [("quiet", quiet ? "1" : "0")],
                 body: .fileDescriptor(fd, length: length))
         }
-        if quiet { return }
         for line in r.body.split(separator: 0x0a) {
-            if let obj = try? JSONDecoder().decode([String: String].self, from: Data(line)), let s = obj["stream"] {
-                Out.write(s)
-            }
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
+            if let err = obj["error"] as? String { throw CLIError(message: err) }
+            if !quiet, let s = obj["stream"] as? String { Out.write(s) }
         }
     }
 }

@@ -1,3 +1,4 @@
+import BerthCore
 import Foundation
 
 enum Out {
@@ -7,6 +8,16 @@ enum Out {
 
     static func write(_ s: String) {
         FileHandle.standardOutput.write(Data(s.utf8))
+    }
+
+    /// Docker's prune report: a titled list (when there is any) and the space reclaimed.
+    static func pruneReport(_ title: String, _ items: [String]?, reclaimed: Int64) {
+        if let items, !items.isEmpty {
+            print(title)
+            for i in items { print(i) }
+            print("")
+        }
+        print("Total reclaimed space: " + Human.size(reclaimed))
     }
 
     static func err(_ s: String) {

@@ -22,11 +22,6 @@ struct VolumePrune: AsyncParsableCommand {
         let filters = all ? "{\"all\":[\"true\"]}" : "{}"
         let r = try await daemon { try await client.send(.POST, "/volumes/prune", query: [("filters", filters)]) }
         let p = try JSONDecoder().decode(VolumePruneReport.self, from: r.body)
-        if let deleted = p.VolumesDeleted, !deleted.isEmpty {
-            Out.print("Deleted Volumes:")
-            for n in deleted { Out.print(n) }
-            Out.print("")
-        }
-        Out.print("Total reclaimed space: " + Human.size(p.SpaceReclaimed))
+        Out.pruneReport("Deleted Volumes:", p.VolumesDeleted, reclaimed: p.SpaceReclaimed)
     }
 }
