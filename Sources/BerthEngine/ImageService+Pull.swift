@@ -4,6 +4,7 @@ import BerthImage
 import BerthRegistry
 import BerthStore
 import Foundation
+import Synchronization
 
 extension ImageService {
     /// Registry tokens, shared by every pull of this berthd (cached until they expire).
@@ -12,7 +13,12 @@ extension ImageService {
     /// `berth pull NAME[:TAG|@DIGEST]`: fetched (blobs verified as they arrive, three layers at
     /// a time), then stored and recorded in one step with the repo digest. Returns Docker's
     /// progress messages.
-    public func pull(_ text: String, auth: AuthConfig? = nil) async throws -> [[String: String]] {
+    /// `emit` hears each message as it happens, from the first layer on (before it, a failure —
+    /// an unknown name, refused credentials — is an error of the request, not of a stream).
+    public func pull(
+        _ text: String, auth: AuthConfig? = nil, platform: String? = nil,
+        emit: (@Sendable ([String: String]) -> Void)? = nil
+    ) async throws -> [[String: String]] {
         let parsed: Reference
         do { parsed = try Reference.parse(text) } catch { throw BerthError.invalid("invalid reference format: \(text)") }
         let ref = parsed.digest == nil && parsed.tag == nil ? parsed.withTag(Reference.defaultTag) : parsed
@@ -37,16 +43,32 @@ extension ImageService {
             let staging = try FileOps.makeTempDir(in: paths.tmp, prefix: "pull")
             defer { FileOps.removeTree(staging) }
             let store = self.store, paths = self.paths
-            let image = try await ImagePuller(client: client).pull(
+            var puller = ImagePuller(client: client)
+            if let platform, !platform.isEmpty { try puller.select(platform: platform) }
+            let header = lines[0]
+            let started = Mutex(false)
+            let image = try await puller.pull(
                 ref, into: staging,
                 stored: { d in
                     // A blob recorded once is on disk and was verified then: a shared base layer is fetched once.
                     guard (try? store.read({ db in try ImageStore.hasBlob(db, digest: d.string) })) == true else { return nil }
                     let p = paths.blob(d.hex)
                     return FileOps.exists(p) ? p : nil
+                },
+                progress: { id, status in
+                    guard let emit else { return }
+                    if started.withLock({ s in
+                        defer { s = true }; return !s
+                    }) {
+                        emit(header)
+                    }
+                    emit(["status": status, "id": id])
                 })
             for l in image.layers {
-                lines.append(["status": l.fetched ? "Pull complete" : "Already exists", "id": String(l.digest.hex.prefix(12))])
+                let line = ["status": l.fetched ? "Pull complete" : "Already exists", "id": String(l.digest.hex.prefix(12))]
+                lines.append(line)
+                // "Already exists" was heard as it happened.
+                if l.fetched { emit?(line) }
             }
             // Sized now: the ingest moves the fetched files into the store.
             record.bytesFetched = Int64(image.configData.count) + image.layers.filter(\.fetched).reduce(0) { $0 + FileOps.size($1.path) }
@@ -60,9 +82,16 @@ extension ImageService {
                     throw error
                 }
             }
-            lines.append(["status": "Digest: " + image.manifestDigest.string])
             let shown = ref.tag != nil ? ref.familiarString : ref.familiarName + "@" + image.manifestDigest.string
-            lines.append(["status": fresh ? "Status: Downloaded newer image for \(shown)" : "Status: Image is up to date for \(shown)"])
+            let tail = [
+                ["status": "Digest: " + image.manifestDigest.string],
+                ["status": fresh ? "Status: Downloaded newer image for \(shown)" : "Status: Image is up to date for \(shown)"],
+            ]
+            lines += tail
+            if let emit {
+                if !started.withLock({ $0 }) { emit(header) }
+                tail.forEach(emit)
+            }
             record.digest = image.manifestDigest.string
             record.imageID = id.string
             record.outcome = fresh ? "downloaded" : "up-to-date"

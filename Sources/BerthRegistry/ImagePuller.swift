@@ -31,6 +31,21 @@ public struct ImagePuller: Sendable {
 
     public init(client: RegistryClient) { self.client = client }
 
+    /// `--platform os/arch[/variant]` (`linux/arm64/v8`); berth runs this host's, but may fetch others.
+    public mutating func select(platform: String) throws {
+        let p = platform.lowercased().split(separator: "/").map(String.init)
+        guard (2...3).contains(p.count), p.allSatisfy({ !$0.isEmpty }) else {
+            throw BerthError.invalid("invalid platform \"\(platform)\": expected os/arch[/variant]")
+        }
+        os = p[0]
+        architecture = p[1] == "x86_64" ? "amd64" : p[1] == "aarch64" ? "arm64" : p[1]
+        variant = p.count == 3 ? p[2] : nil
+        platformAsked = true
+    }
+
+    /// An asked platform holds for single-platform images too (their config names theirs).
+    var platformAsked = false
+
     static let manifestTypes = [
         MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest,
     ]
@@ -63,12 +78,18 @@ public struct ImagePuller: Sendable {
         let manifest = try JSONDecoder().decode(Manifest.self, from: body)
         let configData = try await blob(repo, manifest.config.digest, scope: scope)
         let config = try JSONDecoder().decode(ImageConfig.self, from: configData)
+        if platformAsked && (config.os != os || config.architecture != architecture) {
+            throw BerthError.notFound(
+                "image with reference \(ref.familiarString) was found but does not match the specified platform: wanted \(os)/\(architecture), actual: \(config.os)/\(config.architecture)"
+            )
+        }
         // Foreign (non-distributable) layers are not fetched, as Docker does.
         let wanted = manifest.layers.filter { !$0.mediaType.contains("foreign") && !$0.mediaType.contains("nondistributable") }
         guard wanted.count == config.rootfs.diff_ids.count else {
             throw BerthError.corrupt("manifest has \(wanted.count) layers but the config names \(config.rootfs.diff_ids.count)")
         }
-        for l in wanted { progress(String(l.digest.hex.prefix(12)), "Pulling fs layer") }
+        // Docker's order: a layer the host has is "Already exists" at once, the others wait.
+        for l in wanted { progress(String(l.digest.hex.prefix(12)), stored(l.digest) == nil ? "Pulling fs layer" : "Already exists") }
         var layers = [PulledImage.Layer?](repeating: nil, count: wanted.count)
         // Children report their failure instead of throwing: a throwing group cancels the other
         // downloads, and Foundation's URLSession on Linux may never answer a cancelled request.
@@ -83,7 +104,6 @@ public struct ImagePuller: Sendable {
                 group.addTask {
                     do {
                         if let have = stored(l.digest) {
-                            progress(String(l.digest.hex.prefix(12)), "Already exists")
                             return (i, .success(PulledImage.Layer(path: have, mediaType: l.mediaType, digest: l.digest, fetched: false)))
                         }
                         let path = dir + "/" + l.digest.hex

@@ -119,21 +119,45 @@ public struct RegistryClient: Sendable {
 
     /// One request through Foundation: `perform` sends it and hands back the answer and a way to
     /// take its body given the status; errors become berth's, a turned-down challenge a 401.
+    /// A dropped connection, a 429 or a 5xx is tried again after a back-off (0.5 s, 1 s, 2 s, or
+    /// the registry's `Retry-After` up to 10 s); a download starts over, its digest checked after.
     func exchange(
         _ req: URLRequest, _ perform: (URLRequest) async throws -> (URLResponse, (Int) throws -> Data)
     ) async throws -> Response {
-        let (resp, body): (URLResponse, (Int) throws -> Data)
-        do {
-            (resp, body) = try await perform(req)
-        } catch let e as URLError where e.code == .cancelled {
-            return Self.basicChallenged
-        } catch {
-            throw BerthError.internal("\((req.httpMethod ?? "GET").capitalized) \"\(req.url?.absoluteString ?? "")\": \(error.localizedDescription)")
+        var attempt = 0
+        while true {
+            attempt += 1
+            let last = attempt > Self.retries
+            let (resp, body): (URLResponse, (Int) throws -> Data)
+            do {
+                (resp, body) = try await perform(req)
+            } catch let e as URLError where e.code == .cancelled {
+                return Self.basicChallenged
+            } catch {
+                if !last {
+                    try await Self.backOff(attempt, retryAfter: nil)
+                    continue
+                }
+                throw BerthError.internal("\((req.httpMethod ?? "GET").capitalized) \"\(req.url?.absoluteString ?? "")\": \(error.localizedDescription)")
+            }
+            guard let http = resp as? HTTPURLResponse else { throw BerthError.internal("not an HTTP answer from \(host)") }
+            var headers: [String: String] = [:]
+            for (k, v) in http.allHeaderFields { headers[String(describing: k)] = String(describing: v) }
+            let r = Response(status: http.statusCode, headers: headers, body: try body(http.statusCode))
+            if !last && (r.status == 429 || (500...504).contains(r.status)) {
+                try await Self.backOff(attempt, retryAfter: r.header("Retry-After").flatMap { Int($0) })
+                continue
+            }
+            return r
         }
-        guard let http = resp as? HTTPURLResponse else { throw BerthError.internal("not an HTTP answer from \(host)") }
-        var headers: [String: String] = [:]
-        for (k, v) in http.allHeaderFields { headers[String(describing: k)] = String(describing: v) }
-        return Response(status: http.statusCode, headers: headers, body: try body(http.statusCode))
+    }
+
+    /// Tries after the first: three.
+    static let retries = 3
+
+    static func backOff(_ attempt: Int, retryAfter: Int?) async throws {
+        let seconds = retryAfter.map { Double(min(max($0, 0), 10)) } ?? 0.5 * Double(1 << (attempt - 1))
+        try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
     }
 
     /// berth never cancels a registry request: a cancelled one is a Basic (or Digest) 401 whose

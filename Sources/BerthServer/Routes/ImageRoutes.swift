@@ -67,7 +67,20 @@ extension EngineRouter {
             if let tag = r.query("tag"), !tag.isEmpty, !from.contains("@"), !(from.split(separator: "/").last ?? "").contains(":") {
                 name += (tag.hasPrefix("sha256:") ? "@" : ":") + tag
             }
-            return try .jsonLines(try await images.pull(name, auth: AuthConfig.fromHeader(r.headers["x-registry-auth"])))
+            let progress = ProgressStream()
+            let images = self.images
+            let auth = AuthConfig.fromHeader(r.headers["x-registry-auth"])
+            let platform = r.query("platform")
+            Task {
+                do {
+                    _ = try await images.pull(name, auth: auth, platform: platform) { progress.send($0) }
+                    progress.finish()
+                } catch {
+                    progress.finish(error)
+                }
+            }
+            try await progress.ready()
+            return progress.response
         }
         guard r.query("fromSrc") == "-" else {
             throw BerthError.invalid("import needs fromSrc=- with the archive in the request body")

@@ -57,6 +57,8 @@ struct CreateOptions: ParsableArguments {
         String?
     @Flag(name: .customLong("no-healthcheck"), help: "Disable any container-specified HEALTHCHECK.") var noHealthcheck = false
     @Option(name: .customLong("sig-proxy"), help: "Proxy received signals to the process (true|false).") var sigProxy: Bool = true
+    @Option(name: .long, help: "Pull image before running (always, missing, never).") var pull: String = "missing"
+    @Option(name: .long, help: "Set platform if server is multi-platform capable (os/arch[/variant]).") var platform: String?
 
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
 
@@ -224,19 +226,26 @@ struct CreateOptions: ParsableArguments {
         var q: [(String, String)] = []
         if let name { q.append(("name", name)) }
         let body = try JSONEncoder().encode(req)
+        guard ["always", "missing", "never"].contains(pull) else {
+            throw CLIError(message: "invalid pull option: '\(pull)': must be one of \"always\", \"missing\" or \"never\"", code: 125)
+        }
+        let image = req.Image ?? ""
+        func fetch() async throws {
+            do {
+                try await Pull.pull(client, image, quiet: false, printName: false, platform: platform, to: Out.err)
+            } catch let e as BerthError where e.code != .unavailable {
+                throw CLIError(message: "berth: Error response from daemon: \(e.message).", code: 125)
+            }
+        }
         do {
             let r: APIClient.Response
+            if pull == "always" { try await fetch() }
             do {
                 r = try await client.send(.POST, "/containers/create", query: q, body: .data(body))
-            } catch let e as BerthError where e.code == .notFound && e.message.hasPrefix("No such image") {
+            } catch let e as BerthError where e.code == .notFound && e.message.hasPrefix("No such image") && pull == "missing" {
                 // As docker: pull the missing image (progress on stderr), then create again.
-                let image = req.Image ?? ""
                 Out.err("Unable to find image '\(image)' locally")
-                do {
-                    try await Pull.pull(client, image, quiet: false, printName: false, to: Out.err)
-                } catch let e as BerthError where e.code != .unavailable {
-                    throw CLIError(message: "berth: Error response from daemon: \(e.message).", code: 125)
-                }
+                try await fetch()
                 r = try await client.send(.POST, "/containers/create", query: q, body: .data(body))
             }
             let created = try JSONDecoder().decode(ContainerCreateResponse.self, from: r.body)

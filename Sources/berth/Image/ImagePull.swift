@@ -9,24 +9,46 @@ struct Pull: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Download an image from a registry.")
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Suppress verbose output.") var quiet = false
+    @Option(name: .long, help: "Set platform if server is multi-platform capable (os/arch[/variant]).") var platform: String?
     @Argument(help: "NAME[:TAG|@DIGEST]") var name: String
 
     func run() async throws {
         let client = try global.client()
-        try await daemon { try await Self.pull(client, name, quiet: quiet, to: Out.print) }
+        try await daemon { try await Self.pull(client, name, quiet: quiet, platform: platform, to: Out.print) }
     }
 
     /// POST /images/create?fromImage=…, its messages printed as the docker CLI prints them
     /// (`latest: Pulling from library/busybox`, `abc…: Pull complete`, `Digest: …`, `Status: …`),
     /// then the full name.
     /// `printName`: the closing full name (`docker pull` prints it; `docker run`'s pull does not).
-    static func pull(_ client: APIClient, _ name: String, quiet: Bool, printName: Bool = true, to write: (String) -> Void) async throws {
-        let r = try await client.send(.POST, "/images/create", query: [("fromImage", name)], headers: DockerConfig.header(for: name))
+    static func pull(
+        _ client: APIClient, _ name: String, quiet: Bool, printName: Bool = true, platform: String? = nil,
+        to write: (String) -> Void
+    ) async throws {
+        var query = [("fromImage", name)]
+        if let platform { query.append(("platform", platform)) }
+        let pending = try client.begin(.POST, "/images/create", query: query, headers: DockerConfig.header(for: name))
+        if pending.status >= 400 { _ = try pending.body() }
         var final = name
-        for (status, id) in try progressMessages(r.body) {
-            if !quiet { write(id.map { "\($0): \(status)" } ?? status) }
-            if status.hasPrefix("Status: "), let r = status.range(of: " for ") { final = String(status[r.upperBound...]) }
+        var buffer = Data()
+        var failure: (any Error)?
+        // Lines are printed as they arrive: a big layer's progress shows while it downloads.
+        try pending.stream { chunk in
+            buffer.append(contentsOf: chunk)
+            while failure == nil, let nl = buffer.firstIndex(of: 0x0a) {
+                let line = Data(buffer[buffer.startIndex...nl])
+                buffer = Data(buffer[(nl + 1)...])
+                do {
+                    for (status, id) in try progressMessages(line) {
+                        if !quiet { write(id.map { "\($0): \(status)" } ?? status) }
+                        if status.hasPrefix("Status: "), let r = status.range(of: " for ") { final = String(status[r.upperBound...]) }
+                    }
+                } catch {
+                    failure = error
+                }
+            }
         }
+        if let failure { throw failure }
         if printName { write((try? Reference.parse(final))?.description ?? final) }
     }
 }
