@@ -83,6 +83,7 @@ extension ContainerService {
         rc.nanoCPUs = (host.NanoCpus ?? 0) > 0 ? host.NanoCpus : nil
         rc.pidsLimit = (host.PidsLimit ?? 0) > 0 ? host.PidsLimit : nil
         rc.hostNetwork = host.NetworkMode == "host"
+        try applyOptions(host, to: &rc, containerDir: f.dir)
         if let net = try setupNetwork(c) {
             rc.netnsPath = net.netns
             let extra = try networkFiles(c, host: host, gateway: net.gateway)

@@ -59,5 +59,6 @@ extension ContainerService {
             if let r = h.Retries, r < 0 { throw BerthError.invalid("Retries in Healthcheck cannot be negative") }
         }
         if let s = req.StopSignal, !s.isEmpty { _ = try Signals.parse(s) }
+        try validateOptions(host, cpuCount: cpuCount)
     }
 }

@@ -51,6 +51,7 @@ public struct RuntimeSpec: Codable, Sendable {
         public var type: String
         public var hard: UInt64
         public var soft: UInt64
+        public init(type: String, hard: UInt64, soft: UInt64) { self.type = type; self.hard = hard; self.soft = soft }
     }
 
     public struct Root: Codable, Sendable {
@@ -79,6 +80,7 @@ public struct RuntimeSpec: Codable, Sendable {
         public var readonlyPaths: [String]?
         public var seccomp: Seccomp?
         public var devices: [Device]?
+        public var sysctl: [String: String]?
     }
 
     public struct Namespace: Codable, Sendable {
@@ -103,8 +105,18 @@ public struct RuntimeSpec: Codable, Sendable {
         public var devices: [DeviceRule]?
     }
 
-    public struct Memory: Codable, Sendable { public var limit: Int64? }
-    public struct CPU: Codable, Sendable { public var quota: Int64?; public var period: UInt64? }
+    public struct Memory: Codable, Sendable {
+        public var limit: Int64?
+        public var reservation: Int64?
+        public var swap: Int64?
+        public var disableOOMKiller: Bool?
+    }
+    public struct CPU: Codable, Sendable {
+        public var shares: UInt64?
+        public var quota: Int64?
+        public var period: UInt64?
+        public var cpus: String?
+    }
     public struct Pids: Codable, Sendable { public var limit: Int64 }
     public struct DeviceRule: Codable, Sendable {
         public var allow: Bool

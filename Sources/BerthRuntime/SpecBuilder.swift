@@ -28,6 +28,20 @@ public struct ContainerRuntimeConfig: Sendable {
     /// Extra mounts: binds, volumes, tmpfs, and the per-container hosts/hostname/resolv.conf.
     public var mounts: [RuntimeSpec.Mount] = []
     public var seccompProfile: String? = SeccompProfile.defaultPath
+    /// `/dev/shm`'s size in bytes (Docker's 64 MB when nil).
+    public var shmSize: Int64?
+    public var sysctls: [String: String] = [:]
+    public var rlimits: [RuntimeSpec.Rlimit] = []
+    public var noNewPrivileges = false
+    /// Namespaces shared instead of made: nil a new one, "" the host's, else a namespace path.
+    public var pidNamespace: String??
+    public var ipcNamespace: String??
+    public var utsHost = false
+    public var cpuShares: UInt64?
+    public var cpusetCpus: String?
+    public var memoryReservation: Int64?
+    public var memorySwap: Int64?
+    public var oomKillDisable = false
     public var cgroupParent = ContainerRuntimeConfig.defaultCgroupParent
     /// Every container's cgroup is `/berth/<id>` (stats reads it there).
     public static let defaultCgroupParent = "/berth"
@@ -109,7 +123,9 @@ public enum SpecBuilder {
             .init(
                 destination: "/dev/pts", type: "devpts", source: "devpts",
                 options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]),
-            .init(destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]),
+            .init(
+                destination: "/dev/shm", type: "tmpfs", source: "shm",
+                options: ["nosuid", "noexec", "nodev", "mode=1777", c.shmSize.map { "size=\($0)" } ?? "size=65536k"]),
             .init(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
             .init(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", c.privileged ? "rw" : "ro"]),
             .init(
@@ -117,12 +133,28 @@ public enum SpecBuilder {
                 options: ["nosuid", "noexec", "nodev", "relatime", c.privileged ? "rw" : "ro"]),
         ]
         mounts += c.mounts
-        var namespaces: [RuntimeSpec.Namespace] = [.init(type: "pid"), .init(type: "ipc"), .init(type: "uts"), .init(type: "mount")]
+        var namespaces: [RuntimeSpec.Namespace] = [.init(type: "mount")]
+        // A namespace shared with the host is left out; one shared with a container is joined by path.
+        for (type, shared) in [("pid", c.pidNamespace), ("ipc", c.ipcNamespace), ("uts", c.utsHost ? .some("") : nil)] {
+            switch shared {
+            case .none: namespaces.append(.init(type: type))
+            case .some(.some(let path)) where !path.isEmpty: namespaces.append(.init(type: type, path: path))
+            default: break
+            }
+        }
         if !c.hostNetwork { namespaces.append(.init(type: "network", path: c.netnsPath)) }
         var resources = RuntimeSpec.Resources()
-        if let m = c.memoryLimit { resources.memory = .init(limit: m) }
+        if c.memoryLimit != nil || c.memoryReservation != nil || c.memorySwap != nil || c.oomKillDisable {
+            resources.memory = .init(
+                limit: c.memoryLimit, reservation: c.memoryReservation, swap: c.memorySwap,
+                disableOOMKiller: c.oomKillDisable ? true : nil)
+        }
         // quota = n / 1e9 CPUs of a 100 ms period, computed without overflow.
-        if let n = c.nanoCPUs { resources.cpu = .init(quota: max(1000, n / 10_000), period: 100_000) }
+        if c.nanoCPUs != nil || c.cpuShares != nil || c.cpusetCpus != nil {
+            resources.cpu = .init(
+                shares: c.cpuShares, quota: c.nanoCPUs.map { max(1000, $0 / 10_000) }, period: c.nanoCPUs.map { _ in 100_000 },
+                cpus: c.cpusetCpus)
+        }
         if let p = c.pidsLimit { resources.pids = .init(limit: p) }
         resources.devices = [.init(allow: c.privileged, type: nil, major: nil, minor: nil, access: "rwm")]
         let seccomp =
@@ -133,15 +165,15 @@ public enum SpecBuilder {
                 user: .init(uid: c.uid, gid: c.gid, additionalGids: c.additionalGids.isEmpty ? nil : c.additionalGids),
                 args: c.args, env: c.env, cwd: c.cwd,
                 capabilities: .init(bounding: caps, effective: caps, permitted: caps, inheritable: nil, ambient: nil),
-                rlimits: nil, noNewPrivileges: nil, oomScoreAdj: nil),
+                rlimits: c.rlimits.isEmpty ? nil : c.rlimits, noNewPrivileges: c.noNewPrivileges ? true : nil, oomScoreAdj: nil),
             root: .init(path: c.rootfs, readonly: c.readOnlyRootfs),
-            hostname: c.hostNetwork ? nil : c.hostname,
+            hostname: c.hostNetwork || c.utsHost ? nil : c.hostname,
             mounts: mounts,
             linux: .init(
                 namespaces: namespaces, resources: resources,
                 cgroupsPath: c.cgroupParent + "/" + c.id,
                 maskedPaths: c.privileged ? nil : maskedPaths,
                 readonlyPaths: c.privileged ? nil : readonlyPaths,
-                seccomp: seccomp, devices: nil))
+                seccomp: seccomp, devices: nil, sysctl: c.sysctls.isEmpty ? nil : c.sysctls))
     }
 }

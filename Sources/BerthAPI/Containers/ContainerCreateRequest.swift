@@ -87,6 +87,32 @@ public struct HostConfig: Codable, Sendable {
     public var PortBindings: [String: [PortBinding]?]?
     /// `-P`: every exposed port on a free host port.
     public var PublishAllPorts: Bool?
+    /// `--shm-size` in bytes (0: Docker's 64 MB).
+    public var ShmSize: Int64?
+    /// `--group-add`: names (from the image's /etc/group) or numbers.
+    public var GroupAdd: [String]?
+    /// `--sysctl` (namespaced ones only, as Docker).
+    public var Sysctls: [String: String]?
+    /// `--ulimit nofile=1024:2048`.
+    public var Ulimits: [Ulimit]?
+    /// `--security-opt`: no-new-privileges, seccomp=unconfined|PROFILE JSON, label=disable, apparmor=unconfined.
+    public var SecurityOpt: [String]?
+    /// `--pid`, `--ipc`, `--uts`: `host`, or (pid, ipc) `container:NAME`.
+    public var PidMode: String?
+    public var IpcMode: String?
+    public var UTSMode: String?
+    public var CpuShares: Int64?
+    public var CpusetCpus: String?
+    public var MemorySwap: Int64?
+    public var MemoryReservation: Int64?
+    public var OomKillDisable: Bool?
+
+    public struct Ulimit: Codable, Sendable, Equatable {
+        public var Name: String
+        public var Soft: Int64
+        public var Hard: Int64
+        public init(Name: String, Soft: Int64, Hard: Int64) { self.Name = Name; self.Soft = Soft; self.Hard = Hard }
+    }
 
     /// Docker's `--log-driver` and `--log-opt`.
     public struct LogConfig: Codable, Sendable {

@@ -85,6 +85,13 @@ extension EngineRouter {
     func createContainer(_ r: APIRequest) async throws -> APIResponse {
         guard !r.body.isEmpty else { throw BerthError.invalid("config cannot be empty in order to create a container") }
         let req = try Self.decode(ContainerCreateRequest.self, r.body, what: "container config")
+        // What berth cannot apply is refused, not dropped.
+        if let raw = try? JSONDecoder().decode(JSONValue.self, from: r.body) {
+            let unsupported = UnsupportedOptions.find(in: raw)
+            if !unsupported.isEmpty {
+                throw BerthError.invalid("berth does not support \(unsupported.joined(separator: ", ")); leave it unset")
+            }
+        }
         let (id, warnings) = try await containers.create(req, name: r.query("name").flatMap { $0.isEmpty ? nil : $0 })
         return try .json(ContainerCreateResponse(Id: id, Warnings: warnings), status: 201)
     }

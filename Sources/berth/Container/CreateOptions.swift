@@ -58,6 +58,20 @@ struct CreateOptions: ParsableArguments {
     @Flag(name: .customLong("no-healthcheck"), help: "Disable any container-specified HEALTHCHECK.") var noHealthcheck = false
     @Option(name: .customLong("sig-proxy"), help: "Proxy received signals to the process (true|false).") var sigProxy: Bool = true
     @Option(name: .long, help: "Pull image before running (always, missing, never).") var pull: String = "missing"
+    @Option(name: .customLong("shm-size"), help: "Size of /dev/shm (e.g. 128m).") var shmSize: String?
+    @Option(name: .customLong("group-add"), help: "Add additional groups to join.") var groupAdd: [String] = []
+    @Option(name: .long, help: "Sysctl options (k=v).") var sysctl: [String] = []
+    @Option(name: .long, help: "Ulimit options (name=soft[:hard]).") var ulimit: [String] = []
+    @Option(name: .customLong("security-opt"), help: "Security options (no-new-privileges, seccomp=unconfined|FILE, label=…).")
+    var securityOpt: [String] = []
+    @Option(name: .long, help: "PID namespace to use (host, container:NAME).") var pid: String?
+    @Option(name: .long, help: "IPC mode to use (private, shareable, host, container:NAME).") var ipc: String?
+    @Option(name: .long, help: "UTS namespace to use (host).") var uts: String?
+    @Option(name: [.customShort("c"), .customLong("cpu-shares")], help: "CPU shares (relative weight).") var cpuShares: Int64?
+    @Option(name: .customLong("cpuset-cpus"), help: "CPUs in which to allow execution (0-3, 0,1).") var cpusetCpus: String?
+    @Option(name: .customLong("memory-swap"), help: "Swap limit equal to memory plus swap: -1 for unlimited.") var memorySwap: String?
+    @Option(name: .customLong("memory-reservation"), help: "Memory soft limit.") var memoryReservation: String?
+    @Flag(name: .customLong("oom-kill-disable"), help: "Disable OOM Killer.") var oomKillDisable = false
     @Option(name: .long, help: "Set platform if server is multi-platform capable (os/arch[/variant]).") var platform: String?
 
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
@@ -127,6 +141,7 @@ struct CreateOptions: ParsableArguments {
             host.NanoCpus = n
         }
         host.PidsLimit = pidsLimit
+        try applyIsolation(to: &host)
         if logDriver != nil || !logOpt.isEmpty {
             var opts: [String: String] = [:]
             for o in logOpt {

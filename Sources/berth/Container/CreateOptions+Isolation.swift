@@ -1,0 +1,51 @@
+import BerthAPI
+import BerthCore
+import Foundation
+
+extension CreateOptions {
+    /// --shm-size, --group-add, --sysctl, --ulimit, --security-opt, --pid/--ipc/--uts, CPU and
+    /// memory tuning: into the HostConfig berthd checks and applies.
+    func applyIsolation(to host: inout HostConfig) throws {
+        host.ShmSize = try shmSize.map(Self.parseBytes)
+        host.GroupAdd = groupAdd.isEmpty ? nil : groupAdd
+        if !sysctl.isEmpty {
+            var m: [String: String] = [:]
+            for s in sysctl {
+                let kv = KeyValue.parse(s)
+                guard let v = kv.value, !kv.key.isEmpty else { throw CLIError(message: "invalid argument \"\(s)\" for \"--sysctl\" flag", code: 125) }
+                m[kv.key] = v
+            }
+            host.Sysctls = m
+        }
+        host.Ulimits = try ulimit.isEmpty ? nil : ulimit.map(Self.parseUlimit)
+        if !securityOpt.isEmpty {
+            // As the docker CLI: seccomp=FILE sends the profile's content.
+            host.SecurityOpt = try securityOpt.map { o in
+                guard o.hasPrefix("seccomp="), !o.hasSuffix("=unconfined") else { return o }
+                let path = String(o.dropFirst("seccomp=".count))
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw CLIError(message: "opening seccomp profile (\(path)) failed: no such file", code: 125)
+                }
+                return "seccomp=" + String(decoding: data, as: UTF8.self)
+            }
+        }
+        host.PidMode = pid
+        host.IpcMode = ipc
+        host.UTSMode = uts
+        host.CpuShares = cpuShares
+        host.CpusetCpus = cpusetCpus
+        if let s = memorySwap { host.MemorySwap = s == "-1" ? -1 : try Self.parseBytes(s) }
+        host.MemoryReservation = try memoryReservation.map(Self.parseBytes)
+        if oomKillDisable { host.OomKillDisable = true }
+    }
+
+    /// `nofile=1024:2048` or `nofile=1024`.
+    static func parseUlimit(_ s: String) throws -> HostConfig.Ulimit {
+        let kv = KeyValue.parse(s)
+        let parts = (kv.value ?? "").split(separator: ":", omittingEmptySubsequences: false).map { Int64($0) }
+        guard !kv.key.isEmpty, (1...2).contains(parts.count), let soft = parts[0], let hard = parts.last! else {
+            throw CLIError(message: "invalid argument \"\(s)\" for \"--ulimit\" flag: invalid ulimit argument", code: 125)
+        }
+        return HostConfig.Ulimit(Name: kv.key, Soft: soft, Hard: hard)
+    }
+}
