@@ -133,7 +133,7 @@ public enum SpecBuilder {
                 options: ["nosuid", "noexec", "nodev", "relatime", c.privileged ? "rw" : "ro"]),
         ]
         mounts += c.mounts
-        var namespaces: [RuntimeSpec.Namespace] = [.init(type: "mount")]
+        var namespaces: [RuntimeSpec.Namespace] = []
         // A namespace shared with the host is left out; one shared with a container is joined by path.
         for (type, shared) in [("pid", c.pidNamespace), ("ipc", c.ipcNamespace), ("uts", c.utsHost ? .some("") : nil)] {
             switch shared {
@@ -142,6 +142,7 @@ public enum SpecBuilder {
             default: break
             }
         }
+        namespaces.append(.init(type: "mount"))
         if !c.hostNetwork { namespaces.append(.init(type: "network", path: c.netnsPath)) }
         var resources = RuntimeSpec.Resources()
         if c.memoryLimit != nil || c.memoryReservation != nil || c.memorySwap != nil || c.oomKillDisable {
