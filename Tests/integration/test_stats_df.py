@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+import urllib.parse
 
 from conftest import BLOCK, needs_root
 
@@ -206,3 +207,32 @@ print(json.dumps(out))
     assert "Tty" in res["config"] and "OpenStdin" in res["config"] and "HostConfig" not in res["config"]
     assert res["host"] == {"CpuShares": 0, "Runtime": "runc", "MemorySwap": 0, "Isolation": "", "UTSMode": "",
                            "VolumeDriver": "", "DeviceCgroupRules": None}
+
+
+def test_list_items_and_volume_filters(bb):
+    bb.berth("run", "--name", "mnt", "-v", "named:/data", "-v", "/anon", "busybox", "sh", "-c", "head -c 3000 /dev/zero > /f")
+    bb.berth("volume", "create", "--label", "tier=db", "loose")
+    res = docker_py(bb, """
+api = c.api
+items = api.containers(all=True, size=True)
+vols = api.volumes()["Volumes"]
+print(json.dumps({
+    "mounts": sorted(m["Destination"] for m in items[0]["Mounts"]), "sizerw": items[0]["SizeRw"],
+    "rootfs": items[0]["SizeRootFs"] > items[0]["SizeRw"],
+    "nosize": "SizeRw" in api.containers(all=True)[0],
+    "anon": sorted(v["Name"] for v in vols if "com.docker.volume.anonymous" in (v["Labels"] or {})) != [],
+    "dangling": sorted(v["Name"] for v in api.volumes(filters={"dangling": True})["Volumes"]),
+    "label": [v["Name"] for v in api.volumes(filters={"label": "tier=db"})["Volumes"]],
+    "name": [v["Name"] for v in api.volumes(filters={"name": "nam"})["Volumes"]],
+}))
+""")
+    assert res == {"mounts": ["/anon", "/data"], "sizerw": 3000, "rootfs": True, "nosize": False, "anon": True,
+                   "dangling": ["loose"], "label": ["loose"], "name": ["named"]}
+    assert bb.berth("volume", "ls", "-q", "-f", "dangling=true").out.split() == ["loose"]
+    status, _, body = bb.request("GET", "/volumes?filters=" + urllib.parse.quote(json.dumps({"bogus": ["1"]})))
+    assert status == 400 and b"invalid filter 'bogus'" in body
+    bb.berth("rm", "mnt")
+    # prune without --all takes the anonymous volume (labelled as Docker labels it), not the named ones
+    status, _, body = bb.request("POST", "/volumes/prune")
+    assert status == 200 and len(json.loads(body)["VolumesDeleted"]) == 1
+    assert sorted(bb.berth("volume", "ls", "-q").out.split()) == ["loose", "named"]

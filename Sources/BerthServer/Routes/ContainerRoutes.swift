@@ -103,8 +103,18 @@ extension EngineRouter {
             let rows = try query.run(db) { try ImageResolver.imageIDs(db, $0) }
             let labels = try ContainerQueries.labels(db, ids: rows.map(\.id))
             let ports = try NetworkStore.allPorts(db), nets = try NetworkStore.allAttachments(db)
-            return rows.map {
-                ContainerSummary($0, labels: labels[$0.id] ?? [:], ports: ports[$0.id] ?? [], networks: nets[$0.id] ?? [])
+            let mounts = try ContainerQueries.allMounts(db)
+            let sizes = r.flag("size") ? try ImageQueries.sizes(db) : [:]
+            return rows.map { c in
+                var s = ContainerSummary(c, labels: labels[c.id] ?? [:], ports: ports[c.id] ?? [], networks: nets[c.id] ?? [])
+                s.Mounts = (mounts[c.id] ?? []).map(ContainerInspect.MountPoint.init)
+                if r.flag("size") {
+                    // size=1: the writable layer measured on disk, as Docker's (costly, asked for).
+                    let rw = FileOps.treeSize(paths.containers + "/" + c.id + "/upper")
+                    s.SizeRw = rw
+                    s.SizeRootFs = rw + (sizes[c.imageID] ?? 0)
+                }
+                return s
             }
         }
         return try .json(list)

@@ -6,8 +6,9 @@ import Foundation
 
 extension EngineRouter {
     static let volumeRoutes: [Route] = [
-        Route("GET", "/volumes") { h, _, _ in
-            try .json(VolumeListResponse(Volumes: try h.store.read { db in try VolumeStore.list(db) }))
+        Route("GET", "/volumes") { h, r, _ in
+            let filters = try r.filters()
+            return try .json(VolumeListResponse(Volumes: try h.store.read { db in try VolumeStore.list(db, filters: filters) }))
         },
         Route("POST", "/volumes/create") { h, r, _ in
             let body =

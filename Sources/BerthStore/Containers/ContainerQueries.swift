@@ -130,6 +130,17 @@ public enum ContainerQueries {
         }
     }
 
+    /// Every container's mounts, in one query (list items).
+    public static func allMounts(_ tx: StoreTransaction) throws -> [String: [MountRow]] {
+        var out: [String: [MountRow]] = [:]
+        for r in try Row.fetchAll(
+            tx.db, sql: "SELECT container_id, type, source, destination, volume_name, read_only FROM mounts ORDER BY container_id, position")
+        {
+            out[r[0], default: []].append(MountRow(type: r[1], source: r[2], destination: r[3], volumeName: r[4], readOnly: r[5]))
+        }
+        return out
+    }
+
     /// The name's holder, if taken.
     public static func idForName(_ tx: StoreTransaction, _ name: String) throws -> String? {
         let db = tx.db

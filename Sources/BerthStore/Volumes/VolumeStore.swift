@@ -11,11 +11,37 @@ public enum VolumeStore {
         for r in try Row.fetchAll(db, sql: "SELECT volume_name, key, value FROM volume_labels") {
             labels[r[0], default: [:]][r[1]] = r[2]
         }
-        return try Row.fetchAll(db, sql: "SELECT name, driver, mountpoint, created_at FROM volumes ORDER BY name").map { r in
-            Volume(
+        return try Row.fetchAll(db, sql: "SELECT name, driver, mountpoint, created_at, anonymous FROM volumes ORDER BY name").map { r in
+            var l = labels[r[0]] ?? [:]
+            // Docker (23+) marks anonymous volumes so `volume prune` without --all takes them.
+            if r[4] as Bool { l[anonymousLabel] = "" }
+            return Volume(
                 Name: r[0], Driver: r[1], Mountpoint: r[2], CreatedAt: Clock.rfc3339Nano(r[3]),
-                Labels: labels[r[0]] ?? [:], Scope: "local", Options: [:])
+                Labels: l, Scope: "local", Options: [:])
         }
+    }
+
+    public static let anonymousLabel = "com.docker.volume.anonymous"
+
+    /// GET /volumes' and `volume ls -f`'s filters: dangling, driver, label (k or k=v), name (substring).
+    public static func list(_ tx: StoreTransaction, filters: [String: [String]]) throws -> [Volume] {
+        for k in filters.keys where !["dangling", "driver", "label", "name"].contains(k) {
+            throw BerthError.invalid("invalid filter '\(k)'")
+        }
+        var out = try list(tx)
+        if let d = filters["dangling"]?.last {
+            guard ["true", "false", "1", "0"].contains(d.lowercased()) else { throw BerthError.invalid("invalid filter 'dangling=\(d)'") }
+            let used = Set(try String.fetchAll(tx.db, sql: "SELECT DISTINCT volume_name FROM mounts WHERE volume_name IS NOT NULL"))
+            let want = d == "true" || d == "1"
+            out = out.filter { used.contains($0.Name) != want }
+        }
+        if let drivers = filters["driver"] { out = out.filter { drivers.contains($0.Driver) } }
+        for l in filters["label"] ?? [] {
+            let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
+            out = out.filter { v in v.Labels[kv[0]].map { kv.count == 1 || $0 == kv[1] } ?? false }
+        }
+        if let names = filters["name"] { out = out.filter { v in names.contains { v.Name.contains($0) } } }
+        return out
     }
 
     public static func get(_ tx: StoreTransaction, _ name: String) throws -> Volume {

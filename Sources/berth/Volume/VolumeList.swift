@@ -9,9 +9,16 @@ struct VolumeLs: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Only display volume names.") var quiet = false
     @Option(name: .long, help: "Format output: table, json, or a Go template.") var format: String?
+    @Option(name: .shortAndLong, help: "Provide filter values (dangling=true, driver=, label=, name=).") var filter: [String] = []
 
     func run() throws {
-        let vols = try global.store().read { db in try VolumeStore.list(db) }
+        var filters: [String: [String]] = [:]
+        for f in filter {
+            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { throw CLIError(message: "bad format of filter (expected name=value)", code: 125) }
+            filters[kv[0], default: []].append(kv[1])
+        }
+        let vols = try global.store().read { db in try VolumeStore.list(db, filters: filters) }
         if quiet {
             Out.write(vols.map { $0.Name + "\n" }.joined())
             return
