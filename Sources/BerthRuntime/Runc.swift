@@ -69,6 +69,8 @@ public struct Runc: Sendable {
     }
 
     public func pause(_ id: String) throws { try check("pause", run(["pause", id])) }
+    /// `runc update` with resource flags (`--memory`, `--cpu-quota`, …) on a running container.
+    public func update(_ id: String, _ flags: [String]) throws { try check("update", run(["update"] + flags + [id])) }
     public func resume(_ id: String) throws { try check("resume", run(["resume", id])) }
 
     /// Removes runc's state for `id`; a missing container is not an error (and costs no runc

@@ -123,3 +123,41 @@ print(json.dumps({"out": out.decode(), "refused": refused}))
     assert p.returncode == 0, p.stderr
     res = json.loads(p.stdout)
     assert res == {"out": "7654321\n300\n0 4321\n", "refused": 400}
+
+
+def test_update_changes_a_running_container(bb):
+    cid = bb.berth("run", "-d", "-m", "64m", "busybox", "sh", "-c", BLOCK).out.strip()
+    try:
+        bb.berth("update", "-m", "128m", "--cpus", "0.5", "--pids-limit", "50", "-c", "300", "--memory-reservation", "20m", cid)
+        hc = json.loads(bb.berth("inspect", cid).out)[0]["HostConfig"]
+        assert (hc["Memory"], hc["NanoCpus"], hc["PidsLimit"], hc["CpuShares"], hc["MemoryReservation"]) == \
+            (128 << 20, 500_000_000, 50, 300, 20 << 20)
+        if os.path.isdir("/sys/fs/cgroup/memory"):
+            assert cgroup_file("memory", cid, "memory.limit_in_bytes") == str(128 << 20)
+            assert cgroup_file("cpu", cid, "cpu.cfs_quota_us") == "50000"
+            assert cgroup_file("pids", cid, "pids.max") == "50"
+            assert cgroup_file("cpu", cid, "cpu.shares") == "300"
+        else:
+            base = f"/sys/fs/cgroup/berth/{cid}"
+            assert open(f"{base}/memory.max").read().strip() == str(128 << 20)
+            assert open(f"{base}/pids.max").read().strip() == "50"
+        # kept for the next start
+        bb.berth("restart", "-t", "0", cid)
+        if os.path.isdir("/sys/fs/cgroup/memory"):
+            assert cgroup_file("memory", cid, "memory.limit_in_bytes") == str(128 << 20)
+        r = bb.berth("update", "-m", "1k", cid, check=False)
+        assert r.returncode == 1 and "Minimum memory limit allowed is 6MB" in r.err
+        r = bb.berth("update", cid, check=False)
+        assert r.returncode == 1 and "you must provide one or more flags" in r.err
+        status, _, body = bb.request("POST", f"/containers/{cid}/update", body=b'{"CpuQuota": 5000}')
+        assert status == 400 and b"berth cannot update CpuQuota" in body
+        status, _, body = bb.request("POST", f"/containers/{cid}/update", body=b'not json')
+        assert status == 400
+        env = dict(os.environ, DOCKER_HOST="unix://" + bb.sock, PYTHONPATH="/usr/lib/python3/dist-packages")
+        script = f"import docker; c = docker.from_env().containers.get({cid!r}); c.update(mem_limit='96m', cpu_shares=400); print(c.attrs and 'ok')"
+        p = subprocess.run(["python3", "-c", script], env=env, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        hc = json.loads(bb.berth("inspect", cid).out)[0]["HostConfig"]
+        assert (hc["Memory"], hc["CpuShares"]) == (96 << 20, 400)
+    finally:
+        bb.berth("rm", "-f", cid)

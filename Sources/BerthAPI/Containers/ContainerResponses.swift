@@ -37,7 +37,20 @@ public struct ContainerPruneReport: Codable, Sendable, Equatable {
 /// POST /containers/{id}/update's body (the parts berth applies) and answer.
 public struct ContainerUpdateRequest: Codable, Sendable {
     public var RestartPolicy: HostConfig.RestartPolicy?
+    public var Memory: Int64?
+    public var MemorySwap: Int64?
+    public var MemoryReservation: Int64?
+    public var NanoCpus: Int64?
+    public var CpuShares: Int64?
+    public var CpusetCpus: String?
+    public var PidsLimit: Int64?
     public init(RestartPolicy: HostConfig.RestartPolicy?) { self.RestartPolicy = RestartPolicy }
+
+    /// Whether it changes any resource (not only the restart policy).
+    public var changesResources: Bool {
+        Memory != nil || MemorySwap != nil || MemoryReservation != nil || NanoCpus != nil || CpuShares != nil || CpusetCpus != nil
+            || PidsLimit != nil
+    }
 }
 
 public struct ContainerUpdateResponse: Codable, Sendable, Equatable {

@@ -17,9 +17,22 @@ public enum UnsupportedOptions {
     /// The `HostConfig.X` names set in a create request's raw JSON that berth cannot apply.
     public static func find(in request: JSONValue) -> [String] {
         guard case .object(let top) = request, case .object(let hc)? = top["HostConfig"] else { return [] }
-        return hostConfig.compactMap { option in
+        return find(hostConfig: hc).map { "HostConfig." + $0 }
+    }
+
+    /// The same for an update request (the resources at the top level).
+    public static func find(inUpdate request: JSONValue) -> [String] {
+        guard case .object(let o) = request else { return [] }
+        return find(hostConfig: o) + updateOnly.filter { k in o[k].map { !zero($0) && !empty($0) } ?? false }
+    }
+
+    /// Update keys berth has at create but does not change on a running container.
+    static let updateOnly = ["OomKillDisable", "Ulimits", "ShmSize"]
+
+    static func find(hostConfig hc: [String: JSONValue]) -> [String] {
+        hostConfig.compactMap { option in
             guard let v = hc[option.key], !option.unset(v) else { return nil }
-            return "HostConfig." + option.key
+            return option.key
         }
     }
 

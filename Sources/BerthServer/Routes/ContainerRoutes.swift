@@ -66,7 +66,12 @@ extension EngineRouter {
         Route("GET", "/containers/{id}/archive") { h, r, p in try await h.getArchive(p["id"], r) },
         Route("PUT", "/containers/{id}/archive") { h, r, p in try await h.putArchive(p["id"], r) },
         Route("POST", "/containers/{id}/update") { h, r, p in
-            let u = (try? JSONDecoder().decode(ContainerUpdateRequest.self, from: r.body)) ?? ContainerUpdateRequest(RestartPolicy: nil)
+            let u = r.body.isEmpty ? ContainerUpdateRequest(RestartPolicy: nil) : try decode(ContainerUpdateRequest.self, r.body, what: "update")
+            if let raw = try? JSONDecoder().decode(JSONValue.self, from: r.body) {
+                let unsupported = UnsupportedOptions.find(inUpdate: raw)
+                if !unsupported.isEmpty { throw BerthError.invalid("berth cannot update \(unsupported.joined(separator: ", "))") }
+            }
+            if u.changesResources { try await h.containers.updateResources(p["id"], u) }
             if let policy = u.RestartPolicy {
                 try await h.containers.updateRestartPolicy(
                     p["id"], name: policy.Name ?? "no",

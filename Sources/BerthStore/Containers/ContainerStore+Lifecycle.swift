@@ -88,6 +88,11 @@ public enum ContainerStore {
     }
 
     /// `update --restart`.
+    /// A new HostConfig (resources changed by `update`).
+    public static func updateHostConfig(_ tx: StoreTransaction, id: String, hostConfigJSON: String) throws {
+        try tx.db.execute(sql: "UPDATE containers SET host_config_json = ? WHERE id = ?", arguments: [hostConfigJSON, id])
+    }
+
     public static func updateRestartPolicy(_ tx: StoreTransaction, id: String, policy: String, maximumRetryCount: Int, hostConfigJSON: String) throws {
         let db = tx.db
         try db.execute(
