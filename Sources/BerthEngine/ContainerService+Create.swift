@@ -67,9 +67,10 @@ extension ContainerService {
             warnings.append("Published ports are discarded when using host network mode")
         }
         _ = try SpecBuilder.capabilities(add: host.CapAdd ?? [], drop: host.CapDrop ?? [], privileged: host.Privileged ?? false)
-        let mounts = try MountSpecs.parse(
+        var mounts = try MountSpecs.parse(
             binds: host.Binds ?? [], mounts: host.Mounts ?? [], tmpfs: host.Tmpfs ?? [:],
             anonymous: Array((req.Volumes ?? [:]).keys).sorted())
+        mounts += try volumesFrom(host.VolumesFrom ?? [], taken: Set(mounts.map(\.destination)))
         let id = Identifier.random()
         let (image, imageConfig) = try store.read { db -> (String, ImageConfig?) in
             let imageID = try ImageResolver.resolve(db, imageRef).imageID

@@ -1,6 +1,7 @@
 import BerthAPI
 import BerthCore
 import BerthRuntime
+import BerthStore
 import Foundation
 
 /// HostConfig's process and isolation options: checked at create with Docker's words, applied
@@ -54,6 +55,9 @@ extension ContainerService {
             guard flag != "--uts", m.hasPrefix("container:"), m.count > 10 else {
                 throw BerthError.invalid("invalid \(flag.dropFirst(2).uppercased()) mode: \(m)")
             }
+        }
+        if let m = host.CgroupnsMode, !["", "host", "private"].contains(m) {
+            throw BerthError.invalid("invalid cgroup namespace mode: \(m)")
         }
         if let s = host.CpuShares, s < 0 { throw BerthError.invalid("invalid CPU shares \(s): must not be negative") }
         if let c = host.CpusetCpus, !c.isEmpty {
@@ -151,6 +155,7 @@ extension ContainerService {
         rc.pidNamespace = try namespace(host.PidMode, "pid")
         rc.ipcNamespace = try namespace(host.IpcMode, "ipc")
         rc.utsHost = host.UTSMode == "host"
+        rc.cgroupNamespace = host.CgroupnsMode == "private"
         rc.cpuShares = (host.CpuShares ?? 0) > 0 ? UInt64(host.CpuShares!) : nil
         rc.cpusetCpus = host.CpusetCpus.flatMap { $0.isEmpty ? nil : $0 }
         rc.memoryReservation = (host.MemoryReservation ?? 0) > 0 ? host.MemoryReservation : nil
@@ -170,5 +175,33 @@ extension ContainerService {
             if f.count > 2, f[0] == name, let id = UInt32(f[2]) { return id }
         }
         throw BerthError.invalid("Unable to find group \(name): no matching entries in group file")
+    }
+}
+
+extension ContainerService {
+    /// `--volumes-from CONTAINER[:ro|rw]`: the other container's volumes and binds at the same
+    /// destinations (tmpfs mounts are its own), read-only as it has them unless `:ro`/`:rw` says.
+    /// Destinations the new container mounts itself win.
+    func volumesFrom(_ specs: [String], taken: Set<String>) throws -> [MountSpec] {
+        var out: [MountSpec] = []
+        var seen = taken
+        for spec in specs {
+            let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let name = parts.first, !name.isEmpty else { throw BerthError.invalid("invalid volumes-from: \(spec)") }
+            let mode = parts.count > 1 ? parts[1] : nil
+            guard mode == nil || mode == "ro" || mode == "rw" else {
+                throw BerthError.invalid("invalid mode for volumes-from: \(mode!)")
+            }
+            let other = try get(name)
+            let rows = try store.read { db in try ContainerQueries.mounts(db, id: other.id) }
+            for m in rows where m.type != "tmpfs" && !seen.contains(m.destination) {
+                seen.insert(m.destination)
+                out.append(
+                    MountSpec(
+                        type: m.type, source: m.type == "volume" ? m.volumeName : m.source, destination: m.destination,
+                        readOnly: mode.map { $0 == "ro" } ?? m.readOnly, options: nil))
+            }
+        }
+        return out
     }
 }

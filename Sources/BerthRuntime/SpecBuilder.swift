@@ -37,6 +37,8 @@ public struct ContainerRuntimeConfig: Sendable {
     public var pidNamespace: String??
     public var ipcNamespace: String??
     public var utsHost = false
+    /// `--cgroupns private`: the container sees its own cgroup as the root.
+    public var cgroupNamespace = false
     public var cpuShares: UInt64?
     public var cpusetCpus: String?
     public var memoryReservation: Int64?
@@ -143,6 +145,7 @@ public enum SpecBuilder {
             }
         }
         namespaces.append(.init(type: "mount"))
+        if c.cgroupNamespace { namespaces.append(.init(type: "cgroup")) }
         if !c.hostNetwork { namespaces.append(.init(type: "network", path: c.netnsPath)) }
         var resources = RuntimeSpec.Resources()
         if c.memoryLimit != nil || c.memoryReservation != nil || c.memorySwap != nil || c.oomKillDisable {

@@ -100,7 +100,7 @@ def test_api_refuses_what_berth_cannot_apply(bb):
                               "Isolation": "", "CgroupParent": ""})
     assert status == 201, body
     bb.berth("rm", json.loads(body)["Id"])
-    for key, value in (("Devices", [{"PathOnHost": "/dev/null", "PathInContainer": "/dev/x"}]), ("VolumesFrom", ["other"]),
+    for key, value in (("Devices", [{"PathOnHost": "/dev/null", "PathInContainer": "/dev/x"}]),
                        ("CpuQuota", 50000), ("Runtime", "kata"), ("OomScoreAdj", 500), ("BlkioWeight", 300)):
         status, _, body = create({key: value})
         assert status == 400 and f"berth does not support HostConfig.{key}" in json.loads(body)["message"], (key, body)
@@ -161,3 +161,34 @@ def test_update_changes_a_running_container(bb):
         assert (hc["Memory"], hc["CpuShares"]) == (96 << 20, 400)
     finally:
         bb.berth("rm", "-f", cid)
+
+
+def test_volumes_from_and_cgroupns(bb, workdir):
+    hostdir = os.path.join(workdir, "shared")
+    os.makedirs(hostdir)
+    with open(os.path.join(hostdir, "f"), "w") as f:
+        f.write("from host")
+    bb.berth("run", "--name", "owner", "-v", "data:/data", "-v", f"{hostdir}:/host:ro", "--tmpfs", "/scratch",
+             "busybox", "sh", "-c", "echo kept > /data/x")
+    out = bb.berth("run", "--rm", "--volumes-from", "owner", "busybox", "sh", "-c",
+                   "cat /data/x /host/f; echo; echo more >> /data/x && echo wrote; touch /host/g 2>&1 | grep -c Read-only;"
+                   " mount | grep -c ' /scratch ' || true").out.split("\n")
+    assert out[:5] == ["kept", "from host", "wrote", "1", "0"]
+    r = bb.berth("run", "--rm", "--volumes-from", "owner:ro", "busybox", "sh", "-c", "echo x >> /data/x", check=False)
+    assert r.returncode != 0
+    # the container's own mount at a destination wins
+    other = os.path.join(workdir, "other")
+    os.makedirs(other)
+    out = bb.berth("run", "--rm", "--volumes-from", "owner", "-v", f"{other}:/data", "busybox", "ls", "/data").out
+    assert out == ""
+    r = bb.berth("run", "--rm", "--volumes-from", "nobody", "busybox", "true", check=False)
+    assert r.returncode == 125 and "No such container" in r.err
+    r = bb.berth("run", "--rm", "--volumes-from", "owner:rx", "busybox", "true", check=False)
+    assert r.returncode == 125 and "invalid mode for volumes-from" in r.err
+    # cgroupns private: the container's own cgroup is its root
+    private = bb.berth("run", "--rm", "--cgroupns", "private", "busybox", "cat", "/proc/self/cgroup").out
+    host = bb.berth("run", "--rm", "--cgroupns", "host", "busybox", "cat", "/proc/self/cgroup").out
+    assert "/berth/" in host and "/berth/" not in private
+    r = bb.berth("run", "--rm", "--cgroupns", "shared", "busybox", "true", check=False)
+    assert r.returncode == 125 and "invalid cgroup namespace mode" in r.err
+    bb.berth("rm", "-v", "owner")

@@ -106,6 +106,10 @@ public struct HostConfig: Codable, Sendable {
     public var MemorySwap: Int64?
     public var MemoryReservation: Int64?
     public var OomKillDisable: Bool?
+    /// `--volumes-from CONTAINER[:ro|rw]`: its volumes and binds, at the same places.
+    public var VolumesFrom: [String]?
+    /// `--cgroupns host|private`.
+    public var CgroupnsMode: String?
 
     public struct Ulimit: Codable, Sendable, Equatable {
         public var Name: String

@@ -37,6 +37,8 @@ extension CreateOptions {
         if let s = memorySwap { host.MemorySwap = s == "-1" ? -1 : try Self.parseBytes(s) }
         host.MemoryReservation = try memoryReservation.map(Self.parseBytes)
         if oomKillDisable { host.OomKillDisable = true }
+        host.VolumesFrom = volumesFrom.isEmpty ? nil : volumesFrom
+        host.CgroupnsMode = cgroupns
     }
 
     /// `nofile=1024:2048` or `nofile=1024`.

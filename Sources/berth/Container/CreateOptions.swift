@@ -72,6 +72,8 @@ struct CreateOptions: ParsableArguments {
     @Option(name: .customLong("memory-swap"), help: "Swap limit equal to memory plus swap: -1 for unlimited.") var memorySwap: String?
     @Option(name: .customLong("memory-reservation"), help: "Memory soft limit.") var memoryReservation: String?
     @Flag(name: .customLong("oom-kill-disable"), help: "Disable OOM Killer.") var oomKillDisable = false
+    @Option(name: .customLong("volumes-from"), help: "Mount volumes from the specified container(s) (CTR[:ro|rw]).") var volumesFrom: [String] = []
+    @Option(name: .long, help: "Cgroup namespace to use (host, private).") var cgroupns: String?
     @Option(name: .long, help: "Set platform if server is multi-platform capable (os/arch[/variant]).") var platform: String?
 
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
