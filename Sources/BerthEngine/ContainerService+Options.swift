@@ -56,6 +56,7 @@ extension ContainerService {
                 throw BerthError.invalid("invalid \(flag.dropFirst(2).uppercased()) mode: \(m)")
             }
         }
+        for d in host.Devices ?? [] { _ = try device(d) }
         if let m = host.CgroupnsMode, !["", "host", "private"].contains(m) {
             throw BerthError.invalid("invalid cgroup namespace mode: \(m)")
         }
@@ -156,6 +157,7 @@ extension ContainerService {
         rc.ipcNamespace = try namespace(host.IpcMode, "ipc")
         rc.utsHost = host.UTSMode == "host"
         rc.cgroupNamespace = host.CgroupnsMode == "private"
+        rc.devices = try (host.Devices ?? []).map(Self.device)
         rc.cpuShares = (host.CpuShares ?? 0) > 0 ? UInt64(host.CpuShares!) : nil
         rc.cpusetCpus = host.CpusetCpus.flatMap { $0.isEmpty ? nil : $0 }
         rc.memoryReservation = (host.MemoryReservation ?? 0) > 0 ? host.MemoryReservation : nil
@@ -165,6 +167,29 @@ extension ContainerService {
             let gid = try UInt32(g) ?? Self.groupID(g, rootfs: rc.rootfs)
             if !rc.additionalGids.contains(gid) { rc.additionalGids.append(gid) }
         }
+    }
+
+    /// A `--device` mapping as the spec wants it: the host node's type and numbers.
+    static func device(_ d: HostConfig.DeviceMapping) throws -> (node: RuntimeSpec.Device, access: String) {
+        guard let st = statFollowing(d.PathOnHost) else {
+            throw BerthError.invalid("error gathering device information while adding custom device \"\(d.PathOnHost)\": no such file or directory")
+        }
+        let type: String
+        switch st.st_mode & S_IFMT {
+        case S_IFCHR: type = "c"
+        case S_IFBLK: type = "b"
+        default:
+            throw BerthError.invalid("error gathering device information while adding custom device \"\(d.PathOnHost)\": not a device node")
+        }
+        let path = d.PathInContainer.flatMap { $0.isEmpty ? nil : $0 } ?? d.PathOnHost
+        guard path.hasPrefix("/") else { throw BerthError.invalid("\(path) is not an absolute path") }
+        let access = d.CgroupPermissions.flatMap { $0.isEmpty ? nil : $0 } ?? "rwm"
+        guard access.allSatisfy({ "rwm".contains($0) }) else { throw BerthError.invalid("invalid device cgroup permissions: \(access)") }
+        // Linux's dev_t layout (gnu_dev_major / gnu_dev_minor).
+        let dev = UInt64(st.st_rdev)
+        let major = Int64(((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff)))
+        let minor = Int64((dev & 0xff) | ((dev >> 12) & ~UInt64(0xff)))
+        return (RuntimeSpec.Device(path: path, type: type, major: major, minor: minor, fileMode: st.st_mode & 0o777, uid: 0, gid: 0), access)
     }
 
     /// A group name from the image's /etc/group (read inside the root).
@@ -204,4 +229,10 @@ extension ContainerService {
         }
         return out
     }
+}
+
+/// stat(2) following symlinks (`/dev/stdout`…); nil when it fails.
+private func statFollowing(_ path: String) -> stat? {
+    var st = stat()
+    return stat(path, &st) == 0 ? st : nil
 }

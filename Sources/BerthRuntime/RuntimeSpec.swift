@@ -96,6 +96,10 @@ public struct RuntimeSpec: Codable, Sendable {
         public var fileMode: UInt32?
         public var uid: UInt32?
         public var gid: UInt32?
+        public init(path: String, type: String, major: Int64, minor: Int64, fileMode: UInt32?, uid: UInt32?, gid: UInt32?) {
+            self.path = path; self.type = type; self.major = major; self.minor = minor; self.fileMode = fileMode
+            self.uid = uid; self.gid = gid
+        }
     }
 
     public struct Resources: Codable, Sendable {
@@ -124,6 +128,9 @@ public struct RuntimeSpec: Codable, Sendable {
         public var major: Int64?
         public var minor: Int64?
         public var access: String?
+        public init(allow: Bool, type: String?, major: Int64?, minor: Int64?, access: String?) {
+            self.allow = allow; self.type = type; self.major = major; self.minor = minor; self.access = access
+        }
     }
 
     public struct Seccomp: Codable, Sendable {

@@ -37,6 +37,8 @@ public struct ContainerRuntimeConfig: Sendable {
     public var pidNamespace: String??
     public var ipcNamespace: String??
     public var utsHost = false
+    /// `--device`: nodes made in the container's /dev, with their cgroup rule.
+    public var devices: [(node: RuntimeSpec.Device, access: String)] = []
     /// `--cgroupns private`: the container sees its own cgroup as the root.
     public var cgroupNamespace = false
     public var cpuShares: UInt64?
@@ -161,6 +163,7 @@ public enum SpecBuilder {
         }
         if let p = c.pidsLimit { resources.pids = .init(limit: p) }
         resources.devices = [.init(allow: c.privileged, type: nil, major: nil, minor: nil, access: "rwm")]
+        for d in c.devices { resources.devices?.append(.init(allow: true, type: d.node.type, major: d.node.major, minor: d.node.minor, access: d.access)) }
         let seccomp =
             c.privileged ? nil : try c.seccompProfile.flatMap { try SeccompProfile.load(path: $0, capabilities: Set(caps), compat32: c.seccompCompat32) }
         return RuntimeSpec(
@@ -178,6 +181,6 @@ public enum SpecBuilder {
                 cgroupsPath: c.cgroupParent + "/" + c.id,
                 maskedPaths: c.privileged ? nil : maskedPaths,
                 readonlyPaths: c.privileged ? nil : readonlyPaths,
-                seccomp: seccomp, devices: nil, sysctl: c.sysctls.isEmpty ? nil : c.sysctls))
+                seccomp: seccomp, devices: c.devices.isEmpty ? nil : c.devices.map(\.node), sysctl: c.sysctls.isEmpty ? nil : c.sysctls))
     }
 }

@@ -110,6 +110,17 @@ public struct HostConfig: Codable, Sendable {
     public var VolumesFrom: [String]?
     /// `--cgroupns host|private`.
     public var CgroupnsMode: String?
+    /// `--device /dev/x[:/dev/y[:rwm]]`.
+    public var Devices: [DeviceMapping]?
+
+    public struct DeviceMapping: Codable, Sendable, Equatable {
+        public var PathOnHost: String
+        public var PathInContainer: String?
+        public var CgroupPermissions: String?
+        public init(PathOnHost: String, PathInContainer: String?, CgroupPermissions: String?) {
+            self.PathOnHost = PathOnHost; self.PathInContainer = PathInContainer; self.CgroupPermissions = CgroupPermissions
+        }
+    }
 
     public struct Ulimit: Codable, Sendable, Equatable {
         public var Name: String

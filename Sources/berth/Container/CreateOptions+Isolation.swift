@@ -39,6 +39,12 @@ extension CreateOptions {
         if oomKillDisable { host.OomKillDisable = true }
         host.VolumesFrom = volumesFrom.isEmpty ? nil : volumesFrom
         host.CgroupnsMode = cgroupns
+        if !device.isEmpty {
+            host.Devices = device.map { d in
+                let p = d.split(separator: ":", maxSplits: 2).map(String.init)
+                return HostConfig.DeviceMapping(PathOnHost: p[0], PathInContainer: p.count > 1 ? p[1] : nil, CgroupPermissions: p.count > 2 ? p[2] : nil)
+            }
+        }
     }
 
     /// `nofile=1024:2048` or `nofile=1024`.

@@ -74,6 +74,7 @@ struct CreateOptions: ParsableArguments {
     @Flag(name: .customLong("oom-kill-disable"), help: "Disable OOM Killer.") var oomKillDisable = false
     @Option(name: .customLong("volumes-from"), help: "Mount volumes from the specified container(s) (CTR[:ro|rw]).") var volumesFrom: [String] = []
     @Option(name: .long, help: "Cgroup namespace to use (host, private).") var cgroupns: String?
+    @Option(name: .long, help: "Add a host device to the container (/dev/x[:/dev/y[:rwm]]).") var device: [String] = []
     @Option(name: .long, help: "Set platform if server is multi-platform capable (os/arch[/variant]).") var platform: String?
 
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
