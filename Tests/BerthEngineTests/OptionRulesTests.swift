@@ -58,9 +58,9 @@ import Testing
         ])
         #expect(UnsupportedOptions.find(in: zero).isEmpty)
         let set: JSONValue = .object([
-            "HostConfig": .object(["CpuQuota": .number(5), "VolumeDriver": .string("nfs"), "Devices": .array([.string("x")])])
+            "HostConfig": .object(["CpuQuota": .number(5), "VolumeDriver": .string("nfs"), "DeviceCgroupRules": .array([.string("x")])])
         ])
-        #expect(Set(UnsupportedOptions.find(in: set)) == ["HostConfig.CpuQuota", "HostConfig.VolumeDriver", "HostConfig.Devices"])
+        #expect(Set(UnsupportedOptions.find(in: set)) == ["HostConfig.CpuQuota", "HostConfig.VolumeDriver", "HostConfig.DeviceCgroupRules"])
         #expect(UnsupportedOptions.find(in: .object([:])).isEmpty)
     }
 }
