@@ -70,6 +70,11 @@ install: release
 	install -D -m 0644 contrib/berthd.service $(DESTDIR)$(UNITDIR)/berthd.service
 	sed -i 's|/usr/local/bin/berthd|$(PREFIX)/bin/berthd|' $(DESTDIR)$(UNITDIR)/berthd.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/berth/README.md
+	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	$(BIN_RELEASE)/berth completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/berth
+	$(BIN_RELEASE)/berth completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_berth
+	$(BIN_RELEASE)/berth completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/berth.fish
 
 clean:
 	rm -rf .build

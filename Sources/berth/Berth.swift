@@ -14,7 +14,7 @@ struct Berth: AsyncParsableCommand {
             Commit.self, Diff.self, Export.self,
             Images.self, History.self, Build.self, Pull.self, Push.self, Login.self, Logout.self, Load.self, Import.self, Tag.self, Rmi.self, Save.self,
             Inspect.self,
-            ImageGroup.self, VolumeGroup.self, NetworkGroup.self, BuilderGroup.self, Version.self, Info.self,
+            ImageGroup.self, VolumeGroup.self, NetworkGroup.self, BuilderGroup.self, Version.self, Info.self, CompletionCommand.self,
         ])
 
     /// `berth -H unix://… images`: options given before the command (Docker's habit) become the

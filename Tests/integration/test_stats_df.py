@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import urllib.parse
 
-from conftest import BLOCK, needs_root
+from conftest import BIN, BLOCK, needs_root
 
 pytestmark = needs_root
 
@@ -236,3 +236,26 @@ print(json.dumps({
     status, _, body = bb.request("POST", "/volumes/prune")
     assert status == 200 and len(json.loads(body)["VolumesDeleted"]) == 1
     assert sorted(bb.berth("volume", "ls", "-q").out.split()) == ["loose", "named"]
+
+
+def test_shell_completion_reads_names_from_the_store(bb):
+    bb.berth("create", "--name", "web1", "busybox", "true")
+    bb.berth("create", "--name", "web2", "busybox", "true")
+    env = dict(bb.env, PATH=os.path.dirname(os.path.join(BIN, "berth")) + ":" + os.environ["PATH"])
+    script = """
+source <(berth completion bash)
+complete_line() { COMPREPLY=(); COMP_LINE="$1"; read -ra COMP_WORDS <<< "$1"; COMP_CWORD=$((${#COMP_WORDS[@]} - 1));
+                  COMP_POINT=${#COMP_LINE}; _berth; printf '%s\\n' "${COMPREPLY[@]}"; echo --; }
+complete_line "berth rm we"
+complete_line "berth stop web2"
+complete_line "berth rmi bu"
+"""
+    p = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    groups = [g.split() for g in p.stdout.split("--\n")]
+    assert groups[0] == ["web1", "web2"] and groups[1] == ["web2"] and "busybox:latest" in groups[2]
+    for shell in ("zsh", "fish"):
+        assert "berth" in bb.berth("completion", shell).out
+    r = bb.berth("completion", "tcsh", check=False)
+    assert r.returncode == 1 and "use bash, zsh or fish" in r.err
+    bb.berth("rm", "web1", "web2")

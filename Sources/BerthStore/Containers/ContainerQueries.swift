@@ -169,3 +169,10 @@ extension ContainerQueries {
         ).map { PortMapping(containerPort: $0[0], proto: $0[1], hostIP: $0[2], hostPort: $0[3]) }
     }
 }
+
+extension ContainerQueries {
+    /// Names and short ids, for shell completion.
+    public static func completionNames(_ tx: StoreTransaction) throws -> [String] {
+        try Row.fetchAll(tx.db, sql: "SELECT name, substr(id, 1, 12) FROM containers").flatMap { [$0[0] as String, $0[1] as String] }
+    }
+}

@@ -153,3 +153,11 @@ extension ImageQueries {
         return out
     }
 }
+
+extension ImageQueries {
+    /// Familiar tags (`busybox:latest`) and short ids, for shell completion.
+    public static func completionNames(_ tx: StoreTransaction) throws -> [String] {
+        let tags = try String.fetchAll(tx.db, sql: "SELECT name FROM tags").map(ImageName.familiarTag)
+        return tags + (try String.fetchAll(tx.db, sql: "SELECT substr(id, 8, 12) FROM images"))
+    }
+}

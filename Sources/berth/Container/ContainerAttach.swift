@@ -11,7 +11,7 @@ struct Attach: AsyncParsableCommand {
     @Flag(name: .customLong("no-stdin"), help: "Do not attach STDIN.") var noStdin = false
     @Option(name: .customLong("detach-keys"), help: "Override the key sequence for detaching.") var detachKeys: String?
     @Option(name: .customLong("sig-proxy"), help: "Proxy all received signals to the process (true|false).") var sigProxy: Bool = true
-    @Argument(help: "CONTAINER") var container: String
+    @Argument(help: "CONTAINER", completion: Completions.containers) var container: String
 
     func run() async throws {
         let client = try global.client()

@@ -12,7 +12,7 @@ struct Commit: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Apply Dockerfile instruction to the created image.") var change: [String] = []
     @Option(name: .shortAndLong, help: "Commit message.") var message: String?
     @Option(name: .shortAndLong, help: "Pause container during commit (default true).") var pause: Bool = true
-    @Argument(help: "CONTAINER") var container: String
+    @Argument(help: "CONTAINER", completion: Completions.containers) var container: String
     @Argument(help: "[REPOSITORY[:TAG]]") var reference: String?
 
     func run() async throws {

@@ -7,7 +7,7 @@ import Foundation
 struct Diff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Inspect changes to files or directories on a container's filesystem.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "CONTAINER") var container: String
+    @Argument(help: "CONTAINER", completion: Completions.containers) var container: String
 
     func run() async throws {
         let client = try global.client()

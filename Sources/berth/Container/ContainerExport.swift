@@ -8,7 +8,7 @@ struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Export a container's filesystem as a tar archive.")
     @OptionGroup var global: GlobalOptions
     @Option(name: .shortAndLong, help: "Write to a file, instead of STDOUT.") var output: String?
-    @Argument(help: "CONTAINER") var container: String
+    @Argument(help: "CONTAINER", completion: Completions.containers) var container: String
 
     func run() async throws {
         if output == nil && isatty(1) != 0 {

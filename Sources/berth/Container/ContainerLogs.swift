@@ -14,7 +14,7 @@ struct Logs: AsyncParsableCommand {
     @Option(name: .long, help: "Show logs since timestamp or relative (e.g. 42m).") var since: String?
     @Option(name: .long, help: "Show logs before a timestamp or relative (e.g. 42m).") var until: String?
     @Flag(name: [.customShort("t"), .long], help: "Show timestamps.") var timestamps = false
-    @Argument(help: "CONTAINER") var container: String
+    @Argument(help: "CONTAINER", completion: Completions.containers) var container: String
 
     func run() async throws {
         let client = try global.client()

@@ -8,7 +8,7 @@ import Foundation
 struct Port: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List port mappings or a specific mapping for the container.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "CONTAINER") var container: String
+    @Argument(help: "CONTAINER", completion: Completions.containers) var container: String
     @Argument(help: "PRIVATE_PORT[/PROTO]") var port: String?
 
     func run() async throws {

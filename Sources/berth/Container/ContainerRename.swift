@@ -9,7 +9,7 @@ import Foundation
 struct Rename: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Rename a container.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "CONTAINER") var container: String
+    @Argument(help: "CONTAINER", completion: Completions.containers) var container: String
     @Argument(help: "NEW_NAME") var newName: String
 
     func run() async throws {

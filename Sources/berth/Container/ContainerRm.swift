@@ -11,7 +11,7 @@ struct Rm: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Force the removal of a running container (uses SIGKILL).") var force = false
     @Flag(name: .shortAndLong, help: "Remove anonymous volumes associated with the container.") var volumes = false
-    @Argument(help: "CONTAINER") var containers: [String] = []
+    @Argument(help: "CONTAINER", completion: Completions.containers) var containers: [String] = []
 
     func run() async throws {
         let client = try global.client()

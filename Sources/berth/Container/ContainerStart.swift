@@ -12,7 +12,7 @@ struct Start: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Attach STDOUT/STDERR and forward signals.") var attach = false
     @Flag(name: .shortAndLong, help: "Attach container's STDIN.") var interactive = false
     @Option(name: .customLong("detach-keys"), help: "Override the key sequence for detaching a container.") var detachKeys: String?
-    @Argument(help: "CONTAINER") var containers: [String] = []
+    @Argument(help: "CONTAINER", completion: Completions.containers) var containers: [String] = []
 
     func run() async throws {
         let client = try global.client()

@@ -13,7 +13,7 @@ struct Stats: AsyncParsableCommand {
     @Flag(name: .customLong("no-stream"), help: "Disable streaming stats and only pull the first result.") var noStream = false
     @Flag(name: .customLong("no-trunc"), help: "Do not truncate output.") var noTrunc = false
     @Option(name: .long, help: "Format output: table, json, or a Go template.") var format: String?
-    @Argument(help: "CONTAINER") var containers: [String] = []
+    @Argument(help: "CONTAINER", completion: Completions.containers) var containers: [String] = []
 
     func run() async throws {
         let client = try global.client()

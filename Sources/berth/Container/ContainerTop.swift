@@ -8,7 +8,7 @@ import Foundation
 struct Top: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Display the running processes of a container.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "CONTAINER") var container: String
+    @Argument(help: "CONTAINER", completion: Completions.containers) var container: String
     @Argument(parsing: .captureForPassthrough, help: "[ps OPTIONS]") var psArgs: [String] = []
 
     func run() async throws {

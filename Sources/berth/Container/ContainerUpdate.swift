@@ -18,7 +18,7 @@ struct Update: AsyncParsableCommand {
     @Option(name: [.customShort("c"), .customLong("cpu-shares")], help: "CPU shares (relative weight).") var cpuShares: Int64?
     @Option(name: .customLong("cpuset-cpus"), help: "CPUs in which to allow execution (0-3, 0,1).") var cpusetCpus: String?
     @Option(name: .customLong("pids-limit"), help: "Tune container pids limit (-1 for unlimited).") var pidsLimit: Int64?
-    @Argument(help: "CONTAINER") var containers: [String] = []
+    @Argument(help: "CONTAINER", completion: Completions.containers) var containers: [String] = []
 
     func run() async throws {
         var u = ContainerUpdateRequest(RestartPolicy: nil)

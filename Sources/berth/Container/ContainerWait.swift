@@ -9,7 +9,7 @@ import Foundation
 struct Wait: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Block until one or more containers stop, then print their exit codes.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "CONTAINER") var containers: [String] = []
+    @Argument(help: "CONTAINER", completion: Completions.containers) var containers: [String] = []
 
     func run() async throws {
         guard !containers.isEmpty else { throw CLIError(message: "\"berth wait\" requires at least 1 argument.") }

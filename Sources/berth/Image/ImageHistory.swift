@@ -13,7 +13,7 @@ struct History: ParsableCommand {
     @Option(name: .long, help: "Print sizes and dates in human readable format.") var human: Bool = true
     @Flag(name: .customLong("no-trunc"), help: "Don't truncate output.") var noTrunc = false
     @Flag(name: .shortAndLong, help: "Only show image IDs.") var quiet = false
-    @Argument(help: "IMAGE") var image: String
+    @Argument(help: "IMAGE", completion: Completions.images) var image: String
 
     func run() throws {
         let items = try global.store().read { db in

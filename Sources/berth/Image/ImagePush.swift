@@ -8,7 +8,7 @@ struct Push: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Upload an image to a registry.")
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Suppress verbose output.") var quiet = false
-    @Argument(help: "NAME[:TAG]") var name: String
+    @Argument(help: "NAME[:TAG]", completion: Completions.images) var name: String
 
     func run() async throws {
         let client = try global.client()

@@ -9,7 +9,7 @@ struct RmiOptions: ParsableArguments {
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Force removal of the image.") var force = false
     @Flag(name: .customLong("no-prune"), help: "Do not delete untagged parents.") var noPrune = false
-    @Argument(help: "IMAGE") var images: [String] = []
+    @Argument(help: "IMAGE", completion: Completions.images) var images: [String] = []
 
     func run() async throws {
         guard !images.isEmpty else {

@@ -10,7 +10,7 @@ struct Save: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Save one or more images to a tar archive (docker-archive).")
     @OptionGroup var global: GlobalOptions
     @Option(name: .shortAndLong, help: "Write to a file, instead of STDOUT.") var output: String?
-    @Argument(help: "IMAGE") var images: [String] = []
+    @Argument(help: "IMAGE", completion: Completions.images) var images: [String] = []
 
     func run() async throws {
         guard !images.isEmpty else { throw CLIError(message: "\"berth save\" requires at least 1 argument.\nSee 'berth save --help'.") }
