@@ -125,3 +125,22 @@ extension ImageService {
         return !had
     }
 }
+
+extension ImageService {
+    /// `berth pull -a NAME`: every tag of the repository, one after the other, with Docker's
+    /// closing line for the name.
+    public func pullAllTags(
+        _ text: String, auth: AuthConfig? = nil, platform: String? = nil, emit: (@Sendable ([String: String]) -> Void)? = nil
+    ) async throws {
+        let ref: Reference
+        do { ref = try Reference.parse(text) } catch { throw BerthError.invalid("invalid reference format: \(text)") }
+        guard ref.tag == nil, ref.digest == nil else { throw BerthError.invalid("tag can't be used with --all-tags/-a") }
+        var client = RegistryClient.forDomain(ref.domain, insecure: insecureRegistries, tokens: Self.tokens)
+        client.credentials = auth?.credentials
+        let tags = try await client.tags(ref.path)
+        guard !tags.isEmpty else { throw BerthError.notFound("no tags in \(ref.familiarString)") }
+        for tag in tags.sorted() {
+            _ = try await pull(ref.withTag(tag).description, auth: auth, platform: platform, emit: emit)
+        }
+    }
+}

@@ -183,3 +183,25 @@ public struct ImagePuller: Sendable {
         return r.body
     }
 }
+
+extension RegistryClient {
+    /// The repository's tags (GET /v2/NAME/tags/list), following the `Link: <…>; rel="next"` pages.
+    public func tags(_ repo: String) async throws -> [String] {
+        struct Page: Decodable { var tags: [String]? }
+        let scope = "repository:\(repo):pull"
+        var path = repo + "/tags/list?n=1000"
+        var out: [String] = []
+        for _ in 0..<100 {
+            let r = try await get(path, scope: scope)
+            guard r.status == 200 else {
+                throw BerthError(r.status == 404 ? .notFound : .internalError, "listing tags of \(repo): \(Self.errorText(r))")
+            }
+            out += (try? JSONDecoder().decode(Page.self, from: r.body))?.tags ?? []
+            guard let link = r.header("Link"), let open = link.firstIndex(of: "<"), let close = link.firstIndex(of: ">"),
+                link.contains("rel=\"next\"")
+            else { break }
+            path = String(link[link.index(after: open)..<close])
+        }
+        return out
+    }
+}

@@ -283,3 +283,16 @@ def test_run_pull_policies_and_platform(daemon, registry, images):
     assert r.returncode == 1 and ("s390x" in r.err or "platform" in r.err), r.err
     r = daemon.berth("pull", "--platform", "nonsense", name, check=False)
     assert r.returncode == 1 and "invalid platform" in r.err
+
+
+def test_pull_all_tags(daemon, registry, images):
+    for tag in ("1", "2", "edge"):
+        registry.push(images["bb-docker.tar"], f"many/busybox:{tag}")
+    r = daemon.berth("pull", "-a", f"{registry.addr}/many/busybox")
+    assert r.out.count("Status: ") == 3
+    tags = sorted(l.split()[1] for l in daemon.berth("images", f"{registry.addr}/many/busybox").out.splitlines()[1:])
+    assert tags == ["1", "2", "edge"]
+    r = daemon.berth("pull", "-a", f"{registry.addr}/many/busybox:1", check=False)
+    assert r.returncode == 1 and "tag can't be used with --all-tags/-a" in r.err
+    r = daemon.berth("pull", "-a", f"{registry.addr}/nothing/here", check=False)
+    assert r.returncode != 0

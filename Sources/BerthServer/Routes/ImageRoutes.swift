@@ -71,9 +71,15 @@ extension EngineRouter {
             let images = self.images
             let auth = AuthConfig.fromHeader(r.headers["x-registry-auth"])
             let platform = r.query("platform")
+            // Docker: an empty `tag` (what `docker pull -a` sends) pulls every tag of the name.
+            let allTags = r.query("tag") == "" && !from.contains("@") && !(from.split(separator: "/").last ?? "").contains(":")
             Task {
                 do {
-                    _ = try await images.pull(name, auth: auth, platform: platform) { progress.send($0) }
+                    if allTags {
+                        try await images.pullAllTags(name, auth: auth, platform: platform) { progress.send($0) }
+                    } else {
+                        _ = try await images.pull(name, auth: auth, platform: platform) { progress.send($0) }
+                    }
                     progress.finish()
                 } catch {
                     progress.finish(error)

@@ -10,11 +10,15 @@ struct Pull: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Suppress verbose output.") var quiet = false
     @Option(name: .long, help: "Set platform if server is multi-platform capable (os/arch[/variant]).") var platform: String?
+    @Flag(name: [.customShort("a"), .customLong("all-tags")], help: "Download all tagged images in the repository.") var allTags = false
     @Argument(help: "NAME[:TAG|@DIGEST]") var name: String
 
     func run() async throws {
+        if allTags, let ref = try? Reference.parse(name), ref.tag != nil || ref.digest != nil {
+            throw CLIError(message: "tag can't be used with --all-tags/-a", code: 1)
+        }
         let client = try global.client()
-        try await daemon { try await Self.pull(client, name, quiet: quiet, platform: platform, to: Out.print) }
+        try await daemon { try await Self.pull(client, name, quiet: quiet, platform: platform, allTags: allTags, to: Out.print) }
     }
 
     /// POST /images/create?fromImage=…, its messages printed as the docker CLI prints them
@@ -22,10 +26,11 @@ struct Pull: AsyncParsableCommand {
     /// then the full name.
     /// `printName`: the closing full name (`docker pull` prints it; `docker run`'s pull does not).
     static func pull(
-        _ client: APIClient, _ name: String, quiet: Bool, printName: Bool = true, platform: String? = nil,
+        _ client: APIClient, _ name: String, quiet: Bool, printName: Bool = true, platform: String? = nil, allTags: Bool = false,
         to write: (String) -> Void
     ) async throws {
-        var query = [("fromImage", name)]
+        // An empty tag asks for every tag, as the docker CLI's `pull -a` asks.
+        var query = [("fromImage", name)] + (allTags ? [("tag", "")] : [])
         if let platform { query.append(("platform", platform)) }
         let pending = try client.begin(.POST, "/images/create", query: query, headers: DockerConfig.header(for: name))
         if pending.status >= 400 { _ = try pending.body() }
