@@ -34,12 +34,7 @@ struct Update: AsyncParsableCommand {
         u.Memory = try memory.map(CreateOptions.parseBytes)
         if let s = memorySwap { u.MemorySwap = s == "-1" ? -1 : try CreateOptions.parseBytes(s) }
         u.MemoryReservation = try memoryReservation.map(CreateOptions.parseBytes)
-        if let cpus {
-            guard cpus.isFinite, cpus >= 0, let n = Checked.int64((cpus * 1e9).rounded()) else {
-                throw CLIError(message: "invalid argument \"\(cpus)\" for \"--cpus\" flag: value out of range", code: 125)
-            }
-            u.NanoCpus = n
-        }
+        u.NanoCpus = try cpus.map(CreateOptions.nanoCPUs)
         u.CpuShares = cpuShares
         u.CpusetCpus = cpusetCpus
         u.PidsLimit = pidsLimit

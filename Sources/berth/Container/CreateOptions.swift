@@ -137,12 +137,7 @@ struct CreateOptions: ParsableArguments {
         if !tmpfs.isEmpty { host.Tmpfs = Self.pairs(tmpfs, separator: ":") }
         host.ReadonlyRootfs = readOnly
         host.Memory = try memory.map(Self.parseBytes)
-        if let cpus {
-            guard cpus.isFinite, cpus >= 0, let n = Checked.int64((cpus * 1e9).rounded()) else {
-                throw CLIError(message: "invalid argument \"\(cpus)\" for \"--cpus\" flag: value out of range", code: 125)
-            }
-            host.NanoCpus = n
-        }
+        host.NanoCpus = try cpus.map(Self.nanoCPUs)
         host.PidsLimit = pidsLimit
         try applyIsolation(to: &host)
         if logDriver != nil || !logOpt.isEmpty {
@@ -218,6 +213,14 @@ struct CreateOptions: ParsableArguments {
     }
 
     /// `512m`, `1g`, `100k`, `1024`.
+    /// `--cpus 1.5` in Docker's NanoCpus.
+    static func nanoCPUs(_ cpus: Double) throws -> Int64 {
+        guard cpus.isFinite, cpus >= 0, let n = Checked.int64((cpus * 1e9).rounded()) else {
+            throw CLIError(message: "invalid argument \"\(cpus)\" for \"--cpus\" flag: value out of range", code: 125)
+        }
+        return n
+    }
+
     static func parseBytes(_ s: String) throws -> Int64 {
         guard let n = Human.parseRAMBytes(s) else { throw CLIError(message: "invalid size: '\(s)'", code: 125) }
         return n
