@@ -59,7 +59,9 @@ def test_idle_connections_close_but_streams_stay(make_daemon, images):
     t.start()
     import time as _t
     _t.sleep(3)
-    d.berth("exec", "waiter", "sh", "-c", "echo > /tmp/f")
+    # The write ends the container; the exec's own exit code races with that end (runc kills
+    # what is left in the container, 137), so only the wait's answer is checked.
+    d.berth("exec", "waiter", "sh", "-c", "echo > /tmp/f", check=False)
     t.join(60)
     assert result["r"][0] == 200 and json.loads(result["r"][2])["StatusCode"] == 0
 
