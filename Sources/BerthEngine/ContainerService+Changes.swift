@@ -7,8 +7,7 @@ import Foundation
 extension ContainerService {
     /// The layer dirs of a container's image, top first (its overlay's lowerdirs).
     func lowerDirs(_ c: ContainerRecord) throws -> [String] {
-        try store.read { db in try ContainerStore.lowerChainIDs(db, imageID: c.imageID) }
-            .map { paths.layerDiff(String($0.dropFirst(7))) }
+        try store.layerDirs(imageID: c.imageID, paths: paths)
     }
 
     /// `berth diff` / GET /containers/{id}/changes: what the container changed in its image,

@@ -194,11 +194,7 @@ extension ContainerService {
 
     /// A group name from the image's /etc/group (read inside the root).
     static func groupID(_ name: String, rootfs: String) throws -> UInt32 {
-        let text = ((try? InRoot(rootfs).read("/etc/group")) ?? nil).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: ":", omittingEmptySubsequences: false)
-            if f.count > 2, f[0] == name, let id = UInt32(f[2]) { return id }
-        }
+        if let id = HostFiles.id(of: name, in: "/etc/group", root: InRoot(rootfs)) { return id }
         throw BerthError.invalid("Unable to find group \(name): no matching entries in group file")
     }
 }

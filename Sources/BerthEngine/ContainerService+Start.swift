@@ -168,7 +168,7 @@ extension ContainerService {
     /// by `rootfsMounts`, which knows whether it is mounted already.
     func mountRootfs(_ c: ContainerRecord) throws {
         let f = files(c.id)
-        let lowers = try store.read { db in try ContainerStore.lowerChainIDs(db, imageID: c.imageID) }.map { paths.layerDiff(String($0.dropFirst(7))) }
+        let lowers = try lowerDirs(c)
         guard !lowers.isEmpty else { throw BerthError.internal("image \(c.imageID) has no layers") }
         try FileOps.makeDirs(f.rootfs)
         try Mounts.overlay(lowers: lowers, upper: f.upper, work: f.work, target: f.rootfs)

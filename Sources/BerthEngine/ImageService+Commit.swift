@@ -106,8 +106,7 @@ extension ImageService {
         cfg.OnBuild = parentConfig?.OnBuild
         cfg.Shell = parentConfig?.Shell
         try ConfigChanges.apply(changes, to: &cfg)
-        let lowers = try store.read { db in try ContainerStore.lowerChainIDs(db, imageID: c.imageID) }
-            .map { paths.layerDiff(String($0.dropFirst(7))) }
+        let lowers = try store.layerDirs(imageID: c.imageID, paths: paths)
         return try await makeImage(
             NewImage(
                 parent: c.imageID, config: cfg, createdBy: c.command, comment: message, author: author,

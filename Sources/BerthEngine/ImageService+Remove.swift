@@ -52,14 +52,12 @@ extension ImageService {
                 if children { return items }
                 // A stopped container still needs the image's layers: keep it, untagged.
                 if !users.isEmpty { return items }
-                var parent = try ImageStore.parent(db, id: id)
+                let parent = try ImageStore.parent(db, id: id)
                 let (deleted, paths, _) = try deleteImage(db, id: id, now: now)
                 files += paths
                 items += deleted
-                // Docker: the untagged parents only this image kept (build steps) go with it.
-                while prune, let p = parent, try ImageStore.isUnusedParent(db, id: p) {
-                    parent = try ImageStore.parent(db, id: p)
-                    let (more, paths, _) = try deleteImage(db, id: p, now: now)
+                if prune {
+                    let (more, paths, _) = try deleteUnusedParents(db, from: parent, now: now)
                     files += paths
                     items += more
                 }
@@ -83,18 +81,12 @@ extension ImageService {
                     for t in try ImageStore.tags(db, imageID: id) {
                         items.append(try untag(db, name: t, imageID: id, now: now))
                     }
-                    var parent = try ImageStore.parent(db, id: id)
+                    let parent = try ImageStore.parent(db, id: id)
                     let (deleted, paths, bytes) = try deleteImage(db, id: id, now: now)
-                    items += deleted
-                    files += paths
-                    reclaimed += bytes
-                    while let p = parent, try ImageStore.isUnusedParent(db, id: p) {
-                        parent = try ImageStore.parent(db, id: p)
-                        let (more, paths, bytes) = try deleteImage(db, id: p, now: now)
-                        items += more
-                        files += paths
-                        reclaimed += bytes
-                    }
+                    let (more, parentPaths, parentBytes) = try deleteUnusedParents(db, from: parent, now: now)
+                    items += deleted + more
+                    files += paths + parentPaths
+                    reclaimed += bytes + parentBytes
                 }
                 try Events.append(
                     db, type: "image", action: "prune", actorID: "",
@@ -113,6 +105,23 @@ extension ImageService {
             db, type: "image", action: "untag", actorID: imageID, actorName: familiar,
             attributes: ["name": familiar], time: now)
         return ImageDeleteItem(untagged: familiar)
+    }
+
+    /// Docker's rule after an image goes: its untagged parents that nothing else uses (build
+    /// steps, a commit's base) go with it, nearest first. Returns as `deleteImage` does.
+    func deleteUnusedParents(_ db: StoreTransaction, from first: String?, now: Int64) throws -> ([ImageDeleteItem], [String], Int64) {
+        var items: [ImageDeleteItem] = []
+        var files: [String] = []
+        var bytes: Int64 = 0
+        var parent = first
+        while let p = parent, try ImageStore.isUnusedParent(db, id: p) {
+            parent = try ImageStore.parent(db, id: p)
+            let (more, paths, freed) = try deleteImage(db, id: p, now: now)
+            items += more
+            files += paths
+            bytes += freed
+        }
+        return (items, files, bytes)
     }
 
     /// Deletes the image row and every layer and blob no other image uses. Returns the lines,

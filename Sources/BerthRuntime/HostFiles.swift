@@ -39,6 +39,17 @@ public enum HostFiles {
         return (kept.map(String.init) + nameservers.map { "nameserver " + $0 }).joined(separator: "\n") + "\n"
     }
 
+    /// The id of `name` in the root's /etc/passwd or /etc/group (`file`), read inside the root;
+    /// nil when no line names it.
+    public static func id(of name: String, in file: String, root: InRoot) -> UInt32? {
+        let text = ((try? root.read(file)) ?? nil).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: ":", omittingEmptySubsequences: false)
+            if f.count > 2, f[0] == name, let id = UInt32(f[2]) { return id }
+        }
+        return nil
+    }
+
     /// Resolves `-u` (`name`, `uid`, `name:group`, `uid:gid`) against the container's own
     /// /etc/passwd and /etc/group.
     public static func resolveUser(_ spec: String, rootfs: String) throws -> (uid: UInt32, gid: UInt32, groups: [UInt32]) {

@@ -25,21 +25,27 @@ final class ProgressStream: Sendable {
         open()
     }
 
-    /// The work ended: with an error line if the stream had begun, else the caller's error.
-    func finish(_ error: (any Error)? = nil) {
-        let w = state.withLock { s -> CheckedContinuation<Void, any Error>? in
+    /// The work ended: with an error line (Docker's `errorDetail`, with `code` when given) if the
+    /// stream had begun, else the caller's error.
+    func finish(_ error: (any Error)? = nil, code: Int? = nil) {
+        let (opened, w) = state.withLock { s -> (Bool, CheckedContinuation<Void, any Error>?) in
             s.done = true
             if !s.opened { s.failure = error }
             defer { s.waiter = nil }
-            return s.waiter
+            return (s.opened, s.waiter)
         }
-        if let error, state.withLock({ $0.opened }) {
+        if let error, opened {
             let message = BerthError.from(error).message
-            send(["errorDetail": ["message": message], "error": message])
+            var detail: [String: Any] = ["message": message]
+            if let code { detail["code"] = code }
+            send(["errorDetail": detail, "error": message])
         }
         cont.finish()
-        if let error, !state.withLock({ $0.opened }) { w?.resume(throwing: error) } else { w?.resume() }
+        if let error, !opened { w?.resume(throwing: error) } else { w?.resume() }
     }
+
+    /// Starts the stream now, before any line (a build answers 200 whatever happens next).
+    func begin() { open() }
 
     private func open() {
         let w = state.withLock { s -> CheckedContinuation<Void, any Error>? in

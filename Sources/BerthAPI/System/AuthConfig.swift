@@ -27,11 +27,22 @@ public struct AuthConfig: Codable, Sendable, Equatable {
 
     /// Reads `X-Registry-Auth` (base64url or standard base64 JSON; empty or `{}` is none).
     public static func fromHeader(_ value: String?) -> AuthConfig? {
+        guard let d = decodeHeader(value), let a = try? JSONDecoder().decode(AuthConfig.self, from: d) else { return nil }
+        return a.credentials == nil && a.identitytoken == nil ? nil : a
+    }
+
+    /// `X-Registry-Config` (docker build): registry → credentials; the first that has any.
+    public static func fromConfigHeader(_ value: String?) -> AuthConfig? {
+        guard let d = decodeHeader(value), let m = try? JSONDecoder().decode([String: AuthConfig].self, from: d) else { return nil }
+        return m.values.first { $0.credentials != nil }
+    }
+
+    /// A header's base64url (or standard base64) JSON, padding optional.
+    static func decodeHeader(_ value: String?) -> Data? {
         guard var v = value?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
         v = v.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while v.count % 4 != 0 { v += "=" }
-        guard let d = Data(base64Encoded: v), let a = try? JSONDecoder().decode(AuthConfig.self, from: d) else { return nil }
-        return a.credentials == nil && a.identitytoken == nil ? nil : a
+        return Data(base64Encoded: v)
     }
 
     /// The header value for these credentials (base64url JSON, as the docker CLI sends it).

@@ -140,7 +140,7 @@ extension Builder {
     }
 
     func layerDirs(_ image: String) throws -> [String] {
-        try images.store.read { db in try ContainerStore.lowerChainIDs(db, imageID: image) }.map { paths.layerDiff(String($0.dropFirst(7))) }
+        try images.store.layerDirs(imageID: image, paths: paths)
     }
 
     /// Mounts an image's filesystem (with a throwaway upper dir) at `w/root`; returns the root.
@@ -157,12 +157,7 @@ extension Builder {
         guard !spec.isEmpty else { return (0, 0) }
         let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
         func lookup(_ name: String, file: String) throws -> UInt32 {
-            if let n = UInt32(name) { return n }
-            let text = String(decoding: (try root.read(file)) ?? Data(), as: UTF8.self)
-            for line in text.split(separator: "\n") {
-                let f = line.split(separator: ":", omittingEmptySubsequences: false)
-                if f.count > 2, f[0] == name, let id = UInt32(f[2]) { return id }
-            }
+            if let n = UInt32(name) ?? HostFiles.id(of: name, in: file, root: root) { return n }
             throw BerthError.invalid("unable to convert uid/gid chown string to host mapping: no such \(file == "/etc/passwd" ? "user" : "group") \"\(name)\"")
         }
         let uid = try lookup(parts[0], file: "/etc/passwd")

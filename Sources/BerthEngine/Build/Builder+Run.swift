@@ -78,17 +78,17 @@ extension Builder {
         let ticket = containers.exitTicket(id)
         let reader = LogReader(path: paths.containers + "/" + id + "/ctr.log")
         try await containers.start(id)
+        // Everything there is is read before each wait; after the exit, what is left, then stop.
         var code: Int64?
-        while code == nil {
-            for l in reader.next() { say(String(decoding: l.text, as: UTF8.self)) }
-            code = await ticket.wait(timeoutNanos: 50_000_000)
-        }
         while true {
             let lines = reader.next()
-            if lines.isEmpty { break }
             for l in lines { say(String(decoding: l.text, as: UTF8.self)) }
+            if !lines.isEmpty { continue }
+            if let code {
+                for l in reader.flushPending() { say(String(decoding: l.text, as: UTF8.self) + "\n") }
+                return code
+            }
+            code = await ticket.wait(timeoutNanos: 50_000_000)
         }
-        for l in reader.flushPending() { say(String(decoding: l.text, as: UTF8.self) + "\n") }
-        return code!
     }
 }

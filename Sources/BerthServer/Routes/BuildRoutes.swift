@@ -42,7 +42,7 @@ extension EngineRouter {
             }
             req.labels = m
         }
-        req.auth = Self.registryConfig(r.headers["x-registry-config"])
+        req.auth = AuthConfig.fromConfigHeader(r.headers["x-registry-config"])
         // The server removes the request body when the handler returns; the build outlives it.
         if let body = r.bodyFile {
             try FileOps.makeDirs(paths.tmp, mode: 0o700)
@@ -56,45 +56,30 @@ extension EngineRouter {
             req.contextArchive = mine
         }
         let service = BuildService(images: images, containers: containers)
-        let (stream, cont) = AsyncThrowingStream<Data, any Error>.makeStream()
+        let progress = ProgressStream()
+        // The stream begins at once: every failure, even of the context, is an error line.
+        progress.begin()
         let request = req
         Task {
             defer { if let c = request.contextArchive { unlink(c) } }
-            @Sendable func line(_ obj: [String: Any]) {
-                if let d = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes]) {
-                    cont.yield(d + Data("\r\n".utf8))
-                }
-            }
             do {
                 _ = try await service.build(request) { m in
                     switch m {
-                    case .stream(let s): line(["stream": s])
-                    case .aux(let id): line(["aux": ["ID": id]])
+                    case .stream(let s): progress.send(["stream": s])
+                    case .aux(let id): progress.send(["aux": ["ID": id]])
                     }
                 }
+                progress.finish()
             } catch {
-                let message = (error as? BerthError)?.message ?? "\(error)"
-                var detail: [String: Any] = ["message": message]
-                if let code = Self.exitCode(message) { detail["code"] = code }
-                line(["errorDetail": detail, "error": message])
+                progress.finish(error, code: Self.exitCode(BerthError.from(error).message))
             }
-            cont.finish()
         }
-        return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .stream(stream))
+        return progress.response
     }
 
     /// The exit code in Docker's "returned a non-zero code: N" message.
     static func exitCode(_ message: String) -> Int? {
         guard let r = message.range(of: "returned a non-zero code: ") else { return nil }
         return Int(message[r.upperBound...].prefix { $0.isNumber })
-    }
-
-    /// `X-Registry-Config`: base64 JSON of registry → credentials; berth takes the first with any.
-    static func registryConfig(_ value: String?) -> AuthConfig? {
-        guard var v = value?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
-        v = v.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while v.count % 4 != 0 { v += "=" }
-        guard let d = Data(base64Encoded: v), let m = try? JSONDecoder().decode([String: AuthConfig].self, from: d) else { return nil }
-        return m.values.first { $0.credentials != nil }
     }
 }

@@ -23,11 +23,7 @@ struct EventsCommand: ParsableCommand {
             return t
         }
         var q = EventQuery(since: try time(since, "since"), until: try time(until, "until"))
-        for f in filter {
-            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { throw CLIError(message: "bad format of filter (expected name=value)", code: 125) }
-            q.filters[kv[0], default: []].append(kv[1])
-        }
+        q.filters.merge(try filterFlags(filter)) { a, b in a + b }
         do { try q.validate() } catch { throw CLIError(message: "Error response from daemon: " + BerthError.from(error).message) }
         let template: GoTemplate? = try format.flatMap { $0 == "json" ? try GoTemplate("{{json .}}") : try GoTemplate($0) }
         let store = try global.store()

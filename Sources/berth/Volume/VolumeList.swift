@@ -12,12 +12,7 @@ struct VolumeLs: ParsableCommand {
     @Option(name: .shortAndLong, help: "Provide filter values (dangling=true, driver=, label=, name=).") var filter: [String] = []
 
     func run() throws {
-        var filters: [String: [String]] = [:]
-        for f in filter {
-            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { throw CLIError(message: "bad format of filter (expected name=value)", code: 125) }
-            filters[kv[0], default: []].append(kv[1])
-        }
+        let filters = try filterFlags(filter)
         let vols = try global.store().read { db in try VolumeStore.list(db, filters: filters) }
         if quiet {
             Out.write(vols.map { $0.Name + "\n" }.joined())
