@@ -34,6 +34,7 @@ extension HTTPConnectionHandler {
                 return
             }
             Thread.detachNewThread {
+                Self.awaitHeadRead(channel)
                 session.run { data in
                     try channel.writeAndFlush(ByteBuffer(bytes: data)).wait()
                 }
@@ -41,6 +42,27 @@ extension HTTPConnectionHandler {
             }
         }
     }
+}
+
+extension HTTPConnectionHandler {
+    /// Waits (at most a second) until the client has read the response head. Clients that parse
+    /// the head with a buffered reader and then read the bare socket (docker-py: http.client,
+    /// then `fp.raw`) lose stream bytes that arrived with the head; Docker has the same race,
+    /// seen as an empty `attach(logs=True)` on a loaded machine. On a unix socket, the bytes a
+    /// peer has not read yet stay charged to the sender (`SO_MEMINFO`'s wmem_alloc).
+    static func awaitHeadRead(_ channel: any Channel) {
+        guard let provider = channel as? any SocketOptionProvider else { return }
+        for _ in 0..<500 {
+            let info: EventLoopFuture<SocketMemInfo> = provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(55))  // SO_MEMINFO
+            guard let m = try? info.wait(), m.vars.2 != 0 else { return }
+            usleep(2000)
+        }
+    }
+}
+
+/// `SO_MEMINFO`'s counters (`SK_MEMINFO_VARS`, 9 on current kernels; a shorter list is zero-filled).
+struct SocketMemInfo: Sendable {
+    var vars: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
 }
 
 /// The raw side of a hijacked connection: client bytes to the session.

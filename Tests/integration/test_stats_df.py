@@ -3,7 +3,9 @@ import glob
 import json
 import os
 import shutil
+import socket
 import subprocess
+import time
 import urllib.parse
 
 from conftest import BIN, BLOCK, needs_root
@@ -207,6 +209,25 @@ print(json.dumps(out))
     assert "Tty" in res["config"] and "OpenStdin" in res["config"] and "HostConfig" not in res["config"]
     assert res["host"] == {"CpuShares": 0, "Runtime": "runc", "MemorySwap": 0, "Isolation": "", "UTSMode": "",
                            "VolumeDriver": "", "DeviceCgroupRules": None}
+
+
+def test_hijacked_stream_waits_until_the_head_is_read(bb):
+    # docker-py parses the head with a buffered reader and then reads the bare socket: bytes that
+    # arrived with the head are lost (an empty attach(logs=True) under load). berthd sends the
+    # stream only once the client has read the head, so a client that reads late gets the head alone.
+    bb.berth("run", "--name", "ex", "busybox", "sh", "-c", "echo out")
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(bb.sock)
+    s.sendall(b"POST /containers/ex/attach?logs=1&stdout=1&stream=0 HTTP/1.1\r\nHost: x\r\n"
+              b"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n")
+    time.sleep(0.3)
+    first = s.recv(65536)
+    rest = b""
+    while chunk := s.recv(65536):
+        rest += chunk
+    s.close()
+    assert first.startswith(b"HTTP/1.1 101") and first.endswith(b"\r\n\r\n"), first
+    assert rest == b"\x01\x00\x00\x00\x00\x00\x00\x04out\n"
 
 
 def test_list_items_and_volume_filters(bb):
