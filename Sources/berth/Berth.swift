@@ -69,8 +69,8 @@ struct Berth: AsyncParsableCommand {
 
     /// Docker's exit codes: usage errors 125, failures 1.
     static func main() async {
+        let args = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
         do {
-            let args = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
             // Hot queries parse only their own options: walking the whole command tree costs
             // milliseconds of Swift protocol-conformance lookups. Any problem falls back to the
             // full parser, which words errors and help as usual.
@@ -81,6 +81,13 @@ struct Berth: AsyncParsableCommand {
             {
                 try fast.run()
                 return
+            }
+            // run/create/exec take everything after the image as the container's command, so
+            // their own parsers never see a help request: `--help` among the leading flags is one.
+            if let name = args.first, ["run", "create", "exec", "container"].contains(name),
+                let flag = args.dropFirst().first(where: { !["run", "create", "exec"].contains($0) }), flag == "--help"
+            {
+                throw CleanExit.helpRequest()
             }
             if let name = args.first, !name.hasPrefix("-"), !commandNames.contains(name) {
                 throw CLIError(message: unknownCommand(name), code: 1)
@@ -99,6 +106,12 @@ struct Berth: AsyncParsableCommand {
             Glibc.exit(1)
         } catch {
             let code = exitCode(for: error)
+            if error is CleanExit || code == .success, let tree = DockerHelp.tree(), let path = args.isEmpty ? [] : DockerHelp.requestedPath(args, root: tree),
+                let text = DockerHelp.render(path: path, root: tree)
+            {
+                Out.print(String(text.dropLast()))
+                Glibc.exit(0)
+            }
             if code == .success || error is CleanExit {
                 exit(withError: error)
             }

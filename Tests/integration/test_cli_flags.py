@@ -14,3 +14,16 @@ def test_unknown_run_flags_are_named(bb):
     # --link is a flag berth has now: not an image name either.
     bb.berth("run", "-d", "--name", "web", "busybox", "sh", "-c", "mkfifo /tmp/f; cat /tmp/f")
     assert bb.berth("run", "--rm", "--link", "web:w", "busybox", "true").returncode == 0
+
+
+def test_help_is_docker_shaped_and_runs_nothing(bb):
+    for args, usage in [(["run", "--help"], "Usage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]"),
+                        (["exec", "--help"], "Usage:  berth exec [OPTIONS] CONTAINER COMMAND [ARG...]"),
+                        (["network", "create", "-h"], "Usage:  berth network create [OPTIONS] NAME"),
+                        (["help", "volume"], "Usage:  berth volume COMMAND")]:
+        r = bb.berth(*args)
+        assert r.returncode == 0 and r.out.startswith(usage + "\n"), (args, r.out)
+    # after the image, --help is the container's
+    r = bb.berth("run", "--rm", "busybox", "echo", "--help")
+    assert r.out == "--help\n"
+    assert bb.rows("SELECT count(*) FROM containers") == [(0,)]
