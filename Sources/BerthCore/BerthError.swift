@@ -12,6 +12,8 @@ public struct BerthError: Error, Sendable, CustomStringConvertible, Equatable {
         case corrupt
         case internalError
         case permissionDenied
+        /// The object cannot do this (Docker's 501, e.g. reading a `none` log).
+        case notImplemented
     }
 
     public let code: Code
@@ -33,6 +35,7 @@ public struct BerthError: Error, Sendable, CustomStringConvertible, Equatable {
         case .notModified: return 304
         case .unavailable: return 503
         case .permissionDenied: return 403
+        case .notImplemented: return 501
         case .internalError: return 500
         }
     }

@@ -143,14 +143,12 @@ extension ContainerService {
             $0.pid = pid; $0.running = true
         }
         if let c { try? store.write { db in try event(db, c, "exec_start: " + (s.config.Cmd ?? []).joined(separator: " "), ["execID": s.id]) } }
-        if let bridge {
-            _ = bridge.pump(write)
-        }
-        if bridge == nil {
-            // Detached: wait for the exit off the caller's path.
-            Thread.detachNewThread { [self] in finishExec(s, c, code: process.waitExit()) }
-        } else {
+        // Detached (at start, or by the detach keys since): the process runs on, its exit is
+        // awaited off the caller's path so the client's stream ends now.
+        if let bridge, bridge.pump(write) != .detached {
             finishExec(s, c, code: process.waitExit())
+        } else {
+            Thread.detachNewThread { [self] in finishExec(s, c, code: process.waitExit()) }
         }
         return nil
     }

@@ -9,13 +9,15 @@ public struct LogOptions: Sendable, Equatable {
     public var maxSize: Int64?
     /// Files kept: the live one and `maxFiles - 1` rotated ones (with a max-size only).
     public var maxFiles = 1
+    /// false for `--log-driver none`: nothing is written, `logs` has nothing to read.
+    public var logging = true
     /// What the client should be told about options berth takes but applies differently.
     public var warnings: [String] = []
 
     public init(maxSize: Int64? = nil) { self.maxSize = maxSize }
 
-    /// The drivers berth answers for: all are served from conmon's k8s-file.
-    static let drivers: Set<String> = ["", "json-file", "k8s-file", "local"]
+    /// The drivers berth answers for: all but `none` are served from conmon's k8s-file.
+    static let drivers: Set<String> = ["", "json-file", "k8s-file", "local", "none"]
 
     /// The options of a create request over berthd's defaults; Docker's errors for bad ones.
     public static func resolve(_ config: HostConfig.LogConfig?, defaults: LogOptions) throws -> LogOptions {
@@ -24,6 +26,14 @@ public struct LogOptions: Sendable, Equatable {
             throw BerthError.invalid("logger: no log driver named '\(type)' is registered")
         }
         var out = defaults
+        if type == "none" {
+            // Docker's none driver takes no options.
+            if let k = config?.Config?.keys.sorted().first { throw BerthError.invalid("unknown log opt '\(k)' for none log driver") }
+            out.logging = false
+            out.maxSize = nil
+            out.maxFiles = 1
+            return out
+        }
         for (k, v) in config?.Config ?? [:] {
             switch k {
             case "max-size":

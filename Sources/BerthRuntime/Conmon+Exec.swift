@@ -76,6 +76,8 @@ extension Conmon {
         if attach { args.append("--exec-attach") }
         if terminal { args.append("-t") }
         if stdin { args.append("-i") }
+        // A client that detaches from a TTY must not hang up its terminal (the shell would die).
+        if stdin && terminal { args.append("--leave-stdin-open") }
         let pipes = try Pipes(count: attach ? 3 : 2)
         do {
             try launch(args, pipes: pipes, conmonLog: files.conmonLog)

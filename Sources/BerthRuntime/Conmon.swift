@@ -49,12 +49,13 @@ public struct Conmon: Sendable {
     /// open when an attached client goes away (a TTY's must stay open).
     public func create(
         id: String, name: String, files: Files, terminal: Bool, stdin: Bool,
-        leaveStdinOpen: Bool = false, logSizeMax: Int64? = nil, timeout: Int32 = 60
+        leaveStdinOpen: Bool = false, logSizeMax: Int64? = nil, logging: Bool = true, timeout: Int32 = 60
     ) throws -> Started {
         var args = [
             "--api-version", "1", "-c", id, "-u", id, "-n", name, "-r", runc.path, "-b", files.bundle,
             "-p", files.pidFile, "--exit-dir", files.exitDir, "--persist-dir", files.persistDir,
-            "-l", "k8s-file:" + files.logPath, "--conmon-pidfile", files.conmonPidFile,
+            // `--log-driver none`: conmon's own "none" driver writes nothing (attach still works).
+            "-l", logging ? "k8s-file:" + files.logPath : "none:", "--conmon-pidfile", files.conmonPidFile,
             "--socket-dir-path", files.socketDir, "--full-attach", "--log-level", "error",
         ]
         for a in runc.globalArgs { args += ["--runtime-arg", a] }

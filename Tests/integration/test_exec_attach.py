@@ -7,6 +7,7 @@ import os
 import pty
 import select
 import shutil
+import socket
 import struct
 import subprocess
 import tarfile
@@ -148,6 +149,40 @@ def test_exec_tty(bb):
     t.read_until(b"/dev/pts/")
     t.send(b"exit 6\r")
     assert t.wait() == 6
+
+
+def test_exec_detach_keys(bb):
+    bb.berth("run", "-d", "--name", "box", "busybox", "sh", "-c", BLOCK)
+    # the CLI: default ctrl-p ctrl-q, and --detach-keys; the exec'd shell runs on
+    t = Terminal(bb, ["exec", "-it", "box", "sh"])
+    t.read_until(b"# ")
+    t.send(b"\x10\x11")
+    assert t.wait() == 0
+    t = Terminal(bb, ["exec", "-it", "--detach-keys", "ctrl-x", "box", "sh"])
+    t.read_until(b"# ")
+    t.send(b"\x18")
+    assert t.wait() == 0
+    assert [l.split()[-1] for l in bb.berth("exec", "box", "ps", "-o", "comm").out.splitlines()[1:]].count("sh") == 2
+    # the API: berthd ends the hijacked stream on the exec's DetachKeys; the process stays
+    status, _, body = bb.request("POST", "/containers/box/exec", json.dumps(
+        {"Cmd": ["sh"], "AttachStdin": True, "AttachStdout": True, "Tty": True, "DetachKeys": "ctrl-y"}),
+        {"Content-Type": "application/json"})
+    eid = json.loads(body)["Id"]
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(bb.sock)
+    start = json.dumps({"Detach": False, "Tty": True}).encode()
+    s.sendall(b"POST /exec/%s/start HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: %d\r\n\r\n%s" % (eid.encode(), len(start), start))
+    got = b""
+    while b"# " not in got:
+        got += s.recv(4096)
+    s.sendall(b"\x19")
+    while s.recv(4096):
+        pass  # the end of the stream, not a timeout
+    s.close()
+    ex = json.loads(bb.request("GET", f"/exec/{eid}/json")[2])
+    assert ex["Running"] is True and ex["ExitCode"] is None
 
 
 def test_top_port_and_loopback(bb):

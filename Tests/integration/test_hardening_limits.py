@@ -137,6 +137,20 @@ def test_logs_stream_and_tail_big_logs(bb):
     assert status == 200 and data[8:] == full[-(4000000 % 71):].encode()
 
 
+def test_log_driver_none_keeps_nothing_but_attach_works(bb):
+    p = bb.berth("run", "--log-driver", "none", "--name", "quiet", "busybox", "sh", "-c", "echo hi; echo oops >&2")
+    assert (p.out, p.err) == ("hi\n", "oops\n")
+    cid = bb.berth("inspect", "-f", "{{.Id}}", "quiet").out.strip()
+    assert os.path.getsize(os.path.join(bb.root, "containers", cid, "ctr.log")) == 0  # made at create, never written
+    assert bb.berth("inspect", "-f", "{{.HostConfig.LogConfig.Type}}", "quiet").out.strip() == "none"
+    r = bb.berth("logs", "quiet", check=False)
+    assert r.returncode == 1 and "configured logging driver does not support reading" in r.err
+    status, _, body = bb.request("GET", "/containers/quiet/logs?stdout=1")
+    assert status == 501 and b"does not support reading" in body
+    r = bb.berth("run", "--rm", "--log-driver", "none", "--log-opt", "max-size=1m", "busybox", "true", check=False)
+    assert r.returncode == 125 and "unknown log opt 'max-size' for none log driver" in r.err
+
+
 def test_log_cap_never_costs_a_foreground_run_its_output(bb):
     # 60,000 lines (~3.3 MB, ~6 MB as records) against a 1 MB cap: conmon starts the file afresh
     # several times; the attached run still prints every line, the file stays near the cap.

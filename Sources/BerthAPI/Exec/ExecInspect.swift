@@ -38,4 +38,24 @@ public struct ExecInspect: Codable, Sendable {
         self.OpenStdin = OpenStdin; self.OpenStderr = OpenStderr; self.OpenStdout = OpenStdout
         self.CanRemove = CanRemove; self.ContainerID = ContainerID; self.DetachKeys = DetachKeys; self.Pid = Pid
     }
+
+    enum CodingKeys: String, CodingKey {
+        case ID, Running, ExitCode, ProcessConfig, OpenStdin, OpenStderr, OpenStdout, CanRemove, ContainerID, DetachKeys, Pid
+    }
+
+    /// Docker writes `"ExitCode": null` while the process runs (clients index it).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(ID, forKey: .ID)
+        try c.encode(Running, forKey: .Running)
+        try c.encode(ExitCode, forKey: .ExitCode)
+        try c.encode(self.ProcessConfig, forKey: .ProcessConfig)
+        try c.encode(OpenStdin, forKey: .OpenStdin)
+        try c.encode(OpenStderr, forKey: .OpenStderr)
+        try c.encode(OpenStdout, forKey: .OpenStdout)
+        try c.encode(CanRemove, forKey: .CanRemove)
+        try c.encode(ContainerID, forKey: .ContainerID)
+        try c.encode(DetachKeys, forKey: .DetachKeys)
+        try c.encode(Pid, forKey: .Pid)
+    }
 }

@@ -9,6 +9,7 @@ extension EngineRouter {
     /// Logs as Docker's multiplexed stream (8-byte header: stream, 0, 0, 0, big-endian length).
     func logs(_ ref: String, _ r: APIRequest) throws -> APIResponse {
         let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
+        try c.checkLogsReadable()
         let wantOut = r.query("stdout") == nil || r.flag("stdout")
         let wantErr = r.query("stderr") == nil || r.flag("stderr")
         let follow = r.flag("follow")

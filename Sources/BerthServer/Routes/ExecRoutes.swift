@@ -62,6 +62,7 @@ extension EngineRouter {
         let tty = (try? JSONDecoder().decode(ContainerCreateRequest.self, from: Data(c.configJSON.utf8)))?.Tty ?? false
         var out = Data()
         guard logs else { return (tty, out) }
+        try c.checkLogsReadable()
         let reader = LogReader(paths: LogFiles.paths(dir: paths.containers + "/" + c.id))
         func add(_ lines: [LogLine]) {
             for l in lines where l.stream == .stdout ? stdout : stderr {
