@@ -147,6 +147,10 @@ def test_log_driver_none_keeps_nothing_but_attach_works(bb):
     assert r.returncode == 1 and "configured logging driver does not support reading" in r.err
     status, _, body = bb.request("GET", "/containers/quiet/logs?stdout=1")
     assert status == 501 and b"does not support reading" in body
+    if shutil.which("docker"):
+        d = subprocess.run(["docker", "logs", "quiet"], env=dict(os.environ, DOCKER_HOST="unix://" + bb.sock),
+                           capture_output=True, text=True, timeout=60)
+        assert d.returncode == 1 and "Error response from daemon: configured logging driver does not support reading" in d.stderr
     r = bb.berth("run", "--rm", "--log-driver", "none", "--log-opt", "max-size=1m", "busybox", "true", check=False)
     assert r.returncode == 125 and "unknown log opt 'max-size' for none log driver" in r.err
 
