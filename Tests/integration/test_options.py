@@ -212,3 +212,18 @@ def test_devices(bb, workdir):
     assert r.returncode == 125 and "not a device node" in r.err
     r = bb.berth("run", "--rm", "--device", "/dev/null:/dev/n:rwx", "busybox", "true", check=False)
     assert r.returncode == 125 and "invalid device cgroup permissions" in r.err
+
+
+def test_volume_drivers_berth_lacks_are_refused(bb):
+    r = bb.berth("volume", "create", "-d", "nfsplug", "v1", check=False)
+    assert r.returncode == 1 and 'error looking up volume plugin nfsplug: plugin "nfsplug" not found' in r.err
+    r = bb.berth("volume", "create", "-o", "type=tmpfs", "v2", check=False)
+    assert r.returncode == 1 and "volume option 'type' is not supported" in r.err
+    status, _, _ = bb.request("POST", "/volumes/create", json.dumps({"Name": "v3", "Driver": "flocker"}),
+                              {"Content-Type": "application/json"})
+    assert status == 404
+    assert bb.berth("volume", "create", "-d", "local", "v4").out.strip() == "v4"
+    assert bb.berth("volume", "ls", "-q").out.split() == ["v4"]
+    r = bb.berth("run", "--rm", "--volume-driver", "flocker", "-v", "vx:/x", "busybox", "true", check=False)
+    assert r.returncode == 125 and "HostConfig.VolumeDriver" in r.err, r.err
+    assert bb.berth("run", "--rm", "--volume-driver", "local", "-v", "vx:/x", "busybox", "true").returncode == 0

@@ -106,6 +106,8 @@ public struct HostConfig: Codable, Sendable {
     public var MemorySwap: Int64?
     public var MemoryReservation: Int64?
     public var OomKillDisable: Bool?
+    /// `local` only (anything else is refused: UnsupportedOptions).
+    public var VolumeDriver: String?
     /// `--volumes-from CONTAINER[:ro|rw]`: its volumes and binds, at the same places.
     public var VolumesFrom: [String]?
     /// `--cgroupns host|private`.

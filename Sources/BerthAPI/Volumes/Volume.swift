@@ -1,3 +1,5 @@
+import BerthCore
+
 /// Docker's Volume (GET /volumes/{name}, items of GET /volumes).
 public struct Volume: Codable, Sendable, Equatable {
     public var Name: String
@@ -36,7 +38,23 @@ public struct VolumeListResponse: Codable, Sendable {
 public struct VolumeCreateRequest: Codable, Sendable {
     public var Name: String?
     public var Labels: [String: String]?
-    public init(Name: String?, Labels: [String: String]?) { self.Name = Name; self.Labels = Labels }
+    public var Driver: String?
+    public var DriverOpts: [String: String]?
+    public init(Name: String?, Labels: [String: String]?, Driver: String? = nil, DriverOpts: [String: String]? = nil) {
+        self.Name = Name; self.Labels = Labels; self.Driver = Driver; self.DriverOpts = DriverOpts
+    }
+
+    /// berth has the `local` driver, without mount options: anything else is refused as Docker
+    /// words a missing plugin, never dropped.
+    public func checkDriver() throws {
+        let driver = Driver ?? ""
+        guard driver.isEmpty || driver == "local" else {
+            throw BerthError.notFound("create \(Name ?? ""): error looking up volume plugin \(driver): plugin \"\(driver)\" not found")
+        }
+        if let k = DriverOpts?.keys.sorted().first {
+            throw BerthError.invalid("volume option '\(k)' is not supported: berth's local volumes are plain directories")
+        }
+    }
 }
 
 /// POST /volumes/prune's answer.

@@ -15,6 +15,7 @@ extension EngineRouter {
                 r.body.isEmpty
                 ? VolumeCreateRequest(Name: nil, Labels: nil)
                 : try decode(VolumeCreateRequest.self, r.body, what: "volume config")
+            try body.checkDriver()
             return try .json(try await h.containers.createVolume(name: body.Name, labels: body.Labels ?? [:]), status: 201)
         },
         Route("POST", "/volumes/prune") { h, r, _ in

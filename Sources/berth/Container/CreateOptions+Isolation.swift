@@ -37,6 +37,7 @@ extension CreateOptions {
         if let s = memorySwap { host.MemorySwap = s == "-1" ? -1 : try Self.parseBytes(s) }
         host.MemoryReservation = try memoryReservation.map(Self.parseBytes)
         if oomKillDisable { host.OomKillDisable = true }
+        host.VolumeDriver = volumeDriver
         host.VolumesFrom = volumesFrom.isEmpty ? nil : volumesFrom
         host.CgroupnsMode = cgroupns
         if !device.isEmpty {

@@ -72,6 +72,7 @@ struct CreateOptions: ParsableArguments {
     @Option(name: .customLong("memory-swap"), help: "Swap limit equal to memory plus swap: -1 for unlimited.") var memorySwap: String?
     @Option(name: .customLong("memory-reservation"), help: "Memory soft limit.") var memoryReservation: String?
     @Flag(name: .customLong("oom-kill-disable"), help: "Disable OOM Killer.") var oomKillDisable = false
+    @Option(name: .customLong("volume-driver"), help: "Optional volume driver for the container (local).") var volumeDriver: String?
     @Option(name: .customLong("volumes-from"), help: "Mount volumes from the specified container(s) (CTR[:ro|rw]).") var volumesFrom: [String] = []
     @Option(name: .long, help: "Cgroup namespace to use (host, private).") var cgroupns: String?
     @Option(name: .long, help: "Add a host device to the container (/dev/x[:/dev/y[:rwm]]).") var device: [String] = []
