@@ -8,6 +8,7 @@ public enum SchemaMigrations {
         (4, "0004_networks.sql", String(decoding: PackageResources._004_networks_sql, as: UTF8.self)),
         (5, "0005_pulls.sql", String(decoding: PackageResources._005_pulls_sql, as: UTF8.self)),
         (6, "0006_builds.sql", String(decoding: PackageResources._006_builds_sql, as: UTF8.self)),
+        (7, "0007_fixed_addresses.sql", String(decoding: PackageResources._007_fixed_addresses_sql, as: UTF8.self)),
     ]
 
     /// The newest schema version this binary knows.

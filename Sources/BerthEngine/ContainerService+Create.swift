@@ -160,7 +160,7 @@ extension ContainerService {
                         restartMax: host.RestartPolicy?.MaximumRetryCount ?? 0, autoRemove: host.AutoRemove ?? false,
                         configJSON: configJSON, hostConfigJSON: hostJSON, labels: req.Labels ?? [:]),
                     mounts: rows)
-                try recordNetwork(db, id: id, mode: networkMode, ports: portRows, aliases: aliases)
+                try recordNetwork(db, id: id, mode: networkMode, ports: portRows, aliases: aliases, fixed: Self.fixedAddress(req, mode: networkMode))
                 let c = try ContainerQueries.get(db, id: id)!
                 try event(db, c, "create", time: now)
             }

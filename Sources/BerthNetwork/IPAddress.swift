@@ -24,6 +24,13 @@ public enum IPAddress {
         var buf = in6_addr()
         return s.contains(":") && inet_pton(AF_INET6, s, &buf) == 1
     }
+
+    /// `02:42:ac:11:00:02`: six hex pairs, a unicast address (a container's own).
+    public static func isMAC(_ s: String) -> Bool {
+        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts.allSatisfy({ $0.count == 2 && UInt8($0, radix: 16) != nil }) else { return false }
+        return UInt8(parts[0], radix: 16)! & 1 == 0
+    }
 }
 
 /// An IPv4 subnet, `10.89.0.0/24`.

@@ -41,10 +41,12 @@ public struct NetavarkOptions: Codable, Sendable, Equatable {
         public var static_ips: [String]
         public var aliases: [String]?
         public var interface_name: String
-        public init(static_ips: [String], aliases: [String]?, interface_name: String) {
+        public var static_mac: String?
+        public init(static_ips: [String], aliases: [String]?, interface_name: String, static_mac: String? = nil) {
             self.static_ips = static_ips
             self.aliases = aliases
             self.interface_name = interface_name
+            self.static_mac = static_mac
         }
     }
 

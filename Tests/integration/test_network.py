@@ -5,6 +5,7 @@ bridge and subnet (conftest); every test checks that what it made is gone afterw
 """
 import json
 import os
+import shutil
 import socket
 import subprocess
 import urllib.request
@@ -254,8 +255,12 @@ def test_user_network_resolves_names_and_the_default_bridge_does_not(bb):
     assert_no_network_left(bb)
     assert not bridge_exists("br-" + out[:12])
     assert wait_until(lambda: aardvark_pid(bb) is None or not os.path.exists(f"/proc/{aardvark_pid(bb)}"), 10)
-    actions = [a for (a,) in bb.rows("SELECT action FROM events WHERE type = 'network' ORDER BY id")]
-    assert actions[-2:] == ["create", "destroy"]
+    # Docker's endpoint events: connect as each run joins, disconnect as it leaves.
+    actions = [a for (a,) in bb.rows("SELECT action FROM events WHERE type = 'network' AND actor_id = ? ORDER BY id", out)]
+    assert actions[0] == "create" and actions[-1] == "destroy"
+    assert actions[1:-1] == ["connect", "connect", "disconnect", "connect", "disconnect", "disconnect"], actions
+    attrs = bb.rows("SELECT attributes FROM events WHERE type = 'network' AND action = 'connect' AND actor_id = ? LIMIT 1", out)
+    assert json.loads(attrs[0][0]) == {"name": "appnet", "type": "bridge", "container": cid}
 
 
 def test_network_create_refusals(bb):
@@ -441,3 +446,55 @@ def test_docker_compose_project_finds_services_by_name(bb, workdir):
     assert bb.rows("SELECT count(*) FROM containers") == [(0,)]
     assert bb.rows("SELECT name FROM networks") == [("bridge",)]
     assert_no_network_left(bb)
+
+
+def test_fixed_ip_and_mac_address(bb):
+    subnet = next_network()[1]
+    base = subnet.rsplit(".", 1)[0]
+    ip, mac = base + ".77", "02:42:ac:11:00:77"
+    bb.berth("network", "create", "--subnet", subnet, "fixnet")
+    bb.berth("run", "-d", "--name", "fixed", "--network", "fixnet", "--ip", ip, "--mac-address", mac.upper(),
+             "busybox", "sh", "-c", BLOCK)
+    out = bb.berth("exec", "fixed", "sh", "-c", "ip addr show eth0").out
+    assert f"inet {ip}/24" in out and f"link/ether {mac}" in out
+    net = json.loads(bb.berth("inspect", "fixed").out)[0]["NetworkSettings"]["Networks"]["fixnet"]
+    assert (net["IPAddress"], net["MacAddress"]) == (ip, mac)
+    # Kept across runs, and handed to nobody else while the container is stopped.
+    bb.berth("stop", "-t", "0", "fixed")
+    bb.berth("run", "-d", "--name", "dyn", "--network", "fixnet", "busybox", "sh", "-c", BLOCK)
+    assert bb.berth("inspect", "-f", "{{.NetworkSettings.Networks.fixnet.IPAddress}}", "dyn").out.strip() == base + ".2"
+    bb.berth("start", "fixed")
+    assert f"inet {ip}/24" in bb.berth("exec", "fixed", "sh", "-c", "ip addr show eth0").out
+    # A second container asking for the same address is created, and its start refused.
+    r = bb.berth("run", "-d", "--name", "twin", "--network", "fixnet", "--ip", ip, "busybox", "true", check=False)
+    assert r.returncode != 0 and "Address already in use" in r.err
+    assert bb.berth("inspect", "-f", "{{.State.Status}}", "twin").out.strip() == "created"
+    for args, message in [
+        (["--ip", ip], "user specified IP address is supported on user defined networks only"),
+        (["--network", "fixnet", "--ip", "192.0.2.5"], "does not belong to any of this network's subnets"),
+        (["--network", "fixnet", "--ip", base + ".1"], "is the gateway of network fixnet"),
+        (["--network", "fixnet", "--ip", "300.1.1.1"], "invalid IPv4 address"),
+        (["--mac-address", "zz:42:ac:11:00:01"], "invalid MAC address"),
+        (["--network", "none", "--mac-address", mac], "conflicting options: mac-address and the network mode"),
+    ]:
+        r = bb.berth("create", *args, "busybox", "true", check=False)
+        assert r.returncode == 125 and message in r.err, (args, r.err)
+    # connect --ip on a running container
+    bb.berth("run", "-d", "--name", "late", "busybox", "sh", "-c", BLOCK)
+    bb.berth("network", "connect", "--ip", base + ".99", "fixnet", "late")
+    assert f"inet {base}.99/24" in bb.berth("exec", "late", "sh", "-c", "ip addr show eth1").out
+    r = bb.berth("network", "connect", "--ip", base + ".98", "bridge", "twin", check=False)
+    assert r.returncode == 1 and "user defined networks only" in r.err
+    names = ["fixed", "dyn", "twin", "late"]
+    if shutil.which("docker"):
+        env = dict(os.environ, DOCKER_HOST="unix://" + bb.sock)
+        p = subprocess.run(["docker", "run", "-d", "--name", "dk", "--network", "fixnet", "--ip", base + ".50",
+                            "--mac-address", "02:42:ac:11:00:50", "busybox", "sh", "-c", BLOCK],
+                           env=env, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        names.append("dk")
+        out = bb.berth("exec", "dk", "sh", "-c", "ip addr show eth0").out
+        assert f"inet {base}.50/24" in out and "link/ether 02:42:ac:11:00:50" in out
+    bb.berth("rm", "-f", *names)
+    bb.berth("network", "rm", "fixnet")
+    assert_no_network_left(bb, ip)

@@ -4,6 +4,8 @@ import Foundation
 /// Docker's POST /containers/create body (the fields berth honours; the rest are kept as sent).
 public struct ContainerCreateRequest: Codable, Sendable {
     public var Hostname: String?
+    /// Deprecated in API 1.44 for `EndpointsConfig[net].MacAddress`; still sent by older clients.
+    public var MacAddress: String?
     public var Domainname: String?
     public var User: String?
     public var AttachStdin: Bool?
@@ -157,7 +159,11 @@ public struct NetworkingConfig: Codable, Sendable {
         }
         public var Aliases: [String]?
         public var IPAMConfig: IPAMConfig?
-        public init(Aliases: [String]?, IPAMConfig: IPAMConfig? = nil) { self.Aliases = Aliases; self.IPAMConfig = IPAMConfig }
+        /// API 1.44+ (the docker CLI's `--mac-address`); older clients use `Config.MacAddress`.
+        public var MacAddress: String?
+        public init(Aliases: [String]?, IPAMConfig: IPAMConfig? = nil, MacAddress: String? = nil) {
+            self.Aliases = Aliases; self.IPAMConfig = IPAMConfig; self.MacAddress = MacAddress
+        }
     }
     public var EndpointsConfig: [String: EndpointConfig]?
     public init(EndpointsConfig: [String: EndpointConfig]?) { self.EndpointsConfig = EndpointsConfig }

@@ -8,7 +8,8 @@ import Foundation
 /// `network connect` and `network disconnect`, also on running containers: netavark adds or
 /// removes the one interface, and the input teardown will use is rewritten to match.
 extension ContainerService {
-    public func connect(network ref: String, container: String, aliases: [String]) async throws {
+    public func connect(network ref: String, container: String, aliases: [String], ip: String? = nil, mac: String? = nil) async throws {
+        if let mac, !IPAddress.isMAC(mac) { throw BerthError.invalid("invalid MAC address: \(mac)") }
         try await worker.run { [self] in
             let (c, net) = try store.write { db -> (ContainerRecord, NetworkRecord) in
                 let c = try ContainerQueries.resolve(db, container)
@@ -23,7 +24,14 @@ extension ContainerService {
                 if !aliases.isEmpty && net.name == Self.defaultNetwork {
                     throw BerthError.invalid("network-scoped aliases are supported only for containers in user defined networks")
                 }
-                try NetworkStore.attach(db, containerID: c.id, networkID: net.id, ip: nil, aliases: aliases)
+                if let ip {
+                    guard net.name != Self.defaultNetwork else {
+                        throw BerthError.invalid("user specified IP address is supported on user defined networks only")
+                    }
+                    try Self.checkFixedIP(ip, on: net)
+                }
+                try NetworkStore.attach(
+                    db, containerID: c.id, networkID: net.id, ip: nil, aliases: aliases, requestedIP: ip, requestedMAC: mac?.lowercased())
                 try NetworkStore.connected(db, containerID: c.id, network: net)
                 return (c, net)
             }
@@ -98,7 +106,8 @@ extension ContainerService {
     /// id and aliases.
     static func perNetwork(_ c: ContainerRecord, _ a: NetworkAttachment, interface: String) -> NetavarkOptions.PerNetwork {
         let names = [c.name, String(c.id.prefix(12))] + a.aliases
-        return .init(static_ips: [a.ip ?? ""], aliases: a.network.dnsEnabled ? names : nil, interface_name: interface)
+        return .init(
+            static_ips: [a.ip ?? ""], aliases: a.network.dnsEnabled ? names : nil, interface_name: interface, static_mac: a.requestedMAC)
     }
 
     static func netavarkNetwork(_ n: NetworkRecord) -> NetavarkOptions.Network {

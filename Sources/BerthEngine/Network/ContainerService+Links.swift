@@ -29,9 +29,28 @@ extension ContainerService {
         if (host.Links ?? []).count > 0 && (mode == "host" || mode == "none") {
             throw BerthError.invalid("conflicting options: links and the \(mode) network mode")
         }
-        for (_, e) in req.NetworkingConfig?.EndpointsConfig ?? [:] where e.IPAMConfig?.IPv4Address?.isEmpty == false {
-            throw BerthError.invalid("a fixed address (--ip) is not supported by berth yet: addresses are handed out at start")
+        let fixed = fixedAddress(req, mode: mode)
+        if let mac = fixed.mac {
+            guard mode != "host" && mode != "none" else { throw BerthError.invalid("conflicting options: mac-address and the network mode") }
+            guard IPAddress.isMAC(mac) else { throw BerthError.invalid("invalid MAC address: \(mac)") }
         }
+        if let ip = fixed.ip {
+            guard mode != defaultNetwork && mode != "host" && mode != "none" else {
+                throw BerthError.invalid("user specified IP address is supported on user defined networks only")
+            }
+            guard IPAddress.isIPv4(ip) else {
+                throw BerthError.invalid(IPAddress.isIPv6(ip) ? "berth networks are IPv4 only: \(ip)" : "invalid IPv4 address: \(ip)")
+            }
+        }
+    }
+
+    /// The `--ip` and `--mac-address` asked for on the network a create joins (the MAC where
+    /// clients before API 1.44 put it, too).
+    static func fixedAddress(_ req: ContainerCreateRequest, mode: String) -> (ip: String?, mac: String?) {
+        let e = req.NetworkingConfig?.EndpointsConfig?[mode]
+        let ip = e?.IPAMConfig?.IPv4Address.flatMap { $0.isEmpty ? nil : $0 }
+        let mac = (e?.MacAddress).flatMap { $0.isEmpty ? nil : $0 } ?? req.MacAddress.flatMap { $0.isEmpty ? nil : $0 }
+        return (ip, mac?.lowercased())
     }
 
     /// `host:ip`, where ip may be IPv6 with colons.

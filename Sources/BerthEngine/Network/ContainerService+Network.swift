@@ -21,11 +21,23 @@ extension ContainerService {
     func netnsOptionsPath(_ id: String) -> String { paths.runroot + "/netns/" + id + ".json" }
 
     /// Create's part, inside its transaction: the container on its network, its port rows.
-    func recordNetwork(_ tx: StoreTransaction, id: String, mode: String, ports: [PortRow], aliases: [String]) throws {
+    func recordNetwork(
+        _ tx: StoreTransaction, id: String, mode: String, ports: [PortRow], aliases: [String], fixed: (ip: String?, mac: String?)
+    ) throws {
         guard mode != "none" && mode != "host" else { return }
         guard let net = try NetworkStore.get(tx, mode) else { throw BerthError.notFound("network \(mode) not found") }
-        try NetworkStore.attach(tx, containerID: id, networkID: net.id, ip: nil, aliases: aliases)
+        if let ip = fixed.ip { try Self.checkFixedIP(ip, on: net) }
+        try NetworkStore.attach(tx, containerID: id, networkID: net.id, ip: nil, aliases: aliases, requestedIP: fixed.ip, requestedMAC: fixed.mac)
         try NetworkStore.insertPorts(tx, containerID: id, ports)
+    }
+
+    /// A `--ip` must be a host address of the network's subnet other than its gateway.
+    static func checkFixedIP(_ ip: String, on net: NetworkRecord) throws {
+        guard let a = IPAddress.parseIPv4(ip), let subnet = Subnet(net.subnet) else { throw BerthError.invalid("invalid IPv4 address: \(ip)") }
+        guard subnet.contains(a), a != subnet.network, a != subnet.broadcast else {
+            throw BerthError.invalid("Invalid address \(ip): It does not belong to any of this network's subnets")
+        }
+        if ip == net.gateway { throw BerthError.invalid("Address already in use: \(ip) is the gateway of network \(net.name)") }
     }
 
     /// Start's addresses, in one transaction: the lowest free one of each network (the
@@ -34,7 +46,13 @@ extension ContainerService {
         try store.write { db in
             var out: [NetworkAttachment] = []
             for var a in try NetworkStore.attachments(db, containerID: id) {
-                if a.ip == nil {
+                if a.ip == nil, let want = a.requestedIP {
+                    if try NetworkStore.holder(db, networkID: a.network.id, ip: want, excluding: id) != nil {
+                        throw BerthError.conflict("failed to set up container networking: Address already in use: \(want) on network \(a.network.name)")
+                    }
+                    a.ip = want
+                    try NetworkStore.setIP(db, containerID: id, networkID: a.network.id, ip: want)
+                } else if a.ip == nil {
                     guard let subnet = Subnet(a.network.subnet) else {
                         throw BerthError.internal("network \(a.network.name) has no valid subnet: \(a.network.subnet)")
                     }

@@ -25,10 +25,10 @@ extension EngineRouter {
         Route("GET", "/networks/{id}") { h, _, p in try .json(try h.store.read { db in try NetworkResource.read(db, p["id"]) }) },
         Route("POST", "/networks/{id}/connect") { h, r, p in
             let req = try decode(NetworkConnectRequest.self, r.body, what: "connect request")
-            if req.EndpointConfig?.IPAMConfig?.IPv4Address?.isEmpty == false {
-                throw BerthError.invalid("a fixed address (--ip) is not supported by berth yet: addresses are handed out at start")
-            }
-            try await h.containers.connect(network: p["id"], container: req.Container, aliases: req.EndpointConfig?.Aliases ?? [])
+            let e = req.EndpointConfig
+            try await h.containers.connect(
+                network: p["id"], container: req.Container, aliases: e?.Aliases ?? [],
+                ip: e?.IPAMConfig?.IPv4Address.flatMap { $0.isEmpty ? nil : $0 }, mac: e?.MacAddress.flatMap { $0.isEmpty ? nil : $0 })
             return .noContent(200)
         },
         Route("POST", "/networks/{id}/disconnect") { h, r, p in

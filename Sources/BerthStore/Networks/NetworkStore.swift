@@ -39,6 +39,9 @@ public struct NetworkAttachment: Sendable, Equatable {
     public var ip: String?
     public var mac: String?
     public var aliases: [String]
+    /// `--ip` / `--mac-address`: used at every start.
+    public var requestedIP: String? = nil
+    public var requestedMAC: String? = nil
 }
 
 /// One port row of a container: published (-p/-P) or only exposed.
@@ -105,15 +108,31 @@ public enum NetworkStore {
     /// Addresses held on a network.
     public static func usedIPs(_ tx: StoreTransaction, networkID: String) throws -> [String] {
         try String.fetchAll(
-            tx.db, sql: "SELECT ip FROM network_attachments WHERE network_id = ? AND ip IS NOT NULL",
-            arguments: [networkID])
+            tx.db,
+            sql: """
+                SELECT ip FROM network_attachments WHERE network_id = ?1 AND ip IS NOT NULL
+                UNION SELECT requested_ip FROM network_attachments WHERE network_id = ?1 AND requested_ip IS NOT NULL
+                """, arguments: [networkID])
+    }
+
+    /// The container (another one) whose run holds `ip` on a network, if any.
+    public static func holder(_ tx: StoreTransaction, networkID: String, ip: String, excluding id: String) throws -> String? {
+        try String.fetchOne(
+            tx.db, sql: "SELECT container_id FROM network_attachments WHERE network_id = ? AND ip = ? AND container_id != ?",
+            arguments: [networkID, ip, id])
     }
 
     /// Puts a container on a network; its address comes at start (`ip` nil until then).
-    public static func attach(_ tx: StoreTransaction, containerID: String, networkID: String, ip: String?, aliases: [String]) throws {
+    public static func attach(
+        _ tx: StoreTransaction, containerID: String, networkID: String, ip: String?, aliases: [String],
+        requestedIP: String? = nil, requestedMAC: String? = nil
+    ) throws {
         try tx.db.execute(
-            sql: "INSERT INTO network_attachments (container_id, network_id, ip, aliases) VALUES (?, ?, ?, ?)",
-            arguments: [containerID, networkID, ip, aliases.joined(separator: ",")])
+            sql: """
+                INSERT INTO network_attachments (container_id, network_id, ip, aliases, requested_ip, requested_mac)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [containerID, networkID, ip, aliases.joined(separator: ","), requestedIP, requestedMAC])
     }
 
     /// Gives an attachment its address for this run.
@@ -192,7 +211,8 @@ public enum NetworkStore {
         try Row.fetchAll(
             tx.db,
             sql: """
-                SELECT n.*, a.container_id AS a_container, a.ip AS a_ip, a.mac AS a_mac, a.aliases AS a_aliases
+                SELECT n.*, a.container_id AS a_container, a.ip AS a_ip, a.mac AS a_mac, a.aliases AS a_aliases,
+                  a.requested_ip AS a_rip, a.requested_mac AS a_rmac
                 FROM network_attachments a JOIN networks n ON n.id = a.network_id
                 \(containerID == nil ? "" : "WHERE a.container_id = ?") ORDER BY n.name
                 """, arguments: StatementArguments(containerID.map { [$0] } ?? [])
@@ -201,7 +221,8 @@ public enum NetworkStore {
             return (
                 r["a_container"],
                 NetworkAttachment(
-                    network: NetworkRecord(row: r), ip: r["a_ip"], mac: r["a_mac"], aliases: aliases.split(separator: ",").map(String.init))
+                    network: NetworkRecord(row: r), ip: r["a_ip"], mac: r["a_mac"], aliases: aliases.split(separator: ",").map(String.init),
+                    requestedIP: r["a_rip"], requestedMAC: r["a_rmac"])
             )
         }
     }
@@ -219,6 +240,23 @@ public enum NetworkStore {
                            FROM port_mappings WHERE container_id = ?1 AND published = 1 AND host_port IS NOT NULL)
                 WHERE id = (SELECT max(id) FROM runs WHERE container_id = ?1)
                 """, arguments: [containerID])
+        try endpointEvents(tx, containerID: containerID, action: "connect")
+    }
+
+    /// Docker's `network connect`/`disconnect` events as a run joins and leaves its networks
+    /// (the networks where it holds an address).
+    static func endpointEvents(_ tx: StoreTransaction, containerID: String, action: String) throws {
+        let rows = try Row.fetchAll(
+            tx.db,
+            sql: """
+                SELECT n.id, n.name, n.driver FROM network_attachments a JOIN networks n ON n.id = a.network_id
+                WHERE a.container_id = ? AND a.ip IS NOT NULL ORDER BY n.name
+                """, arguments: [containerID])
+        for r in rows {
+            try Events.append(
+                tx, type: "network", action: action, actorID: r[0],
+                attributes: ["name": r[1], "type": r[2], "container": containerID])
+        }
     }
 
     /// Records the host ports a start chose.
@@ -231,6 +269,7 @@ public enum NetworkStore {
     /// What a run held and its end gives back, in the transaction that records the end:
     /// chosen host ports (fixed ones stay recorded) and addresses.
     public static func releaseRun(_ tx: StoreTransaction, containerID: String) throws {
+        try endpointEvents(tx, containerID: containerID, action: "disconnect")
         try releaseChosenPorts(tx, containerID: containerID)
         try releaseIPs(tx, containerID: containerID)
     }

@@ -46,6 +46,7 @@ struct CreateOptions: ParsableArguments {
     @Option(name: .customLong("dns-option"), help: "Set DNS options.") var dnsOption: [String] = []
     @Option(name: .customLong("network-alias"), help: "Add network-scoped alias for the container.") var networkAlias: [String] = []
     @Option(name: .long, help: "IPv4 address (e.g., 172.30.100.104).") var ip: String?
+    @Option(name: .customLong("mac-address"), help: "Container MAC address (e.g., 92:d0:c6:0a:29:33).") var macAddress: String?
     @Flag(name: .shortAndLong, help: "Keep STDIN open even if not attached.") var interactive = false
     @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY.") var tty = false
     @Option(name: .customLong("detach-keys"), help: "Override the key sequence for detaching a container (default ctrl-p,ctrl-q).") var detachKeys: String?
@@ -165,10 +166,12 @@ struct CreateOptions: ParsableArguments {
         if !dns.isEmpty { host.Dns = dns }
         if !dnsSearch.isEmpty { host.DnsSearch = dnsSearch }
         if !dnsOption.isEmpty { host.DnsOptions = dnsOption }
-        if !networkAlias.isEmpty || ip != nil {
+        if !networkAlias.isEmpty || ip != nil || macAddress != nil {
             let net = network ?? "bridge"
             req.NetworkingConfig = NetworkingConfig(EndpointsConfig: [
-                net: .init(Aliases: networkAlias.isEmpty ? nil : networkAlias, IPAMConfig: ip.map { .init(IPv4Address: $0) })
+                net: .init(
+                    Aliases: networkAlias.isEmpty ? nil : networkAlias, IPAMConfig: ip.map { .init(IPv4Address: $0) },
+                    MacAddress: macAddress)
             ])
         }
         if let restart {
