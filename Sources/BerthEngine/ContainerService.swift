@@ -21,6 +21,7 @@ public final class ContainerService: Sendable {
     let backoff = RestartBackoff()
     let healthMonitors = HealthMonitors()
     let rootfsMounts = RootfsMounts()
+    let keeper = BridgeKeeper()
     /// Bridge networking: netavark with its state under the runroot.
     let netavark: Netavark
     /// Keeps `max-file` rotated logs (nil if inotify could not be had: one file then).

@@ -37,9 +37,11 @@ def reachable(port, path="/hostname"):
         return None
 
 
-def netns_files(d):
+def netns_files(d, keepers=False):
+    """Container namespaces and netavark inputs; with keepers, also the bridges' holders."""
     p = os.path.join(d.runroot, "netns")
-    return sorted(os.listdir(p)) if os.path.isdir(p) else []
+    names = sorted(os.listdir(p)) if os.path.isdir(p) else []
+    return names if keepers else [n for n in names if not n.startswith("keep-")]
 
 
 def iptables_mentions(text):
@@ -62,11 +64,13 @@ def httpd(d, name, *publish):
 
 
 def assert_no_network_left(d, ip=None):
+    """Nothing of the containers' networking is left. The bridges stay while berthd runs (as
+    Docker's docker0), held by berth's keeper endpoints; they go when berthd stops."""
     assert netns_files(d) == []
-    assert not [m for m in open("/proc/self/mountinfo").read().splitlines() if os.path.join(d.runroot, "netns") in m]
+    netns = os.path.join(d.runroot, "netns")
+    assert not [m for m in open("/proc/self/mountinfo").read().splitlines() if netns in m and "/keep-" not in m]
     if ip:
         assert iptables_mentions(ip + "/") == [] and iptables_mentions(ip + ":") == []
-    assert not bridge_exists(d.bridge)
 
 
 def test_published_port_reaches_httpd_and_everything_goes_with_rm(bb):
@@ -473,6 +477,7 @@ def test_fixed_ip_and_mac_address(bb):
         (["--ip", ip], "user specified IP address is supported on user defined networks only"),
         (["--network", "fixnet", "--ip", "192.0.2.5"], "does not belong to any of this network's subnets"),
         (["--network", "fixnet", "--ip", base + ".1"], "is the gateway of network fixnet"),
+        (["--network", "fixnet", "--ip", base + ".254"], "is held by berth for the bridge of network fixnet"),
         (["--network", "fixnet", "--ip", "300.1.1.1"], "invalid IPv4 address"),
         (["--mac-address", "zz:42:ac:11:00:01"], "invalid MAC address"),
         (["--network", "none", "--mac-address", mac], "conflicting options: mac-address and the network mode"),
@@ -498,3 +503,19 @@ def test_fixed_ip_and_mac_address(bb):
     bb.berth("rm", "-f", *names)
     bb.berth("network", "rm", "fixnet")
     assert_no_network_left(bb, ip)
+
+
+def test_bridge_stays_while_berthd_runs_and_goes_with_it(bb):
+    # The first container builds the bridge; it stays for the next ones (no rebuild per run).
+    bb.berth("run", "--rm", "busybox", "true")
+    assert wait_until(lambda: [n for n in netns_files(bb, keepers=True) if n.startswith("keep-")] != [], 10)
+    assert bridge_exists(bb.bridge)
+    ip = bb.berth("run", "--rm", "busybox", "sh", "-c", "ip -4 -o addr show eth0").out.split()[3].split("/")[0]
+    assert bridge_exists(bb.bridge) and ip.endswith(".2")
+    # berthd stopping takes the bridge, its rules and the keeper with it.
+    subnet = bb.subnet
+    assert bb.stop() == 0
+    assert not bridge_exists(bb.bridge)
+    assert netns_files(bb, keepers=True) == []
+    assert not [m for m in open("/proc/self/mountinfo").read().splitlines() if os.path.join(bb.runroot, "netns") in m]
+    assert iptables_mentions(subnet) == []

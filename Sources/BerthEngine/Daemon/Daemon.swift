@@ -129,6 +129,7 @@ public final class Daemon: Sendable {
     /// After the server has stopped: background work ends, the stop event, the WAL folded in.
     public func stop() {
         for t in tasks.withLock({ $0 }) { t.cancel() }
+        containers.releaseBridges()
         try? store.appendEvent(type: "daemon", action: "stop", actorID: daemonID, actorName: "berthd")
         store.checkpoint()
         withExtendedLifetime((lock, watcher)) {}

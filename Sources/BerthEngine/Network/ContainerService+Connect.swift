@@ -88,6 +88,7 @@ extension ContainerService {
         saved.network_info[net.name] = one.network_info[net.name]
         try FileOps.writeAtomically(try JSONCoding.encode(saved), to: netnsOptionsPath(c.id), mode: 0o600, durable: false)
         try store.write { db in try NetworkStore.setMAC(db, containerID: c.id, networkID: net.id, mac: status[net.name]?.mac) }
+        keepBridges([net])
     }
 
     func removeLive(_ c: ContainerRecord, _ net: NetworkRecord) throws {

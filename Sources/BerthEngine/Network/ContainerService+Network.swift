@@ -38,6 +38,9 @@ extension ContainerService {
             throw BerthError.invalid("Invalid address \(ip): It does not belong to any of this network's subnets")
         }
         if ip == net.gateway { throw BerthError.invalid("Address already in use: \(ip) is the gateway of network \(net.name)") }
+        if ip == BridgeKeeper.address(net.subnet) {
+            throw BerthError.invalid("Address already in use: \(ip) is held by berth for the bridge of network \(net.name)")
+        }
     }
 
     /// Start's addresses, in one transaction: the lowest free one of each network (the
@@ -56,7 +59,8 @@ extension ContainerService {
                     guard let subnet = Subnet(a.network.subnet) else {
                         throw BerthError.internal("network \(a.network.name) has no valid subnet: \(a.network.subnet)")
                     }
-                    let used = Set(try NetworkStore.usedIPs(db, networkID: a.network.id).compactMap(IPAddress.parseIPv4))
+                    var used = Set(try NetworkStore.usedIPs(db, networkID: a.network.id).compactMap(IPAddress.parseIPv4))
+                    if let kept = BridgeKeeper.address(a.network.subnet).flatMap(IPAddress.parseIPv4) { used.insert(kept) }
                     guard let ip = subnet.nextFree(used: used, gateway: IPAddress.parseIPv4(a.network.gateway)) else {
                         throw BerthError.conflict("no available IPv4 addresses on network \(a.network.name)")
                     }
@@ -109,6 +113,7 @@ extension ContainerService {
             teardownNetwork(c.id)
             throw error
         }
+        keepBridges(attachments.map(\.network))
         // aardvark-dns answers on the gateway of DNS-enabled (user) networks.
         return (ns, firstIP, first.network.gateway, attachments.first(where: \.network.dnsEnabled)?.network.gateway)
     }

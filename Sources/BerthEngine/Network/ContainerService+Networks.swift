@@ -69,7 +69,7 @@ extension ContainerService {
 
     public func removeNetwork(_ ref: String) async throws {
         try await worker.run { [self] in
-            try store.write { db in
+            let gone = try store.write { db in
                 guard let n = try NetworkStore.resolve(db, ref) else { throw BerthError.notFound("network \(ref) not found") }
                 if n.name == Self.defaultNetwork { throw BerthError.conflict("\(n.name) is a pre-defined network and cannot be removed") }
                 let users = try NetworkStore.containerNames(db, networkID: n.id)
@@ -78,24 +78,28 @@ extension ContainerService {
                         "error while removing network: network \(n.name) id \(n.id) has active endpoints (\(users.joined(separator: ", ")))")
                 }
                 try NetworkStore.delete(db, n)
+                return n.id
             }
+            releaseBridge(gone)
         }
     }
 
     /// Removes user networks no container is on; `labels` as prune's label filters.
     public func pruneNetworks(until: Int64?, labels: [(key: String, value: String?)]) async throws -> [String] {
         try await worker.run { [self] in
-            try store.write { db in
-                var removed: [String] = []
+            let removed = try store.write { db in
+                var removed: [NetworkRecord] = []
                 for n in try NetworkStore.list(db) where n.name != Self.defaultNetwork {
                     if let until, n.createdAt >= until { continue }
                     if !labels.allSatisfy({ l in n.labels[l.key].map { l.value == nil || $0 == l.value } ?? false }) { continue }
                     guard try NetworkStore.attachmentCount(db, networkID: n.id) == 0 else { continue }
                     try NetworkStore.delete(db, n)
-                    removed.append(n.name)
+                    removed.append(n)
                 }
                 return removed
             }
+            for n in removed { releaseBridge(n.id) }
+            return removed.map(\.name)
         }
     }
 }
