@@ -57,11 +57,20 @@ extension ContainerService {
             }
             // A start cut short (berthd died between conmon and the commit): the container may
             // run, but the row says created. Nothing half-done: its processes go, it stays created.
+            // One cut short before conmon ran still holds the address its start took.
+            let holding = try store.read { db in try NetworkStore.createdHoldingAddresses(db) }
             for c in try store.read({ db in try ContainerQueries.withState(db, [.created]) }) {
                 let pidFile = runDir(c.id) + "/conmon.pid"
                 guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
                     let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
-                else { continue }
+                else {
+                    if holding.contains(c.id) {
+                        cleanupRuntime(c.id)
+                        try store.write { db in try NetworkStore.releaseRun(db, containerID: c.id) }
+                        r.startsUndone += 1
+                    }
+                    continue
+                }
                 try? runc.kill(c.id, signal: SIGKILL, all: true)
                 if (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("conmon") == true {
                     Glibc.kill(pid, SIGKILL)

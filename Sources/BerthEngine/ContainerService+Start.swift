@@ -49,6 +49,10 @@ extension ContainerService {
         _ c: ContainerRecord, req: ContainerCreateRequest, host: HostConfig, files f: Files,
         restarting: Bool = false
     ) throws {
+        // Whatever fails, a network setup still running is waited for first: the cleanup's
+        // teardown must come after it.
+        var pendingNetwork: PendingNetworkSetup?
+        defer { _ = try? pendingNetwork?.wait() }
         let mounts = try store.read { db in try ContainerQueries.mounts(db, id: c.id) }
         try rootfsMounts.acquireForRun(c.id, target: f.rootfs) { try mountRootfs(c) }
         // Written without fsync at create: rewritten if a power cut left them empty.
@@ -85,6 +89,7 @@ extension ContainerService {
         rc.hostNetwork = host.NetworkMode == "host"
         try applyOptions(host, to: &rc, containerDir: f.dir)
         if let net = try setupNetwork(c) {
+            pendingNetwork = net.pending
             rc.netnsPath = net.netns
             let extra = try networkFiles(c, host: host, gateway: net.gateway)
             rc.env += extra.env
@@ -149,6 +154,7 @@ extension ContainerService {
             leaveStdinOpen: (req.Tty ?? false) || !(req.StdinOnce ?? false),
             logSizeMax: logs.maxSize, logging: logs.logging)
         if logs.maxFiles > 1 { logRotator?.watch(id: c.id, dir: f.dir, maxFiles: logs.maxFiles) }
+        try pendingNetwork?.wait()
         connectPendingAttaches(c.id)
         let conmonStart = ProcStat.startTime(started.conmonPid)
         let now = Clock.nowNanos()

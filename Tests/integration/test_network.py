@@ -3,6 +3,7 @@
 Containers are reached only through ports published on 127.0.0.1. Each daemon has its own
 bridge and subnet (conftest); every test checks that what it made is gone afterwards.
 """
+import fcntl
 import json
 import os
 import shutil
@@ -12,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BLOCK, needs_root, next_network, wait_until
+from conftest import BIN, BLOCK, needs_root, next_network, wait_until
 
 pytestmark = needs_root
 
@@ -209,6 +210,38 @@ def test_exit_while_berthd_is_down_is_torn_down_at_restart(bb):
     assert wait_until(lambda: reachable(port) is not None, 20)
     assert json.loads(bb.berth("inspect", "web").out)[0]["NetworkSettings"]["IPAddress"] == ip
     bb.berth("rm", "-f", "web")
+    assert_no_network_left(bb, ip)
+
+
+def test_kill_9_mid_start_leaves_no_network_behind(bb):
+    first = bb.berth("run", "-d", "--name", "first", "busybox", "sh", "-c", BLOCK).out.strip()
+    assert wait_until(lambda: [n for n in netns_files(bb, keepers=True) if n.startswith("keep-")] != [], 10)
+    port = free_port()
+    # Holding netavark's host-wide lock stops the next start inside its network setup: the
+    # namespace, its input file and the address exist, runc has created the container.
+    lock = os.open("/run/containers/networks/netavark.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.lockf(lock, fcntl.LOCK_EX)
+        p = subprocess.Popen([os.path.join(BIN, "berth"), "run", "-d", "--name", "second", "-p", f"127.0.0.1:{port}:80",
+                              "busybox", "httpd", "-f", "-p", "80", "-h", "/etc"], env=bb.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert wait_until(lambda: len(netns_files(bb)) == 4, 20)
+        ip = bb.rows("SELECT a.ip FROM network_attachments a JOIN containers c ON c.id = a.container_id WHERE c.name = 'second'")[0][0]
+        assert ip
+        bb.kill9()
+    finally:
+        os.close(lock)
+    p.wait(timeout=30)
+    bb.start()
+    second = bb.rows("SELECT id, state FROM containers WHERE name = 'second'")[0]
+    assert second[1] in ("created", "exited")
+    assert netns_files(bb) == [first, first + ".json"]
+    assert bb.rows("SELECT ip FROM network_attachments WHERE container_id = ?", second[0]) == [(None,)]
+    assert iptables_mentions(ip + "/") == [] and iptables_mentions(ip + ":") == [] and reachable(port) is None
+    assert bb.berth("inspect", "-f", "{{.State.Running}}", "first").out.strip() == "true"
+    # and it starts cleanly afterwards
+    bb.berth("start", "second")
+    assert wait_until(lambda: reachable(port) is not None, 20)
+    bb.berth("rm", "-f", "first", "second")
     assert_no_network_left(bb, ip)
 
 

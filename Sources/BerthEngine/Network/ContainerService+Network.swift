@@ -76,7 +76,7 @@ extension ContainerService {
     /// Start's part: host ports chosen, the namespace made and netavark run. Returns the
     /// namespace for the OCI spec and the address for /etc/hosts; nil when the container has
     /// no network of berth's (none, host, or created before berth had networks).
-    func setupNetwork(_ c: ContainerRecord) throws -> (netns: String, ip: String, gateway: String, dns: String?)? {
+    func setupNetwork(_ c: ContainerRecord) throws -> (netns: String, ip: String, gateway: String, dns: String?, pending: PendingNetworkSetup)? {
         let known = try store.read { db in try NetworkStore.attachments(db, containerID: c.id) }
         guard !known.isEmpty else { return nil }
         teardownNetwork(c.id)
@@ -103,19 +103,47 @@ extension ContainerService {
         try FileOps.makeDirs(paths.runroot + "/netns", mode: 0o700)
         // Written first: whatever happens next, teardown knows what to undo.
         try FileOps.writeAtomically(try JSONCoding.encode(options), to: netnsOptionsPath(c.id), mode: 0o600, durable: false)
-        do {
-            try NetNS.create(at: ns)
-            let status = try netavark.setup(netns: ns, options: options)
-            try store.write { db in
-                for a in attachments { try NetworkStore.setMAC(db, containerID: c.id, networkID: a.network.id, mac: status[a.network.name]?.mac) }
-            }
-        } catch {
+        do { try NetNS.create(at: ns) } catch {
             teardownNetwork(c.id)
             throw error
         }
-        keepBridges(attachments.map(\.network))
+        // netavark (~40–150 ms of iptables) runs while the start writes the bundle and runc
+        // creates the container in the namespace; joined before the process runs.
+        let pending = PendingNetworkSetup { [self] in
+            do {
+                let status = try netavark.setup(netns: ns, options: options)
+                try store.write { db in
+                    for a in attachments { try NetworkStore.setMAC(db, containerID: c.id, networkID: a.network.id, mac: status[a.network.name]?.mac) }
+                }
+            } catch {
+                teardownNetwork(c.id)
+                throw error
+            }
+            keepBridges(attachments.map(\.network))
+        }
         // aardvark-dns answers on the gateway of DNS-enabled (user) networks.
-        return (ns, firstIP, first.network.gateway, attachments.first(where: \.network.dnsEnabled)?.network.gateway)
+        return (ns, firstIP, first.network.gateway, attachments.first(where: \.network.dnsEnabled)?.network.gateway, pending)
+    }
+
+    /// A netavark setup running beside the rest of a start.
+    // @unchecked: `result` is written once before `done` is signalled and read only after it.
+    final class PendingNetworkSetup: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Result<Void, any Error> = .success(())
+
+        init(_ work: @escaping @Sendable () throws -> Void) {
+            Thread.detachNewThread { [self] in
+                do { try work() } catch { result = .failure(error) }
+                done.signal()
+            }
+        }
+
+        /// Waits until the setup is done (again and again); throws its error.
+        func wait() throws {
+            done.wait()
+            done.signal()
+            try result.get()
+        }
     }
 
     /// Host ports for the published rows that have none fixed, and a check that fixed ones are

@@ -115,6 +115,17 @@ public enum NetworkStore {
                 """, arguments: [networkID])
     }
 
+    /// Containers in state `created` that hold an address (a start cut short by a crash).
+    public static func createdHoldingAddresses(_ tx: StoreTransaction) throws -> Set<String> {
+        Set(
+            try String.fetchAll(
+                tx.db,
+                sql: """
+                    SELECT DISTINCT a.container_id FROM network_attachments a JOIN containers c ON c.id = a.container_id
+                    WHERE c.state = 'created' AND a.ip IS NOT NULL
+                    """))
+    }
+
     /// The container (another one) whose run holds `ip` on a network, if any.
     public static func holder(_ tx: StoreTransaction, networkID: String, ip: String, excluding id: String) throws -> String? {
         try String.fetchOne(
