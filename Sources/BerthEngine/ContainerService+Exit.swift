@@ -36,6 +36,7 @@ extension ContainerService {
                 policy: c.restartPolicy, max: c.restartMax, count: c.restartCount,
                 exitCode: code, stoppedByUser: c.stoppedByUser, autoRemove: c.autoRemove)
         let restartAt = restart ? Clock.nowNanos() + backoff.next(id, ranFor: finished - (c.startedAt ?? finished)) : nil
+        keepNetworkInput(id)
         try store.write { db in
             // A restart emits die now and start when the back-off is over; meanwhile `restarting`.
             let endReason =

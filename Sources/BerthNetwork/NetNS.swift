@@ -12,6 +12,11 @@ public enum NetNS {
         if rc != 0 { throw BerthError.internal("creating network namespace \(path): \(String(cString: strerror(-rc)))") }
     }
 
+    /// Whether `path` pins a namespace (a bind mount of nsfs), not a bare file left by a reboot.
+    public static func isNamespace(_ path: String) -> Bool {
+        berth_is_netns(path) == 1
+    }
+
     /// Removes it; a path that is not there is fine.
     public static func remove(at path: String) {
         _ = berth_netns_remove(path)

@@ -172,6 +172,7 @@ int berth_open_in_root(int rootfd, const char *path, int flags, mode_t mode) {
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
@@ -240,4 +241,9 @@ int berth_fcntl_unlock(int fd) {
     fl.l_type = F_UNLCK;
     fl.l_whence = SEEK_SET;
     return fcntl(fd, F_SETLK, &fl) == 0 ? 0 : -errno;
+}
+
+int berth_is_netns(const char *path) {
+    struct statfs s;
+    return statfs(path, &s) == 0 && s.f_type == 0x6e736673 ? 1 : 0; /* NSFS_MAGIC */
 }

@@ -3,6 +3,7 @@ restarts that resume across a berthd crash, and recovery after a simulated host 
 import json
 import os
 import signal
+import socket
 import shutil
 import subprocess
 import time
@@ -129,7 +130,11 @@ def test_reboot_recovery_by_policy(make_daemon, images, workdir):
     run("unless-stopped-by-user", "--restart", "unless-stopped")
     run("always-stopped-by-user", "--restart", "always")
     run("onfail", "--restart", "on-failure")
-    run("plain")
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    run("plain", "-p", f"127.0.0.1:{port}:80")
     run("gone", "--rm")
     d.berth("stop", "-t", "1", "unless-stopped-by-user", "always-stopped-by-user")
     d.berth("create", "--name", "never-started", "--restart", "always", "busybox", "true")
@@ -148,6 +153,11 @@ def test_reboot_recovery_by_policy(make_daemon, images, workdir):
         assert a["exitCode"] == "255" and "reboot" in a["reason"], (name, a)
     assert d.rows("SELECT end_reason FROM runs WHERE container_name = 'plain'") == [("reboot",)]
     assert d.berth("inspect", "-f", "{{.State.ExitCode}}", "plain").out.strip() == "255"
+    # its port forwarding went too, though the emptied runroot took netavark's input with it
+    rules = subprocess.run(["iptables-save", "-t", "nat"], capture_output=True, text=True).stdout
+    assert f"--dport {port} " not in rules
+    assert not [f for f in os.listdir(os.path.join(d.runroot, "netns")) if not f.startswith("keep-")
+                and f[:64] not in d.berth("ps", "-q", "--no-trunc").out]
     # volumes come back with the container
     d.berth("exec", "always", "sh", "-c", "echo ok > /data/x")
     assert open(os.path.join(vol, "x")).read() == "ok\n"

@@ -191,15 +191,53 @@ extension ContainerService {
     /// ports go back in the transaction that records the exit or the failed start).
     func teardownNetwork(_ id: String) {
         let json = netnsOptionsPath(id), ns = netnsPath(id)
-        if let data = FileManager.default.contents(atPath: json),
-            let options = try? JSONDecoder().decode(NetavarkOptions.self, from: data)
-        {
+        let options = FileManager.default.contents(atPath: json).flatMap { try? JSONDecoder().decode(NetavarkOptions.self, from: $0) }
+        if options != nil && !NetNS.isNamespace(ns) {
+            // The namespace went without its rules (a reboot that kept iptables, a runroot
+            // emptied): netavark needs one to enter, and an empty one does — the veth went with
+            // the old one; the rules are what is left to remove.
+            NetNS.remove(at: ns)
+            try? NetNS.create(at: ns)
+        }
+        if let options {
             do { try netavark.teardown(netns: ns, options: options) } catch {
                 logger.warning("network teardown of \(id): \(BerthError.from(error).message)")
             }
         }
         NetNS.remove(at: ns)
         unlink(json)
+    }
+
+    /// Before an exit gives the addresses back: when the run's saved input is gone (a runroot
+    /// emptied by a reboot), it is written again from the rows, for the teardown that follows.
+    func keepNetworkInput(_ id: String) {
+        guard !FileOps.exists(netnsOptionsPath(id)), let options = optionsFromRows(id) else { return }
+        try? FileOps.makeDirs(paths.runroot + "/netns", mode: 0o700)
+        try? FileOps.writeAtomically(try JSONCoding.encode(options), to: netnsOptionsPath(id), mode: 0o600, durable: false)
+    }
+
+    /// netavark's input for the run a container's rows say holds addresses, or nil.
+    func optionsFromRows(_ id: String) -> NetavarkOptions? {
+        guard id.count == 64,
+            let (c, attachments, ports) = try? store.read({ db in
+                (try ContainerQueries.get(db, id: id), try NetworkStore.attachments(db, containerID: id), try NetworkStore.ports(db, containerID: id))
+            }),
+            let c
+        else { return nil }
+        let held = attachments.filter { $0.ip != nil }
+        guard !held.isEmpty else { return nil }
+        var networks: [String: NetavarkOptions.PerNetwork] = [:]
+        var info: [String: NetavarkOptions.Network] = [:]
+        for (i, a) in held.enumerated() {
+            networks[a.network.name] = Self.perNetwork(c, a, interface: "eth\(i)")
+            info[a.network.name] = Self.netavarkNetwork(a.network)
+        }
+        let mappings = ports.compactMap { _, p -> NetavarkOptions.PortMapping? in
+            guard p.published, let hp = p.hostPort else { return nil }
+            return .init(host_ip: p.hostIP, container_port: UInt16(p.containerPort), host_port: UInt16(hp), range: 1, protocol: p.proto)
+        }
+        return NetavarkOptions(
+            container_id: c.id, container_name: c.name, port_mappings: mappings.isEmpty ? nil : mappings, networks: networks, network_info: info)
     }
 
     /// At start-up: namespaces and rules of containers that no longer run (an exit berthd did

@@ -48,6 +48,8 @@ void berth_open_in_root_force_walk(int on);
 int berth_netns_create(const char *path);
 /// Unpins (lazy unmount) and removes a namespace file made by berth_netns_create. 0 or -errno.
 int berth_netns_remove(const char *path);
+/// 1 when path pins a namespace (nsfs), else 0.
+int berth_is_netns(const char *path);
 /// Waits for a whole-file POSIX write lock (fcntl F_SETLKW), the kind podman's lockfile
 /// package takes, so berth and podman serialise their netavark runs. 0 or -errno.
 int berth_fcntl_lock_wait(int fd);
