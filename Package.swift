@@ -25,7 +25,8 @@ let package = Package(
                 resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_health.sql"),
                             .embedInCode("0003_remove_intent.sql"), .embedInCode("0004_networks.sql"),
                             .embedInCode("0005_pulls.sql"), .embedInCode("0006_builds.sql"),
-                            .embedInCode("0007_fixed_addresses.sql")]),
+                            .embedInCode("0007_fixed_addresses.sql"),
+                            .embedInCode("0008_ipv6.sql")]),
         .target(name: "BerthCore", dependencies: [
             "CBerthSys",
             .product(name: "Logging", package: "swift-log"),

@@ -96,7 +96,10 @@ extension ContainerService {
             // Docker maps the hostname to the container's address.
             let hostName = req.Hostname ?? String(c.id.prefix(12))
             try FileOps.writeAtomically(
-                Data(HostFiles.hosts(hostname: hostName, hostNetwork: false, ip: net.ip, extra: extra.hostLines).utf8), to: f.hosts)
+                Data(
+                    HostFiles.hosts(
+                        hostname: hostName, hostNetwork: false, ip: net.ip, extra: (net.ip6.map { ["\($0)\t\(hostName)"] } ?? []) + extra.hostLines
+                    ).utf8), to: f.hosts)
             if let resolv = Self.resolvConf(host, networkDNS: net.dns) {
                 try FileOps.writeAtomically(Data(resolv.utf8), to: f.resolv)
             }

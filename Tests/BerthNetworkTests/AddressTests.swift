@@ -22,3 +22,32 @@ import Testing
         #expect(s.broadcast == IPAddress.parseIPv4("10.89.3.255"))
     }
 }
+
+/// `network create --ipv6` subnets.
+@Suite struct Subnet6Tests {
+    @Test func parsesAndFormats() throws {
+        let s = try #require(Subnet6("fd12:3456:789a:1::/64"))
+        #expect(s.description == "fd12:3456:789a:1::/64")
+        #expect(IPAddress.formatIPv6(s.firstHost) == "fd12:3456:789a:1::1")
+        #expect(IPAddress.formatIPv6(s.lastHost) == "fd12:3456:789a:1:ffff:ffff:ffff:fffe")
+        #expect(s.contains(try #require(IPAddress.parseIPv6("fd12:3456:789a:1::99"))))
+        #expect(!s.contains(try #require(IPAddress.parseIPv6("fd12:3456:789a:2::1"))))
+        #expect(Subnet6("fd12::/40") == nil)  // wider than /48
+        #expect(Subnet6("10.0.0.0/24") == nil)
+        #expect(IPAddress.parseIPv6("::1") == 1)
+    }
+
+    @Test func allocatesAboveTheGateway() throws {
+        let s = try #require(Subnet6("fd00:1:2:3::/64"))
+        let used: Set<UInt128> = [s.network + 2]
+        #expect(s.nextFree(used: used, gateway: s.firstHost).map(IPAddress.formatIPv6) == "fd00:1:2:3::3")
+        let a = try #require(Subnet6("fd00:1:2:3::/64"))
+        #expect(a.overlaps(try #require(Subnet6("fd00:1:2::/48"))))
+        #expect(!a.overlaps(try #require(Subnet6("fd00:1:2:4::/64"))))
+    }
+
+    @Test func randomULAsAreUniqueLocal() {
+        let s = Subnet6.randomULA()
+        #expect(s.prefix == 64 && s.description.hasPrefix("fd"))
+    }
+}

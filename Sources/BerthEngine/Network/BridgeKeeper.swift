@@ -28,6 +28,11 @@ final class BridgeKeeper: Sendable {
         return IPAddress.format(s.broadcast - 1)
     }
 
+    /// On `--ipv6` networks, also the IPv6 subnet's last address but one.
+    static func address6(_ subnet6: String?) -> String? {
+        subnet6.flatMap(Subnet6.init).map { IPAddress.formatIPv6($0.lastHost) }
+    }
+
     func isHeld(_ id: String) -> Bool { held.withLock { $0.contains(id) } }
     func mark(_ id: String, _ on: Bool) {
         held.withLock { if on { $0.insert(id) } else { $0.remove(id) } }
@@ -60,7 +65,7 @@ extension ContainerService {
         let id = BridgeKeeper.endpointID(net.id)
         let options = NetavarkOptions(
             container_id: id, container_name: id, port_mappings: nil,
-            networks: [net.name: .init(static_ips: [ip], aliases: nil, interface_name: "eth0")],
+            networks: [net.name: .init(static_ips: [ip] + (BridgeKeeper.address6(net.subnet6).map { [$0] } ?? []), aliases: nil, interface_name: "eth0")],
             network_info: [net.name: Self.netavarkNetwork(net)])
         try FileOps.makeDirs(paths.runroot + "/netns", mode: 0o700)
         try FileOps.writeAtomically(try JSONCoding.encode(options), to: netnsOptionsPath(id), mode: 0o600, durable: false)

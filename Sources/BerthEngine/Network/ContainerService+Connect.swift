@@ -108,12 +108,14 @@ extension ContainerService {
     static func perNetwork(_ c: ContainerRecord, _ a: NetworkAttachment, interface: String) -> NetavarkOptions.PerNetwork {
         let names = [c.name, String(c.id.prefix(12))] + a.aliases
         return .init(
-            static_ips: [a.ip ?? ""], aliases: a.network.dnsEnabled ? names : nil, interface_name: interface, static_mac: a.requestedMAC)
+            static_ips: [a.ip ?? ""] + (a.ip6.map { [$0] } ?? []), aliases: a.network.dnsEnabled ? names : nil, interface_name: interface,
+            static_mac: a.requestedMAC)
     }
 
     static func netavarkNetwork(_ n: NetworkRecord) -> NetavarkOptions.Network {
         .init(
-            name: n.name, id: n.id, network_interface: n.bridge, subnets: [.init(subnet: n.subnet, gateway: n.gateway)],
-            internal: n.internal, dns_enabled: n.dnsEnabled)
+            name: n.name, id: n.id, network_interface: n.bridge,
+            subnets: [.init(subnet: n.subnet, gateway: n.gateway)] + (n.subnet6.map { [.init(subnet: $0, gateway: n.gateway6)] } ?? []),
+            ipv6_enabled: n.subnet6 != nil, internal: n.internal, dns_enabled: n.dnsEnabled)
     }
 }

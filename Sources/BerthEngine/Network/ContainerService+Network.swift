@@ -27,6 +27,15 @@ extension ContainerService {
         guard mode != "none" && mode != "host" else { return }
         guard let net = try NetworkStore.get(tx, mode) else { throw BerthError.notFound("network \(mode) not found") }
         if let ip = fixed.ip { try Self.checkFixedIP(ip, on: net) }
+        if let p = ports.first(where: { $0.published && IPAddress.parseIPv6($0.hostIP) == 1 }) {
+            // The kernel forwards nothing from the IPv6 loopback (no route_localnet for IPv6);
+            // Docker's userland proxy does, berth runs none.
+            throw BerthError.invalid(
+                "publishing on \(p.hostIP): the IPv6 loopback cannot reach a container without a userland proxy; publish on [::] or 127.0.0.1")
+        }
+        if net.subnet6 == nil, let p = ports.first(where: { $0.published && IPAddress.isIPv6($0.hostIP) }) {
+            throw BerthError.invalid("publishing on IPv6 address \(p.hostIP): IPv6 is not enabled on network \(net.name) (network create --ipv6)")
+        }
         try NetworkStore.attach(tx, containerID: id, networkID: net.id, ip: nil, aliases: aliases, requestedIP: fixed.ip, requestedMAC: fixed.mac)
         try NetworkStore.insertPorts(tx, containerID: id, ports)
     }
@@ -67,6 +76,15 @@ extension ContainerService {
                     a.ip = IPAddress.format(ip)
                     try NetworkStore.setIP(db, containerID: id, networkID: a.network.id, ip: a.ip!)
                 }
+                if a.ip6 == nil, let s6 = a.network.subnet6.flatMap(Subnet6.init) {
+                    var used = Set(try NetworkStore.usedIP6s(db, networkID: a.network.id).compactMap(IPAddress.parseIPv6))
+                    used.insert(s6.lastHost)
+                    guard let v = s6.nextFree(used: used, gateway: a.network.gateway6.flatMap(IPAddress.parseIPv6)) else {
+                        throw BerthError.conflict("no available IPv6 addresses on network \(a.network.name)")
+                    }
+                    a.ip6 = IPAddress.formatIPv6(v)
+                    try NetworkStore.setIP6(db, containerID: id, networkID: a.network.id, ip6: a.ip6!)
+                }
                 out.append(a)
             }
             return out
@@ -76,7 +94,9 @@ extension ContainerService {
     /// Start's part: host ports chosen, the namespace made and netavark run. Returns the
     /// namespace for the OCI spec and the address for /etc/hosts; nil when the container has
     /// no network of berth's (none, host, or created before berth had networks).
-    func setupNetwork(_ c: ContainerRecord) throws -> (netns: String, ip: String, gateway: String, dns: String?, pending: PendingNetworkSetup)? {
+    func setupNetwork(
+        _ c: ContainerRecord
+    ) throws -> (netns: String, ip: String, ip6: String?, gateway: String, dns: String?, pending: PendingNetworkSetup)? {
         let known = try store.read { db in try NetworkStore.attachments(db, containerID: c.id) }
         guard !known.isEmpty else { return nil }
         teardownNetwork(c.id)
@@ -122,7 +142,7 @@ extension ContainerService {
             keepBridges(attachments.map(\.network))
         }
         // aardvark-dns answers on the gateway of DNS-enabled (user) networks.
-        return (ns, firstIP, first.network.gateway, attachments.first(where: \.network.dnsEnabled)?.network.gateway, pending)
+        return (ns, firstIP, first.ip6, first.network.gateway, attachments.first(where: \.network.dnsEnabled)?.network.gateway, pending)
     }
 
     /// A netavark setup running beside the rest of a start.

@@ -21,8 +21,13 @@ extension ContainerService {
         guard driver == "bridge" || driver.isEmpty else {
             throw BerthError.invalid("plugin \"\(driver)\" not found: berth has the bridge driver only")
         }
-        guard req.EnableIPv6 != true else { throw BerthError.invalid("IPv6 networks are not supported by berth yet") }
-        let config = req.IPAM?.Config?.first
+        let configs = req.IPAM?.Config ?? []
+        let v6configs = configs.filter { ($0.Subnet ?? $0.Gateway ?? "").contains(":") }
+        guard configs.count - v6configs.count <= 1, v6configs.count <= 1 else {
+            throw BerthError.invalid("berth networks take one IPv4 and at most one IPv6 subnet")
+        }
+        let config = configs.first { !($0.Subnet ?? $0.Gateway ?? "").contains(":") }
+        let v6 = try Self.ipv6Plan(enable: req.EnableIPv6 == true || !v6configs.isEmpty, config: v6configs.first)
         var subnet: Subnet?
         if let s = config?.Subnet {
             guard let parsed = Subnet(s), parsed.prefix <= 30, parsed.description == s else {
@@ -45,6 +50,15 @@ extension ContainerService {
             if let s = subnet, let clash = taken.first(where: { $0.overlaps(s) }) {
                 throw BerthError.conflict("invalid pool request: Pool overlaps with other one on this address space (\(clash))")
             }
+            let taken6 = try NetworkStore.list(db).compactMap { $0.subnet6.flatMap(Subnet6.init) }
+            var subnet6 = v6?.subnet
+            if let s6 = subnet6, let clash = taken6.first(where: { $0.overlaps(s6) }) {
+                throw BerthError.conflict("invalid pool request: Pool overlaps with other one on this address space (\(clash))")
+            }
+            if v6 != nil && subnet6 == nil {
+                subnet6 = (0..<16).lazy.map { _ in Subnet6.randomULA() }.first { s in !taken6.contains { $0.overlaps(s) } }
+            }
+            let gateway6 = subnet6.map { IPAddress.formatIPv6(v6?.gateway ?? $0.firstHost) }
             guard let s = subnet ?? HostRoutes.pick(Self.userCandidates, avoiding: HostRoutes.current() + taken) else {
                 throw BerthError.invalid("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network")
             }
@@ -53,9 +67,29 @@ extension ContainerService {
                 db,
                 NetworkRecord(
                     id: id, name: name, bridge: "br-" + id.prefix(12), subnet: s.description, gateway: IPAddress.format(gw),
-                    internal: req.Internal ?? false, dnsEnabled: true, labels: req.Labels ?? [:], createdAt: Clock.nowNanos()))
+                    internal: req.Internal ?? false, dnsEnabled: true, labels: req.Labels ?? [:], createdAt: Clock.nowNanos(),
+                    subnet6: subnet6?.description, gateway6: gateway6))
             return id
         }
+    }
+
+    /// `--ipv6` with its subnet and gateway when given (checked), nil without IPv6.
+    static func ipv6Plan(enable: Bool, config: NetworkResource.IPAMConfig?) throws -> (subnet: Subnet6?, gateway: UInt128?)? {
+        guard enable else { return nil }
+        var subnet: Subnet6?
+        if let s = config?.Subnet {
+            guard let p = Subnet6(s), IPAddress.parseIPv6(String(s.split(separator: "/")[0])) == p.network else {
+                throw BerthError.invalid("invalid subnet \(s): give an IPv6 network address with its prefix (48 to 120), e.g. fd12:3456:789a:1::/64")
+            }
+            subnet = p
+        }
+        var gateway: UInt128?
+        if let g = config?.Gateway {
+            guard let a = IPAddress.parseIPv6(g) else { throw BerthError.invalid("invalid gateway address \(g)") }
+            guard let subnet, subnet.contains(a) else { throw BerthError.invalid("gateway \(g) is not in subnet \(subnet?.description ?? "(none)")") }
+            gateway = a
+        }
+        return (subnet, gateway)
     }
 
     /// User networks come from 10.90.0.0/24 on, after the default bridge's range.

@@ -24,10 +24,8 @@ enum PortPlan {
             for b in list.isEmpty ? [PortBinding(HostIp: "", HostPort: "")] : list {
                 var ip = b.HostIp ?? ""
                 if ip == "0.0.0.0" { ip = "" }
-                guard ip.isEmpty || IPAddress.isIPv4(ip) else {
-                    if IPAddress.isIPv6(ip) { throw BerthError.invalid("publishing on IPv6 address \(ip): IPv6 is not enabled on berth's networks") }
-                    throw BerthError.invalid("invalid IP address: \(ip)")
-                }
+                // IPv6 ones need an `--ipv6` network (checked where the network is known).
+                guard ip.isEmpty || IPAddress.isIPv4(ip) || IPAddress.isIPv6(ip) else { throw BerthError.invalid("invalid IP address: \(ip)") }
                 let hp = b.HostPort ?? ""
                 var row = PortRow(containerPort: port, proto: proto, hostIP: ip, published: true)
                 if !hp.isEmpty {

@@ -38,6 +38,11 @@ extension NetworkSettings {
                 e.Gateway = a.network.gateway
                 e.IPPrefixLen = Self.prefixLength(a.network.subnet)
                 e.MacAddress = a.mac ?? ""
+                if let ip6 = a.ip6 {
+                    e.GlobalIPv6Address = ip6
+                    e.GlobalIPv6PrefixLen = Self.prefixLength(a.network.subnet6 ?? "")
+                    e.IPv6Gateway = a.network.gateway6 ?? ""
+                }
                 e.EndpointID = String(c.id.prefix(12)) + "-" + String(a.network.id.prefix(12))
             }
             Networks[a.network.name] = e

@@ -4,20 +4,22 @@ import Foundation
 
 extension NetworkResource {
     /// Docker's network resource for a row and its running endpoints.
-    public init(_ n: NetworkRecord, endpoints: [(id: String, name: String, ip: String, mac: String?)]) {
+    public init(_ n: NetworkRecord, endpoints: [(id: String, name: String, ip: String, mac: String?, ip6: String?)]) {
         var containers: [String: Endpoint] = [:]
         let prefix = n.subnet.split(separator: "/").last.map(String.init) ?? "24"
         for e in endpoints {
             containers[e.id] = Endpoint(
                 Name: e.name, EndpointID: String(e.id.prefix(12)) + "-" + String(n.id.prefix(12)),
-                MacAddress: e.mac ?? "", IPv4Address: e.ip + "/" + prefix)
+                MacAddress: e.mac ?? "", IPv4Address: e.ip + "/" + prefix,
+                IPv6Address: e.ip6.map { $0 + "/" + (n.subnet6?.split(separator: "/").last.map(String.init) ?? "64") } ?? "")
         }
         var options: [String: String] = [:]
         if n.name == "bridge" { options["com.docker.network.bridge.name"] = n.bridge }
         self.init(
             Name: n.name, Id: n.id, Created: Clock.rfc3339Nano(n.createdAt), Driver: n.driver,
-            IPAM: .init(Config: [.init(Subnet: n.subnet, Gateway: n.gateway)]), Internal: n.internal,
-            Containers: containers, Options: options, Labels: n.labels)
+            IPAM: .init(Config: [.init(Subnet: n.subnet, Gateway: n.gateway)] + (n.subnet6.map { [.init(Subnet: $0, Gateway: n.gateway6)] } ?? [])),
+            Internal: n.internal, Containers: containers, Options: options, Labels: n.labels)
+        EnableIPv6 = n.subnet6 != nil
     }
 
     /// GET /networks/{id}: by name, id or unique id prefix.

@@ -15,19 +15,24 @@ public struct NetworkRecord: Sendable, Equatable {
     public var dnsEnabled: Bool
     public var labels: [String: String]
     public var createdAt: Int64
+    /// `--ipv6` networks: the IPv6 subnet and gateway beside the IPv4 ones.
+    public var subnet6: String?
+    public var gateway6: String?
 
     public init(
         id: String, name: String, driver: String = "bridge", bridge: String, subnet: String, gateway: String,
-        internal: Bool = false, dnsEnabled: Bool = false, labels: [String: String] = [:], createdAt: Int64
+        internal: Bool = false, dnsEnabled: Bool = false, labels: [String: String] = [:], createdAt: Int64,
+        subnet6: String? = nil, gateway6: String? = nil
     ) {
         self.id = id; self.name = name; self.driver = driver; self.bridge = bridge; self.subnet = subnet
         self.gateway = gateway; self.`internal` = `internal`; self.dnsEnabled = dnsEnabled; self.labels = labels
-        self.createdAt = createdAt
+        self.createdAt = createdAt; self.subnet6 = subnet6; self.gateway6 = gateway6
     }
 
     init(row r: Row) {
         id = r["id"]; name = r["name"]; driver = r["driver"]; bridge = r["bridge"] ?? ""; subnet = r["subnet"] ?? ""
         gateway = r["gateway"] ?? ""; `internal` = r["internal"]; dnsEnabled = r["dns_enabled"]; createdAt = r["created_at"]
+        subnet6 = r["subnet6"]; gateway6 = r["gateway6"]
         labels = (try? JSONDecoder().decode([String: String].self, from: Data(((r["labels_json"] as String?) ?? "{}").utf8))) ?? [:]
     }
 }
@@ -39,6 +44,8 @@ public struct NetworkAttachment: Sendable, Equatable {
     public var ip: String?
     public var mac: String?
     public var aliases: [String]
+    /// The IPv6 address while the container runs, on `--ipv6` networks.
+    public var ip6: String? = nil
     /// `--ip` / `--mac-address`: used at every start.
     public var requestedIP: String? = nil
     public var requestedMAC: String? = nil
@@ -86,10 +93,13 @@ public enum NetworkStore {
         let labels = String(decoding: try JSONEncoder.sorted.encode(n.labels), as: UTF8.self)
         try tx.db.execute(
             sql: """
-                INSERT INTO networks (id, name, driver, bridge, subnet, gateway, created_at, internal, dns_enabled, labels_json)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO networks (id, name, driver, bridge, subnet, gateway, created_at, internal, dns_enabled, labels_json,
+                  subnet6, gateway6)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [n.id, n.name, n.driver, n.bridge, n.subnet, n.gateway, n.createdAt, n.internal, n.dnsEnabled, labels])
+            arguments: [
+                n.id, n.name, n.driver, n.bridge, n.subnet, n.gateway, n.createdAt, n.internal, n.dnsEnabled, labels, n.subnet6, n.gateway6,
+            ])
         try Events.append(tx, type: "network", action: "create", actorID: n.id, attributes: ["name": n.name, "type": n.driver])
     }
 
@@ -156,7 +166,7 @@ public enum NetworkStore {
     /// Gives the addresses back when the container stops (Docker's rule: only running
     /// containers hold one, so thousands of stopped ones never exhaust a subnet).
     static func releaseIPs(_ tx: StoreTransaction, containerID: String) throws {
-        try tx.db.execute(sql: "UPDATE network_attachments SET ip = NULL, mac = NULL WHERE container_id = ?", arguments: [containerID])
+        try tx.db.execute(sql: "UPDATE network_attachments SET ip = NULL, ip6 = NULL, mac = NULL WHERE container_id = ?", arguments: [containerID])
     }
 
     public static func setMAC(_ tx: StoreTransaction, containerID: String, networkID: String, mac: String?) throws {
@@ -223,7 +233,7 @@ public enum NetworkStore {
             tx.db,
             sql: """
                 SELECT n.*, a.container_id AS a_container, a.ip AS a_ip, a.mac AS a_mac, a.aliases AS a_aliases,
-                  a.requested_ip AS a_rip, a.requested_mac AS a_rmac
+                  a.requested_ip AS a_rip, a.requested_mac AS a_rmac, a.ip6 AS a_ip6
                 FROM network_attachments a JOIN networks n ON n.id = a.network_id
                 \(containerID == nil ? "" : "WHERE a.container_id = ?") ORDER BY n.name
                 """, arguments: StatementArguments(containerID.map { [$0] } ?? [])
@@ -233,7 +243,7 @@ public enum NetworkStore {
                 r["a_container"],
                 NetworkAttachment(
                     network: NetworkRecord(row: r), ip: r["a_ip"], mac: r["a_mac"], aliases: aliases.split(separator: ",").map(String.init),
-                    requestedIP: r["a_rip"], requestedMAC: r["a_rmac"])
+                    ip6: r["a_ip6"], requestedIP: r["a_rip"], requestedMAC: r["a_rmac"])
             )
         }
     }
@@ -326,14 +336,16 @@ extension NetworkStore {
     }
 
     /// Containers on a network with their addresses, for `network inspect`.
-    public static func endpoints(_ tx: StoreTransaction, networkID: String) throws -> [(id: String, name: String, ip: String, mac: String?)] {
+    public static func endpoints(
+        _ tx: StoreTransaction, networkID: String
+    ) throws -> [(id: String, name: String, ip: String, mac: String?, ip6: String?)] {
         try Row.fetchAll(
             tx.db,
             sql: """
-                SELECT c.id, c.name, a.ip, a.mac FROM network_attachments a JOIN containers c ON c.id = a.container_id
+                SELECT c.id, c.name, a.ip, a.mac, a.ip6 FROM network_attachments a JOIN containers c ON c.id = a.container_id
                 WHERE a.network_id = ? AND c.state IN ('running', 'paused') ORDER BY c.name
                 """, arguments: [networkID]
-        ).map { ($0[0], $0[1], $0[2] ?? "", $0[3]) }
+        ).map { ($0[0], $0[1], $0[2] ?? "", $0[3], $0[4]) }
     }
 }
 

@@ -31,7 +31,7 @@ struct NetworkLs: ParsableCommand {
         }
         let rows = nets.map { n in
             let fields = [
-                "ID": id(n), "Name": n.name, "Driver": n.driver, "Scope": "local", "IPv6": "false",
+                "ID": id(n), "Name": n.name, "Driver": n.driver, "Scope": "local", "IPv6": n.subnet6 != nil ? "true" : "false",
                 "Internal": n.internal ? "true" : "false", "CreatedAt": Clock.rfc3339Nano(n.createdAt),
                 "Labels": n.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
             ]
