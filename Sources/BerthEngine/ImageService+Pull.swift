@@ -22,8 +22,8 @@ extension ImageService {
         let parsed: Reference
         do { parsed = try Reference.parse(text) } catch { throw BerthError.invalid("invalid reference format: \(text)") }
         let ref = parsed.digest == nil && parsed.tag == nil ? parsed.withTag(Reference.defaultTag) : parsed
-        var client = RegistryClient.forDomain(ref.domain, insecure: self.insecureRegistries, tokens: Self.tokens)
-        client.credentials = auth?.credentials
+        let endpoints = registryEndpoints(ref.domain, auth: auth)
+        let client = endpoints.last!
         var lines: [[String: String]] = [
             [
                 "status": "Pulling from " + ref.path,
@@ -43,27 +43,37 @@ extension ImageService {
             let staging = try FileOps.makeTempDir(in: paths.tmp, prefix: "pull")
             defer { FileOps.removeTree(staging) }
             let store = self.store, paths = self.paths
-            var puller = ImagePuller(client: client)
-            if let platform, !platform.isEmpty { try puller.select(platform: platform) }
             let header = lines[0]
             let started = Mutex(false)
-            let image = try await puller.pull(
-                ref, into: staging,
-                stored: { d in
-                    // A blob recorded once is on disk and was verified then: a shared base layer is fetched once.
-                    guard (try? store.read({ db in try ImageStore.hasBlob(db, digest: d.string) })) == true else { return nil }
-                    let p = paths.blob(d.hex)
-                    return FileOps.exists(p) ? p : nil
-                },
-                progress: { id, status in
-                    guard let emit else { return }
-                    if started.withLock({ s in
-                        defer { s = true }; return !s
-                    }) {
-                        emit(header)
-                    }
-                    emit(["status": status, "id": id])
-                })
+            let stored: @Sendable (Digest) -> String? = { d in
+                // A blob recorded once is on disk and was verified then: a shared base layer is fetched once.
+                guard (try? store.read({ db in try ImageStore.hasBlob(db, digest: d.string) })) == true else { return nil }
+                let p = paths.blob(d.hex)
+                return FileOps.exists(p) ? p : nil
+            }
+            let progress: @Sendable (String, String) -> Void = { id, status in
+                guard let emit else { return }
+                if started.withLock({ s in
+                    defer { s = true }; return !s
+                }) {
+                    emit(header)
+                }
+                emit(["status": status, "id": id])
+            }
+            // Docker Hub's mirrors first (`--registry-mirror`), the Hub itself last.
+            var pulled: PulledImage?
+            for (n, endpoint) in endpoints.enumerated() {
+                var puller = ImagePuller(client: endpoint)
+                if let platform, !platform.isEmpty { try puller.select(platform: platform) }
+                do {
+                    pulled = try await puller.pull(ref, into: staging, stored: stored, progress: progress)
+                    record.registry = endpoint.host
+                    break
+                } catch  where n < endpoints.count - 1 {
+                    logger.notice("pull of \(ref) from mirror \(endpoint.host) failed: \(BerthError.from(error).message); trying the next")
+                }
+            }
+            guard let image = pulled else { throw BerthError.internal("no registry answered for \(ref)") }
             for l in image.layers {
                 let line = ["status": l.fetched ? "Pull complete" : "Already exists", "id": String(l.digest.hex.prefix(12))]
                 lines.append(line)

@@ -15,16 +15,19 @@ public final class ImageService: Sendable {
     let logger: Logger
     /// Registries spoken to over plain HTTP besides loopback (`berthd --insecure-registry`).
     public let insecureRegistries: Set<String>
+    /// Docker Hub's mirrors (`berthd --registry-mirror`), tried in order before the Hub.
+    public let registryMirrors: [URL]
 
     public init(
         store: Store, paths: BerthPaths, unpacker: LayerUnpacker = LayerUnpacker(),
-        logger: Logger = Logger(label: "berth.images"), insecureRegistries: Set<String> = []
+        logger: Logger = Logger(label: "berth.images"), insecureRegistries: Set<String> = [], registryMirrors: [URL] = []
     ) {
         self.store = store
         self.paths = paths
         self.unpacker = unpacker
         self.logger = logger
         self.insecureRegistries = insecureRegistries
+        self.registryMirrors = registryMirrors
     }
 
     /// A layer's blob and unpacked directory, ready to be recorded.

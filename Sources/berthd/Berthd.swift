@@ -55,6 +55,8 @@ struct Berthd: AsyncParsableCommand {
 
     @Option(name: .customLong("insecure-registry"), help: "A registry (host[:port]) to reach over plain HTTP; loopback ones always are.")
     var insecureRegistry: [String] = []
+    @Option(name: .customLong("registry-mirror"), help: "A Docker Hub mirror (http[s]://host[:port]), tried before the Hub.")
+    var registryMirror: [String] = []
 
     @Option(name: .customLong("bridge-name"), help: "The host bridge of the default network (Docker's docker0).")
     var bridgeName: String = "berth0"
@@ -135,6 +137,12 @@ struct Berthd: AsyncParsableCommand {
         config.rebuildDB = rebuildDB
         config.defaultNetwork = try defaultNetwork()
         config.insecureRegistries = Set(insecureRegistry)
+        config.registryMirrors = try registryMirror.map { text in
+            guard let u = URL(string: text), u.scheme == "http" || u.scheme == "https", u.host != nil, u.path.isEmpty || u.path == "/" else {
+                throw BerthError.invalid("invalid --registry-mirror \(text): give http[s]://host[:port]")
+            }
+            return u
+        }
         let limits = try connectionLimits()
 
         let daemon = try await Daemon.prepare(config, logger: logger)

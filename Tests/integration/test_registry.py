@@ -3,6 +3,7 @@ import glob
 import json
 import os
 import shutil
+import socket
 import subprocess
 
 import pytest
@@ -296,3 +297,89 @@ def test_pull_all_tags(daemon, registry, images):
     assert r.returncode == 1 and "tag can't be used with --all-tags/-a" in r.err
     r = daemon.berth("pull", "-a", f"{registry.addr}/nothing/here", check=False)
     assert r.returncode != 0
+
+
+def test_registry_mirror_serves_docker_hub_names(make_daemon, registry, images, workdir):
+    # No internet here: a Hub name pulls only if a mirror serves it. The first mirror is down
+    # (a port nothing listens on), the second holds library/busybox.
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    dead = s.getsockname()[1]
+    s.close()
+    registry.push(images["bb-docker.tar"], "library/busybox:latest")
+    d = make_daemon()
+    d.args = ["--registry-mirror", f"http://127.0.0.1:{dead}", "--registry-mirror", f"http://{registry.addr}"]
+    d.start()
+    p = d.berth("pull", "busybox")
+    assert "Status: Downloaded newer image for busybox:latest" in p.out
+    assert d.rows("SELECT registry, outcome FROM pulls") == [(registry.addr, "downloaded")]
+    assert d.berth("images", "--format", "{{.Repository}}:{{.Tag}}").out.split() == ["busybox:latest"]
+    assert d.berth("run", "--rm", "busybox", "echo", "from-mirror").out == "from-mirror\n"
+    info = json.loads(d.request("GET", "/info")[2])
+    assert info["RegistryConfig"]["Mirrors"] == [f"http://127.0.0.1:{dead}/", f"http://{registry.addr}/"]
+    # Names of other registries never go to a mirror.
+    r = d.berth("pull", f"127.0.0.1:{dead}/library/busybox", check=False)
+    assert r.returncode != 0
+    d.berth("rmi", "busybox")
+    d2 = make_daemon("bad")
+    d2.args = ["--registry-mirror", "ftp://x"]
+    d2.start(wait=False)
+    assert d2.proc.wait(20) != 0 and "invalid --registry-mirror" in d2.read_log()
+
+
+HELPER = r'''#!/usr/bin/env python3
+# A docker-credential helper keeping its secrets in one JSON file (the protocol's three verbs).
+import json, os, sys
+path = os.environ["BERTH_TEST_KEYCHAIN"]
+store = json.load(open(path)) if os.path.exists(path) else {}
+verb, data = sys.argv[1], sys.stdin.read()
+if verb == "store":
+    c = json.loads(data)
+    store[c["ServerURL"]] = {"Username": c["Username"], "Secret": c["Secret"]}
+elif verb == "get":
+    c = store.get(data.strip())
+    if c is None:
+        print("credentials not found in native keychain")
+        sys.exit(1)
+    print(json.dumps({"ServerURL": data.strip(), **c}))
+elif verb == "erase":
+    if store.pop(data.strip(), None) is None:
+        print("credentials not found in native keychain")
+        sys.exit(1)
+json.dump(store, open(path, "w"))
+'''
+
+
+def test_login_through_a_credential_helper(daemon, private_registry, images, workdir):
+    reg = private_registry
+    reg.push(images["bb-docker.tar"], "team/app:1")
+    bindir, cfg = os.path.join(workdir, "helpers"), os.path.join(workdir, "dockercfg-helper")
+    os.makedirs(bindir)
+    os.makedirs(cfg)
+    helper = os.path.join(bindir, "docker-credential-berthtest")
+    open(helper, "w").write(HELPER)
+    os.chmod(helper, 0o755)
+    keychain = os.path.join(workdir, "keychain.json")
+    json.dump({"credsStore": "berthtest"}, open(os.path.join(cfg, "config.json"), "w"))
+    env = dict(daemon.env, DOCKER_CONFIG=cfg, BERTH_TEST_KEYCHAIN=keychain, PATH=bindir + ":" + os.environ["PATH"])
+
+    def berth(*args, input=None, check=True):
+        p = subprocess.run([os.path.join(os.path.dirname(daemon.proc.args[0]), "berth"), *args], env=env,
+                           input=input, capture_output=True, text=True, timeout=60)
+        assert not check or p.returncode == 0, (args, p.stdout, p.stderr)
+        return p
+    assert berth("login", "-u", "tester", "--password-stdin", reg.addr, input="s3cret-pw\n").stdout == "Login Succeeded\n"
+    # The secret is in the helper's keychain; config.json only names the registry.
+    assert json.load(open(keychain)) == {reg.addr: {"Username": "tester", "Secret": "s3cret-pw"}}
+    stored = json.load(open(os.path.join(cfg, "config.json")))
+    assert stored["auths"] == {reg.addr: {}} and stored["credsStore"] == "berthtest"
+    assert "s3cret-pw" not in open(os.path.join(cfg, "config.json")).read()
+    assert berth("pull", f"{reg.addr}/team/app:1").stdout.splitlines()[-1] == f"{reg.addr}/team/app:1"
+    berth("logout", reg.addr)
+    assert json.load(open(keychain)) == {}
+    r = berth("pull", f"{reg.addr}/team/app:1", check=False)
+    assert r.returncode == 1 and "no basic auth credentials" in r.stderr
+    # A per-registry helper that is not installed: a clear error, nothing stored.
+    json.dump({"credHelpers": {reg.addr: "missing"}}, open(os.path.join(cfg, "config.json"), "w"))
+    r = berth("login", "-u", "tester", "--password-stdin", reg.addr, input="s3cret-pw\n", check=False)
+    assert r.returncode != 0 and "docker-credential-missing not found" in r.stderr

@@ -20,6 +20,8 @@ public struct DaemonConfig: Sendable {
     public var defaultNetwork = DefaultNetworkConfig()
     /// `--insecure-registry`: registries reached over plain HTTP (loopback ones always are).
     public var insecureRegistries: Set<String> = []
+    /// `--registry-mirror`: Docker Hub mirrors, tried before the Hub.
+    public var registryMirrors: [URL] = []
 
     public init(paths: BerthPaths, socket: String) {
         self.paths = paths
@@ -62,7 +64,8 @@ public final class Daemon: Sendable {
         let reserve = DiskReserve(path: paths.root + "/reserve")
         let store = try Store.openForWriting(path: paths.database, reserve: reserve)
         reserve.ensure()
-        let images = ImageService(store: store, paths: paths, insecureRegistries: config.insecureRegistries)
+        let images = ImageService(
+            store: store, paths: paths, insecureRegistries: config.insecureRegistries, registryMirrors: config.registryMirrors)
         let containers = ContainerService(store: store, paths: paths, logDefaults: config.logDefaults)
         if config.rebuildDB {
             let r = try DatabaseRebuild.run(images: images, containers: containers)

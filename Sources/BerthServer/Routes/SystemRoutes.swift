@@ -34,6 +34,10 @@ extension EngineRouter {
     func info() throws -> SystemInfo {
         let (counts, imageCount) = try store.read { db in try SystemQueries.counts(db) }
         var info = SystemInfo.current(daemonID: daemonID, containerStates: counts, images: imageCount, root: paths.root)
+        // Docker lists mirrors with a trailing slash.
+        let mirrors = images.registryMirrors.map { $0.absoluteString.hasSuffix("/") ? $0.absoluteString : $0.absoluteString + "/" }
+        info.RegistryConfig.Mirrors = mirrors
+        info.RegistryConfig.IndexConfigs["docker.io"]?.Mirrors = mirrors
         for r in images.insecureRegistries.sorted() {
             info.RegistryConfig.IndexConfigs[r] = .init(Name: r, Mirrors: [], Secure: false, Official: false)
         }

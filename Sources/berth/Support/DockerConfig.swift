@@ -30,7 +30,12 @@ enum DockerConfig {
 
     /// The stored credentials for `server` (an image name's registry part).
     static func auth(for server: String) -> AuthConfig? {
-        guard let auths = load()["auths"] as? [String: Any], let entry = auths[key(server)] as? [String: Any],
+        let config = load()
+        if let h = helper(for: key(server), in: config) {
+            guard let found = try? helperGet(h, key: key(server)) else { return nil }
+            return AuthConfig(username: found.user, password: found.password, serveraddress: server)
+        }
+        guard let auths = config["auths"] as? [String: Any], let entry = auths[key(server)] as? [String: Any],
             let a = entry["auth"] as? String, !a.isEmpty
         else { return nil }
         var c = AuthConfig(username: nil, password: nil, serveraddress: server)
@@ -42,7 +47,11 @@ enum DockerConfig {
     static func store(_ server: String, user: String?, password: String?) throws {
         var o = load()
         var auths = o["auths"] as? [String: Any] ?? [:]
-        if let user, let password {
+        if let h = helper(for: key(server), in: o) {
+            // The secret goes to the helper; config.json keeps an empty entry (as the docker CLI).
+            try helperPut(h, key: key(server), user: user, password: password)
+            auths[key(server)] = user == nil ? nil : [String: Any]()
+        } else if let user, let password {
             auths[key(server)] = ["auth": Data("\(user):\(password)".utf8).base64EncodedString()]
         } else {
             auths[key(server)] = nil
