@@ -30,6 +30,9 @@ public struct BerthPaths: Sendable, Equatable {
     /// Partial work; emptied by berthd at start.
     public var tmp: String { root + "/tmp" }
     public var defaultSocket: String { runroot + "/berth.sock" }
+    /// Layer blobs a pull fetched and verified, kept until an image records them (a pull cut
+    /// short, by a crash too, does not fetch them again); a day at most.
+    public var downloads: String { root + "/downloads" }
 
     public func blob(_ hex: String) -> String { blobs + "/" + hex }
     public func layerDir(_ chainHex: String) -> String { layers + "/" + chainHex }

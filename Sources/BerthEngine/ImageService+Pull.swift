@@ -45,11 +45,15 @@ extension ImageService {
             let store = self.store, paths = self.paths
             let header = lines[0]
             let started = Mutex(false)
+            try FileOps.makeDirs(paths.downloads, mode: 0o700)
             let stored: @Sendable (Digest) -> String? = { d in
                 // A blob recorded once is on disk and was verified then: a shared base layer is fetched once.
-                guard (try? store.read({ db in try ImageStore.hasBlob(db, digest: d.string) })) == true else { return nil }
-                let p = paths.blob(d.hex)
-                return FileOps.exists(p) ? p : nil
+                if (try? store.read({ db in try ImageStore.hasBlob(db, digest: d.string) })) == true, FileOps.exists(paths.blob(d.hex)) {
+                    return paths.blob(d.hex)
+                }
+                // One an earlier pull verified but did not get to record: linked in, not fetched.
+                let here = staging + "/verified-" + d.hex
+                return FileOps.exists(here) || link(paths.downloads + "/" + d.hex, here) == 0 ? here : nil
             }
             let progress: @Sendable (String, String) -> Void = { id, status in
                 guard let emit else { return }
@@ -65,6 +69,7 @@ extension ImageService {
             for (n, endpoint) in endpoints.enumerated() {
                 var puller = ImagePuller(client: endpoint)
                 if let platform, !platform.isEmpty { try puller.select(platform: platform) }
+                puller.verified = { d, path in _ = link(path, paths.downloads + "/" + d.hex) }
                 do {
                     pulled = try await puller.pull(ref, into: staging, stored: stored, progress: progress)
                     record.registry = endpoint.host
@@ -102,6 +107,7 @@ extension ImageService {
                 if !started.withLock({ $0 }) { emit(header) }
                 tail.forEach(emit)
             }
+            for l in image.layers { unlink(paths.downloads + "/" + l.digest.hex) }
             record.digest = image.manifestDigest.string
             record.imageID = id.string
             record.outcome = fresh ? "downloaded" : "up-to-date"

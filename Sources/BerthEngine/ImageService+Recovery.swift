@@ -27,6 +27,13 @@ extension ImageService {
             FileOps.removeTree(paths.tmp + "/" + e)
             report.tempEntries += 1
         }
+        // Verified downloads wait a day for the pull that wants them again.
+        let dayAgo = Date().addingTimeInterval(-86400)
+        for e in (try? FileManager.default.contentsOfDirectory(atPath: paths.downloads)) ?? [] {
+            let p = paths.downloads + "/" + e
+            let changed = (try? FileManager.default.attributesOfItem(atPath: p)[.modificationDate] as? Date) ?? .distantPast
+            if changed < dayAgo || e.count != 64 || !Identifier.isHex(e) { FileOps.removeTree(p) }
+        }
         let (layers, onDisk) = try removeUnrecorded(&report, freshDatabase: freshDatabase)
         report.missingLayers = layers.filter { !onDisk.contains(String($0.dropFirst(7))) }.sorted()
         if !report.missingLayers.isEmpty {

@@ -28,6 +28,8 @@ public struct ImagePuller: Sendable {
     public var variant: String?
     /// Layers fetched at once (Docker's default).
     public var parallel = 3
+    /// Hears each layer blob once it is fetched and its digest checked (file in the pull's dir).
+    public var verified: (@Sendable (Digest, String) -> Void)?
 
     public init(client: RegistryClient) { self.client = client }
 
@@ -108,6 +110,7 @@ public struct ImagePuller: Sendable {
                         }
                         let path = dir + "/" + l.digest.hex
                         try await blobFile(repo, l.digest, scope: scope, to: path)
+                        verified?(l.digest, path)
                         progress(String(l.digest.hex.prefix(12)), "Download complete")
                         return (i, .success(PulledImage.Layer(path: path, mediaType: l.mediaType, digest: l.digest, fetched: true)))
                     } catch {

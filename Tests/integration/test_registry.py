@@ -1,5 +1,6 @@
 """Pulling from a real registry (Debian's docker-registry on 127.0.0.1, fed with skopeo)."""
 import glob
+import http.client
 import json
 import os
 import shutil
@@ -8,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import needs_root
+from conftest import BIN, needs_root, wait_until
 
 pytestmark = needs_root
 
@@ -383,3 +384,98 @@ def test_login_through_a_credential_helper(daemon, private_registry, images, wor
     json.dump({"credHelpers": {reg.addr: "missing"}}, open(os.path.join(cfg, "config.json"), "w"))
     r = berth("login", "-u", "tester", "--password-stdin", reg.addr, input="s3cret-pw\n", check=False)
     assert r.returncode != 0 and "docker-credential-missing not found" in r.stderr
+
+
+class GateProxy:
+    """An HTTP proxy on 127.0.0.1 in front of a registry: the first GET of blob `gated` sends half
+    of it and then waits (until `release` is set) — a pull held mid-layer."""
+
+    def __init__(self, upstream, gated):
+        import http.server
+        import threading
+        import urllib.request
+        self.hits, self.blocked, self.release = [], threading.Event(), threading.Event()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                proxy.hits.append(self.path)
+                req = urllib.request.Request(f"http://{upstream}{self.path}",
+                                             headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+                try:
+                    resp = urllib.request.urlopen(req, timeout=30)
+                except urllib.error.HTTPError as e:
+                    resp = e
+                data = resp.read()
+                self.send_response(resp.status if hasattr(resp, "status") else resp.code)
+                for k, v in resp.headers.items():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if gated and self.path.endswith(gated) and not proxy.blocked.is_set():
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    proxy.blocked.set()
+                    proxy.release.wait(60)
+                    self.close_connection = True
+                    return
+                self.wfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.addr = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_kill_9_mid_pull_keeps_nothing_but_verified_blobs(bb, make_daemon, registry, workdir):
+    # A two-layer image in the registry: busybox's layer and a 400 kB one from a RUN.
+    ctx = os.path.join(workdir, "ctx")
+    os.makedirs(ctx)
+    open(os.path.join(ctx, "Dockerfile"), "w").write("FROM busybox\nRUN head -c 400000 /dev/urandom > /big\n")
+    name = f"{registry.addr}/two/layers:1"
+    bb.berth("build", "-q", "-t", name, ctx)
+    bb.berth("push", name)
+    c = http.client.HTTPConnection("127.0.0.1", registry.port, timeout=10)
+    c.request("GET", "/v2/two/layers/manifests/1", headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+    layers = [l["digest"] for l in json.loads(c.getresponse().read())["layers"]]
+    first, second = layers[0], layers[-1]  # busybox's first layer; the RUN's
+    proxy = GateProxy(registry.addr, gated=second)
+    d = make_daemon("puller")
+    d.start()
+    try:
+        via = f"{proxy.addr}/two/layers:1"
+        p = subprocess.Popen([os.path.join(BIN, "berth"), "pull", via], env=d.env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        assert proxy.blocked.wait(30)
+        # the first layer verified (kept for the next pull), the second held halfway
+        assert wait_until(lambda: os.path.exists(os.path.join(d.root, "downloads", first[7:])), 20)
+        d.kill9()
+        p.wait(30)
+        proxy.release.set()
+        d.start()
+        assert d.rows("SELECT count(*) FROM images") == [(0,)] and d.rows("SELECT count(*) FROM blobs") == [(0,)]
+        d.assert_consistent()
+        assert os.listdir(os.path.join(d.root, "tmp")) == []
+        kept = os.listdir(os.path.join(d.root, "downloads"))
+        assert first[7:] in kept and second[7:] not in kept
+        # The next pull takes the verified layer from there and fetches only the rest.
+        before = [h for h in proxy.hits if h.endswith(first)]
+        out = d.berth("pull", via).out
+        assert [h for h in proxy.hits if h.endswith(first)] == before
+        assert f"{first[7:19]}: Already exists" in out and f"{second[7:19]}: Pull complete" in out
+        assert d.berth("run", "--rm", via, "sh", "-c", "wc -c < /big").out.strip() == "400000"
+        assert os.listdir(os.path.join(d.root, "downloads")) == []
+        d.assert_consistent()
+    finally:
+        proxy.stop()
