@@ -9,6 +9,8 @@ import Synchronization
 extension ImageService {
     /// Registry tokens, shared by every pull of this berthd (cached until they expire).
     static let tokens = TokenCache()
+    /// Layer downloads in flight, shared by every pull of this berthd.
+    static let claims = DownloadClaims()
 
     /// `berth pull NAME[:TAG|@DIGEST]`: fetched (blobs verified as they arrive, three layers at
     /// a time), then stored and recorded in one step with the repo digest. Returns Docker's
@@ -70,6 +72,7 @@ extension ImageService {
                 var puller = ImagePuller(client: endpoint)
                 if let platform, !platform.isEmpty { try puller.select(platform: platform) }
                 puller.verified = { d, path in _ = link(path, paths.downloads + "/" + d.hex) }
+                puller.claims = Self.claims
                 do {
                     pulled = try await puller.pull(ref, into: staging, stored: stored, progress: progress)
                     record.registry = endpoint.host

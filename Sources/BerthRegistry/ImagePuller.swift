@@ -30,6 +30,9 @@ public struct ImagePuller: Sendable {
     public var parallel = 3
     /// Hears each layer blob once it is fetched and its digest checked (file in the pull's dir).
     public var verified: (@Sendable (Digest, String) -> Void)?
+    /// Shared with other pulls: a blob one of them is fetching is waited for, not fetched again
+    /// (`stored` then finds what `verified` kept).
+    public var claims: DownloadClaims?
 
     public init(client: RegistryClient) { self.client = client }
 
@@ -105,12 +108,22 @@ public struct ImagePuller: Sendable {
                 next += 1
                 group.addTask {
                     do {
-                        if let have = stored(l.digest) {
-                            return (i, .success(PulledImage.Layer(path: have, mediaType: l.mediaType, digest: l.digest, fetched: false)))
+                        while true {
+                            if let have = stored(l.digest) {
+                                return (i, .success(PulledImage.Layer(path: have, mediaType: l.mediaType, digest: l.digest, fetched: false)))
+                            }
+                            guard let claims else { break }
+                            if await claims.claim(l.digest) { break }
                         }
                         let path = dir + "/" + l.digest.hex
-                        try await blobFile(repo, l.digest, scope: scope, to: path)
-                        verified?(l.digest, path)
+                        do {
+                            try await blobFile(repo, l.digest, scope: scope, to: path)
+                            verified?(l.digest, path)
+                        } catch {
+                            await claims?.done(l.digest)
+                            throw error
+                        }
+                        await claims?.done(l.digest)
                         progress(String(l.digest.hex.prefix(12)), "Download complete")
                         return (i, .success(PulledImage.Layer(path: path, mediaType: l.mediaType, digest: l.digest, fetched: true)))
                     } catch {

@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -388,9 +389,10 @@ def test_login_through_a_credential_helper(daemon, private_registry, images, wor
 
 class GateProxy:
     """An HTTP proxy on 127.0.0.1 in front of a registry: the first GET of blob `gated` sends half
-    of it and then waits (until `release` is set) — a pull held mid-layer."""
+    of it and then waits (until `release` is set) — a pull held mid-layer — and then ends the
+    connection (`cut`) or sends the rest."""
 
-    def __init__(self, upstream, gated):
+    def __init__(self, upstream, gated, cut=True):
         import http.server
         import threading
         import urllib.request
@@ -423,7 +425,10 @@ class GateProxy:
                     self.wfile.flush()
                     proxy.blocked.set()
                     proxy.release.wait(60)
-                    self.close_connection = True
+                    if cut:
+                        self.close_connection = True
+                        return
+                    self.wfile.write(data[len(data) // 2:])
                     return
                 self.wfile.write(data)
 
@@ -475,6 +480,43 @@ def test_kill_9_mid_pull_keeps_nothing_but_verified_blobs(bb, make_daemon, regis
         assert [h for h in proxy.hits if h.endswith(first)] == before
         assert f"{first[7:19]}: Already exists" in out and f"{second[7:19]}: Pull complete" in out
         assert d.berth("run", "--rm", via, "sh", "-c", "wc -c < /big").out.strip() == "400000"
+        assert os.listdir(os.path.join(d.root, "downloads")) == []
+        d.assert_consistent()
+    finally:
+        proxy.stop()
+
+
+def test_two_pulls_at_once_fetch_a_shared_layer_once(bb, make_daemon, registry, workdir):
+    for tag, size in (("a", 1000), ("b", 2000)):
+        ctx = os.path.join(workdir, "ctx-" + tag)
+        os.makedirs(ctx)
+        open(os.path.join(ctx, "Dockerfile"), "w").write(f"FROM busybox\nRUN head -c {size} /dev/urandom > /f\n")
+        bb.berth("build", "-q", "-t", f"{registry.addr}/shared/{tag}:1", ctx)
+        bb.berth("push", f"{registry.addr}/shared/{tag}:1")
+    c = http.client.HTTPConnection("127.0.0.1", registry.port, timeout=10)
+    c.request("GET", "/v2/shared/a/manifests/1", headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+    base = json.loads(c.getresponse().read())["layers"][0]["digest"]
+    proxy = GateProxy(registry.addr, gated=base, cut=False)
+    d = make_daemon("two")
+    d.start()
+    try:
+        pulls = []
+        p = subprocess.Popen([os.path.join(BIN, "berth"), "pull", f"{proxy.addr}/shared/a:1"], env=d.env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        pulls.append(p)
+        assert proxy.blocked.wait(30)  # the first pull is fetching the base layer
+        p = subprocess.Popen([os.path.join(BIN, "berth"), "pull", f"{proxy.addr}/shared/b:1"], env=d.env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        pulls.append(p)
+        # the second pull got as far as its own layer: it wants the base layer too
+        assert wait_until(lambda: len([h for h in proxy.hits if "/shared/b/blobs/" in h]) >= 2, 20)
+        time.sleep(0.3)
+        proxy.release.set()
+        for p in pulls:
+            assert p.wait(60) == 0, p.stderr.read()
+        assert len([h for h in proxy.hits if h.endswith(base)]) == 1, proxy.hits
+        for tag in ("a", "b"):
+            assert d.berth("run", "--rm", f"{proxy.addr}/shared/{tag}:1", "true").returncode == 0
         assert os.listdir(os.path.join(d.root, "downloads")) == []
         d.assert_consistent()
     finally:
