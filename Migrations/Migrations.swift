@@ -10,6 +10,7 @@ public enum SchemaMigrations {
         (6, "0006_builds.sql", String(decoding: PackageResources._006_builds_sql, as: UTF8.self)),
         (7, "0007_fixed_addresses.sql", String(decoding: PackageResources._007_fixed_addresses_sql, as: UTF8.self)),
         (8, "0008_ipv6.sql", String(decoding: PackageResources._008_ipv6_sql, as: UTF8.self)),
+        (9, "0009_blob_sources.sql", String(decoding: PackageResources._009_blob_sources_sql, as: UTF8.self)),
     ]
 
     /// The newest schema version this binary knows.

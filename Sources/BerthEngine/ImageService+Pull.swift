@@ -111,6 +111,11 @@ extension ImageService {
                 tail.forEach(emit)
             }
             for l in image.layers { unlink(paths.downloads + "/" + l.digest.hex) }
+            // Where these layers live, for a later push to another repository there to mount them.
+            try? store.write { db in
+                try ImageStore.recordBlobSources(
+                    db, digests: image.layers.map(\.digest.string), registry: record.registry, repository: ref.path, at: Clock.nowNanos())
+            }
             record.digest = image.manifestDigest.string
             record.imageID = id.string
             record.outcome = fresh ? "downloaded" : "up-to-date"

@@ -30,13 +30,21 @@ extension ImageService {
         client.credentials = auth?.credentials
         var lines: [[String: String]] = [["status": "The push refers to repository [\(ref.familiarName)]"]]
         let progress = ProgressLines()
-        let (digest, size) = try await ImagePusher(client: client).push(
+        let pushed = blobs.map(\.digest.string)
+        var pusher = ImagePusher(client: client)
+        let store = self.store, host = client.host, repo = ref.path
+        pusher.mountFrom = { d in
+            try? store.read { db in try ImageStore.blobSource(db, digest: d.string, registry: host, excluding: repo) }
+        }
+        let (digest, size) = try await pusher.push(
             repository: ref.path, tag: ref.tag!, config: Data(detail.configJSON.utf8), layers: blobs
         ) { id, status in progress.add(["status": status, "id": id]) }
         lines += progress.all
         try await mutate { [self] in
             try store.write { db in
                 try ImageStore.addRepoDigest(db, repository: ref.name, digest: digest.string, imageID: id)
+                try ImageStore.recordBlobSources(
+                    db, digests: pushed, registry: host, repository: repo, at: Clock.nowNanos())
                 try Events.append(
                     db, type: "image", action: "push", actorID: id, actorName: ref.familiarString,
                     attributes: ["name": ref.familiarString])

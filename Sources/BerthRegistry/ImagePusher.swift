@@ -7,6 +7,10 @@ import Foundation
 public struct ImagePusher: Sendable {
     public let client: RegistryClient
 
+    /// Another repository of this registry that holds a blob (berth saw it there): the blob is
+    /// mounted from it rather than uploaded.
+    public var mountFrom: @Sendable (Digest) -> String? = { _ in nil }
+
     public init(client: RegistryClient) { self.client = client }
 
     public struct Blob: Sendable {
@@ -19,15 +23,15 @@ public struct ImagePusher: Sendable {
         }
     }
 
-    /// `progress(id, status)`: `Pushed` or `Layer already exists` per layer.
+    /// `progress(id, status)`: `Pushed`, `Mounted from REPO` or `Layer already exists` per layer.
     public func push(
         repository repo: String, tag: String, config: Data, layers: [Blob],
         progress: @Sendable (String, String) -> Void = { _, _ in }
     ) async throws -> (digest: Digest, size: Int) {
         let scope = "repository:\(repo):pull,push"
         for l in layers {
-            let uploaded = try await upload(repo, digest: l.digest, scope: scope) { try Data(contentsOf: URL(fileURLWithPath: l.path)) }
-            progress(String(l.digest.hex.prefix(12)), uploaded ? "Pushed" : "Layer already exists")
+            let sent = try await upload(repo, digest: l.digest, scope: scope) { try Data(contentsOf: URL(fileURLWithPath: l.path)) }
+            progress(String(l.digest.hex.prefix(12)), sent.map { $0.map { "Mounted from " + $0 } ?? "Pushed" } ?? "Layer already exists")
         }
         let configDigest = Digest.of(config)
         _ = try await upload(repo, digest: configDigest, scope: scope) { config }
@@ -56,11 +60,19 @@ public struct ImagePusher: Sendable {
         }
     }
 
-    /// Uploads one blob unless the registry has it; true when it was sent.
-    func upload(_ repo: String, digest: Digest, scope: String, data: () throws -> Data) async throws -> Bool {
+    /// Uploads one blob unless the registry has it: nil when it had, `.some(nil)` when sent,
+    /// `.some(repo)` when mounted from another repository.
+    func upload(_ repo: String, digest: Digest, scope: String, data: () throws -> Data) async throws -> String?? {
         let head = try await client.request("HEAD", "\(repo)/blobs/\(digest)", scope: scope)
-        if head.status == 200 { return false }
-        let start = try await client.request("POST", "\(repo)/blobs/uploads/", scope: scope)
+        if head.status == 200 { return nil }
+        var post = "\(repo)/blobs/uploads/"
+        let from = mountFrom(digest)
+        if let from, from != repo {
+            post += "?mount=\(digest)&from=" + (from.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? from)
+        }
+        let start = try await client.request("POST", post, scope: scope)
+        // 201: mounted; 202: the registry would not (or could not), and opened an upload instead.
+        if start.status == 201, let from { return .some(from) }
         guard start.status == 202, let location = start.header("Location") else {
             if start.status == 401 || start.status == 403 {
                 throw BerthError(.permissionDenied, "denied: requested access to the resource is denied")
@@ -73,6 +85,6 @@ public struct ImagePusher: Sendable {
         guard put.status == 201 || put.status == 204 else {
             throw BerthError.internal("uploading \(digest) to \(client.host): \(RegistryClient.errorText(put))")
         }
-        return true
+        return .some(nil)
     }
 }

@@ -521,3 +521,20 @@ def test_two_pulls_at_once_fetch_a_shared_layer_once(bb, make_daemon, registry, 
         d.assert_consistent()
     finally:
         proxy.stop()
+
+
+def test_push_mounts_blobs_from_another_repository(bb, registry):
+    one, two = f"{registry.addr}/one/base:1", f"{registry.addr}/two/app:1"
+    bb.berth("tag", "busybox", one)
+    first = bb.berth("push", one).out.splitlines()
+    assert all(l.endswith(": Pushed") for l in first[1:-1])
+    # The same layers to another repository of the registry: mounted (POST …?mount=&from=), not sent.
+    bb.berth("tag", "busybox", two)
+    second = bb.berth("push", two).out.splitlines()
+    assert second[1:-1] and all(l.endswith(": Mounted from one/base") for l in second[1:-1]), second
+    assert second[-1].split()[2] == first[-1].split()[2]  # the same manifest digest
+    p = subprocess.run(["skopeo", "inspect", "--tls-verify=false", f"docker://{two}"], capture_output=True, text=True, check=True)
+    assert json.loads(p.stdout)["Digest"] == second[-1].split()[2]
+    assert bb.rows("SELECT DISTINCT repository FROM blob_sources ORDER BY 1") == [("one/base",), ("two/app",)]
+    bb.berth("rmi", one, two, "busybox")
+    assert bb.berth("run", "--rm", two, "echo", "mounted").out == "mounted\n"
