@@ -10,6 +10,9 @@ public struct ImagePusher: Sendable {
     /// Another repository of this registry that holds a blob (berth saw it there): the blob is
     /// mounted from it rather than uploaded.
     public var mountFrom: @Sendable (Digest) -> String? = { _ in nil }
+    /// Blobs larger than this go up in PATCH chunks of this size (read one at a time, so a big
+    /// layer never sits in memory); smaller ones in one PUT.
+    public var chunkSize = 8 << 20
 
     public init(client: RegistryClient) { self.client = client }
 
@@ -30,7 +33,9 @@ public struct ImagePusher: Sendable {
     ) async throws -> (digest: Digest, size: Int) {
         let scope = "repository:\(repo):pull,push"
         for l in layers {
-            let sent = try await upload(repo, digest: l.digest, scope: scope) { try Data(contentsOf: URL(fileURLWithPath: l.path)) }
+            let sent = try await upload(repo, digest: l.digest, scope: scope, file: l.path) {
+                try Data(contentsOf: URL(fileURLWithPath: l.path))
+            }
             progress(String(l.digest.hex.prefix(12)), sent.map { $0.map { "Mounted from " + $0 } ?? "Pushed" } ?? "Layer already exists")
         }
         let configDigest = Digest.of(config)
@@ -62,7 +67,7 @@ public struct ImagePusher: Sendable {
 
     /// Uploads one blob unless the registry has it: nil when it had, `.some(nil)` when sent,
     /// `.some(repo)` when mounted from another repository.
-    func upload(_ repo: String, digest: Digest, scope: String, data: () throws -> Data) async throws -> String?? {
+    func upload(_ repo: String, digest: Digest, scope: String, file: String? = nil, data: () throws -> Data) async throws -> String?? {
         let head = try await client.request("HEAD", "\(repo)/blobs/\(digest)", scope: scope)
         if head.status == 200 { return nil }
         var post = "\(repo)/blobs/uploads/"
@@ -79,12 +84,39 @@ public struct ImagePusher: Sendable {
             }
             throw BerthError.internal("starting an upload to \(client.host): \(RegistryClient.errorText(start))")
         }
-        let sep = location.contains("?") ? "&" : "?"
+        var at = location
+        var body: Data?
+        if let file, FileOps.size(file) > Int64(chunkSize) {
+            at = try await patchChunks(file, to: location, scope: scope)
+        } else {
+            body = try data()
+        }
+        let sep = at.contains("?") ? "&" : "?"
         let put = try await client.request(
-            "PUT", location + sep + "digest=" + digest.string, body: try data(), contentType: "application/octet-stream", scope: scope)
+            "PUT", at + sep + "digest=" + digest.string, body: body ?? Data(), contentType: "application/octet-stream", scope: scope)
         guard put.status == 201 || put.status == 204 else {
             throw BerthError.internal("uploading \(digest) to \(client.host): \(RegistryClient.errorText(put))")
         }
         return .some(nil)
+    }
+
+    /// The distribution API's chunked upload: PATCH after PATCH with `Content-Range`, each to the
+    /// `Location` the last answer gave; returns where the closing PUT goes.
+    func patchChunks(_ file: String, to location: String, scope: String) async throws -> String {
+        guard let fh = FileHandle(forReadingAtPath: file) else { throw BerthError.posix("open \(file)") }
+        defer { try? fh.close() }
+        var at = location
+        var offset = 0
+        while let chunk = try fh.read(upToCount: chunkSize), !chunk.isEmpty {
+            let r = try await client.request(
+                "PATCH", at, body: chunk, contentType: "application/octet-stream",
+                headers: ["Content-Range": "\(offset)-\(offset + chunk.count - 1)"], scope: scope)
+            guard r.status == 202, let next = r.header("Location") else {
+                throw BerthError.internal("uploading a chunk to \(client.host): \(RegistryClient.errorText(r))")
+            }
+            offset += chunk.count
+            at = next
+        }
+        return at
     }
 }

@@ -53,7 +53,8 @@ public struct RegistryClient: Sendable {
 
     /// Any request under /v2/ (or to an absolute upload `Location` the registry gave).
     public func request(
-        _ method: String, _ path: String, accept: [String] = [], body: Data? = nil, contentType: String? = nil, scope: String
+        _ method: String, _ path: String, accept: [String] = [], body: Data? = nil, contentType: String? = nil,
+        headers: [String: String] = [:], scope: String
     ) async throws -> Response {
         let url = try self.url(path)
         return try await authorized(scope) { authorization in
@@ -61,6 +62,7 @@ public struct RegistryClient: Sendable {
             req.httpMethod = method
             if let body { req.httpBody = body }
             if let contentType { req.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+            for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
             if !accept.isEmpty { req.setValue(accept.joined(separator: ", "), forHTTPHeaderField: "Accept") }
             if let authorization { req.setValue(authorization, forHTTPHeaderField: "Authorization") }
             return try await exchange(req) { req in

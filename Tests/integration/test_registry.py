@@ -538,3 +538,73 @@ def test_push_mounts_blobs_from_another_repository(bb, registry):
     assert bb.rows("SELECT DISTINCT repository FROM blob_sources ORDER BY 1") == [("one/base",), ("two/app",)]
     bb.berth("rmi", one, two, "busybox")
     assert bb.berth("run", "--rm", two, "echo", "mounted").out == "mounted\n"
+
+
+class RecordingProxy:
+    """An HTTP proxy on 127.0.0.1 that forwards every method to a registry unchanged (Host kept,
+    so the registry's upload Locations lead back here) and records (method, path)."""
+
+    def __init__(self, upstream):
+        import http.server
+        import threading
+        self.hits = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def forward(self):
+                proxy.hits.append((self.command, self.path.split("?")[0]))
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                host, port = upstream.split(":")
+                c = http.client.HTTPConnection(host, int(port), timeout=60)
+                c.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
+                resp = c.getresponse()
+                data = resp.read()
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                c.close()
+
+            do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.addr = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_push_sends_big_layers_in_chunks(bb, registry, workdir):
+    ctx = os.path.join(workdir, "big")
+    os.makedirs(ctx)
+    open(os.path.join(ctx, "Dockerfile"), "w").write("FROM busybox\nRUN head -c 20000000 /dev/urandom > /big\n")
+    proxy = RecordingProxy(registry.addr)
+    try:
+        name = f"{proxy.addr}/chunked/app:1"
+        bb.berth("build", "-q", "-t", name, ctx)
+        out = bb.berth("push", name).out.splitlines()
+        digest = out[-1].split()[2]
+        patches = [h for h in proxy.hits if h[0] == "PATCH"]
+        puts = [h for h in proxy.hits if h[0] == "PUT" and "/blobs/uploads/" in h[1]]
+        # the 20 MB layer in 8 MiB PATCHes (3), the small blobs in one PUT each
+        assert len(patches) == 3 and len(puts) == len(out) - 2 + 1, proxy.hits
+    finally:
+        proxy.stop()
+    direct = f"{registry.addr}/chunked/app:1"
+    p = subprocess.run(["skopeo", "inspect", "--tls-verify=false", f"docker://{direct}"], capture_output=True, text=True, check=True)
+    assert json.loads(p.stdout)["Digest"] == digest
+    bb.berth("rmi", name)
+    assert bb.berth("run", "--rm", direct, "sh", "-c", "wc -c < /big").out.strip() == "20000000"
