@@ -608,3 +608,48 @@ def test_push_sends_big_layers_in_chunks(bb, registry, workdir):
     assert json.loads(p.stdout)["Digest"] == digest
     bb.berth("rmi", name)
     assert bb.berth("run", "--rm", direct, "sh", "-c", "wc -c < /big").out.strip() == "20000000"
+
+
+def test_multi_platform_index_picks_the_hosts_image(daemon, registry, images, workdir):
+    import hashlib
+    import platform
+    lay = os.path.join(workdir, "multi")
+    shutil.copytree(images["bb-oci"], lay)
+    blobs = os.path.join(lay, "blobs", "sha256")
+
+    def read(d):
+        return open(os.path.join(blobs, d[7:]), "rb").read()
+
+    def put(data):
+        d = "sha256:" + hashlib.sha256(data).hexdigest()
+        open(os.path.join(blobs, d[7:]), "wb").write(data)
+        return d, len(data)
+    desc = json.load(open(os.path.join(lay, "index.json")))["manifests"][0]
+    man = json.loads(read(desc["digest"]))
+    here = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    other = "arm64" if here != "arm64" else "amd64"
+    cfg = dict(json.loads(read(man["config"]["digest"])), architecture=other)
+    cdig, csize = put(json.dumps(cfg).encode())
+    mdig, msize = put(json.dumps(dict(man, config=dict(man["config"], digest=cdig, size=csize))).encode())
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [
+        {"mediaType": desc["mediaType"], "digest": mdig, "size": msize, "platform": {"os": "linux", "architecture": other}},
+        {"mediaType": desc["mediaType"], "digest": desc["digest"], "size": desc["size"], "platform": {"os": "linux", "architecture": here}},
+    ]}
+    idig, isize = put(json.dumps(index).encode())
+    json.dump({"schemaVersion": 2, "manifests": [{"mediaType": index["mediaType"], "digest": idig, "size": isize,
+                                                  "annotations": {"org.opencontainers.image.ref.name": "multi"}}]},
+              open(os.path.join(lay, "index.json"), "w"))
+    subprocess.run(["skopeo", "copy", "-q", "--all", "--dest-tls-verify=false", f"oci:{lay}:multi",
+                    f"docker://{registry.addr}/multi/bb:1"], check=True, capture_output=True)
+    name = f"{registry.addr}/multi/bb:1"
+    out = daemon.berth("pull", name).out
+    assert f"Digest: {idig}" in out  # the index's digest, as Docker reports it
+    insp = json.loads(daemon.berth("image", "inspect", name).out)[0]
+    assert insp["Architecture"] == here and f"{registry.addr}/multi/bb@{idig}" in insp["RepoDigests"]
+    assert daemon.berth("run", "--rm", name, "echo", "native").out == "native\n"
+    # --platform picks the other entry (fetched, not run), a missing platform is refused by name
+    daemon.berth("pull", "--platform", f"linux/{other}", name)
+    assert json.loads(daemon.berth("image", "inspect", name).out)[0]["Architecture"] == other
+    r = daemon.berth("pull", "--platform", "linux/s390x", name, check=False)
+    assert r.returncode == 1 and "s390x" in r.err
+    daemon.assert_consistent()
