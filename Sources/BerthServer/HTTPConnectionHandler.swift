@@ -144,7 +144,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let path = h.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? h.uri
         if h.method == .PUT { return path.hasSuffix("/archive") }
         guard h.method == .POST else { return false }
-        return path.hasSuffix("/images/load") || path.hasSuffix("/images/create")
+        // Build contexts are often far over the in-memory limit (a Docker context of 500 MB is common).
+        return path.hasSuffix("/images/load") || path.hasSuffix("/images/create") || path.hasSuffix("/build")
     }
 
     static func makeRequest(_ h: HTTPRequestHead, body: Data, bodyFile: String?) -> APIRequest {

@@ -451,3 +451,15 @@ def test_kill9_mid_build_leaves_no_mount_and_builds_again(make_daemon, images, w
         f.write("FROM busybox\nCOPY f /f\nRUN cat /f\n")
     assert "Successfully built" in d.berth("build", ctx).out
     d.assert_consistent()
+
+
+def test_a_context_bigger_than_memory_bodies(bb, workdir):
+    # 40 MB of context: the request body goes to a file, as load's and import's do.
+    ctx = os.path.join(workdir, "bigctx")
+    os.makedirs(ctx)
+    with open(os.path.join(ctx, "blob"), "wb") as f:
+        f.write(os.urandom(40 << 20))
+    open(os.path.join(ctx, "Dockerfile"), "w").write("FROM busybox\nCOPY blob /blob\n")
+    bb.berth("build", "-q", "-t", "bigctx:1", ctx)
+    assert bb.berth("run", "--rm", "bigctx:1", "sh", "-c", "wc -c < /blob").out.strip() == str(40 << 20)
+    assert os.listdir(os.path.join(bb.root, "tmp")) == []
