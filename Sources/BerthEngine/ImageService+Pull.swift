@@ -92,9 +92,11 @@ extension ImageService {
             record.bytesFetched = Int64(image.configData.count) + image.layers.filter(\.fetched).reduce(0) { $0 + FileOps.size($1.path) }
             record.bytesReused = image.layers.filter { !$0.fetched }.reduce(0) { $0 + FileOps.size($1.path) }
             let id = image.configDigest
+            let ahead = try unpackAhead(image)
+            defer { for u in ahead.values { FileOps.removeTree(u.work) } }
             let fresh = try await mutate { [self] in
                 do {
-                    return try ingest(image, id: id, ref: ref)
+                    return try ingest(image, id: id, ref: ref, ahead: ahead)
                 } catch {
                     _ = try? removeUnrecorded()
                     throw error
@@ -128,17 +130,19 @@ extension ImageService {
 
     /// Stores the pulled blobs and records the image, its tag and repo digest; false when the
     /// tag already named this image.
-    func ingest(_ image: PulledImage, id: Digest, ref: Reference) throws -> Bool {
+    func ingest(_ image: PulledImage, id: Digest, ref: Reference, ahead: [Int: Unpacked] = [:]) throws -> Bool {
         let had = try store.read { db in
             try ref.tag.flatMap { _ in try ImageQueries.imageForTag(db, name: ref.description) } == id.string
         }
+        // Every file here was checked against its digest as it came (or when it was stored).
         var known: [String: (Digest, Int64)] = [:]
+        for l in image.layers { known[l.path] = (l.digest, FileOps.size(l.path)) }
         var prepared: [PreparedLayer] = []
         for (i, l) in image.layers.enumerated() {
             prepared.append(
                 try prepareLayer(
                     path: l.path, mediaType: l.mediaType, expected: l.digest, diffID: image.config.rootfs.diff_ids[i],
-                    parent: prepared.last?.chainID, known: &known))
+                    parent: prepared.last?.chainID, known: &known, unpacked: ahead[i]))
         }
         try store.write { db in
             try record(

@@ -51,7 +51,7 @@ public final class ImageService: Sendable {
     /// if not yet unpacked. `known` caches digests of files already moved.
     func prepareLayer(
         path: String, mediaType: String, expected: Digest?, diffID expectedDiff: Digest?,
-        parent: Digest?, known: inout [String: (Digest, Int64)]
+        parent: Digest?, known: inout [String: (Digest, Int64)], unpacked pre: Unpacked? = nil
     ) throws -> PreparedLayer {
         let (blob, size): (Digest, Int64)
         if let k = known[path] {
@@ -67,7 +67,7 @@ public final class ImageService: Sendable {
         let stored = FileOps.exists(blobPath)
         let source = stored ? blobPath : path
         // A plain tar's diff id is its blob digest, already computed.
-        let diffID = Compression.sniff(path: source) == .none ? blob : try Decompress.digest(source).0
+        let diffID = try pre?.diffID ?? (Compression.sniff(path: source) == .none ? blob : try Decompress.digest(source).0)
         if let expectedDiff, expectedDiff != diffID {
             throw BerthError.corrupt("layer diff id mismatch: the image config says \(expectedDiff), the layer is \(diffID)")
         }
@@ -75,23 +75,29 @@ public final class ImageService: Sendable {
             guard rename(path, blobPath) == 0 else { throw BerthError.posix("store blob \(blob)") }
         }
         let chainID = parent.map { Digest.of(Array("\($0) \(diffID)".utf8)) } ?? diffID
-        let unpacked = try ensureUnpacked(chainID: chainID, blobPath: blobPath)
+        let unpacked = try ensureUnpacked(chainID: chainID, blobPath: blobPath, pre: pre)
         return PreparedLayer(
             blob: blob, blobSize: size, mediaType: mediaType, diffID: diffID,
             chainID: chainID, parent: parent, size: unpacked)
     }
 
     /// Unpacks into tmp and renames into layers/<chain>; returns the content size.
-    func ensureUnpacked(chainID: Digest, blobPath: String) throws -> Int64 {
+    func ensureUnpacked(chainID: Digest, blobPath: String, pre: Unpacked? = nil) throws -> Int64 {
         if let size = try store.read({ db in
             try ImageStore.layerSize(db, chainID: chainID.string)
         }), FileOps.exists(paths.layerDiff(chainID.hex)) {
+            if let pre { FileOps.removeTree(pre.work) }
             return size
         }
-        let work = try FileOps.makeTempDir(in: paths.tmp, prefix: "layer")
+        let work = try pre?.work ?? FileOps.makeTempDir(in: paths.tmp, prefix: "layer")
         do {
-            try FileOps.makeDirs(work + "/diff")
-            let size = try unpacker.unpack(blobPath, into: work + "/diff")
+            let size: Int64
+            if let pre {
+                size = pre.size
+            } else {
+                try FileOps.makeDirs(work + "/diff")
+                size = try unpacker.unpack(blobPath, into: work + "/diff")
+            }
             let dest = paths.layerDir(chainID.hex)
             // Left over from a crash before its row was written: replace it.
             if FileOps.exists(dest) { FileOps.removeTree(dest) }

@@ -1,0 +1,72 @@
+import BerthCore
+import BerthImage
+import BerthRegistry
+import BerthStore
+import Dispatch
+import Foundation
+import Synchronization
+
+extension ImageService {
+    /// A layer decompressed (its diff id computed) and unpacked into `work/diff` ahead of the
+    /// ingest, which then only renames it into place.
+    struct Unpacked: Sendable {
+        var diffID: Digest
+        var work: String
+        var size: Int64
+    }
+
+    /// The CPU-bound part of a pull, several layers at once (one per core): each layer the host
+    /// does not have yet is decompressed, checked against the config's diff id and unpacked into
+    /// tmp. The chain ids come from the config, so nothing waits for the layer below it.
+    func unpackAhead(_ image: PulledImage) throws -> [Int: Unpacked] {
+        let diffs = image.config.rootfs.diff_ids
+        guard diffs.count == image.layers.count else { return [:] }
+        var chains: [Digest] = []
+        for d in diffs { chains.append(chains.last.map { Digest.of(Array("\($0) \(d)".utf8)) } ?? d) }
+        let have = try store.read { db in Set(try chains.filter { try ImageStore.layerSize(db, chainID: $0.string) != nil }) }
+        let todo = image.layers.indices.filter { !have.contains(chains[$0]) }
+        let results = Mutex<[Int: Result<Unpacked, any Error>]>([:])
+        let unpacker = self.unpacker, tmp = paths.tmp
+        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, todo.count))
+        let next = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: lanes) { _ in
+            while true {
+                let k = next.withLock { n -> Int? in
+                    defer { n += 1 }
+                    return n < todo.count ? todo[n] : nil
+                }
+                guard let i = k else { return }
+                let l = image.layers[i]
+                let r = Result<Unpacked, any Error> {
+                    let diff = Compression.sniff(path: l.path) == .none ? l.digest : try Decompress.digest(l.path).0
+                    guard diff == diffs[i] else {
+                        throw BerthError.corrupt("layer diff id mismatch: the image config says \(diffs[i]), the layer is \(diff)")
+                    }
+                    let work = try FileOps.makeTempDir(in: tmp, prefix: "layer")
+                    do {
+                        try FileOps.makeDirs(work + "/diff")
+                        return Unpacked(diffID: diff, work: work, size: try unpacker.unpack(l.path, into: work + "/diff"))
+                    } catch {
+                        FileOps.removeTree(work)
+                        throw error
+                    }
+                }
+                results.withLock { $0[i] = r }
+            }
+        }
+        let all = results.withLock { $0 }
+        var out: [Int: Unpacked] = [:]
+        var failure: (any Error)?
+        for i in all.keys.sorted() {
+            switch all[i]! {
+            case .success(let u): out[i] = u
+            case .failure(let e): if failure == nil { failure = e }
+            }
+        }
+        if let failure {
+            for u in out.values { FileOps.removeTree(u.work) }
+            throw failure
+        }
+        return out
+    }
+}
