@@ -10,14 +10,11 @@ runs=${RUNS:-5}
 bench_setup
 
 # The registry, on a free port of 127.0.0.1, stopped by pid with the rest.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$work/registry"
-printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
-  "$work/registry" "$port" >"$work/registry.yml"
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry_pid=$!
-trap 'kill "$registry_pid" 2>/dev/null || true; wait "$registry_pid" 2>/dev/null || true; bench_cleanup' EXIT
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+. "$top/scripts/registry.sh"
+reg_pid=""
+trap 'if [ -n "$reg_pid" ]; then kill "$reg_pid" 2>/dev/null || true; wait "$reg_pid" 2>/dev/null || true; fi; bench_cleanup' EXIT
+registry_start "$work/registry"
+port=$reg_port
 
 # The image: one layer per host directory, built and pushed by berth, then gone from its store.
 ctx=$work/ctx
@@ -36,7 +33,7 @@ name=127.0.0.1:$port/bench/big:1
 "$bin/berth" push "$name" >/dev/null
 "$bin/berth" rmi "$name" >/dev/null
 rm -rf "$ctx"
-echo "image: ${#dirs[@]} layers, $(du -sh "$work/registry" | cut -f1) in the registry"
+echo "image: ${#dirs[@]} layers, $(du -sh "$work/registry/storage" | cut -f1) in the registry"
 
 echo 5 >"/proc/$berthd_pid/clear_refs" 2>/dev/null || true  # reset the peak RSS
 hyperfine -N --runs "$runs" --export-json "$work/h.json" \

@@ -30,13 +30,8 @@ trap cleanup EXIT
 python3 "$top/scripts/make-test-images.py" --out "$imgs" >/dev/null
 
 # A registry of our own on 127.0.0.1 (Debian's docker-registry), holding the busybox test image.
-reg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$imgs/registry"
-printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
-  "$imgs/registry" "$reg_port" >"$imgs/registry.yml"
-docker-registry serve "$imgs/registry.yml" >"$imgs/registry.log" 2>&1 &
-reg_pid=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$reg_port/v2/" >/dev/null && break; sleep 0.05; done
+. "$top/scripts/registry.sh"
+registry_start "$imgs/registry"
 skopeo copy -q --dest-tls-verify=false "docker-archive:$imgs/bb-docker.tar" "docker://127.0.0.1:$reg_port/busybox:demo"
 image=127.0.0.1:$reg_port/busybox:demo
 

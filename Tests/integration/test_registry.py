@@ -11,6 +11,7 @@ import time
 import pytest
 
 from conftest import BIN, needs_root, wait_until
+from proxies import RegistryProxy
 
 pytestmark = needs_root
 
@@ -173,78 +174,9 @@ def test_docker_cli_logs_in_through_berthd(daemon, private_registry, workdir):
     assert p.returncode != 0
 
 
-class FlakyProxy:
-    """An HTTP proxy on 127.0.0.1 in front of a registry that fails on purpose: the first GET of
-    every blob answers 503, and the first full download of the biggest blob is cut halfway."""
-
-    def __init__(self, upstream):
-        import http.server
-        import threading
-        import urllib.request
-        self.hits = []
-        seen = set()
-        cut = {"done": False}
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def forward(self, method):
-                body = None
-                if self.headers.get("Content-Length"):
-                    body = self.rfile.read(int(self.headers["Content-Length"]))
-                proxy.hits.append((method, self.path))
-                if method == "GET" and "/blobs/" in self.path and self.path not in seen:
-                    seen.add(self.path)
-                    self.send_response(503)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                req = urllib.request.Request(f"http://{upstream}{self.path}", data=body, method=method,
-                                             headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
-                try:
-                    resp = urllib.request.urlopen(req, timeout=30)
-                except urllib.error.HTTPError as e:
-                    resp = e
-                data = resp.read()
-                self.send_response(resp.status if hasattr(resp, "status") else resp.code)
-                for k, v in resp.headers.items():
-                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if method == "GET" and "/blobs/" in self.path and len(data) > 100000 and not cut["done"]:
-                    cut["done"] = True
-                    self.wfile.write(data[: len(data) // 2])
-                    self.wfile.flush()
-                    self.connection.shutdown(2)
-                    self.close_connection = True
-                    return
-                if method != "HEAD":
-                    self.wfile.write(data)
-
-            def do_GET(self):
-                self.forward("GET")
-
-            def do_HEAD(self):
-                self.forward("HEAD")
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.addr = f"127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_pull_retries_failed_and_cut_downloads_with_streamed_progress(daemon, registry, images):
     registry.push(images["bb-docker.tar"], "flaky/busybox:1")
-    proxy = FlakyProxy(registry.addr)
+    proxy = RegistryProxy(registry.addr, flaky=True)
     try:
         r = daemon.berth("pull", f"{proxy.addr}/flaky/busybox:1")
         assert "Pull complete" in r.out and "Status: Downloaded newer image" in r.out
@@ -387,62 +319,6 @@ def test_login_through_a_credential_helper(daemon, private_registry, images, wor
     assert r.returncode != 0 and "docker-credential-missing not found" in r.stderr
 
 
-class GateProxy:
-    """An HTTP proxy on 127.0.0.1 in front of a registry: the first GET of blob `gated` sends half
-    of it and then waits (until `release` is set) — a pull held mid-layer — and then ends the
-    connection (`cut`) or sends the rest."""
-
-    def __init__(self, upstream, gated, cut=True):
-        import http.server
-        import threading
-        import urllib.request
-        self.hits, self.blocked, self.release = [], threading.Event(), threading.Event()
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                proxy.hits.append(self.path)
-                req = urllib.request.Request(f"http://{upstream}{self.path}",
-                                             headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
-                try:
-                    resp = urllib.request.urlopen(req, timeout=30)
-                except urllib.error.HTTPError as e:
-                    resp = e
-                data = resp.read()
-                self.send_response(resp.status if hasattr(resp, "status") else resp.code)
-                for k, v in resp.headers.items():
-                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if gated and self.path.endswith(gated) and not proxy.blocked.is_set():
-                    self.wfile.write(data[: len(data) // 2])
-                    self.wfile.flush()
-                    proxy.blocked.set()
-                    proxy.release.wait(60)
-                    if cut:
-                        self.close_connection = True
-                        return
-                    self.wfile.write(data[len(data) // 2:])
-                    return
-                self.wfile.write(data)
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.addr = f"127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_kill_9_mid_pull_keeps_nothing_but_verified_blobs(bb, make_daemon, registry, workdir):
     # A two-layer image in the registry: busybox's layer and a 400 kB one from a RUN.
     ctx = os.path.join(workdir, "ctx")
@@ -455,7 +331,7 @@ def test_kill_9_mid_pull_keeps_nothing_but_verified_blobs(bb, make_daemon, regis
     c.request("GET", "/v2/two/layers/manifests/1", headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
     layers = [l["digest"] for l in json.loads(c.getresponse().read())["layers"]]
     first, second = layers[0], layers[-1]  # busybox's first layer; the RUN's
-    proxy = GateProxy(registry.addr, gated=second)
+    proxy = RegistryProxy(registry.addr, gated=second)
     d = make_daemon("puller")
     d.start()
     try:
@@ -475,9 +351,9 @@ def test_kill_9_mid_pull_keeps_nothing_but_verified_blobs(bb, make_daemon, regis
         kept = os.listdir(os.path.join(d.root, "downloads"))
         assert first[7:] in kept and second[7:] not in kept
         # The next pull takes the verified layer from there and fetches only the rest.
-        before = [h for h in proxy.hits if h.endswith(first)]
+        before = [h for h in proxy.paths() if h.endswith(first)]
         out = d.berth("pull", via).out
-        assert [h for h in proxy.hits if h.endswith(first)] == before
+        assert [h for h in proxy.paths() if h.endswith(first)] == before
         assert f"{first[7:19]}: Already exists" in out and f"{second[7:19]}: Pull complete" in out
         assert d.berth("run", "--rm", via, "sh", "-c", "wc -c < /big").out.strip() == "400000"
         assert os.listdir(os.path.join(d.root, "downloads")) == []
@@ -496,7 +372,7 @@ def test_two_pulls_at_once_fetch_a_shared_layer_once(bb, make_daemon, registry, 
     c = http.client.HTTPConnection("127.0.0.1", registry.port, timeout=10)
     c.request("GET", "/v2/shared/a/manifests/1", headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
     base = json.loads(c.getresponse().read())["layers"][0]["digest"]
-    proxy = GateProxy(registry.addr, gated=base, cut=False)
+    proxy = RegistryProxy(registry.addr, gated=base, cut=False)
     d = make_daemon("two")
     d.start()
     try:
@@ -509,12 +385,12 @@ def test_two_pulls_at_once_fetch_a_shared_layer_once(bb, make_daemon, registry, 
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         pulls.append(p)
         # the second pull got as far as its own layer: it wants the base layer too
-        assert wait_until(lambda: len([h for h in proxy.hits if "/shared/b/blobs/" in h]) >= 2, 20)
+        assert wait_until(lambda: len([h for h in proxy.paths() if "/shared/b/blobs/" in h]) >= 2, 20)
         time.sleep(0.3)
         proxy.release.set()
         for p in pulls:
             assert p.wait(60) == 0, p.stderr.read()
-        assert len([h for h in proxy.hits if h.endswith(base)]) == 1, proxy.hits
+        assert len([h for h in proxy.paths() if h.endswith(base)]) == 1, proxy.hits
         for tag in ("a", "b"):
             assert d.berth("run", "--rm", f"{proxy.addr}/shared/{tag}:1", "true").returncode == 0
         assert os.listdir(os.path.join(d.root, "downloads")) == []
@@ -540,58 +416,11 @@ def test_push_mounts_blobs_from_another_repository(bb, registry):
     assert bb.berth("run", "--rm", two, "echo", "mounted").out == "mounted\n"
 
 
-class RecordingProxy:
-    """An HTTP proxy on 127.0.0.1 that forwards every method to a registry unchanged (Host kept,
-    so the registry's upload Locations lead back here) and records (method, path)."""
-
-    def __init__(self, upstream):
-        import http.server
-        import threading
-        self.hits = []
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def forward(self):
-                proxy.hits.append((self.command, self.path.split("?")[0]))
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n) if n else None
-                host, port = upstream.split(":")
-                c = http.client.HTTPConnection(host, int(port), timeout=60)
-                c.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
-                resp = c.getresponse()
-                data = resp.read()
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-                c.close()
-
-            do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = forward
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.addr = f"127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_push_sends_big_layers_in_chunks(bb, registry, workdir):
     ctx = os.path.join(workdir, "big")
     os.makedirs(ctx)
     open(os.path.join(ctx, "Dockerfile"), "w").write("FROM busybox\nRUN head -c 20000000 /dev/urandom > /big\n")
-    proxy = RecordingProxy(registry.addr)
+    proxy = RegistryProxy(registry.addr)
     try:
         name = f"{proxy.addr}/chunked/app:1"
         bb.berth("build", "-q", "-t", name, ctx)

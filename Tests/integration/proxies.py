@@ -1,0 +1,84 @@
+"""An HTTP proxy on 127.0.0.1 in front of a test registry, failing or holding on purpose."""
+import http.client
+import http.server
+import threading
+
+
+class RegistryProxy:
+    """Forwards every method to `upstream` (Host kept, so the registry's upload Locations lead back
+    here) and records (method, path) in `hits`. On purpose:
+    - flaky: the first GET of every blob answers 503, and the first download over 100 kB is cut
+      halfway;
+    - gated=DIGEST: the first GET of that blob sends half, waits until `release` is set, then ends
+      the connection (`cut`) or sends the rest; `blocked` is set while it waits."""
+
+    def __init__(self, upstream, flaky=False, gated=None, cut=True):
+        self.hits, self.blocked, self.release = [], threading.Event(), threading.Event()
+        seen, state = set(), {"cut": False}
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def forward(self):
+                path = self.path.split("?")[0]
+                proxy.hits.append((self.command, path))
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                blob_get = self.command == "GET" and "/blobs/" in path
+                if flaky and blob_get and path not in seen:
+                    seen.add(path)
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                host, port = upstream.split(":")
+                c = http.client.HTTPConnection(host, int(port), timeout=60)
+                c.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
+                resp = c.getresponse()
+                data = resp.read()
+                c.close()
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command == "HEAD":
+                    return
+                if flaky and blob_get and len(data) > 100000 and not state["cut"]:
+                    state["cut"] = True
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    self.connection.shutdown(2)
+                    self.close_connection = True
+                    return
+                if gated and blob_get and path.endswith(gated) and not proxy.blocked.is_set():
+                    self.wfile.write(data[: len(data) // 2])
+                    self.wfile.flush()
+                    proxy.blocked.set()
+                    proxy.release.wait(60)
+                    if cut:
+                        self.close_connection = True
+                        return
+                    self.wfile.write(data[len(data) // 2:])
+                    return
+                self.wfile.write(data)
+
+            do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = forward
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.addr = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def paths(self, method="GET"):
+        return [p for m, p in self.hits if m == method]
+
+    def stop(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
