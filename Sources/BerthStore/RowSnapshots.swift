@@ -11,6 +11,10 @@ public enum RowSnapshots {
         var labels: [[String: SQLValue]]
         var mounts: [[String: SQLValue]]
         var volumes: [[String: SQLValue]]
+        /// Its networks, its places on them and its port rows (absent in older snapshots).
+        var networks: [[String: SQLValue]]?
+        var attachments: [[String: SQLValue]]?
+        var ports: [[String: SQLValue]]?
     }
 
     static func dict(_ r: Row) -> [String: SQLValue] {
@@ -32,7 +36,13 @@ public enum RowSnapshots {
                 sql: """
                     SELECT v.* FROM volumes v WHERE v.name IN (SELECT volume_name FROM mounts WHERE container_id = ?)
                     """, arguments: [id]
-            ).map(dict))
+            ).map(dict),
+            networks: try Row.fetchAll(
+                db, sql: "SELECT n.* FROM networks n JOIN network_attachments a ON a.network_id = n.id WHERE a.container_id = ?",
+                arguments: [id]
+            ).map(dict),
+            attachments: try Row.fetchAll(db, sql: "SELECT * FROM network_attachments WHERE container_id = ?", arguments: [id]).map(dict),
+            ports: try Row.fetchAll(db, sql: "SELECT * FROM port_mappings WHERE container_id = ?", arguments: [id]).map(dict))
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         return try e.encode(doc)
@@ -46,12 +56,16 @@ public enum RowSnapshots {
         public var conmonStartTime: Int64?
         public var exitCode: Int64?
         public var bootID: String?
+        /// A running container's addresses by network name (from netavark's saved input).
+        public var addresses: [String: [String]] = [:]
+        /// And its host ports, by `containerPort/proto/hostIP`.
+        public var hostPorts: [String: Int] = [:]
         public init(
             state: String, pid: Int64? = nil, conmonPid: Int64? = nil, conmonStartTime: Int64? = nil,
-            exitCode: Int64? = nil, bootID: String? = nil
+            exitCode: Int64? = nil, bootID: String? = nil, addresses: [String: [String]] = [:], hostPorts: [String: Int] = [:]
         ) {
             self.state = state; self.pid = pid; self.conmonPid = conmonPid; self.conmonStartTime = conmonStartTime
-            self.exitCode = exitCode; self.bootID = bootID
+            self.exitCode = exitCode; self.bootID = bootID; self.addresses = addresses; self.hostPorts = hostPorts
         }
     }
 
@@ -92,6 +106,7 @@ public enum RowSnapshots {
         for l in doc.labels { try insert("container_labels", l, columns: labelColumns) }
         let mountColumns = Set(try db.columns(in: "mounts").map(\.name))
         for m in doc.mounts { try insert("mounts", m, columns: mountColumns) }
+        try restoreNetworking(tx, doc, id: id, live: now, insert: insert)
         return id
     }
 

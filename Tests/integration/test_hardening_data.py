@@ -4,8 +4,10 @@ import json
 import os
 import pwd
 import shutil
+import socket
 import sqlite3
 import subprocess
+import urllib.request
 import pytest
 from conftest import needs_root, wait_until, BLOCK
 
@@ -161,6 +163,20 @@ def test_rebuild_db_restores_images_containers_and_volumes(make_daemon, images):
     d.berth("run", "--name", "done", "busybox", "sh", "-c", "exit 3", check=False)
     d.berth("create", "--name", "fresh", "busybox", "true")
     d.berth("rename", "fresh", "renamed")
+    # Networks and ports come back too: a user network with a published web server on it, and
+    # one no container is on.
+    d.berth("network", "create", "keepnet")
+    d.berth("network", "create", "spare")
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    d.berth("run", "-d", "--name", "web", "--network", "keepnet", "-p", f"127.0.0.1:{port}:80", "busybox",
+            "httpd", "-f", "-p", "80", "-h", "/etc")
+    d.berth("network", "connect", "keepnet", "live")
+    addrs = {r[0]: r[1] for r in d.rows("SELECT c.name || '/' || n.name, a.ip FROM network_attachments a "
+                                         "JOIN containers c ON c.id = a.container_id JOIN networks n ON n.id = a.network_id")}
+    nets = sorted(r[0] for r in d.rows("SELECT id || ' ' || name || ' ' || subnet FROM networks"))
     before = {r[0]: r[1] for r in d.rows("SELECT name, state FROM containers")}
     d.kill9()
     for f in ("berth.db", "berth.db-wal", "berth.db-shm"):
@@ -171,7 +187,13 @@ def test_rebuild_db_restores_images_containers_and_volumes(make_daemon, images):
     d.args = ["--rebuild-db"]
     d.start()
     d.args = []
-    assert "rebuild: 1 images, 3 containers" in d.read_log(), d.read_log()
+    assert "rebuild: 1 images, 4 containers" in d.read_log(), d.read_log()
+    assert sorted(r[0] for r in d.rows("SELECT id || ' ' || name || ' ' || subnet FROM networks")) == nets
+    assert {r[0]: r[1] for r in d.rows("SELECT c.name || '/' || n.name, a.ip FROM network_attachments a JOIN containers c "
+                                        "ON c.id = a.container_id JOIN networks n ON n.id = a.network_id")} == addrs
+    assert d.berth("port", "web").out.strip() == f"80/tcp -> 127.0.0.1:{port}"
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/hostname", timeout=5) as r:
+        assert r.status == 200
     after = {r[0]: r[1] for r in d.rows("SELECT name, state FROM containers")}
     assert after == before, (before, after)
     assert d.rows("SELECT exit_code FROM containers WHERE name = 'done'")[0][0] == 3
@@ -184,4 +206,7 @@ def test_rebuild_db_restores_images_containers_and_volumes(make_daemon, images):
     assert not os.path.exists(os.path.join(d.root, "lost+found"))
     d.assert_consistent()
     d.berth("start", "-a", "renamed")
-    d.berth("rm", "-f", "live", "done", "renamed")
+    d.berth("restart", "-t", "0", "web")
+    assert d.berth("port", "web").out.strip() == f"80/tcp -> 127.0.0.1:{port}"
+    d.berth("rm", "-f", "live", "done", "renamed", "web")
+    d.berth("network", "rm", "keepnet", "spare")

@@ -35,6 +35,7 @@ extension ContainerService {
                 try NetworkStore.connected(db, containerID: c.id, network: net)
                 return (c, net)
             }
+            defer { writeSnapshot(c.id) }
             guard c.state == .running || c.state == .paused else { return }
             do {
                 try addLive(c, net)
@@ -61,6 +62,7 @@ extension ContainerService {
                 }
             }
             try store.write { db in try NetworkStore.detach(db, containerID: c.id, containerName: c.name, network: net) }
+            writeSnapshot(c.id)
         }
     }
 

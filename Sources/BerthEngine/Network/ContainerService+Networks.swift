@@ -42,7 +42,7 @@ extension ContainerService {
             gateway = a
         }
         let id = Identifier.random()
-        return try store.write { db in
+        let created = try store.write { db in
             if let existing = try NetworkStore.get(db, name) {
                 throw BerthError.conflict("network with name \(name) already exists (\(Identifier.short(existing.id)))")
             }
@@ -71,6 +71,8 @@ extension ContainerService {
                     subnet6: subnet6?.description, gateway6: gateway6))
             return id
         }
+        writeNetworkSnapshot()
+        return created
     }
 
     /// `--ipv6` with its subnet and gateway when given (checked), nil without IPv6.
@@ -115,6 +117,7 @@ extension ContainerService {
                 return n.id
             }
             releaseBridge(gone)
+            writeNetworkSnapshot()
         }
     }
 
@@ -133,6 +136,7 @@ extension ContainerService {
                 return removed
             }
             for n in removed { releaseBridge(n.id) }
+            if !removed.isEmpty { writeNetworkSnapshot() }
             return removed.map(\.name)
         }
     }

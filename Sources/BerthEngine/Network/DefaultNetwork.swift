@@ -35,6 +35,7 @@ extension ContainerService {
     /// addresses stay stable across restarts; changed flags apply while no container holds an
     /// address on it.
     public func ensureDefaultNetwork(_ config: DefaultNetworkConfig) throws {
+        defer { writeNetworkSnapshot() }
         try store.write { db in
             let others = try NetworkStore.list(db).filter { $0.name != Self.defaultNetwork }.compactMap { Subnet($0.subnet) }
             let existing = try NetworkStore.get(db, Self.defaultNetwork)

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthNetwork
 import BerthRuntime
 import BerthStore
 import Foundation
@@ -18,6 +19,8 @@ extension ContainerService {
     /// conmon still runs (recovery then re-adopts it), exited when it ran, else created; and
     /// the volumes under the root. Returns (containers, volumes) restored.
     func rebuildFromSnapshots() throws -> (containers: Int, volumes: Int) {
+        let networks = try rebuildNetworks()
+        if networks > 0 { logger.notice("rebuild: \(networks) networks restored") }
         var containers = 0
         for name in ((try? FileManager.default.contentsOfDirectory(atPath: paths.containers)) ?? []).sorted()
         where name.count == 64 && Identifier.isHex(name) {
@@ -49,9 +52,15 @@ extension ContainerService {
             let pid = (try? String(contentsOfFile: runDir(id) + "/pidfile", encoding: .utf8)).flatMap {
                 Int64($0.trimmingCharacters(in: .whitespacesAndNewlines))
             }
+            // What its network holds, from the input netavark was given at its start.
+            let options = FileManager.default.contents(atPath: netnsOptionsPath(id)).flatMap {
+                try? JSONDecoder().decode(NetavarkOptions.self, from: $0)
+            }
+            var ports: [String: Int] = [:]
+            for m in options?.port_mappings ?? [] { ports["\(m.container_port)/\(m.protocol)/\(m.host_ip)"] = Int(m.host_port) }
             return .init(
                 state: "running", pid: pid, conmonPid: Int64(conmon), conmonStartTime: ProcStat.startTime(conmon),
-                bootID: bootID)
+                bootID: bootID, addresses: (options?.networks ?? [:]).mapValues(\.static_ips), hostPorts: ports)
         }
         if let code = (try? String(contentsOfFile: files(id).persist + "/exit", encoding: .utf8)).flatMap({
             Int64($0.trimmingCharacters(in: .whitespacesAndNewlines))
