@@ -61,6 +61,7 @@ bench: deps release
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/logs.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/network.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/build.sh
+	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/pull.sh
 
 ## Binaries, the systemd unit (KillMode=process: containers outlive berthd restarts) and the
 ## README. Enable at boot with: systemctl daemon-reload && systemctl enable --now berthd
