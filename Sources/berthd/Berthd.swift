@@ -129,6 +129,10 @@ struct Berthd: AsyncParsableCommand {
 
     func serve(logger: Logger) async throws {
         let paths = BerthPaths.resolve(root: root, runroot: runroot)
+        // Foundation's downloads land in TMPDIR and stay there when a transfer is cut (or berthd
+        // is killed): berthd's own tmp is emptied at every start.
+        try FileOps.makeDirs(paths.tmp, mode: 0o700)
+        setenv("TMPDIR", paths.tmp, 1)
         let socket = try (host ?? ProcessInfo.processInfo.environment["BERTH_HOST"]).map(HostAddress.socketPath) ?? paths.defaultSocket
         var config = DaemonConfig(paths: paths, socket: socket)
         (config.retention, config.retentionInterval) = try retention()

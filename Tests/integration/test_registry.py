@@ -177,6 +177,7 @@ def test_docker_cli_logs_in_through_berthd(daemon, private_registry, workdir):
 def test_pull_retries_failed_and_cut_downloads_with_streamed_progress(daemon, registry, images):
     registry.push(images["bb-docker.tar"], "flaky/busybox:1")
     proxy = RegistryProxy(registry.addr, flaky=True)
+    strays = set(glob.glob("/tmp/*.tmp"))
     try:
         r = daemon.berth("pull", f"{proxy.addr}/flaky/busybox:1")
         assert "Pull complete" in r.out and "Status: Downloaded newer image" in r.out
@@ -194,6 +195,8 @@ def test_pull_retries_failed_and_cut_downloads_with_streamed_progress(daemon, re
         # an unknown name fails before the stream: an error status, as Docker's
         status, _, body = daemon.request("POST", f"/images/create?fromImage={registry.addr}/nope&tag=1")
         assert status == 404, body
+        # the cut download's file stayed in berthd's own tmp (emptied at its start), not /tmp
+        assert set(glob.glob("/tmp/*.tmp")) - strays == set()
     finally:
         proxy.stop()
     daemon.assert_consistent()
@@ -341,10 +344,12 @@ def test_kill_9_mid_pull_keeps_nothing_but_verified_blobs(bb, make_daemon, regis
         assert proxy.blocked.wait(30)
         # the first layer verified (kept for the next pull), the second held halfway
         assert wait_until(lambda: os.path.exists(os.path.join(d.root, "downloads", first[7:])), 20)
+        strays = set(glob.glob("/tmp/*.tmp"))
         d.kill9()
         p.wait(30)
         proxy.release.set()
         d.start()
+        assert set(glob.glob("/tmp/*.tmp")) - strays == set()
         assert d.rows("SELECT count(*) FROM images") == [(0,)] and d.rows("SELECT count(*) FROM blobs") == [(0,)]
         d.assert_consistent()
         assert os.listdir(os.path.join(d.root, "tmp")) == []
