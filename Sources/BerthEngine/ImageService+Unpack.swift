@@ -21,8 +21,7 @@ extension ImageService {
     func unpackAhead(_ image: PulledImage) throws -> [Int: Unpacked] {
         let diffs = image.config.rootfs.diff_ids
         guard diffs.count == image.layers.count else { return [:] }
-        var chains: [Digest] = []
-        for d in diffs { chains.append(chains.last.map { Digest.of(Array("\($0) \(d)".utf8)) } ?? d) }
+        let chains = Digest.chainIDs(diffs)
         let have = try store.read { db in Set(try chains.filter { try ImageStore.layerSize(db, chainID: $0.string) != nil }) }
         let todo = image.layers.indices.filter { !have.contains(chains[$0]) }
         let results = Mutex<[Int: Result<Unpacked, any Error>]>([:])

@@ -108,17 +108,9 @@ extension ContainerService {
         var mappings: [NetavarkOptions.PortMapping] = []
         for (rowID, p) in ports where p.published {
             guard let hp = p.hostPort ?? chosen.first(where: { $0.rowID == rowID })?.hostPort else { continue }
-            mappings.append(.init(host_ip: p.hostIP, container_port: UInt16(p.containerPort), host_port: UInt16(hp), range: 1, protocol: p.proto))
+            mappings.append(Self.mapping(p, hostPort: hp))
         }
-        var networks: [String: NetavarkOptions.PerNetwork] = [:]
-        var info: [String: NetavarkOptions.Network] = [:]
-        for (i, a) in attachments.enumerated() {
-            networks[a.network.name] = Self.perNetwork(c, a, interface: "eth\(i)")
-            info[a.network.name] = Self.netavarkNetwork(a.network)
-        }
-        let options = NetavarkOptions(
-            container_id: c.id, container_name: c.name, port_mappings: mappings.isEmpty ? nil : mappings,
-            networks: networks, network_info: info)
+        let options = Self.netavarkOptions(c, attachments, mappings: mappings)
         let ns = netnsPath(c.id)
         try FileOps.makeDirs(paths.runroot + "/netns", mode: 0o700)
         // Written first: whatever happens next, teardown knows what to undo.
@@ -246,18 +238,26 @@ extension ContainerService {
         else { return nil }
         let held = attachments.filter { $0.ip != nil }
         guard !held.isEmpty else { return nil }
+        let mappings = ports.compactMap { _, p in p.published ? p.hostPort.map { Self.mapping(p, hostPort: $0) } : nil }
+        return Self.netavarkOptions(c, held, mappings: mappings)
+    }
+
+    /// netavark's input for a run: each attachment as `ethN`, in order, and the port mappings.
+    static func netavarkOptions(
+        _ c: ContainerRecord, _ attachments: [NetworkAttachment], mappings: [NetavarkOptions.PortMapping]
+    ) -> NetavarkOptions {
         var networks: [String: NetavarkOptions.PerNetwork] = [:]
         var info: [String: NetavarkOptions.Network] = [:]
-        for (i, a) in held.enumerated() {
-            networks[a.network.name] = Self.perNetwork(c, a, interface: "eth\(i)")
-            info[a.network.name] = Self.netavarkNetwork(a.network)
-        }
-        let mappings = ports.compactMap { _, p -> NetavarkOptions.PortMapping? in
-            guard p.published, let hp = p.hostPort else { return nil }
-            return .init(host_ip: p.hostIP, container_port: UInt16(p.containerPort), host_port: UInt16(hp), range: 1, protocol: p.proto)
+        for (i, a) in attachments.enumerated() {
+            networks[a.network.name] = perNetwork(c, a, interface: "eth\(i)")
+            info[a.network.name] = netavarkNetwork(a.network)
         }
         return NetavarkOptions(
             container_id: c.id, container_name: c.name, port_mappings: mappings.isEmpty ? nil : mappings, networks: networks, network_info: info)
+    }
+
+    static func mapping(_ p: PortRow, hostPort: Int) -> NetavarkOptions.PortMapping {
+        .init(host_ip: p.hostIP, container_port: UInt16(p.containerPort), host_port: UInt16(hostPort), range: 1, protocol: p.proto)
     }
 
     /// At start-up: namespaces and rules of containers that no longer run (an exit berthd did
