@@ -556,7 +556,7 @@ def test_bridge_stays_while_berthd_runs_and_goes_with_it(bb):
 
 def test_ipv6_network(bb):
     r = os.urandom(5)
-    v4, v6 = next_network()[1], f"fd{r[0]:02x}:{0x1000 + r[1] * 256 + r[2]:x}:{0x1000 + r[3] * 256 + r[4]:x}:1::/64"
+    v4, v6 = next_network()[1], f"fd{r[0]:02x}:{0x1000 + (r[1] * 256 + r[2]) % 0xf000:x}:{0x1000 + (r[3] * 256 + r[4]) % 0xf000:x}:1::/64"
     prefix6 = v6.split("::")[0] + "::"
     bb.berth("network", "create", "--ipv6", "--subnet", v4, "--subnet", v6, "six")
     net = json.loads(bb.berth("network", "inspect", "six").out)[0]
