@@ -102,6 +102,7 @@ extension ContainerService {
                         logRotator?.watch(id: c.id, dir: files(c.id).dir, maxFiles: logs.maxFiles)
                     }
                     r.adopted += 1
+                    restoreLoopbackProxies(c.id)
                     startHealthMonitor(c.id)
                 } else {
                     try processExit(c.id, reason: "the container's monitor (conmon) exited without an exit file")

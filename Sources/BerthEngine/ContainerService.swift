@@ -22,6 +22,7 @@ public final class ContainerService: Sendable {
     let healthMonitors = HealthMonitors()
     let rootfsMounts = RootfsMounts()
     let keeper = BridgeKeeper()
+    let loopbackProxies = LoopbackProxies()
     /// Bridge networking: netavark with its state under the runroot.
     let netavark: Netavark
     /// Keeps `max-file` rotated logs (nil if inotify could not be had: one file then).

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <sys/inotify.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include "cberthsys.h"
 
 int berth_lsetxattr(const char *path, const char *name, const void *value, size_t size) {
@@ -27,6 +28,10 @@ int berth_flock_exclusive(int fd) {
 
 int berth_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
+}
+
+int berth_accept_cloexec(int fd) {
+    return accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 }
 
 int berth_inotify_init(void) {

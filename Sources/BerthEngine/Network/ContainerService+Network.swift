@@ -27,18 +27,16 @@ extension ContainerService {
         guard mode != "none" && mode != "host" else { return }
         guard let net = try NetworkStore.get(tx, mode) else { throw BerthError.notFound("network \(mode) not found") }
         if let ip = fixed.ip { try Self.checkFixedIP(ip, on: net) }
-        if let p = ports.first(where: { $0.published && IPAddress.parseIPv6($0.hostIP) == 1 }) {
-            // The kernel forwards nothing from the IPv6 loopback (no route_localnet for IPv6);
-            // Docker's userland proxy does, berth runs none.
-            throw BerthError.invalid(
-                "publishing on \(p.hostIP): the IPv6 loopback cannot reach a container without a userland proxy; publish on [::] or 127.0.0.1")
-        }
-        if net.subnet6 == nil, let p = ports.first(where: { $0.published && IPAddress.isIPv6($0.hostIP) }) {
+        if net.subnet6 == nil, let p = ports.first(where: { $0.published && IPAddress.isIPv6($0.hostIP) && !Self.proxied($0) }) {
             throw BerthError.invalid("publishing on IPv6 address \(p.hostIP): IPv6 is not enabled on network \(net.name) (network create --ipv6)")
         }
         try NetworkStore.attach(tx, containerID: id, networkID: net.id, ip: nil, aliases: aliases, requestedIP: fixed.ip, requestedMAC: fixed.mac)
         try NetworkStore.insertPorts(tx, containerID: id, ports)
     }
+
+    /// A port published on the IPv6 loopback: the kernel forwards nothing from ::1 (IPv6 has no
+    /// `route_localnet`), so berthd's userland proxy serves it, not netavark.
+    static func proxied(_ p: PortRow) -> Bool { IPAddress.parseIPv6(p.hostIP) == 1 }
 
     /// A `--ip` must be a host address of the network's subnet other than its gateway.
     static func checkFixedIP(_ ip: String, on net: NetworkRecord) throws {
@@ -106,11 +104,17 @@ extension ContainerService {
         let chosen = try chooseHostPorts(c, ports)
         try store.write { db in try NetworkStore.setHostPorts(db, chosen) }
         var mappings: [NetavarkOptions.PortMapping] = []
+        var proxied: [(hostPort: Int, containerPort: Int, proto: String)] = []
         for (rowID, p) in ports where p.published {
             guard let hp = p.hostPort ?? chosen.first(where: { $0.rowID == rowID })?.hostPort else { continue }
-            mappings.append(Self.mapping(p, hostPort: hp))
+            if Self.proxied(p) {
+                proxied.append((hp, p.containerPort, p.proto))
+            } else {
+                mappings.append(Self.mapping(p, hostPort: hp))
+            }
         }
         let options = Self.netavarkOptions(c, attachments, mappings: mappings)
+        let loopbackPorts = proxied
         let ns = netnsPath(c.id)
         try FileOps.makeDirs(paths.runroot + "/netns", mode: 0o700)
         // Written first: whatever happens next, teardown knows what to undo.
@@ -124,6 +128,7 @@ extension ContainerService {
         let pending = PendingNetworkSetup { [self] in
             do {
                 let status = try netavark.setup(netns: ns, options: options)
+                try loopbackProxies.start(c.id, loopbackPorts, targetIP: firstIP)
                 try store.write { db in
                     for a in attachments { try NetworkStore.setMAC(db, containerID: c.id, networkID: a.network.id, mac: status[a.network.name]?.mac) }
                 }
@@ -173,7 +178,7 @@ extension ContainerService {
         }
         func refuse(_ p: PortRow, _ port: Int) -> BerthError {
             BerthError.conflict(
-                "driver failed programming external connectivity on endpoint \(c.name): Bind for \(p.hostIP.isEmpty ? "0.0.0.0" : p.hostIP):\(port) failed: port is already allocated"
+                "driver failed programming external connectivity on endpoint \(c.name): Bind for \(p.hostIP.isEmpty ? "0.0.0.0" : p.hostIP.contains(":") ? "[\(p.hostIP)]" : p.hostIP):\(port) failed: port is already allocated"
             )
         }
         for (rowID, p) in ports where p.published {
@@ -202,6 +207,7 @@ extension ContainerService {
     /// Safe to call for a container that has none of it (files only: the addresses and chosen
     /// ports go back in the transaction that records the exit or the failed start).
     func teardownNetwork(_ id: String) {
+        loopbackProxies.stop(id)
         let json = netnsOptionsPath(id), ns = netnsPath(id)
         let options = FileManager.default.contents(atPath: json).flatMap { try? JSONDecoder().decode(NetavarkOptions.self, from: $0) }
         if options != nil && !NetNS.isNamespace(ns) {
@@ -238,7 +244,7 @@ extension ContainerService {
         else { return nil }
         let held = attachments.filter { $0.ip != nil }
         guard !held.isEmpty else { return nil }
-        let mappings = ports.compactMap { _, p in p.published ? p.hostPort.map { Self.mapping(p, hostPort: $0) } : nil }
+        let mappings = ports.compactMap { _, p in p.published && !Self.proxied(p) ? p.hostPort.map { Self.mapping(p, hostPort: $0) } : nil }
         return Self.netavarkOptions(c, held, mappings: mappings)
     }
 
@@ -258,6 +264,20 @@ extension ContainerService {
 
     static func mapping(_ p: PortRow, hostPort: Int) -> NetavarkOptions.PortMapping {
         .init(host_ip: p.hostIP, container_port: UInt16(p.containerPort), host_port: UInt16(hostPort), range: 1, protocol: p.proto)
+    }
+
+    /// Re-adoption after a berthd restart: the `[::1]` proxies of a running container again.
+    func restoreLoopbackProxies(_ id: String) {
+        guard
+            let (attachments, ports) = try? store.read({ db in
+                (try NetworkStore.attachments(db, containerID: id), try NetworkStore.ports(db, containerID: id))
+            }),
+            let ip = attachments.first?.ip
+        else { return }
+        let proxied = ports.compactMap { _, p in p.published && Self.proxied(p) ? p.hostPort.map { ($0, p.containerPort, p.proto) } : nil }
+        do { try loopbackProxies.start(id, proxied, targetIP: ip) } catch {
+            logger.warning("userland proxy of \(id): \(BerthError.from(error).message)")
+        }
     }
 
     /// At start-up: namespaces and rules of containers that no longer run (an exit berthd did

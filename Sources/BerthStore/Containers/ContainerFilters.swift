@@ -191,7 +191,7 @@ extension ContainerQueries {
             """
         for r in try Row.fetchAll(db, sql: sql) {
             let id: String = r[0], ip: String = r[1], hp: Int? = r[2], cp: Int = r[3], proto: String = r[4]
-            out[id, default: []].append(hp.map { "\(ip.isEmpty ? "0.0.0.0" : ip):\($0)->\(cp)/\(proto)" } ?? "\(cp)/\(proto)")
+            out[id, default: []].append(hp.map { "\(ip.isEmpty ? "0.0.0.0" : ip.contains(":") ? "[\(ip)]" : ip):\($0)->\(cp)/\(proto)" } ?? "\(cp)/\(proto)")
         }
         return out.mapValues { $0.joined(separator: ", ") }
     }

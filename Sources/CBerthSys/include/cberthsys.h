@@ -19,6 +19,8 @@ int berth_flock_exclusive(int fd);
 /// pipe2(O_CLOEXEC).
 int berth_pipe_cloexec(int fds[2]);
 /// inotify_init1(IN_CLOEXEC | IN_NONBLOCK).
+/// accept4 with SOCK_CLOEXEC: a connection must not leak into processes berthd spawns.
+int berth_accept_cloexec(int fd);
 int berth_inotify_init(void);
 /// Watches a directory for files closed after writing or moved in.
 int berth_inotify_watch_dir(int fd, const char *path);

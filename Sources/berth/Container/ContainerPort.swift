@@ -26,7 +26,8 @@ struct Port: AsyncParsableCommand {
         var lines: [String] = []
         for r in rows {
             let cp = r.containerPort, proto = r.proto, ip = r.hostIP ?? "", hp = r.hostPort ?? 0
-            let host = (ip.isEmpty ? "0.0.0.0" : ip) + ":" + String(hp)
+            // Docker joins host and port as Go's net.JoinHostPort: `[::1]:8080`.
+            let host = (ip.isEmpty ? "0.0.0.0" : ip.contains(":") ? "[\(ip)]" : ip) + ":" + String(hp)
             if let (n, p) = wanted {
                 if n == cp && p == proto { lines.append(host) }
             } else {
