@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
@@ -52,8 +54,16 @@ let package = Package(
         // Container networking: -p syntax, IPv4 subnets and allocation, host routes, netavark's
         // input. Pure logic; the engine runs netavark.
         .target(name: "BerthNetwork", dependencies: ["BerthCore", "CBerthSys"]),
-        // The registry client (OCI distribution): Foundation's networking, kept out of the CLI.
-        .target(name: "BerthRegistry", dependencies: ["BerthCore", "BerthImage"]),
+        // The registry client (OCI distribution) on AsyncHTTPClient: per-registry TLS (certs.d),
+        // streamed and resumed downloads. Kept out of the CLI, whose start-up does without NIO.
+        .target(name: "BerthRegistry", dependencies: [
+            "BerthCore", "BerthImage",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Dockerfile parsing, word expansion, .dockerignore, COPY's tree copy: the builder's
         // pure parts; the engine runs the steps.
         .target(name: "BerthBuild", dependencies: ["BerthCore", "BerthImage", "CBerthSys"]),

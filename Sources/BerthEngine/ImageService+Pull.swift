@@ -24,7 +24,7 @@ extension ImageService {
         let parsed: Reference
         do { parsed = try Reference.parse(text) } catch { throw BerthError.invalid("invalid reference format: \(text)") }
         let ref = parsed.digest == nil && parsed.tag == nil ? parsed.withTag(Reference.defaultTag) : parsed
-        let endpoints = registryEndpoints(ref.domain, auth: auth)
+        let endpoints = try registryEndpoints(ref.domain, auth: auth)
         let client = endpoints.last!
         var lines: [[String: String]] = [
             [
@@ -164,7 +164,7 @@ extension ImageService {
         let ref: Reference
         do { ref = try Reference.parse(text) } catch { throw BerthError.invalid("invalid reference format: \(text)") }
         guard ref.tag == nil, ref.digest == nil else { throw BerthError.invalid("tag can't be used with --all-tags/-a") }
-        var client = RegistryClient.forDomain(ref.domain, insecure: insecureRegistries, tokens: Self.tokens)
+        var client = try registryClient(ref.domain)
         client.credentials = auth?.credentials
         let tags = try await client.tags(ref.path)
         guard !tags.isEmpty else { throw BerthError.notFound("no tags in \(ref.familiarString)") }

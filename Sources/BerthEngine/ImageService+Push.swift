@@ -26,7 +26,7 @@ extension ImageService {
             let path = paths.blob(digest.hex)
             blobs.append(.init(path: path, digest: digest, mediaType: l.mediaType ?? MediaType.dockerLayerGzip, size: FileOps.size(path)))
         }
-        var client = RegistryClient.forDomain(ref.domain, insecure: self.insecureRegistries, tokens: Self.tokens)
+        var client = try registryClient(ref.domain)
         client.credentials = auth?.credentials
         var lines: [[String: String]] = [["status": "The push refers to repository [\(ref.familiarName)]"]]
         let progress = ProgressLines()

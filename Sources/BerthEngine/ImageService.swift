@@ -17,11 +17,15 @@ public final class ImageService: Sendable {
     public let insecureRegistries: Set<String>
     /// Docker Hub's mirrors (`berthd --registry-mirror`), tried in order before the Hub.
     public let registryMirrors: [URL]
+    /// Per-registry CAs and client certificates, Docker's certs.d layout (`berthd --certs-dir`).
+    public let certsDir: String?
 
     public init(
         store: Store, paths: BerthPaths, unpacker: LayerUnpacker = LayerUnpacker(),
-        logger: Logger = Logger(label: "berth.images"), insecureRegistries: Set<String> = [], registryMirrors: [URL] = []
+        logger: Logger = Logger(label: "berth.images"), insecureRegistries: Set<String> = [], registryMirrors: [URL] = [],
+        certsDir: String? = nil
     ) {
+        self.certsDir = certsDir
         self.store = store
         self.paths = paths
         self.unpacker = unpacker

@@ -96,9 +96,8 @@ public struct ImagePuller: Sendable {
         // Docker's order: a layer the host has is "Already exists" at once, the others wait.
         for l in wanted { progress(String(l.digest.hex.prefix(12)), stored(l.digest) == nil ? "Pulling fs layer" : "Already exists") }
         var layers = [PulledImage.Layer?](repeating: nil, count: wanted.count)
-        // Children report their failure instead of throwing: a throwing group cancels the other
-        // downloads, and Foundation's URLSession on Linux may never answer a cancelled request.
-        // After the first failure no new download starts; those running finish, then it throws.
+        // Children report their failure instead of throwing: after the first failure no new
+        // download starts; those running finish (their files kept for the next pull), then it throws.
         var failure: (any Error)?
         await withTaskGroup(of: (Int, Result<PulledImage.Layer, any Error>).self) { group in
             var next = 0
@@ -117,7 +116,7 @@ public struct ImagePuller: Sendable {
                         }
                         let path = dir + "/" + l.digest.hex
                         do {
-                            try await blobFile(repo, l.digest, scope: scope, to: path)
+                            try await blobFile(repo, l.digest, size: l.size, scope: scope, to: path)
                             verified?(l.digest, path)
                         } catch {
                             await claims?.done(l.digest)
@@ -176,16 +175,11 @@ public struct ImagePuller: Sendable {
         return (r.body, type, digest)
     }
 
-    /// A layer blob into `path`, then checked against its digest (read back from the file).
-    func blobFile(_ repo: String, _ digest: Digest, scope: String, to path: String) async throws {
-        let r = try await client.download("\(repo)/blobs/\(digest)", to: path, scope: scope)
+    /// A layer blob into `path`, checked against its digest as it streams.
+    func blobFile(_ repo: String, _ digest: Digest, size: Int64, scope: String, to path: String) async throws {
+        let r = try await client.download("\(repo)/blobs/\(digest)", to: path, digest: digest, size: size, scope: scope)
         guard r.status == 200 else {
             throw BerthError.internal("fetching blob \(digest) from \(client.host): \(RegistryClient.errorText(r))")
-        }
-        let (got, _) = try Digest.ofFile(path)
-        guard got == digest else {
-            unlink(path)
-            throw BerthError.corrupt("blob digest mismatch: expected \(digest), got \(got)")
         }
     }
 

@@ -1,10 +1,6 @@
 import BerthCore
 import Foundation
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// Bearer tokens per registry and scope, kept until they expire (not fetched per request).
 public actor TokenCache {
     struct Entry { var token: String; var expires: Date }
@@ -86,12 +82,17 @@ extension RegistryClient {
         items.append(URLQueryItem(name: "scope", value: params["scope"] ?? scope))
         comps.queryItems = items
         guard let url = comps.url else { throw BerthError.invalid("invalid token realm: \(realm)") }
-        var tokenRequest = URLRequest(url: url)
-        if let basic = basicHeader { tokenRequest.setValue(basic, forHTTPHeaderField: "Authorization") }
-        let (data, resp) = try await session.data(for: tokenRequest)
-        guard (resp as? HTTPURLResponse)?.statusCode == 200 else {
-            throw BerthError(.permissionDenied, "pull access denied for \(host): the token service refused (\((resp as? HTTPURLResponse)?.statusCode ?? 0))")
+        let answer: Response
+        do {
+            // Basic credentials go to the token service the registry named.
+            answer = try await Self.collect(try await send("GET", url, headers: basicHeader.map { ["Authorization": $0] } ?? [:], body: nil, timeout: .seconds(60)))
+        } catch {
+            throw BerthError.internal("fetching a token from \(url): \(Self.describe(error))")
         }
+        guard answer.status == 200 else {
+            throw BerthError(.permissionDenied, "pull access denied for \(host): the token service refused (\(answer.status))")
+        }
+        let data = answer.body
         struct Token: Decodable { var token: String?; var access_token: String?; var expires_in: Int? }
         guard let t = try? JSONDecoder().decode(Token.self, from: data), let token = t.token ?? t.access_token else {
             throw BerthError.invalid("the token service of \(host) answered without a token")

@@ -1,39 +1,43 @@
+import AsyncHTTPClient
 import BerthCore
 import BerthImage
 import Foundation
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
+import NIOSSL
 
 /// A client for one registry (the OCI distribution API, Docker Registry v2): manifests and
-/// blobs, with the token flow registries ask for. Kept out of the CLI's modules: it links
-/// Foundation's networking, which the CLI's start-up does without.
+/// blobs, with the token flow registries ask for. On AsyncHTTPClient: per-registry TLS from
+/// certs.d, streamed downloads. Kept out of the CLI's modules, whose start-up does without NIO.
 public struct RegistryClient: Sendable {
     /// `registry-1.docker.io`, `ghcr.io`, `127.0.0.1:5000`.
     public let host: String
     /// Plain HTTP: only for loopback registries (and ones an operator marks insecure).
     public let plainHTTP: Bool
     let tokens: TokenCache
-    let session: URLSession
+    /// This registry's CAs and client certificate (certs.d), or nil for the system's CAs only.
+    let tls: TLSConfiguration?
     /// Basic credentials, sent only to this registry (and its token service when it asks).
     public var credentials: (user: String, password: String)?
 
-    public init(host: String, plainHTTP: Bool, tokens: TokenCache = TokenCache()) {
+    public init(host: String, plainHTTP: Bool, tokens: TokenCache = TokenCache(), tls: TLSConfiguration? = nil) {
         self.host = host
         self.plainHTTP = plainHTTP
         self.tokens = tokens
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = 60
-        self.session = URLSession(configuration: config, delegate: ChallengeReturner(), delegateQueue: nil)
+        self.tls = tls
     }
 
-    /// Docker's mapping: `docker.io` is served by registry-1.docker.io; loopback speaks HTTP.
-    public static func forDomain(_ domain: String, insecure: Set<String> = [], tokens: TokenCache = TokenCache()) -> RegistryClient {
+    /// Docker's mapping: `docker.io` is served by registry-1.docker.io; loopback and insecure
+    /// registries speak HTTP unless certs.d has a folder for them (`certsDir/HOST:PORT`), whose
+    /// `*.crt` CAs and `client.cert`/`client.key` then hold for HTTPS to that registry.
+    public static func forDomain(
+        _ domain: String, insecure: Set<String> = [], tokens: TokenCache = TokenCache(), certsDir: String? = nil
+    ) throws -> RegistryClient {
         let host = domain == Reference.defaultDomain ? "registry-1.docker.io" : domain
         let name = host.split(separator: ":").first.map(String.init) ?? host
         let loopback = name == "localhost" || name.hasPrefix("127.") || name == "[::1]"
-        return RegistryClient(host: host, plainHTTP: loopback || insecure.contains(domain), tokens: tokens)
+        let tls = try certsDir.flatMap { try RegistryTLS.configuration(certsDir: $0, host: host) }
+        return RegistryClient(host: host, plainHTTP: tls == nil && (loopback || insecure.contains(domain)), tokens: tokens, tls: tls)
     }
 
     public struct Response: Sendable {
@@ -51,50 +55,44 @@ public struct RegistryClient: Sendable {
         try await request("GET", path, accept: accept, scope: scope)
     }
 
-    /// Any request under /v2/ (or to an absolute upload `Location` the registry gave).
+    /// Any request under /v2/ (or to an absolute upload `Location` the registry gave), its
+    /// answer read whole (manifests, configs, error texts: small). A dropped connection, a 429
+    /// or a 5xx is tried again after a back-off (0.5 s, 1 s, 2 s, or the registry's
+    /// `Retry-After` up to 10 s).
     public func request(
         _ method: String, _ path: String, accept: [String] = [], body: Data? = nil, contentType: String? = nil,
         headers: [String: String] = [:], scope: String
     ) async throws -> Response {
         let url = try self.url(path)
-        return try await authorized(scope) { authorization in
-            var req = URLRequest(url: url)
-            req.httpMethod = method
-            if let body { req.httpBody = body }
-            if let contentType { req.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-            for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
-            if !accept.isEmpty { req.setValue(accept.joined(separator: ", "), forHTTPHeaderField: "Accept") }
-            if let authorization { req.setValue(authorization, forHTTPHeaderField: "Authorization") }
-            return try await exchange(req) { req in
-                let (data, resp) = try await session.data(for: req)
-                return (resp, { _ in data })
+        var fixed = headers
+        if let contentType { fixed["Content-Type"] = contentType }
+        if !accept.isEmpty { fixed["Accept"] = accept.joined(separator: ", ") }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let last = attempt > Self.retries
+            let r: Response
+            do {
+                let answer = try await authorized(scope) { authorization in
+                    var h = fixed
+                    if let authorization { h["Authorization"] = authorization }
+                    return try await send(method, url, headers: h, body: body)
+                }
+                r = try await Self.collect(answer)
+            } catch let e as BerthError {
+                throw e
+            } catch {
+                if !last && Self.transient(error) {
+                    try await Self.backOff(attempt, retryAfter: nil)
+                    continue
+                }
+                throw BerthError.internal("\(method.capitalized) \"\(url)\": \(Self.describe(error))")
             }
-        }
-    }
-
-    /// GET of a blob straight into `dest` (Foundation writes it to a file, so a large layer never
-    /// sits in memory); answers the status.
-    public func download(_ path: String, to dest: String, scope: String) async throws -> Response {
-        let url = try self.url(path)
-        return try await authorized(scope) { authorization in
-            var req = URLRequest(url: url)
-            if let authorization { req.setValue(authorization, forHTTPHeaderField: "Authorization") }
-            return try await exchange(req) { req in
-                let (file, resp) = try await session.download(for: req)
-                return (
-                    resp,
-                    { status in
-                        defer { try? FileManager.default.removeItem(at: file) }
-                        // An error answer is small: its text names the problem.
-                        guard status == 200 else { return (try? Data(contentsOf: file)) ?? Data() }
-                        unlink(dest)
-                        do { try FileManager.default.moveItem(atPath: file.path, toPath: dest) } catch {
-                            throw BerthError.posix("store download \(dest)")
-                        }
-                        return Data()
-                    }
-                )
+            if !last && Self.retried(r.status) {
+                try await Self.backOff(attempt, retryAfter: r.header("Retry-After").flatMap { Int($0) })
+                continue
             }
+            return r
         }
     }
 
@@ -111,48 +109,15 @@ public struct RegistryClient: Sendable {
     }
 
     /// Sends with what the cache holds for `scope`, and once more answering a 401's challenge.
-    func authorized(_ scope: String, _ send: (String?) async throws -> Response) async throws -> Response {
-        var r = try await send(await cachedAuthorization(scope))
-        if r.status == 401, let challenge = r.header("WWW-Authenticate") {
-            r = try await send(try await authorize(challenge, scope: scope))
-        }
-        return r
+    func authorized(_ scope: String, _ send: (String?) async throws -> HTTPClientResponse) async throws -> HTTPClientResponse {
+        let r = try await send(await cachedAuthorization(scope))
+        guard r.status == .unauthorized, let challenge = r.headers.first(name: "WWW-Authenticate") else { return r }
+        _ = try? await r.body.collect(upTo: Self.smallBody)
+        return try await send(try await authorize(challenge, scope: scope))
     }
 
-    /// One request through Foundation: `perform` sends it and hands back the answer and a way to
-    /// take its body given the status; errors become berth's, a turned-down challenge a 401.
-    /// A dropped connection, a 429 or a 5xx is tried again after a back-off (0.5 s, 1 s, 2 s, or
-    /// the registry's `Retry-After` up to 10 s); a download starts over, its digest checked after.
-    func exchange(
-        _ req: URLRequest, _ perform: (URLRequest) async throws -> (URLResponse, (Int) throws -> Data)
-    ) async throws -> Response {
-        var attempt = 0
-        while true {
-            attempt += 1
-            let last = attempt > Self.retries
-            let (resp, body): (URLResponse, (Int) throws -> Data)
-            do {
-                (resp, body) = try await perform(req)
-            } catch let e as URLError where e.code == .cancelled {
-                return Self.basicChallenged
-            } catch {
-                if !last {
-                    try await Self.backOff(attempt, retryAfter: nil)
-                    continue
-                }
-                throw BerthError.internal("\((req.httpMethod ?? "GET").capitalized) \"\(req.url?.absoluteString ?? "")\": \(error.localizedDescription)")
-            }
-            guard let http = resp as? HTTPURLResponse else { throw BerthError.internal("not an HTTP answer from \(host)") }
-            var headers: [String: String] = [:]
-            for (k, v) in http.allHeaderFields { headers[String(describing: k)] = String(describing: v) }
-            let r = Response(status: http.statusCode, headers: headers, body: try body(http.statusCode))
-            if !last && (r.status == 429 || (500...504).contains(r.status)) {
-                try await Self.backOff(attempt, retryAfter: r.header("Retry-After").flatMap { Int($0) })
-                continue
-            }
-            return r
-        }
-    }
+    /// Answers worth another try.
+    static func retried(_ status: Int) -> Bool { status == 429 || (500...504).contains(status) }
 
     /// Tries after the first: three.
     static let retries = 3
@@ -160,22 +125,6 @@ public struct RegistryClient: Sendable {
     static func backOff(_ attempt: Int, retryAfter: Int?) async throws {
         let seconds = retryAfter.map { Double(min(max($0, 0), 10)) } ?? 0.5 * Double(1 << (attempt - 1))
         try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-    }
-
-    /// berth never cancels a registry request: a cancelled one is a Basic (or Digest) 401 whose
-    /// challenge the delegate below turned down.
-    static let basicChallenged = Response(status: 401, headers: ["WWW-Authenticate": "Basic realm=\"registry\""], body: Data())
-
-    /// Turns down Foundation's own answer to a 401 challenge, so berth decides what to send.
-    /// (Foundation on Linux waits for ever on a Basic challenge with default handling, and ends
-    /// the task as cancelled when it is turned down.)
-    final class ChallengeReturner: NSObject, URLSessionTaskDelegate, Sendable {
-        func urlSession(
-            _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-            completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
-        ) {
-            completionHandler(.rejectProtectionSpace, nil)
-        }
     }
 
     /// The registry's error text: `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"…"}]}`.

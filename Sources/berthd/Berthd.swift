@@ -57,6 +57,8 @@ struct Berthd: AsyncParsableCommand {
     var insecureRegistry: [String] = []
     @Option(name: .customLong("registry-mirror"), help: "A Docker Hub mirror (http[s]://host[:port]), tried before the Hub.")
     var registryMirror: [String] = []
+    @Option(name: .customLong("certs-dir"), help: "Per-registry TLS: HOST[:PORT]/*.crt CAs, NAME.cert with NAME.key a client certificate (Docker's certs.d).")
+    var certsDir: String = "/etc/berth/certs.d"
 
     @Option(name: .customLong("bridge-name"), help: "The host bridge of the default network (Docker's docker0).")
     var bridgeName: String = "berth0"
@@ -129,8 +131,8 @@ struct Berthd: AsyncParsableCommand {
 
     func serve(logger: Logger) async throws {
         let paths = BerthPaths.resolve(root: root, runroot: runroot)
-        // Foundation's downloads land in TMPDIR and stay there when a transfer is cut (or berthd
-        // is killed): berthd's own tmp is emptied at every start.
+        // What libraries write to TMPDIR stays there when berthd is killed: its own tmp is
+        // emptied at every start.
         try FileOps.makeDirs(paths.tmp, mode: 0o700)
         setenv("TMPDIR", paths.tmp, 1)
         let socket = try (host ?? ProcessInfo.processInfo.environment["BERTH_HOST"]).map(HostAddress.socketPath) ?? paths.defaultSocket
@@ -141,6 +143,7 @@ struct Berthd: AsyncParsableCommand {
         config.rebuildDB = rebuildDB
         config.defaultNetwork = try defaultNetwork()
         config.insecureRegistries = Set(insecureRegistry)
+        config.certsDir = certsDir
         config.registryMirrors = try registryMirror.map { text in
             guard let u = URL(string: text), u.scheme == "http" || u.scheme == "https", u.host != nil, u.path.isEmpty || u.path == "/" else {
                 throw BerthError.invalid("invalid --registry-mirror \(text): give http[s]://host[:port]")

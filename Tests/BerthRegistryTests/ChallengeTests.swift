@@ -18,15 +18,15 @@ import Testing
         #expect(RegistryClient.parseChallenge(#"Bearer realm="unterminated"#).params["realm"] == "unterminated")
     }
 
-    @Test func hostsAndPlainHTTP() {
-        #expect(RegistryClient.forDomain("docker.io").host == "registry-1.docker.io")
-        #expect(!RegistryClient.forDomain("ghcr.io").plainHTTP)
-        #expect(RegistryClient.forDomain("127.0.0.1:5000").plainHTTP && RegistryClient.forDomain("localhost:5000").plainHTTP)
-        #expect(RegistryClient.forDomain("reg.example:5000", insecure: ["reg.example:5000"]).plainHTTP)
+    @Test func hostsAndPlainHTTP() throws {
+        #expect(try RegistryClient.forDomain("docker.io").host == "registry-1.docker.io")
+        #expect(try !RegistryClient.forDomain("ghcr.io").plainHTTP)
+        #expect(try RegistryClient.forDomain("127.0.0.1:5000").plainHTTP && RegistryClient.forDomain("localhost:5000").plainHTTP)
+        #expect(try RegistryClient.forDomain("reg.example:5000", insecure: ["reg.example:5000"]).plainHTTP)
     }
 
     @Test func platformChoice() throws {
-        var p = ImagePuller(client: .forDomain("127.0.0.1:1"))
+        var p = ImagePuller(client: try .forDomain("127.0.0.1:1"))
         p.architecture = "arm64"
         p.variant = "v8"
         let d = { (arch: String, variant: String?) in

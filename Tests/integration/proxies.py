@@ -6,14 +6,14 @@ import threading
 
 class RegistryProxy:
     """Forwards every method to `upstream` (Host kept, so the registry's upload Locations lead back
-    here) and records (method, path) in `hits`. On purpose:
+    here) and records (method, path) in `hits` and each GET's Range header in `ranges`. On purpose:
     - flaky: the first GET of every blob answers 503, and the first download over 100 kB is cut
       halfway;
     - gated=DIGEST: the first GET of that blob sends half, waits until `release` is set, then ends
       the connection (`cut`) or sends the rest; `blocked` is set while it waits."""
 
     def __init__(self, upstream, flaky=False, gated=None, cut=True):
-        self.hits, self.blocked, self.release = [], threading.Event(), threading.Event()
+        self.hits, self.ranges, self.blocked, self.release = [], [], threading.Event(), threading.Event()
         seen, state = set(), {"cut": False}
         proxy = self
 
@@ -26,6 +26,8 @@ class RegistryProxy:
             def forward(self):
                 path = self.path.split("?")[0]
                 proxy.hits.append((self.command, path))
+                if self.command == "GET":
+                    proxy.ranges.append((path, self.headers.get("Range")))
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n) if n else None
                 blob_get = self.command == "GET" and "/blobs/" in path

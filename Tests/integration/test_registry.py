@@ -182,8 +182,14 @@ def test_pull_retries_failed_and_cut_downloads_with_streamed_progress(daemon, re
         r = daemon.berth("pull", f"{proxy.addr}/flaky/busybox:1")
         assert "Pull complete" in r.out and "Status: Downloaded newer image" in r.out
         blob_gets = [p for m, p in proxy.hits if m == "GET" and "/blobs/" in p]
-        # every blob asked again after its 503, the cut one a third time
+        # every blob asked again after its 503, the cut one a third time: resumed where the
+        # cut left it (a Range request from the bytes it had), not fetched again whole
         assert len(blob_gets) >= 2 * len(set(blob_gets)) + 1, blob_gets
+        resumed = [(p, r) for p, r in proxy.ranges if r]
+        assert len(resumed) == 1, proxy.ranges
+        path, rng = resumed[0]
+        size = int(daemon.rows("SELECT size FROM blobs WHERE digest = ?", path.rsplit("/", 1)[1])[0][0])
+        assert rng == f"bytes={size // 2}-", (rng, size)
         assert daemon.berth("run", "--rm", f"{proxy.addr}/flaky/busybox:1", "echo", "ok").out == "ok\n"
         # the API streams: Docker's messages, one JSON object per line, status 200
         daemon.berth("rmi", f"{proxy.addr}/flaky/busybox:1")

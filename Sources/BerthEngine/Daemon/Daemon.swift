@@ -22,6 +22,8 @@ public struct DaemonConfig: Sendable {
     public var insecureRegistries: Set<String> = []
     /// `--registry-mirror`: Docker Hub mirrors, tried before the Hub.
     public var registryMirrors: [URL] = []
+    /// `--certs-dir`: certs.d, Docker's layout (`HOST:PORT/ca.crt`, `client.cert`, `client.key`).
+    public var certsDir = "/etc/berth/certs.d"
 
     public init(paths: BerthPaths, socket: String) {
         self.paths = paths
@@ -65,7 +67,8 @@ public final class Daemon: Sendable {
         let store = try Store.openForWriting(path: paths.database, reserve: reserve)
         reserve.ensure()
         let images = ImageService(
-            store: store, paths: paths, insecureRegistries: config.insecureRegistries, registryMirrors: config.registryMirrors)
+            store: store, paths: paths, insecureRegistries: config.insecureRegistries, registryMirrors: config.registryMirrors,
+            certsDir: config.certsDir)
         let containers = ContainerService(store: store, paths: paths, logDefaults: config.logDefaults)
         if config.rebuildDB {
             let r = try DatabaseRebuild.run(images: images, containers: containers)
