@@ -79,7 +79,9 @@ extension RegistryClient {
         else { throw BerthError(.permissionDenied, "\(host) asks for an authentication berth does not speak (\(scheme))") }
         var items = comps.queryItems ?? []
         if let service = params["service"] { items.append(URLQueryItem(name: "service", value: service)) }
-        items.append(URLQueryItem(name: "scope", value: params["scope"] ?? scope))
+        // Several scopes (a push that mounts from another repository) go as one `scope` each,
+        // as the token spec has it.
+        for one in (params["scope"] ?? scope).split(separator: " ") { items.append(URLQueryItem(name: "scope", value: String(one))) }
         comps.queryItems = items
         guard let url = comps.url else { throw BerthError.invalid("invalid token realm: \(realm)") }
         let answer: Response

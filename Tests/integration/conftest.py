@@ -302,7 +302,8 @@ def bb(daemon, images):
 class Registry:
     """A docker-registry on 127.0.0.1 with its own storage, stopped by pid."""
 
-    def __init__(self, base, users=None):
+    def __init__(self, base, users=None, tls=None, auth=""):
+        """tls: (certificate, key, client CA or None) to serve HTTPS; auth: an `auth:` section."""
         self.base = base
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
@@ -312,7 +313,6 @@ class Registry:
         self.storage = os.path.join(base, "storage")
         os.makedirs(self.storage, exist_ok=True)
         cfg = os.path.join(base, "config.yml")
-        auth = ""
         if users:
             # htpasswd with bcrypt, which docker-registry requires (glibc's crypt makes $2b$).
             import warnings
@@ -324,9 +324,15 @@ class Registry:
                 for u, p in users.items():
                     f.write(f"{u}:{crypt.crypt(p, crypt.mksalt(crypt.METHOD_BLOWFISH))}\n")
             auth = f"auth:\n  htpasswd:\n    realm: berth-test\n    path: {htpasswd}\n"
+        self.tls = tls
+        served = ""
+        if tls:
+            served = f"  tls:\n    certificate: {tls[0]}\n    key: {tls[1]}\n"
+            if tls[2]:
+                served += f"    clientcas:\n      - {tls[2]}\n"
         with open(cfg, "w") as f:
             f.write(f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {self.storage}\n"
-                    f"  delete:\n    enabled: true\nhttp:\n  addr: {self.addr}\n" + auth)
+                    f"  delete:\n    enabled: true\nhttp:\n  addr: {self.addr}\n" + served + auth)
         self.users = users or {}
         self.log = open(os.path.join(base, "registry.log"), "ab")
         self.proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=self.log, stderr=subprocess.STDOUT,
@@ -337,6 +343,13 @@ class Registry:
             raise RuntimeError("docker-registry did not start")
 
     def _up(self):
+        if self.tls:
+            # HTTPS, maybe wanting a client certificate: listening is enough.
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return True
+            except OSError:
+                return False
         try:
             c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
             c.request("GET", "/v2/")
@@ -344,14 +357,16 @@ class Registry:
         except OSError:
             return False
 
-    def push(self, archive, name):
-        """Copies a docker-archive into the registry as NAME:TAG (skopeo, plain HTTP)."""
-        creds = []
-        if self.users:
-            u, p = next(iter(self.users.items()))
-            creds = ["--dest-creds", f"{u}:{p}"]
-        subprocess.run(["skopeo", "copy", "-q", "--dest-tls-verify=false", *creds, f"docker-archive:{archive}",
-                        f"docker://{self.addr}/{name}"], check=True, capture_output=True)
+    def push(self, archive, name, creds=None, cert_dir=None):
+        """Copies a docker-archive into the registry as NAME:TAG (skopeo; plain HTTP, or HTTPS
+        with the CA and client certificate in `cert_dir`)."""
+        if self.users and not creds:
+            creds = next(iter(self.users.items()))
+        creds = ["--dest-creds", f"{creds[0]}:{creds[1]}"] if creds else []
+        tls = ["--dest-cert-dir", cert_dir] if cert_dir else ["--dest-tls-verify=false"]
+        p = subprocess.run(["skopeo", "copy", "-q", *tls, *creds, f"docker-archive:{archive}",
+                            f"docker://{self.addr}/{name}"], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
 
     def stop(self):
         if self.proc.poll() is None:

@@ -10,9 +10,11 @@ class RegistryProxy:
     - flaky: the first GET of every blob answers 503, and the first download over 100 kB is cut
       halfway;
     - gated=DIGEST: the first GET of that blob sends half, waits until `release` is set, then ends
-      the connection (`cut`) or sends the rest; `blocked` is set while it waits."""
+      the connection (`cut`) or sends the rest; `blocked` is set while it waits;
+    - redirect_blobs=STORAGE: blob GETs answer 307 to that BlobStorage (as registries send
+      clients to S3)."""
 
-    def __init__(self, upstream, flaky=False, gated=None, cut=True):
+    def __init__(self, upstream, flaky=False, gated=None, cut=True, redirect_blobs=None):
         self.hits, self.ranges, self.blocked, self.release = [], [], threading.Event(), threading.Event()
         seen, state = set(), {"cut": False}
         proxy = self
@@ -31,6 +33,12 @@ class RegistryProxy:
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n) if n else None
                 blob_get = self.command == "GET" and "/blobs/" in path
+                if redirect_blobs and blob_get:
+                    self.send_response(307)
+                    self.send_header("Location", f"http://{redirect_blobs.addr}/storage/{path.rsplit('/', 1)[1]}?sig=x")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if flaky and blob_get and path not in seen:
                     seen.add(path)
                     self.send_response(503)
@@ -82,5 +90,47 @@ class RegistryProxy:
 
     def stop(self):
         self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class BlobStorage:
+    """Blob storage on another port, as a registry's S3: serves blobs straight from the
+    registry's storage folder, answers the first GET of each with 429 and Retry-After: 1, and
+    records the headers of every GET in `seen` (path, Authorization or None)."""
+
+    def __init__(self, registry_storage):
+        self.seen, asked = [], set()
+        store = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                digest = self.path.split("?")[0].rsplit("/", 1)[1]
+                store.seen.append((digest, self.headers.get("Authorization")))
+                hexd = digest.split(":")[1]
+                data_path = f"{registry_storage}/docker/registry/v2/blobs/sha256/{hexd[:2]}/{hexd}/data"
+                if digest not in asked:
+                    asked.add(digest)
+                    self.send_response(429)
+                    self.send_header("Retry-After", "1")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                data = open(data_path, "rb").read()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.addr = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
         self.server.shutdown()
         self.server.server_close()

@@ -189,7 +189,8 @@ def test_pull_retries_failed_and_cut_downloads_with_streamed_progress(daemon, re
         assert len(resumed) == 1, proxy.ranges
         path, rng = resumed[0]
         size = int(daemon.rows("SELECT size FROM blobs WHERE digest = ?", path.rsplit("/", 1)[1])[0][0])
-        assert rng == f"bytes={size // 2}-", (rng, size)
+        # (the cut may lose what was in flight: at most the half the proxy sent)
+        assert rng.startswith("bytes=") and rng.endswith("-") and 0 < int(rng[6:-1]) <= size // 2, (rng, size)
         assert daemon.berth("run", "--rm", f"{proxy.addr}/flaky/busybox:1", "echo", "ok").out == "ok\n"
         # the API streams: Docker's messages, one JSON object per line, status 200
         daemon.berth("rmi", f"{proxy.addr}/flaky/busybox:1")
