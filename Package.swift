@@ -62,7 +62,6 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Dockerfile parsing, word expansion, .dockerignore, COPY's tree copy: the builder's
         // pure parts; the engine runs the steps.

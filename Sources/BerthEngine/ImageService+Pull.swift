@@ -69,17 +69,26 @@ extension ImageService {
             }
             // Docker Hub's mirrors first (`--registry-mirror`), the Hub itself last.
             var pulled: PulledImage?
+            var followed: FollowedLayers?
             for (n, endpoint) in endpoints.enumerated() {
                 var puller = ImagePuller(client: endpoint)
                 if let platform, !platform.isEmpty { try puller.select(platform: platform) }
                 puller.verified = { d, path in _ = link(path, paths.downloads + "/" + d.hex) }
                 puller.claims = Self.claims
+                // Each layer is unpacked as it arrives, in one pass with its download.
+                let following = FollowedLayers(unpacker: unpacker, tmp: paths.tmp)
+                puller.following = { i, diffID, file in following.start(i, diffID: diffID, file: file) }
                 do {
                     pulled = try await puller.pull(ref, into: staging, stored: stored, progress: progress)
                     record.registry = endpoint.host
+                    followed = following
                     break
-                } catch  where n < endpoints.count - 1 {
+                } catch where n < endpoints.count - 1 {
+                    following.discard()
                     logger.notice("pull of \(ref) from mirror \(endpoint.host) failed: \(BerthError.from(error).message); trying the next")
+                } catch {
+                    following.discard()
+                    throw error
                 }
             }
             guard let image = pulled else { throw BerthError.internal("no registry answered for \(ref)") }
@@ -93,7 +102,7 @@ extension ImageService {
             record.bytesFetched = Int64(image.configData.count) + image.layers.filter(\.fetched).reduce(0) { $0 + FileOps.size($1.path) }
             record.bytesReused = image.layers.filter { !$0.fetched }.reduce(0) { $0 + FileOps.size($1.path) }
             let id = image.configDigest
-            let ahead = try unpackAhead(image)
+            let ahead = try unpackAhead(image, done: followed?.finish() ?? [:])
             defer { for u in ahead.values { FileOps.removeTree(u.work) } }
             let fresh = try await mutate { [self] in
                 do {

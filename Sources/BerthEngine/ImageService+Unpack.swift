@@ -16,14 +16,21 @@ extension ImageService {
     }
 
     /// The CPU-bound part of a pull, several layers at once (one per core): each layer the host
-    /// does not have yet is decompressed, checked against the config's diff id and unpacked into
-    /// tmp. The chain ids come from the config, so nothing waits for the layer below it.
-    func unpackAhead(_ image: PulledImage) throws -> [Int: Unpacked] {
+    /// does not have yet, and that was not unpacked as it arrived (`done`), is decompressed,
+    /// checked against the config's diff id and unpacked into tmp. The chain ids come from the
+    /// config, so nothing waits for the layer below it.
+    func unpackAhead(_ image: PulledImage, done: [Int: Unpacked] = [:]) throws -> [Int: Unpacked] {
         let diffs = image.config.rootfs.diff_ids
-        guard diffs.count == image.layers.count else { return [:] }
+        guard diffs.count == image.layers.count else { return done }
         let chains = Digest.chainIDs(diffs)
-        let have = try store.read { db in Set(try chains.filter { try ImageStore.layerSize(db, chainID: $0.string) != nil }) }
-        let todo = image.layers.indices.filter { !have.contains(chains[$0]) }
+        let have: Set<Digest>
+        do {
+            have = try store.read { db in Set(try chains.filter { try ImageStore.layerSize(db, chainID: $0.string) != nil }) }
+        } catch {
+            for u in done.values { FileOps.removeTree(u.work) }
+            throw error
+        }
+        let todo = image.layers.indices.filter { !have.contains(chains[$0]) && done[$0] == nil }
         let results = Mutex<[Int: Result<Unpacked, any Error>]>([:])
         let unpacker = self.unpacker, tmp = paths.tmp
         let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, todo.count))
@@ -54,7 +61,7 @@ extension ImageService {
             }
         }
         let all = results.withLock { $0 }
-        var out: [Int: Unpacked] = [:]
+        var out = done
         var failure: (any Error)?
         for i in all.keys.sorted() {
             switch all[i]! {

@@ -23,18 +23,27 @@ final class ArchiveReader {
     let handle: OpaquePointer
     let path: String
 
+    /// What the reader's callbacks read from, kept alive with it.
+    let kept: AnyObject?
+
     /// Opens `path` as a tar (any compression), or as a raw decompressed stream.
-    init(path: String, raw: Bool = false) throws {
+    convenience init(path: String, raw: Bool = false) throws {
+        try self.init(path: path, raw: raw, keep: nil) { a in archive_read_open_filename(a, path, 1 << 16) }
+    }
+
+    /// A reader that `open` connects to its input; `keep` lives as long as it.
+    init(path: String, raw: Bool, keep: AnyObject?, open: (OpaquePointer) -> Int32) throws {
         guard let a = archive_read_new() else { throw BerthError.internal("libarchive: out of memory") }
         handle = a
         self.path = path
+        kept = keep
         archive_read_support_filter_all(a)
         if raw {
             archive_read_support_format_raw(a)
         } else {
             archive_read_support_format_tar(a)
         }
-        if archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK {
+        if open(a) != ARCHIVE_OK {
             // deinit frees the handle: a throwing init runs it once all properties are set.
             throw BerthError.corrupt("cannot read archive: \(Self.message(a))")
         }

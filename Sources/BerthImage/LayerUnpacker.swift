@@ -20,7 +20,10 @@ public struct LayerUnpacker: Sendable {
     /// Returns the bytes of regular-file content written.
     @discardableResult
     public func unpack(_ archivePath: String, into dir: String) throws -> Int64 {
-        let reader = try ArchiveReader(path: archivePath)
+        try unpack(ArchiveReader(path: archivePath), into: dir)
+    }
+
+    func unpack(_ reader: ArchiveReader, into dir: String) throws -> Int64 {
         guard let disk = archive_write_disk_new() else { throw BerthError.internal("libarchive: out of memory") }
         defer { archive_write_free(disk) }
         var flags =

@@ -30,6 +30,9 @@ public struct ImagePuller: Sendable {
     public var parallel = 3
     /// Hears each layer blob once it is fetched and its digest checked (file in the pull's dir).
     public var verified: (@Sendable (Digest, String) -> Void)?
+    /// Hears each layer download as it starts (its index, the config's diff id for it, and the
+    /// file as it grows), so the layer can be unpacked while it arrives.
+    public var following: (@Sendable (Int, Digest, GrowingFile) -> Void)?
     /// Shared with other pulls: a blob one of them is fetching is waited for, not fetched again
     /// (`stored` then finds what `verified` kept).
     public var claims: DownloadClaims?
@@ -96,6 +99,7 @@ public struct ImagePuller: Sendable {
         // Docker's order: a layer the host has is "Already exists" at once, the others wait.
         for l in wanted { progress(String(l.digest.hex.prefix(12)), stored(l.digest) == nil ? "Pulling fs layer" : "Already exists") }
         var layers = [PulledImage.Layer?](repeating: nil, count: wanted.count)
+        let diffIDs = config.rootfs.diff_ids
         // Children report their failure instead of throwing: after the first failure no new
         // download starts; those running finish (their files kept for the next pull), then it throws.
         var failure: (any Error)?
@@ -115,10 +119,17 @@ public struct ImagePuller: Sendable {
                             if await claims.claim(l.digest) { break }
                         }
                         let path = dir + "/" + l.digest.hex
+                        let growing = following.map { hear in
+                            let g = GrowingFile(path: path)
+                            hear(i, diffIDs[i], g)
+                            return g
+                        }
                         do {
-                            try await blobFile(repo, l.digest, size: l.size, scope: scope, to: path)
+                            try await blobFile(repo, l.digest, size: l.size, growing: growing, scope: scope, to: path)
                             verified?(l.digest, path)
                         } catch {
+                            // (Also for a failure before the download began: its reader must not wait.)
+                            growing?.fail()
                             await claims?.done(l.digest)
                             throw error
                         }
@@ -176,8 +187,8 @@ public struct ImagePuller: Sendable {
     }
 
     /// A layer blob into `path`, checked against its digest as it streams.
-    func blobFile(_ repo: String, _ digest: Digest, size: Int64, scope: String, to path: String) async throws {
-        let r = try await client.download("\(repo)/blobs/\(digest)", to: path, digest: digest, size: size, scope: scope)
+    func blobFile(_ repo: String, _ digest: Digest, size: Int64, growing: GrowingFile?, scope: String, to path: String) async throws {
+        let r = try await client.download("\(repo)/blobs/\(digest)", to: path, digest: digest, size: size, growing: growing, scope: scope)
         guard r.status == 200 else {
             throw BerthError.internal("fetching blob \(digest) from \(client.host): \(RegistryClient.errorText(r))")
         }

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import BerthCore
 import BerthImage
-import struct Crypto.SHA256
 import Foundation
 import NIOCore
 
@@ -11,13 +10,19 @@ extension RegistryClient {
     /// with a Range request from the bytes already written (206), or starts over when the
     /// registry sends the whole blob (200); three tries without progress, then it fails. More
     /// bytes than `size` (the manifest's) or a wrong digest: refused, the file removed.
-    public func download(_ path: String, to dest: String, digest: BerthImage.Digest, size: Int64? = nil, scope: String) async throws -> Response {
+    /// `growing` hears each write, and the end only once the digest is checked, so a reader
+    /// (the layer's unpacking) follows the download; a download that starts over fails it.
+    public func download(
+        _ path: String, to dest: String, digest: Digest, size: Int64? = nil, growing: GrowingFile? = nil, scope: String
+    ) async throws -> Response {
         let url = try self.url(path)
         unlink(dest)
         let fd = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw BerthError.posix("create \(dest)") }
         defer { close(fd) }
-        var blob = PartialBlob(fd: fd, limit: size)
+        var blob = PartialBlob(fd: fd, limit: size, growing: growing)
+        var verified = false
+        defer { if !verified { blob.growing?.fail() } }
         var attempt = 0
         while true {
             attempt += 1
@@ -66,6 +71,8 @@ extension RegistryClient {
             unlink(dest)
             throw BerthError.corrupt("blob digest mismatch: expected \(digest), got \(got)")
         }
+        verified = true
+        blob.growing?.finish()
         return Response(status: 200, headers: [:], body: Data())
     }
 
@@ -78,11 +85,14 @@ struct PartialBlob {
     let fd: Int32
     let limit: Int64?
     var written: Int64 = 0
-    var hasher = SHA256()
+    var hasher = StreamingDigest()
+    /// Told of each write; dropped (failed) when the blob starts over.
+    var growing: GrowingFile?
 
-    init(fd: Int32, limit: Int64?) {
+    init(fd: Int32, limit: Int64?, growing: GrowingFile?) {
         self.fd = fd
         self.limit = limit
+        self.growing = growing
     }
 
     mutating func append(_ chunk: ByteBuffer) throws {
@@ -97,20 +107,21 @@ struct PartialBlob {
                 guard n > 0 else { throw BerthError.posix("write a downloaded blob") }
                 off += n
             }
-            hasher.update(bufferPointer: raw)
+            hasher.update(raw)
         }
         written += Int64(chunk.readableBytes)
+        growing?.grew(to: written)
     }
 
     mutating func restart() throws {
         guard written > 0 else { return }
         guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw BerthError.posix("truncate a downloaded blob") }
+        // A reader that followed the first bytes cannot take the blob again from the start.
+        growing?.fail()
+        growing = nil
         written = 0
-        hasher = SHA256()
+        hasher = StreamingDigest()
     }
 
-    func digest() -> BerthImage.Digest {
-        let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return (try? BerthImage.Digest(hex: hex))!
-    }
+    func digest() -> Digest { hasher.finish() }
 }

@@ -351,6 +351,8 @@ def test_kill_9_mid_pull_keeps_nothing_but_verified_blobs(bb, make_daemon, regis
         assert proxy.blocked.wait(30)
         # the first layer verified (kept for the next pull), the second held halfway
         assert wait_until(lambda: os.path.exists(os.path.join(d.root, "downloads", first[7:])), 20)
+        # layers are unpacked as they arrive: the first is unpacked while the second is held
+        assert wait_until(lambda: glob.glob(os.path.join(d.root, "tmp", "layer*", "diff", "bin", "busybox")) != [], 20)
         strays = set(glob.glob("/tmp/*.tmp"))
         d.kill9()
         p.wait(30)

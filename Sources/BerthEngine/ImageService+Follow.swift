@@ -1,0 +1,59 @@
+import BerthCore
+import BerthImage
+import Dispatch
+import Foundation
+import Synchronization
+
+extension ImageService {
+    /// Layers unpacked while their downloads arrive (a thread per download), each checked
+    /// against the config's diff id; waited for before the ingest.
+    final class FollowedLayers: Sendable {
+        private let results = Mutex<[Int: Result<Unpacked, any Error>]>([:])
+        private let running = DispatchGroup()
+        let unpacker: LayerUnpacker
+        let tmp: String
+
+        init(unpacker: LayerUnpacker, tmp: String) {
+            self.unpacker = unpacker
+            self.tmp = tmp
+        }
+
+        func start(_ index: Int, diffID: Digest, file: GrowingFile) {
+            running.enter()
+            let unpacker = self.unpacker, tmp = self.tmp
+            Thread.detachNewThread { [self] in
+                let r = Result<Unpacked, any Error> {
+                    let work = try FileOps.makeTempDir(in: tmp, prefix: "layer")
+                    do {
+                        try FileOps.makeDirs(work + "/diff")
+                        let (diff, size) = try unpacker.unpack(growing: file, into: work + "/diff")
+                        guard diff == diffID else {
+                            throw BerthError.corrupt("layer diff id mismatch: the image config says \(diffID), the layer is \(diff)")
+                        }
+                        return Unpacked(diffID: diff, work: work, size: size)
+                    } catch {
+                        FileOps.removeTree(work)
+                        throw error
+                    }
+                }
+                let replaced = results.withLock { all in
+                    defer { all[index] = r }
+                    return all[index]
+                }
+                if case .success(let old)? = replaced { FileOps.removeTree(old.work) }
+                running.leave()
+            }
+        }
+
+        /// Waits for every one: the layers unpacked (the others are unpacked from their files).
+        func finish() -> [Int: Unpacked] {
+            running.wait()
+            return results.withLock { $0.compactMapValues { try? $0.get() } }
+        }
+
+        /// Waits for every one and removes what they unpacked (a pull that failed).
+        func discard() {
+            for u in finish().values { FileOps.removeTree(u.work) }
+        }
+    }
+}
