@@ -109,3 +109,31 @@ def test_plain_gzip_zstd_layers(daemon, workdir):
     names = subprocess.run(["tar", "tf", out], capture_output=True, check=True).stdout.decode().split()
     assert sha(l1) + ".tar" in names and sha(l2) + ".tar" in names
     daemon.assert_consistent()
+
+
+def test_pull_plain_gzip_and_zstd_layers_from_a_registry(daemon, registry, workdir):
+    # The same two layers pushed three ways; each pull unpacks its layers as they arrive (one
+    # pass over every compression) to the same layers.
+    import gzip
+    l1 = layer(lambda t: entry(t, "a.txt", b"a" * 10000))
+    l2 = layer(lambda t: entry(t, "b.txt", b"b" * 200000))
+    zstd = lambda b: subprocess.run(["zstd", "-q", "-c"], input=b, capture_output=True, check=True).stdout
+    ids = set()
+    for name, fn, media in (("plain", lambda b: b, "application/vnd.oci.image.layer.v1.tar"),
+                            ("gzip", gzip.compress, "application/vnd.oci.image.layer.v1.tar+gzip"),
+                            ("zstd", zstd, "application/vnd.oci.image.layer.v1.tar+zstd")):
+        p = os.path.join(workdir, name + ".tar")
+        ids.add(oci_archive(p, [l1, l2], fn, media, name))
+        subprocess.run(["skopeo", "copy", "-q", "--preserve-digests", "--dest-tls-verify=false", f"oci-archive:{p}",
+                        f"docker://{registry.addr}/comp/test:{name}"], check=True, capture_output=True)
+        out = daemon.berth("pull", f"{registry.addr}/comp/test:{name}").out
+        assert "Status: Downloaded newer image" in out
+    assert len(ids) == 1
+    assert len(os.listdir(os.path.join(daemon.root, "layers"))) == 2
+    chains = [r[0][7:] for r in daemon.rows("SELECT chain_id FROM layers ORDER BY parent_chain_id IS NOT NULL")]
+    assert open(os.path.join(daemon.root, "layers", chains[1], "diff", "b.txt")).read() == "b" * 200000
+    medias = {r[0] for r in daemon.rows("SELECT media_type FROM blobs")}
+    assert {"application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip",
+            "application/vnd.oci.image.layer.v1.tar+zstd"} <= medias, medias
+    assert os.listdir(os.path.join(daemon.root, "tmp")) == []
+    daemon.assert_consistent()

@@ -636,6 +636,11 @@ def test_ipv6_loopback_is_served_by_a_userland_proxy(bb):
     # The port is held: another container, and a host listener, are refused.
     r = bb.berth("run", "--rm", "-p", f"[::1]:{port}:80", "busybox", "true", check=False)
     assert r.returncode == 125 and f"Bind for [::1]:{port} failed: port is already allocated" in r.err
+    # Its first network changing (connect one, leave the bridge) moves the proxy to the new address.
+    bb.berth("network", "create", "lonet")
+    bb.berth("network", "connect", "lonet", "lo6")
+    bb.berth("network", "disconnect", "bridge", "lo6")
+    assert wait_until(lambda: (fetch6(port) or "").strip() == cid[:12], 10)
     # berthd restarting (a crash) brings the proxy back for the container it re-adopts.
     bb.kill9()
     assert fetch6(port) is None
@@ -654,4 +659,5 @@ def test_ipv6_loopback_is_served_by_a_userland_proxy(bb):
         s.listen()
         r = bb.berth("run", "--rm", "-p", f"[::1]:{port}:80", "busybox", "true", check=False)
         assert r.returncode == 125 and "port is already allocated" in r.err
+    bb.berth("network", "rm", "lonet")
     assert_no_network_left(bb)

@@ -63,6 +63,8 @@ extension ContainerService {
             }
             try store.write { db in try NetworkStore.detach(db, containerID: c.id, containerName: c.name, network: net) }
             writeSnapshot(c.id)
+            // Its `[::1]` ports follow its first network's address, which may have changed.
+            if c.state == .running || c.state == .paused { restoreLoopbackProxies(c.id) }
         }
     }
 

@@ -3,11 +3,21 @@ import Synchronization
 
 /// The userland proxies of running containers' `[::1]` ports, by container id.
 final class LoopbackProxies: Sendable {
-    private let running = Mutex<[String: [LoopbackProxy]]>([:])
+    typealias Port = (hostPort: Int, containerPort: Int, proto: String)
+
+    struct Running {
+        /// What they were started for: the same again is left running.
+        var key: String
+        var proxies: [LoopbackProxy]
+    }
+
+    private let running = Mutex<[String: Running]>([:])
 
     /// Starts one proxy per port (host port → the container's port at `targetIP`); none are
-    /// left running when one cannot bind.
-    func start(_ id: String, _ ports: [(hostPort: Int, containerPort: Int, proto: String)], targetIP: String) throws {
+    /// left running when one cannot bind. The proxies of the same ports and target are kept.
+    func start(_ id: String, _ ports: [Port], targetIP: String) throws {
+        let key = targetIP + " " + ports.map { "\($0.hostPort):\($0.containerPort)/\($0.proto)" }.joined(separator: ",")
+        if running.withLock({ $0[id]?.key == key }) { return }
         stop(id)
         var made: [LoopbackProxy] = []
         do {
@@ -19,11 +29,10 @@ final class LoopbackProxies: Sendable {
             throw error
         }
         guard !made.isEmpty else { return }
-        running.withLock { $0[id] = made }
+        running.withLock { $0[id] = Running(key: key, proxies: made) }
     }
 
     func stop(_ id: String) {
-        for p in running.withLock({ $0.removeValue(forKey: id) }) ?? [] { p.stop() }
+        for p in running.withLock({ $0.removeValue(forKey: id) })?.proxies ?? [] { p.stop() }
     }
-
 }
