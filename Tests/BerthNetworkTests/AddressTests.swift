@@ -1,4 +1,4 @@
-import BerthNetwork
+@testable import BerthNetwork
 import Testing
 
 /// `--mac-address` and `--ip` parsing.
@@ -49,5 +49,20 @@ import Testing
     @Test func randomULAsAreUniqueLocal() {
         let s = Subnet6.randomULA()
         #expect(s.prefix == 64 && s.description.hasPrefix("fd"))
+    }
+}
+
+/// aardvark's socket read from /proc/net/udp's table.
+@Suite struct DNSReadinessTests {
+    @Test func findsTheGatewaysPort53() {
+        let table = """
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+              12: 0100590A:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1234 2 0000000000000000 0
+              13: 0100590A:1F90 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1235 2 0000000000000000 0
+            """
+        // 10.89.0.1, as a little-endian kernel prints it.
+        #expect(DNSReadiness.listening(table, ["0100590A:0035"]))
+        #expect(!DNSReadiness.listening(table, ["0200590A:0035"]))
+        #expect(!DNSReadiness.wait(ip: "192.0.2.254", timeout: 0.05))
     }
 }
