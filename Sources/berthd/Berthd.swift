@@ -57,6 +57,8 @@ struct Berthd: AsyncParsableCommand {
     var insecureRegistry: [String] = []
     @Option(name: .customLong("registry-mirror"), help: "A Docker Hub mirror (http[s]://host[:port]), tried before the Hub.")
     var registryMirror: [String] = []
+    @Option(name: .customLong("config-file"), help: "Daemon configuration in Docker's daemon.json keys (insecure-registries, registry-mirrors); default /etc/berth/daemon.json when it exists.")
+    var configFile: String?
     @Option(name: .customLong("certs-dir"), help: "Per-registry TLS: HOST[:PORT]/*.crt CAs, NAME.cert with NAME.key a client certificate (Docker's certs.d).")
     var certsDir: String = "/etc/berth/certs.d"
 
@@ -142,9 +144,13 @@ struct Berthd: AsyncParsableCommand {
         config.logDefaults = LogOptions(maxSize: logMax > 0 ? logMax : nil)
         config.rebuildDB = rebuildDB
         config.defaultNetwork = try defaultNetwork()
-        config.insecureRegistries = Set(insecureRegistry)
+        let file = try DaemonFile.load(configFile)
+        try file?.checkConflicts(
+            ["insecure-registries": !insecureRegistry.isEmpty, "registry-mirrors": !registryMirror.isEmpty],
+            file: configFile ?? DaemonFile.defaultPath)
+        config.insecureRegistries = Set(file?.insecureRegistries ?? insecureRegistry)
         config.certsDir = certsDir
-        config.registryMirrors = try registryMirror.map { text in
+        config.registryMirrors = try (file?.registryMirrors ?? registryMirror).map { text in
             guard let u = URL(string: text), u.scheme == "http" || u.scheme == "https", u.host != nil, u.path.isEmpty || u.path == "/" else {
                 throw BerthError.invalid("invalid --registry-mirror \(text): give http[s]://host[:port]")
             }

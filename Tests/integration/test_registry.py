@@ -271,6 +271,34 @@ def test_registry_mirror_serves_docker_hub_names(make_daemon, registry, images, 
     assert d2.proc.wait(20) != 0 and "invalid --registry-mirror" in d2.read_log()
 
 
+def test_config_file_sets_registries_as_daemon_json(make_daemon, registry, images, workdir):
+    registry.push(images["bb-docker.tar"], "library/busybox:latest")
+    cfg = os.path.join(workdir, "daemon.json")
+    with open(cfg, "w") as f:
+        json.dump({"registry-mirrors": [f"http://{registry.addr}"], "insecure-registries": ["reg.example:5000"]}, f)
+    d = make_daemon()
+    d.args = ["--config-file", cfg]
+    d.start()
+    assert "Status: Downloaded newer image for busybox:latest" in d.berth("pull", "busybox").out
+    info = json.loads(d.request("GET", "/info")[2])
+    assert info["RegistryConfig"]["Mirrors"] == [f"http://{registry.addr}/"]
+    assert "reg.example:5000" in json.dumps(info["RegistryConfig"])
+    # dockerd's refusals: an unknown directive, one given twice, a file that is not JSON or not there
+    for n, (content, args, msg) in enumerate((
+            ('{"bogus": 1}', [], "don't match any configuration option: bogus"),
+            ('{"registry-mirrors": []}', ["--registry-mirror", "http://x"],
+             "specified both as a flag and in the configuration file: registry-mirrors"),
+            ("{not json", [], "unable to configure the daemon with file"),
+            (None, [], "cannot be read"))):
+        bad = os.path.join(workdir, f"bad{n}.json")
+        if content is not None:
+            open(bad, "w").write(content)
+        b = make_daemon(f"bad{n}")
+        b.args = ["--config-file", bad, *args]
+        b.start(wait=False)
+        assert b.proc.wait(20) != 0 and msg in b.read_log(), b.read_log()
+
+
 HELPER = r'''#!/usr/bin/env python3
 # A docker-credential helper keeping its secrets in one JSON file (the protocol's three verbs).
 import json, os, sys
