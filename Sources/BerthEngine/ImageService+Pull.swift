@@ -83,7 +83,7 @@ extension ImageService {
                     record.registry = endpoint.host
                     followed = following
                     break
-                } catch where n < endpoints.count - 1 {
+                } catch  where n < endpoints.count - 1 {
                     following.discard()
                     logger.notice("pull of \(ref) from mirror \(endpoint.host) failed: \(BerthError.from(error).message); trying the next")
                 } catch {

@@ -122,7 +122,9 @@ final class RelayPair: Sendable {
         }
         shutdown(dst, Int32(SHUT_WR))
         // The reading side too: a peer that is gone ends the other direction's read.
-        if remaining.withLock({ n in n -= 1; return n }) == 0 {
+        if remaining.withLock({ n in
+            n -= 1; return n
+        }) == 0 {
             proxy.untrackAndClose(a)
             proxy.untrackAndClose(b)
         }

@@ -87,7 +87,8 @@ extension RegistryClient {
         let answer: Response
         do {
             // Basic credentials go to the token service the registry named.
-            answer = try await Self.collect(try await send("GET", url, headers: basicHeader.map { ["Authorization": $0] } ?? [:], body: nil, timeout: .seconds(60)))
+            answer = try await Self.collect(
+                try await send("GET", url, headers: basicHeader.map { ["Authorization": $0] } ?? [:], body: nil, timeout: .seconds(60)))
         } catch {
             throw BerthError.internal("fetching a token from \(url): \(Self.describe(error))")
         }

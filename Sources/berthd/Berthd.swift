@@ -57,7 +57,9 @@ struct Berthd: AsyncParsableCommand {
     var insecureRegistry: [String] = []
     @Option(name: .customLong("registry-mirror"), help: "A Docker Hub mirror (http[s]://host[:port]), tried before the Hub.")
     var registryMirror: [String] = []
-    @Option(name: .customLong("config-file"), help: "Daemon configuration in Docker's daemon.json keys (insecure-registries, registry-mirrors); default /etc/berth/daemon.json when it exists.")
+    @Option(
+        name: .customLong("config-file"),
+        help: "Daemon configuration in Docker's daemon.json keys (insecure-registries, registry-mirrors); default /etc/berth/daemon.json when it exists.")
     var configFile: String?
     @Option(name: .customLong("certs-dir"), help: "Per-registry TLS: HOST[:PORT]/*.crt CAs, NAME.cert with NAME.key a client certificate (Docker's certs.d).")
     var certsDir: String = "/etc/berth/certs.d"

@@ -1,5 +1,6 @@
-@testable import BerthNetwork
 import Testing
+
+@testable import BerthNetwork
 
 /// `--mac-address` and `--ip` parsing.
 @Suite struct AddressTests {

@@ -1,7 +1,7 @@
+import BerthCore
 import Foundation
 import Glibc
 import Testing
-import BerthCore
 
 @testable import BerthNetwork
 
@@ -96,7 +96,9 @@ import BerthCore
             var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
             for _ in 0..<2 {
                 let n = buf.withUnsafeMutableBytes { b in
-                    withUnsafeMutablePointer(to: &from) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(server, b.baseAddress, b.count, 0, $0, &len) } }
+                    withUnsafeMutablePointer(to: &from) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(server, b.baseAddress, b.count, 0, $0, &len) }
+                    }
                 }
                 if n <= 0 { return }
                 let reply = [UInt8]("echo:".utf8) + buf[0..<n]

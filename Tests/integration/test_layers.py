@@ -85,19 +85,30 @@ def oci_archive(path, layers, compress, media, tag):
     return "sha256:" + sha(cfg)
 
 
-def test_plain_gzip_zstd_layers(daemon, workdir):
+COMPRESSIONS = ("application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip",
+                "application/vnd.oci.image.layer.v1.tar+zstd")
+
+
+def three_ways(workdir, b_size):
+    """The same two layers as OCI layout tarballs, plain, gzip and zstd: (l1, l2, [(name, path)])
+    (one image id for all three)."""
     import gzip
     l1 = layer(lambda t: entry(t, "a.txt", b"a" * 10000))
-    l2 = layer(lambda t: entry(t, "b.txt", b"b" * 10000))
+    l2 = layer(lambda t: entry(t, "b.txt", b"b" * b_size))
     zstd = lambda b: subprocess.run(["zstd", "-q", "-c"], input=b, capture_output=True, check=True).stdout
-    ids = set()
-    for name, fn, media in (("plain", lambda b: b, "application/vnd.oci.image.layer.v1.tar"),
-                            ("gzip", gzip.compress, "application/vnd.oci.image.layer.v1.tar+gzip"),
-                            ("zstd", zstd, "application/vnd.oci.image.layer.v1.tar+zstd")):
+    ids, out = set(), []
+    for name, fn, media in zip(("plain", "gzip", "zstd"), (lambda b: b, gzip.compress, zstd), COMPRESSIONS):
         p = os.path.join(workdir, name + ".tar")
         ids.add(oci_archive(p, [l1, l2], fn, media, name))
-        assert daemon.berth("load", "-i", p).out.startswith("Loaded image: comp/test:")
+        out.append((name, p))
     assert len(ids) == 1
+    return l1, l2, out
+
+
+def test_plain_gzip_zstd_layers(daemon, workdir):
+    l1, l2, archives = three_ways(workdir, 10000)
+    for _, p in archives:
+        assert daemon.berth("load", "-i", p).out.startswith("Loaded image: comp/test:")
     # Three sets of blobs, one set of unpacked layers.
     assert len(os.listdir(os.path.join(daemon.root, "layers"))) == 2
     assert daemon.rows("SELECT count(*) FROM blobs")[0][0] == 6
@@ -114,26 +125,15 @@ def test_plain_gzip_zstd_layers(daemon, workdir):
 def test_pull_plain_gzip_and_zstd_layers_from_a_registry(daemon, registry, workdir):
     # The same two layers pushed three ways; each pull unpacks its layers as they arrive (one
     # pass over every compression) to the same layers.
-    import gzip
-    l1 = layer(lambda t: entry(t, "a.txt", b"a" * 10000))
-    l2 = layer(lambda t: entry(t, "b.txt", b"b" * 200000))
-    zstd = lambda b: subprocess.run(["zstd", "-q", "-c"], input=b, capture_output=True, check=True).stdout
-    ids = set()
-    for name, fn, media in (("plain", lambda b: b, "application/vnd.oci.image.layer.v1.tar"),
-                            ("gzip", gzip.compress, "application/vnd.oci.image.layer.v1.tar+gzip"),
-                            ("zstd", zstd, "application/vnd.oci.image.layer.v1.tar+zstd")):
-        p = os.path.join(workdir, name + ".tar")
-        ids.add(oci_archive(p, [l1, l2], fn, media, name))
+    _, _, archives = three_ways(workdir, 200000)
+    for name, p in archives:
         subprocess.run(["skopeo", "copy", "-q", "--preserve-digests", "--dest-tls-verify=false", f"oci-archive:{p}",
                         f"docker://{registry.addr}/comp/test:{name}"], check=True, capture_output=True)
-        out = daemon.berth("pull", f"{registry.addr}/comp/test:{name}").out
-        assert "Status: Downloaded newer image" in out
-    assert len(ids) == 1
+        assert "Status: Downloaded newer image" in daemon.berth("pull", f"{registry.addr}/comp/test:{name}").out
     assert len(os.listdir(os.path.join(daemon.root, "layers"))) == 2
     chains = [r[0][7:] for r in daemon.rows("SELECT chain_id FROM layers ORDER BY parent_chain_id IS NOT NULL")]
     assert open(os.path.join(daemon.root, "layers", chains[1], "diff", "b.txt")).read() == "b" * 200000
     medias = {r[0] for r in daemon.rows("SELECT media_type FROM blobs")}
-    assert {"application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip",
-            "application/vnd.oci.image.layer.v1.tar+zstd"} <= medias, medias
+    assert set(COMPRESSIONS) <= medias, medias
     assert os.listdir(os.path.join(daemon.root, "tmp")) == []
     daemon.assert_consistent()
