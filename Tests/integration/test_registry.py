@@ -162,13 +162,22 @@ def test_login_then_pull_and_push_a_private_registry(daemon, private_registry, i
     assert b"s3cret-pw" not in open(os.path.join(daemon.root, "berth.db"), "rb").read()
 
 
-def test_docker_cli_logs_in_through_berthd(daemon, private_registry, workdir):
+def test_docker_cli_logs_in_and_pushes_through_berthd(daemon, private_registry, images, workdir):
     if not shutil.which("docker"):
         pytest.skip("docker CLI not installed")
     env = dict(os.environ, DOCKER_HOST="unix://" + daemon.sock, DOCKER_CONFIG=os.path.join(workdir, "dockercfg2"))
     p = subprocess.run(["docker", "login", "-u", "tester", "--password-stdin", private_registry.addr], env=env,
                        input="s3cret-pw\n", capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "Login Succeeded" in p.stdout, p.stderr
+    # docker push sends the stored credentials as X-Registry-Auth; the image pulls back.
+    daemon.berth("load", "-i", images["bb-docker.tar"])
+    name = f"{private_registry.addr}/cli/pushed:1"
+    daemon.berth("tag", "busybox", name)
+    p = subprocess.run(["docker", "push", name], env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "1: digest: sha256:" in p.stdout, (p.stdout, p.stderr)
+    daemon.berth("rmi", name)
+    p = subprocess.run(["docker", "pull", name], env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "Downloaded newer image" in p.stdout, p.stderr
     p = subprocess.run(["docker", "login", "-u", "tester", "--password-stdin", private_registry.addr], env=env,
                        input="nope\n", capture_output=True, text=True, timeout=60)
     assert p.returncode != 0
