@@ -17,6 +17,11 @@ extension LoopbackProxy {
                 usleep(50_000)
                 continue
             }
+            // A flood of connections must not take every thread and descriptor of berthd.
+            if state.withLock({ $0.open.count }) >= Self.maxSockets {
+                close(client)
+                continue
+            }
             guard track(client) else { return }
             Thread.detachNewThread { [self] in
                 guard let upstream = connectTarget(type: Int32(SOCK_STREAM.rawValue)) else {
@@ -62,6 +67,7 @@ extension LoopbackProxy {
     /// container's answers back; it goes after a minute without any.
     func upstream(for client: Data) -> Int32? {
         if let fd = state.withLock({ $0.upstreams[client] }) { return fd }
+        if state.withLock({ $0.upstreams.count }) >= Self.maxSockets / 2 { return nil }
         guard let fd = connectTarget(type: Int32(SOCK_DGRAM.rawValue)) else { return nil }
         var idle = timeval(tv_sec: 60, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, socklen_t(MemoryLayout<timeval>.size))

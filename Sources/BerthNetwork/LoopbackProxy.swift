@@ -63,6 +63,9 @@ public final class LoopbackProxy: Sendable {
         for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
+    /// Sockets of live TCP relays per proxy (two per connection), at most.
+    static let maxSockets = 1024
+
     /// Registers a relay's socket; false (and the socket closed) once stopped.
     func track(_ fd: Int32) -> Bool {
         let ok = state.withLock { s in
