@@ -10,6 +10,9 @@ extension ImageService {
     final class FollowedLayers: Sendable {
         private let results = Mutex<[Int: Result<Unpacked, any Error>]>([:])
         private let running = DispatchGroup()
+        /// Unpacking is CPU work: one per core at a time (a follower that waits reads the
+        /// file later, from where the download got to; downloads never wait for it).
+        private let lanes = DispatchSemaphore(value: max(1, ProcessInfo.processInfo.activeProcessorCount))
         let unpacker: LayerUnpacker
         let tmp: String
 
@@ -22,6 +25,8 @@ extension ImageService {
             running.enter()
             let unpacker = self.unpacker, tmp = self.tmp
             Thread.detachNewThread { [self] in
+                lanes.wait()
+                defer { lanes.signal() }
                 let r = Result<Unpacked, any Error> {
                     let work = try FileOps.makeTempDir(in: tmp, prefix: "layer")
                     do {

@@ -122,6 +122,22 @@ import Testing
         }
     }
 
+    @Test func stopFreesThePortForBothProtocols() throws {
+        for proto in ["tcp", "udp"] {
+            let p6 = try Self.freePort6()
+            let proxy = try LoopbackProxy(port: p6, proto: proto, targetIP: "127.0.0.1", targetPort: 9)
+            proxy.stop()
+            // The loop thread closes the socket once woken: the port comes back.
+            var again: LoopbackProxy?
+            for _ in 0..<200 where again == nil {
+                again = try? LoopbackProxy(port: p6, proto: proto, targetIP: "127.0.0.1", targetPort: 9)
+                if again == nil { usleep(10_000) }
+            }
+            #expect(again != nil, "\(proto) port \(p6) still held after stop")
+            again?.stop()
+        }
+    }
+
     @Test func aTakenPortIsRefusedAsDockerWordsIt() throws {
         let p6 = try Self.freePort6()
         let first = try LoopbackProxy(port: p6, proto: "tcp", targetIP: "127.0.0.1", targetPort: 9)
