@@ -6,7 +6,6 @@ stopped (by pid) and the folder removed when the test ends, pass or fail.
 import http.client
 import json
 import os
-import shlex
 import shutil
 import signal
 import socket
@@ -22,6 +21,8 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
 BIN = os.environ.get("BERTH_BIN_DIR", os.path.join(TOP, ".build", "debug"))
+sys.path.insert(0, os.path.join(TOP, "scripts"))
+from netavark_chains import chains as netavark_chain_list, remove_made as remove_made_chains  # noqa: E402
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="integration tests run as root")
 
@@ -398,30 +399,9 @@ def private_registry(workdir):
     r.stop()
 
 
-def _netavark_chains():
-    """(tool, table, chain) of every NETAVARK chain, IPv4 and IPv6."""
-    out = set()
-    for tool in ("iptables", "ip6tables"):
-        for table in ("nat", "filter"):
-            text = subprocess.run([tool + "-save", "-t", table], capture_output=True, text=True).stdout
-            out |= {(tool, table, l[1:].split()[0]) for l in text.splitlines() if l.startswith(":NETAVARK")}
-    return out
-
-
 @pytest.fixture(scope="session", autouse=True)
 def netavark_chains():
-    """netavark 1.4 leaves a network's (empty) port-forward chain after its last teardown, and
-    its shared chains once made: the ones this session made go at the end (with the jumps to
-    them), unless something still uses them."""
-    before = _netavark_chains()
+    """The netavark chains this session made go at the end (scripts/netavark_chains.py)."""
+    before = netavark_chain_list()
     yield
-    made = sorted(_netavark_chains() - before)
-    for tool, table, chain in made:
-        rules = subprocess.run([tool, "-t", table, "-S", chain], capture_output=True, text=True).stdout.splitlines()
-        if any(r.startswith("-A ") for r in rules if "netavark portfw masq mark" not in r and "--set-xmark 0x2000" not in r):
-            continue  # still in use
-        subprocess.run([tool, "-t", table, "-F", chain], capture_output=True)
-        for line in subprocess.run([tool, "-t", table, "-S"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("-A ") and line.endswith("-j " + chain):
-                subprocess.run([tool, "-t", table, "-D", *shlex.split(line[3:])], capture_output=True)
-        subprocess.run([tool, "-t", table, "-X", chain], capture_output=True)
+    remove_made_chains(before)
