@@ -27,7 +27,10 @@ import Testing
         p.arguments = ["python3", "-c", script, dir + "/l.tgz"]
         try p.run()
         p.waitUntilExit()
-        try #require(p.terminationStatus == 0)
+        guard p.terminationStatus == 0 else {
+            try? FileManager.default.removeItem(atPath: dir)
+            throw BerthError.internal("python3 could not write the test layer")
+        }
         return (dir + "/l.tgz", try Digest.ofFile(dir + "/l.tgz.tar").0, dir)
     }
 

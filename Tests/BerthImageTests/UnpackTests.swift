@@ -26,10 +26,15 @@ import Testing
     }
 }
 
-@Suite struct UnpackTests {
+@Suite final class UnpackTests {
+    /// Temp folders this test made, removed when it ends.
+    var made: [String] = []
+    deinit { for d in made { try? FileManager.default.removeItem(atPath: d) } }
+
     /// Writes a tar with python's tarfile (the host always has python3 here).
     func makeTar(_ spec: String) throws -> (String, String) {
         let dir = NSTemporaryDirectory() + "berth-unpack-" + Identifier.random().prefix(8)
+        made.append(dir)
         try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
         let script = """
             import io, tarfile, sys

@@ -6,9 +6,14 @@ import Testing
 
 @testable import BerthStore
 
-@Suite struct MigrationTests {
+@Suite final class MigrationTests {
+    /// Temp folders this test made, removed when it ends.
+    var made: [String] = []
+    deinit { for d in made { try? FileManager.default.removeItem(atPath: d) } }
+
     func tempPath() -> String {
         let dir = NSTemporaryDirectory() + "berth-db-" + Identifier.random().prefix(8)
+        made.append(dir)
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir + "/berth.db"
     }
