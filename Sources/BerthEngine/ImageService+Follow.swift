@@ -23,7 +23,6 @@ extension ImageService {
 
         func start(_ index: Int, diffID: Digest, file: GrowingFile) {
             running.enter()
-            let unpacker = self.unpacker, tmp = self.tmp
             Thread.detachNewThread { [self] in
                 lanes.wait()
                 defer { lanes.signal() }
@@ -41,11 +40,8 @@ extension ImageService {
                         throw error
                     }
                 }
-                let replaced = results.withLock { all in
-                    defer { all[index] = r }
-                    return all[index]
-                }
-                if case .success(let old)? = replaced { FileOps.removeTree(old.work) }
+                // Each index is downloaded once per pull: no earlier result to replace.
+                results.withLock { $0[index] = r }
                 running.leave()
             }
         }

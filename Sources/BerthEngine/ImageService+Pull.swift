@@ -39,7 +39,6 @@ extension ImageService {
         defer {
             record.seconds = Double(Clock.nowNanos() - started) / 1e9
             try? store.write { db in try ImageStore.recordPull(db, record) }
-            sweepAbandonedDownloads()
         }
         do {
             try FileOps.makeDirs(paths.tmp, mode: 0o700)

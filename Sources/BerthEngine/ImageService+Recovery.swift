@@ -80,15 +80,3 @@ extension ImageService {
         return (layers, onDisk)
     }
 }
-
-extension ImageService {
-    /// Foundation's download files (`UUID.tmp` in berthd's tmp) a cut transfer left behind; only
-    /// old ones, so a download still being written is never touched.
-    func sweepAbandonedDownloads(olderThan seconds: TimeInterval = 600) {
-        let cutoff = Date().addingTimeInterval(-seconds)
-        for e in (try? FileManager.default.contentsOfDirectory(atPath: paths.tmp)) ?? [] where e.hasSuffix(".tmp") {
-            let p = paths.tmp + "/" + e
-            if let m = try? FileManager.default.attributesOfItem(atPath: p)[.modificationDate] as? Date, m < cutoff { unlink(p) }
-        }
-    }
-}
