@@ -1,28 +1,68 @@
 import Foundation
 
-/// Whether aardvark-dns listens yet. netavark 1.4 starts it and returns without waiting, so
-/// the first container of a network could ask for a name before anyone answers; berth waits
-/// (briefly) for its UDP socket on the gateway, read from /proc/net/udp — no packet sent.
+/// Whether aardvark-dns has taken in what netavark just told it. netavark 1.4 signals aardvark
+/// (SIGHUP) or starts it and returns without waiting; aardvark then closes every socket, reads
+/// its files again and binds new ones. Until then a new container's question reaches the old
+/// server, which does not know the asker and answers nothing, and a second SIGHUP sent in that
+/// gap is lost (aardvark has no handler registered between reloads). So a netavark run on a DNS
+/// network holds netavark's lock until aardvark's sockets are new — read from /proc/net/udp by
+/// inode, no packet sent.
 public enum DNSReadiness {
-    /// Waits up to `timeout` seconds until something has UDP `ip`:53 bound; false if nothing did.
-    @discardableResult
-    public static func wait(ip: String, timeout: Double = 2) -> Bool {
-        guard let v = IPAddress.parseIPv4(ip) else { return false }
-        // The kernel prints the address as the raw 32-bit word: byte-swapped on little-endian hosts.
-        let want = [String(format: "%08X:0035", v.byteSwapped), String(format: "%08X:0035", v)]
+    /// One bound UDP port-53 socket: its address as the kernel prints it, and its inode.
+    struct Socket: Hashable {
+        var local: String
+        var inode: String
+    }
+
+    /// Runs `body` (netavark signalling aardvark) and waits, at most `timeout` seconds, until
+    /// aardvark has reloaded: after a setup, new sockets on every IPv4 gateway in `gateways`;
+    /// after a teardown, any new socket, or aardvark gone (it removes `pidFile` and exits when
+    /// no container is left).
+    public static func afterReload<T>(
+        gateways: [String], setup: Bool, pidFile: String, timeout: Double = 2, _ body: () throws -> T
+    ) rethrows -> T {
+        let before = Set(sockets().map(\.inode))
+        let result = try body()
+        let want = gateways.map(keys).filter { !$0.isEmpty }
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            if let text = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8), listening(text, want) { return true }
-            if Date() >= deadline { return false }
-            usleep(10_000)
+            let fresh = sockets().filter { !before.contains($0.inode) }
+            if reloaded(fresh: fresh, want: want, setup: setup, aardvarkGone: !FileManager.default.fileExists(atPath: pidFile)) {
+                break
+            }
+            if Date() >= deadline { break }
+            usleep(5_000)
+        }
+        return result
+    }
+
+    /// `want`: per IPv4 gateway, the forms its address:53 may take in the table.
+    static func reloaded(fresh: [Socket], want: [[String]], setup: Bool, aardvarkGone: Bool) -> Bool {
+        if setup {
+            let bound = Set(fresh.map(\.local))
+            return want.isEmpty ? !fresh.isEmpty : want.allSatisfy { $0.contains(where: bound.contains) }
+        }
+        return !fresh.isEmpty || aardvarkGone
+    }
+
+    /// `ip`:53 as /proc/net/udp prints it: the raw 32-bit word, byte-swapped on little-endian hosts.
+    static func keys(_ ip: String) -> [String] {
+        guard let v = IPAddress.parseIPv4(ip) else { return [] }
+        return [String(format: "%08X:0035", v.byteSwapped), String(format: "%08X:0035", v)]
+    }
+
+    static func sockets() -> [Socket] {
+        ["/proc/net/udp", "/proc/net/udp6"].flatMap { path in
+            (try? String(contentsOfFile: path, encoding: .utf8)).map(parse) ?? []
         }
     }
 
-    static func listening(_ table: String, _ want: [String]) -> Bool {
-        for line in table.split(separator: "\n").dropFirst() {
+    /// The port-53 sockets of a /proc/net/udp(6) table.
+    static func parse(_ table: String) -> [Socket] {
+        table.split(separator: "\n").dropFirst().compactMap { line in
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            if f.count > 1, want.contains(String(f[1])) { return true }
+            guard f.count > 9, f[1].hasSuffix(":0035") else { return nil }
+            return Socket(local: String(f[1]), inode: String(f[9]))
         }
-        return false
     }
 }

@@ -57,7 +57,14 @@ public struct Netavark: Sendable {
         // serialised host-wide, on the lock podman takes for the same reason.
         let lock = try Self.lockHostWide()
         defer { berth_fcntl_unlock(lock); close(lock) }
-        let r = try Spawn.run(binary, ["--config", configDir, "--aardvark-binary", aardvark, command, netns], stdin: input)
+        let spawn = { try Spawn.run(binary, ["--config", configDir, "--aardvark-binary", aardvark, command, netns], stdin: input) }
+        let dns = options.network_info.values.filter(\.dns_enabled)
+        let r =
+            dns.isEmpty
+            ? try spawn()
+            : try DNSReadiness.afterReload(
+                gateways: dns.flatMap { $0.subnets.compactMap(\.gateway) }, setup: command == "setup",
+                pidFile: configDir + "/aardvark-dns/aardvark.pid", spawn)
         guard r.status == 0 else {
             // netavark reports `{"error": "…"}` on stdout.
             let message = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["error"] as? String

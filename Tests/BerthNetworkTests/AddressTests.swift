@@ -53,17 +53,35 @@ import Testing
     }
 }
 
-/// aardvark's socket read from /proc/net/udp's table.
+/// aardvark's reload seen in /proc/net/udp's table.
 @Suite struct DNSReadinessTests {
-    @Test func findsTheGatewaysPort53() {
+    @Test func readsPort53SocketsAndTheirInodes() {
         let table = """
               sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
               12: 0100590A:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1234 2 0000000000000000 0
               13: 0100590A:1F90 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1235 2 0000000000000000 0
             """
         // 10.89.0.1, as a little-endian kernel prints it.
-        #expect(DNSReadiness.listening(table, ["0100590A:0035"]))
-        #expect(!DNSReadiness.listening(table, ["0200590A:0035"]))
-        #expect(!DNSReadiness.wait(ip: "192.0.2.254", timeout: 0.05))
+        #expect(DNSReadiness.parse(table) == [.init(local: "0100590A:0035", inode: "1234")])
+        #expect(DNSReadiness.keys("10.89.0.1").contains("0100590A:0035"))
+    }
+
+    @Test func aSetupWaitsForNewSocketsOnItsGateways() {
+        let want = [DNSReadiness.keys("10.89.0.1")]
+        let old = DNSReadiness.Socket(local: "0100590A:0035", inode: "1")
+        let other = DNSReadiness.Socket(local: "0100580A:0035", inode: "7")
+        // The old server still bound (filtered out as not fresh), or only another network's.
+        #expect(!DNSReadiness.reloaded(fresh: [], want: want, setup: true, aardvarkGone: false))
+        #expect(!DNSReadiness.reloaded(fresh: [other], want: want, setup: true, aardvarkGone: false))
+        #expect(DNSReadiness.reloaded(fresh: [other, .init(local: old.local, inode: "9")], want: want, setup: true, aardvarkGone: false))
+        // A teardown: any new socket, or aardvark gone.
+        #expect(!DNSReadiness.reloaded(fresh: [], want: want, setup: false, aardvarkGone: false))
+        #expect(DNSReadiness.reloaded(fresh: [], want: want, setup: false, aardvarkGone: true))
+        #expect(DNSReadiness.reloaded(fresh: [other], want: want, setup: false, aardvarkGone: false))
+    }
+
+    @Test func givesUpAfterTheTimeoutWithTheBodysResult() {
+        let r = DNSReadiness.afterReload(gateways: ["192.0.2.254"], setup: true, pidFile: "/nonexistent", timeout: 0.05) { 42 }
+        #expect(r == 42)
     }
 }

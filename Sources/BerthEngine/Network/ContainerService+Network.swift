@@ -129,8 +129,6 @@ extension ContainerService {
             do {
                 let status = try netavark.setup(netns: ns, options: options)
                 try loopbackProxies.start(c.id, loopbackPorts, targetIP: firstIP)
-                // A name asked for at once must get an answer: aardvark may still be starting.
-                for a in attachments where a.network.dnsEnabled { DNSReadiness.wait(ip: a.network.gateway) }
                 try store.write { db in
                     for a in attachments { try NetworkStore.setMAC(db, containerID: c.id, networkID: a.network.id, mac: status[a.network.name]?.mac) }
                 }
