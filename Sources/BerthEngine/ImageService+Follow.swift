@@ -26,20 +26,7 @@ extension ImageService {
             Thread.detachNewThread { [self] in
                 lanes.wait()
                 defer { lanes.signal() }
-                let r = Result<Unpacked, any Error> {
-                    let work = try FileOps.makeTempDir(in: tmp, prefix: "layer")
-                    do {
-                        try FileOps.makeDirs(work + "/diff")
-                        let (diff, size) = try unpacker.unpack(growing: file, into: work + "/diff")
-                        guard diff == diffID else {
-                            throw BerthError.corrupt("layer diff id mismatch: the image config says \(diffID), the layer is \(diff)")
-                        }
-                        return Unpacked(diffID: diff, work: work, size: size)
-                    } catch {
-                        FileOps.removeTree(work)
-                        throw error
-                    }
-                }
+                let r = Result { try Unpacked.make(file, diffID: diffID, unpacker: unpacker, tmp: tmp) }
                 // Each index is downloaded once per pull: no earlier result to replace.
                 results.withLock { $0[index] = r }
                 running.leave()

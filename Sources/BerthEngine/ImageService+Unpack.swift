@@ -13,11 +13,29 @@ extension ImageService {
         var diffID: Digest
         var work: String
         var size: Int64
+
+        /// Unpacks `file` into a new work folder under `tmp` in one pass, checking the diff id.
+        static func make(_ file: GrowingFile, diffID: Digest, unpacker: LayerUnpacker, tmp: String) throws -> Unpacked {
+            let work = try FileOps.makeTempDir(in: tmp, prefix: "layer")
+            do {
+                try FileOps.makeDirs(work + "/diff")
+                let (diff, size) = try unpacker.unpack(growing: file, into: work + "/diff")
+                guard diff == diffID else { throw ImageService.diffIDMismatch(expected: diffID, got: diff) }
+                return Unpacked(diffID: diff, work: work, size: size)
+            } catch {
+                FileOps.removeTree(work)
+                throw error
+            }
+        }
+    }
+
+    static func diffIDMismatch(expected: Digest, got: Digest) -> BerthError {
+        BerthError.corrupt("layer diff id mismatch: the image config says \(expected), the layer is \(got)")
     }
 
     /// The CPU-bound part of a pull, several layers at once (one per core): each layer the host
     /// does not have yet, and that was not unpacked as it arrived (`done`), is decompressed,
-    /// checked against the config's diff id and unpacked into tmp. The chain ids come from the
+    /// checked against the config's diff id and unpacked into tmp in one pass. The chain ids come from the
     /// config, so nothing waits for the layer below it.
     func unpackAhead(_ image: PulledImage, done: [Int: Unpacked] = [:]) throws -> [Int: Unpacked] {
         let diffs = image.config.rootfs.diff_ids
@@ -43,19 +61,8 @@ extension ImageService {
                 }
                 guard let i = k else { return }
                 let l = image.layers[i]
-                let r = Result<Unpacked, any Error> {
-                    let diff = Compression.sniff(path: l.path) == .none ? l.digest : try Decompress.digest(l.path).0
-                    guard diff == diffs[i] else {
-                        throw BerthError.corrupt("layer diff id mismatch: the image config says \(diffs[i]), the layer is \(diff)")
-                    }
-                    let work = try FileOps.makeTempDir(in: tmp, prefix: "layer")
-                    do {
-                        try FileOps.makeDirs(work + "/diff")
-                        return Unpacked(diffID: diff, work: work, size: try unpacker.unpack(l.path, into: work + "/diff"))
-                    } catch {
-                        FileOps.removeTree(work)
-                        throw error
-                    }
+                let r = Result {
+                    try Unpacked.make(.complete(path: l.path), diffID: diffs[i], unpacker: unpacker, tmp: tmp)
                 }
                 results.withLock { $0[i] = r }
             }

@@ -73,7 +73,7 @@ public final class ImageService: Sendable {
         // A plain tar's diff id is its blob digest, already computed.
         let diffID = try pre?.diffID ?? (Compression.sniff(path: source) == .none ? blob : try Decompress.digest(source).0)
         if let expectedDiff, expectedDiff != diffID {
-            throw BerthError.corrupt("layer diff id mismatch: the image config says \(expectedDiff), the layer is \(diffID)")
+            throw Self.diffIDMismatch(expected: expectedDiff, got: diffID)
         }
         if !stored {
             guard rename(path, blobPath) == 0 else { throw BerthError.posix("store blob \(blob)") }
