@@ -13,7 +13,7 @@ extension ImageService {
         for prefix in ["https://", "http://"] where server.hasPrefix(prefix) { server = String(server.dropFirst(prefix.count)) }
         server = String(server.split(separator: "/").first ?? "")
         if server.isEmpty || server == "index.docker.io" { server = Reference.defaultDomain }
-        var client = try registryClient(server, tokens: TokenCache())
+        var client = try await registryClient(server, tokens: TokenCache())
         client.credentials = creds
         let r = try await client.get("", scope: "")
         guard r.status == 200 else {

@@ -24,7 +24,7 @@ extension ImageService {
         let parsed: Reference
         do { parsed = try Reference.parse(text) } catch { throw BerthError.invalid("invalid reference format: \(text)") }
         let ref = parsed.digest == nil && parsed.tag == nil ? parsed.withTag(Reference.defaultTag) : parsed
-        let endpoints = try registryEndpoints(ref.domain, auth: auth)
+        let endpoints = try await registryEndpoints(ref.domain, auth: auth)
         let client = endpoints.last!
         var lines: [[String: String]] = [
             [
@@ -172,7 +172,7 @@ extension ImageService {
         let ref: Reference
         do { ref = try Reference.parse(text) } catch { throw BerthError.invalid("invalid reference format: \(text)") }
         guard ref.tag == nil, ref.digest == nil else { throw BerthError.invalid("tag can't be used with --all-tags/-a") }
-        var client = try registryClient(ref.domain)
+        var client = try await registryClient(ref.domain)
         client.credentials = auth?.credentials
         let tags = try await client.tags(ref.path)
         guard !tags.isEmpty else { throw BerthError.notFound("no tags in \(ref.familiarString)") }

@@ -26,7 +26,7 @@ extension ImageService {
             let path = paths.blob(digest.hex)
             blobs.append(.init(path: path, digest: digest, mediaType: l.mediaType ?? MediaType.dockerLayerGzip, size: FileOps.size(path)))
         }
-        var client = try registryClient(ref.domain)
+        var client = try await registryClient(ref.domain)
         client.credentials = auth?.credentials
         var lines: [[String: String]] = [["status": "The push refers to repository [\(ref.familiarName)]"]]
         let progress = ProgressLines()
@@ -40,7 +40,7 @@ extension ImageService {
             repository: ref.path, tag: ref.tag!, config: Data(detail.configJSON.utf8), layers: blobs
         ) { id, status in progress.add(["status": status, "id": id]) }
         lines += progress.all
-        try await mutate { [self] in
+        try await mutate {
             try store.write { db in
                 try ImageStore.addRepoDigest(db, repository: ref.name, digest: digest.string, imageID: id)
                 try ImageStore.recordBlobSources(

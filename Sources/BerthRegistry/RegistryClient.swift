@@ -13,10 +13,13 @@ public struct RegistryClient: Sendable {
     /// `registry-1.docker.io`, `ghcr.io`, `127.0.0.1:5000`.
     public let host: String
     /// Plain HTTP: only for loopback registries (and ones an operator marks insecure).
-    public let plainHTTP: Bool
+    public internal(set) var plainHTTP: Bool
+    /// A registry berth may not verify (loopback, insecure): `resolvingScheme()` tries HTTPS
+    /// without checking the certificate first, as dockerd does.
+    public internal(set) var probesTLS = false
     let tokens: TokenCache
     /// This registry's CAs and client certificate (certs.d), or nil for the system's CAs only.
-    let tls: TLSConfiguration?
+    var tls: TLSConfiguration?
     /// Basic credentials, sent only to this registry (and its token service when it asks).
     public var credentials: (user: String, password: String)?
 
@@ -28,8 +31,9 @@ public struct RegistryClient: Sendable {
     }
 
     /// Docker's mapping: `docker.io` is served by registry-1.docker.io; loopback and insecure
-    /// registries speak HTTP unless certs.d has a folder for them (`certsDir/HOST:PORT`), whose
-    /// `*.crt` CAs and `client.cert`/`client.key` then hold for HTTPS to that registry.
+    /// registries are not verified (HTTPS unchecked, else HTTP: see `resolvingScheme()`) unless
+    /// certs.d has a folder for them (`certsDir/HOST:PORT`), whose `*.crt` CAs and
+    /// `client.cert`/`client.key` then hold for HTTPS to that registry.
     public static func forDomain(
         _ domain: String, insecure: Set<String> = [], tokens: TokenCache = TokenCache(), certsDir: String? = nil
     ) throws -> RegistryClient {
@@ -37,7 +41,9 @@ public struct RegistryClient: Sendable {
         let name = host.split(separator: ":").first.map(String.init) ?? host
         let loopback = name == "localhost" || name.hasPrefix("127.") || name == "[::1]"
         let tls = try certsDir.flatMap { try RegistryTLS.configuration(certsDir: $0, host: host) }
-        return RegistryClient(host: host, plainHTTP: tls == nil && (loopback || insecure.contains(domain)), tokens: tokens, tls: tls)
+        var client = RegistryClient(host: host, plainHTTP: tls == nil && (loopback || insecure.contains(domain)), tokens: tokens, tls: tls)
+        client.probesTLS = client.plainHTTP
+        return client
     }
 
     public struct Response: Sendable {

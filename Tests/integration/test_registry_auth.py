@@ -8,6 +8,7 @@ import http.server
 import json
 import os
 import shutil
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -108,6 +109,34 @@ def test_tls_registry_with_certs_d_ca_and_client_certificate(make_daemon, workdi
         digest = json.loads(d.berth("image", "inspect", f"{reg.addr}/tls/again:2").out)[0]["RepoDigests"]
         assert any(x.startswith(f"{reg.addr}/tls/again@sha256:") for x in digest)
         assert d.rows("SELECT outcome FROM pulls WHERE reference LIKE ?", f"%{reg.addr}/tls/busybox%")[-1] == ("downloaded",)
+    finally:
+        reg.stop()
+
+
+def test_loopback_registry_over_tls_without_certs_d_as_dockerd(make_daemon, workdir, images, pki):
+    """A registry berth does not verify (loopback here, as `--insecure-registry` ones) is tried
+    over HTTPS first with its certificate unchecked, then plain HTTP: a self-signed one works."""
+    base = os.path.join(workdir, "tls-registry")
+    os.makedirs(base)
+    reg = Registry(base, tls=(pki["server.cert"], pki["server.key"], None))
+    try:
+        skopeo_dir = os.path.join(workdir, "skopeo-certs")
+        os.makedirs(skopeo_dir)
+        shutil.copy(pki["ca.crt"], os.path.join(skopeo_dir, "ca.crt"))
+        reg.push(images["bb-docker.tar"], "self/busybox:1", cert_dir=skopeo_dir)
+        d = make_daemon()
+        d.args = ["--certs-dir", os.path.join(workdir, "empty-certs.d")]
+        d.start()
+        name = f"{reg.addr}/self/busybox:1"
+        r = d.berth("pull", name)
+        assert "Status: Downloaded newer image" in r.out, r.err
+        assert d.berth("run", "--rm", name, "echo", "unchecked-tls").out == "unchecked-tls\n"
+        d.berth("tag", name, f"{reg.addr}/self/again:2")
+        assert "digest: sha256:" in d.berth("push", f"{reg.addr}/self/again:2").out
+        # What went up is on the TLS registry (the only thing listening there).
+        p = subprocess.run(["skopeo", "inspect", "--cert-dir", skopeo_dir, f"docker://{reg.addr}/self/again:2"],
+                           capture_output=True, text=True)
+        assert p.returncode == 0 and json.loads(p.stdout)["Digest"].startswith("sha256:"), p.stderr
     finally:
         reg.stop()
 
