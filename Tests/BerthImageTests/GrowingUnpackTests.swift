@@ -82,4 +82,16 @@ import Testing
         try write(layer, to: file.path, file, cutAt: 20000) { $0.finish() }
         #expect(throws: (any Error).self) { try LayerUnpacker(privileged: false).unpack(growing: file, into: dir + "/out") }
     }
+
+    /// A layer whose download ended before anyone followed it: read at once, in the same pass.
+    @Test func aCompleteFileIsUnpackedWithoutWaiting() throws {
+        let (layer, diffID, dir) = try gzipLayer()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (diff, size) = try LayerUnpacker(privileged: false).unpack(growing: .complete(path: layer), into: dir + "/out")
+        #expect(diff == diffID && size == 300000 + 6 + 4)
+        #expect(try String(contentsOfFile: dir + "/out/etc/bye", encoding: .utf8) == "bye\n")
+        // The plain tar too: its diff id is its own digest.
+        try FileManager.default.createDirectory(atPath: dir + "/out2", withIntermediateDirectories: true)
+        #expect(try LayerUnpacker(privileged: false).unpack(growing: .complete(path: layer + ".tar"), into: dir + "/out2").diffID == diffID)
+    }
 }

@@ -12,9 +12,10 @@ class RegistryProxy:
     - gated=DIGEST: the first GET of that blob sends half, waits until `release` is set, then ends
       the connection (`cut`) or sends the rest; `blocked` is set while it waits;
     - redirect_blobs=STORAGE: blob GETs answer 307 to that BlobStorage (as registries send
-      clients to S3)."""
+      clients to S3);
+    - ranges=False: Range headers are not passed on (the whole blob comes back, status 200)."""
 
-    def __init__(self, upstream, flaky=False, gated=None, cut=True, redirect_blobs=None):
+    def __init__(self, upstream, flaky=False, gated=None, cut=True, redirect_blobs=None, ranges=True):
         self.hits, self.ranges, self.blocked, self.release = [], [], threading.Event(), threading.Event()
         seen, state = set(), {"cut": False}
         proxy = self
@@ -47,7 +48,8 @@ class RegistryProxy:
                     return
                 host, port = upstream.split(":")
                 c = http.client.HTTPConnection(host, int(port), timeout=60)
-                c.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
+                sent = {k: v for k, v in self.headers.items() if ranges or k.lower() != "range"}
+                c.request(self.command, self.path, body=body, headers=sent)
                 resp = c.getresponse()
                 data = resp.read()
                 c.close()

@@ -183,6 +183,25 @@ def test_docker_cli_logs_in_and_pushes_through_berthd(daemon, private_registry, 
     assert p.returncode != 0
 
 
+def test_a_cut_download_the_registry_will_not_resume_starts_over(daemon, registry, images):
+    """A registry that answers a Range request with the whole blob (200): the download starts
+    over, the layer's follower gives up on it, and the layer is unpacked from the finished file."""
+    registry.push(images["bb-docker.tar"], "whole/busybox:1")
+    proxy = RegistryProxy(registry.addr, flaky=True, ranges=False)
+    try:
+        r = daemon.berth("pull", f"{proxy.addr}/whole/busybox:1")
+        assert "Status: Downloaded newer image" in r.out
+        # berth asked to resume once; the proxy kept the Range from the registry, which sent it all
+        assert len([r for _, r in proxy.ranges if r]) == 1, proxy.ranges
+        cut = [p for p in proxy.paths() if "/blobs/" in p]
+        assert len(cut) >= 2 * len(set(cut)) + 1, cut  # the cut blob fetched whole a third time
+        assert daemon.berth("run", "--rm", f"{proxy.addr}/whole/busybox:1", "cat", "/etc/hostname").returncode == 0
+        assert os.listdir(os.path.join(daemon.root, "tmp")) == []
+    finally:
+        proxy.stop()
+    daemon.assert_consistent()
+
+
 def test_pull_retries_failed_and_cut_downloads_with_streamed_progress(daemon, registry, images):
     registry.push(images["bb-docker.tar"], "flaky/busybox:1")
     proxy = RegistryProxy(registry.addr, flaky=True)
