@@ -27,13 +27,20 @@ public enum DNSReadiness {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let fresh = sockets().filter { !before.contains($0.inode) }
-            if reloaded(fresh: fresh, want: want, setup: setup, aardvarkGone: !FileManager.default.fileExists(atPath: pidFile)) {
+            if reloaded(fresh: fresh, want: want, setup: setup, aardvarkGone: gone(pidFile)) {
                 break
             }
             if Date() >= deadline { break }
             usleep(5_000)
         }
         return result
+    }
+
+    /// No aardvark: no pid file (it removes it as it exits), or no process of that pid (killed).
+    static func gone(_ pidFile: String) -> Bool {
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return true }
+        guard let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return true }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     /// `want`: per IPv4 gateway, the forms its address:53 may take in the table.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import BerthNetwork
@@ -78,6 +79,17 @@ import Testing
         #expect(!DNSReadiness.reloaded(fresh: [], want: want, setup: false, aardvarkGone: false))
         #expect(DNSReadiness.reloaded(fresh: [], want: want, setup: false, aardvarkGone: true))
         #expect(DNSReadiness.reloaded(fresh: [other], want: want, setup: false, aardvarkGone: false))
+    }
+
+    @Test func aardvarkIsGoneWithoutItsPidFileOrItsProcess() throws {
+        let file = NSTemporaryDirectory() + "berth-aardvark-\(getpid()).pid"
+        defer { unlink(file) }
+        #expect(DNSReadiness.gone(file))
+        try "\(getpid())".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(!DNSReadiness.gone(file))
+        // A pid above the kernel's limit (pid_max is at most 2^22) names no process.
+        try "\(1 << 23)".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(DNSReadiness.gone(file))
     }
 
     @Test func givesUpAfterTheTimeoutWithTheBodysResult() {
