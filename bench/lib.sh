@@ -5,7 +5,7 @@ bin=${BERTH_BIN_DIR:-$top/.build/release}
 work=$(mktemp -d /tmp/berth-bench-XXXXXX)
 export BERTH_ROOT=$work/berth BERTH_RUNROOT=$work/run BERTH_HOST=unix://$work/api.sock
 pm=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver vfs --tmpdir "$work/podman-tmp"
-    --cgroup-manager cgroupfs --events-backend none --runtime runc)
+    --network-config-dir "$work/podman-net" --cgroup-manager cgroupfs --events-backend none --runtime runc)
 berthd_pid=""
 
 bench_cleanup() {
