@@ -85,7 +85,9 @@ extension LoopbackProxy {
             while true {
                 let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if n < 0 && errno == EINTR { continue }
-                if n < 0 { break }
+                // Once stop() has shut the socket down, recv returns 0 at once, every time: that
+                // is not an empty datagram to pass on (it spun a core until berthd exited).
+                if n < 0 || stopped { break }
                 _ = buf.withUnsafeBytes { b in
                     client.withUnsafeBytes { c in
                         sendto(listener, b.baseAddress, n, Int32(MSG_NOSIGNAL), c.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(c.count))

@@ -84,6 +84,9 @@ public final class LoopbackProxy: Sendable {
 
     var stopped: Bool { state.withLock { $0.stopped } }
 
+    /// UDP clients with a live upstream socket (and relay thread).
+    var upstreamCount: Int { state.withLock { $0.upstreams.count } }
+
     /// Connects a new socket to the target (nil when the container does not answer).
     func connectTarget(type: Int32) -> Int32? {
         let fd = socket(target.family, type | Int32(SOCK_CLOEXEC.rawValue), 0)

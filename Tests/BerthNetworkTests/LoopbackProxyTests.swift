@@ -120,6 +120,11 @@ import Testing
             let n = buf.withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }
             #expect(n > 0 && String(decoding: buf[0..<max(n, 0)], as: UTF8.self) == "echo:" + word)
         }
+        #expect(proxy.upstreamCount == 2)
+        // Stopped, each client's relay thread ends and lets its socket go.
+        proxy.stop()
+        for _ in 0..<300 where proxy.upstreamCount > 0 { usleep(10_000) }
+        #expect(proxy.upstreamCount == 0)
     }
 
     @Test func stopFreesThePortForBothProtocols() throws {
