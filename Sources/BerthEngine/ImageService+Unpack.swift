@@ -35,8 +35,8 @@ extension ImageService {
 
     /// The CPU-bound part of a pull, several layers at once (one per core): each layer the host
     /// does not have yet, and that was not unpacked as it arrived (`done`), is decompressed,
-    /// checked against the config's diff id and unpacked into tmp in one pass. The chain ids come from the
-    /// config, so nothing waits for the layer below it.
+    /// checked against the config's diff id and unpacked into tmp in one pass. The chain ids come
+    /// from the config, so nothing waits for the layer below it.
     func unpackAhead(_ image: PulledImage, done: [Int: Unpacked] = [:]) throws -> [Int: Unpacked] {
         let diffs = image.config.rootfs.diff_ids
         guard diffs.count == image.layers.count else { return done }
