@@ -11,14 +11,16 @@ public enum Spawn {
     }
 
     /// Starts `path args` with `fds` mapped to the given child descriptor numbers (0, 1, 2 default
-    /// to /dev/null). Returns the pid; the caller reaps it.
+    /// to /dev/null), in `cwd` when given (conmon writes files such as `oom` into its working
+    /// directory: it must be a folder berth owns). Returns the pid; the caller reaps it.
     public static func start(
         _ path: String, _ args: [String], env: [String]? = nil,
-        fds: [Int32: Int32] = [:]
+        fds: [Int32: Int32] = [:], cwd: String? = nil
     ) throws -> pid_t {
         var fa = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fa)
         defer { posix_spawn_file_actions_destroy(&fa) }
+        if let cwd { berth_spawn_chdir(&fa, cwd) }
         for target in [Int32(0), 1, 2] where fds[target] == nil {
             posix_spawn_file_actions_addopen(&fa, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
         }
@@ -73,7 +75,7 @@ public enum Spawn {
     /// child can never stall on a full pipe.
     public static func run(
         _ path: String, _ args: [String], env: [String]? = nil,
-        stdin: Data? = nil
+        stdin: Data? = nil, cwd: String? = nil
     ) throws -> Result {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0], inPipe: [Int32] = [-1, -1]
         guard berth_pipe_cloexec(&outPipe) == 0, berth_pipe_cloexec(&errPipe) == 0 else { throw BerthError.posix("pipe") }
@@ -84,7 +86,7 @@ public enum Spawn {
         }
         let pid: pid_t
         do {
-            pid = try start(path, args, env: env, fds: fds)
+            pid = try start(path, args, env: env, fds: fds, cwd: cwd)
         } catch {
             for fd in outPipe + errPipe + inPipe where fd >= 0 { close(fd) }
             throw error

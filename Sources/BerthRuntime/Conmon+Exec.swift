@@ -80,7 +80,7 @@ extension Conmon {
         if stdin && terminal { args.append("--leave-stdin-open") }
         let pipes = try Pipes(count: attach ? 3 : 2)
         do {
-            try launch(args, pipes: pipes, conmonLog: files.conmonLog)
+            try launch(args, pipes: pipes, conmonLog: files.conmonLog, cwd: files.dir)
             var socket: AttachSocket?
             if attach {
                 // conmon says the socket is listening before it lets runc run.

@@ -65,7 +65,7 @@ public struct Conmon: Sendable {
         if let logSizeMax, logSizeMax > 0 { args += ["--log-size-max", String(logSizeMax)] }
         let pipes = try Pipes(count: 2)
         defer { pipes.closeParentEnds() }
-        try launch(args, pipes: pipes, conmonLog: files.conmonLog)
+        try launch(args, pipes: pipes, conmonLog: files.conmonLog, cwd: files.bundle)
         let message = try Self.readSync(pipes.parent[0], timeoutMs: timeout * 1000)
         guard let data = message["data"] as? Int, data > 0 else {
             let m = (message["message"] as? String) ?? "conmon reported no container pid"
@@ -102,8 +102,9 @@ public struct Conmon: Sendable {
     }
 
     /// Spawns conmon with the pipes at fds 3…, sends the start byte and reaps the first
-    /// process (conmon double-forks; the monitor lives on).
-    func launch(_ args: [String], pipes: Pipes, conmonLog: String) throws {
+    /// process (conmon double-forks; the monitor lives on). It runs in the bundle folder: conmon
+    /// writes `oom` (and anything else it may) into its working directory.
+    func launch(_ args: [String], pipes: Pipes, conmonLog: String, cwd: String) throws {
         let names = ["_OCI_SYNCPIPE", "_OCI_STARTPIPE", "_OCI_ATTACHPIPE"]
         var env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
         var fds: [Int32: Int32] = [:]
@@ -116,7 +117,7 @@ public struct Conmon: Sendable {
         if logFD >= 0 { fds[1] = logFD; fds[2] = logFD }
         let pid: pid_t
         do {
-            pid = try Spawn.start(path, args, env: env, fds: fds)
+            pid = try Spawn.start(path, args, env: env, fds: fds, cwd: cwd)
         } catch {
             pipes.closeChildEnds()
             throw error

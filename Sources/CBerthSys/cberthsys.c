@@ -69,6 +69,12 @@ int berth_spawn_closefrom(posix_spawn_file_actions_t *fa, int low) {
     return posix_spawn_file_actions_addclosefrom_np(fa, low);
 }
 
+int berth_syncfs(int fd) { return syncfs(fd); }
+
+int berth_spawn_chdir(posix_spawn_file_actions_t *fa, const char *dir) {
+    return posix_spawn_file_actions_addchdir_np(fa, dir);
+}
+
 /* ---- Paths resolved inside a container's root ---- */
 #include <errno.h>
 #include <string.h>

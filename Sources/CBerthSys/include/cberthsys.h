@@ -35,6 +35,10 @@ int berth_inotify_unwatch(int fd, int wd);
 #include <spawn.h>
 /// Closes every descriptor from `low` up in the child (glibc 2.34+).
 int berth_spawn_closefrom(posix_spawn_file_actions_t *fa, int low);
+/* syncfs(2): Glibc's Swift overlay does not export it. */
+int berth_syncfs(int fd);
+/* The child starts in `dir` (glibc 2.29+). */
+int berth_spawn_chdir(posix_spawn_file_actions_t *fa, const char *dir);
 /// Opens `path` inside the directory `rootfd` as a process whose root is that directory would:
 /// absolute symlinks start again at it and ".." never climbs above it. openat2(RESOLVE_IN_ROOT)
 /// where the kernel has it, else a walk one component at a time with O_NOFOLLOW.
