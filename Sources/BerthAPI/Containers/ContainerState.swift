@@ -7,6 +7,19 @@ public enum ContainerState: String, Codable, Sendable, CaseIterable {
     /// Docker's `State.Running`: true while paused too.
     public var isRunning: Bool { self == .running || self == .paused }
 
+    /// States with a run under way (or about to resume): what `ps` lists without `-a`, what
+    /// recovery re-adopts and what holds a volume or an address in use.
+    public static let live: [ContainerState] = [.running, .paused, .restarting]
+
+    /// A stored state; one the binary does not know reads as `dead` (needs a user's `rm -f`),
+    /// everywhere alike.
+    public init(stored: String) { self = ContainerState(rawValue: stored) ?? .dead }
+
+    /// `('a','b')` for an SQL `IN` over the `state` column (the states are fixed identifiers).
+    public static func sqlList(_ states: [ContainerState]) -> String {
+        "(" + states.map { "'\($0.rawValue)'" }.joined(separator: ",") + ")"
+    }
+
     /// Docker's STATUS column: `Up 5 minutes`, `Exited (0) 3 seconds ago`, `Created`…
     /// Times in ns since the epoch; `health` is the health status if the container has a check.
     public func status(exitCode: Int64?, startedAt: Int64?, finishedAt: Int64?, health: String?, now: Int64) -> String {

@@ -47,7 +47,7 @@ public struct ContainerSummary: Codable, Sendable {
         state: String, exitCode: Int64?, startedAt: Int64?, finishedAt: Int64?,
         health: String?, now: Int64
     ) -> String {
-        (ContainerState(rawValue: state) ?? .created).status(
+        ContainerState(stored: state).status(
             exitCode: exitCode, startedAt: startedAt,
             finishedAt: finishedAt, health: health, now: now)
     }

@@ -144,7 +144,7 @@ public struct ContainerListQuery: Sendable {
         }
         if let v = filters["is-task"], v.contains("true") { clauses.append("0") }
         if let v = filters["isolation"], !v.allSatisfy({ $0 == "default" || $0.isEmpty }) { clauses.append("0") }
-        if !includeStopped { clauses.append("c.state IN ('running','paused','restarting')") }
+        if !includeStopped { clauses.append("c.state IN \(ContainerState.sqlList(ContainerState.live))") }
         return (clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), args)
     }
 

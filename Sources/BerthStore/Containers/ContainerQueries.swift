@@ -35,7 +35,7 @@ public struct ContainerRecord: Sendable, Equatable, Codable {
 
     init(row r: Row) {
         id = r["id"]; name = r["name"]; imageID = r["image_id"]; imageRef = r["image_ref"]
-        command = r["command"]; state = ContainerState(rawValue: r["state"]) ?? .dead; pid = r["pid"]; conmonPid = r["conmon_pid"]
+        command = r["command"]; state = ContainerState(stored: r["state"]); pid = r["pid"]; conmonPid = r["conmon_pid"]
         conmonStartTime = r["conmon_start_time"]; exitCode = r["exit_code"]; oomKilled = r["oom_killed"]
         error = r["error"]; createdAt = r["created_at"]; startedAt = r["started_at"]; finishedAt = r["finished_at"]
         hasRun = r["has_run"]; restartPolicy = r["restart_policy"]; restartMax = r["restart_max"]
@@ -87,7 +87,7 @@ public enum ContainerQueries {
         let sql =
             all
             ? "SELECT * FROM containers ORDER BY created_at DESC"
-            : "SELECT * FROM containers WHERE state IN ('running','paused','restarting') ORDER BY created_at DESC"
+            : "SELECT * FROM containers WHERE state IN \(ContainerState.sqlList(ContainerState.live)) ORDER BY created_at DESC"
         return try Row.fetchAll(db, sql: sql).map(ContainerRecord.init)
     }
 
@@ -115,18 +115,24 @@ public enum ContainerQueries {
         public var destination: String
         public var volumeName: String?
         public var readOnly: Bool
-        public init(type: String, source: String?, destination: String, volumeName: String?, readOnly: Bool) {
+        /// Comma-separated: `nocopy` (a volume that is not filled from the image), a bind's
+        /// propagation (`rshared`, `rslave`…).
+        public var options: String?
+        public init(type: String, source: String?, destination: String, volumeName: String?, readOnly: Bool, options: String? = nil) {
             self.type = type; self.source = source; self.destination = destination
-            self.volumeName = volumeName; self.readOnly = readOnly
+            self.volumeName = volumeName; self.readOnly = readOnly; self.options = options
         }
+
+        public var optionList: [String] { (options ?? "").split(separator: ",").map(String.init) }
     }
 
     public static func mounts(_ tx: StoreTransaction, id: String) throws -> [MountRow] {
         let db = tx.db
         return try Row.fetchAll(
-            db, sql: "SELECT type, source, destination, volume_name, read_only FROM mounts WHERE container_id = ? ORDER BY position", arguments: [id]
+            db, sql: "SELECT type, source, destination, volume_name, read_only, options FROM mounts WHERE container_id = ? ORDER BY position",
+            arguments: [id]
         ).map {
-            MountRow(type: $0[0], source: $0[1], destination: $0[2], volumeName: $0[3], readOnly: $0[4])
+            MountRow(type: $0[0], source: $0[1], destination: $0[2], volumeName: $0[3], readOnly: $0[4], options: $0[5])
         }
     }
 
@@ -134,9 +140,9 @@ public enum ContainerQueries {
     public static func allMounts(_ tx: StoreTransaction) throws -> [String: [MountRow]] {
         var out: [String: [MountRow]] = [:]
         for r in try Row.fetchAll(
-            tx.db, sql: "SELECT container_id, type, source, destination, volume_name, read_only FROM mounts ORDER BY container_id, position")
+            tx.db, sql: "SELECT container_id, type, source, destination, volume_name, read_only, options FROM mounts ORDER BY container_id, position")
         {
-            out[r[0], default: []].append(MountRow(type: r[1], source: r[2], destination: r[3], volumeName: r[4], readOnly: r[5]))
+            out[r[0], default: []].append(MountRow(type: r[1], source: r[2], destination: r[3], volumeName: r[4], readOnly: r[5], options: r[6]))
         }
         return out
     }

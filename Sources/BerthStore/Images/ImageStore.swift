@@ -110,7 +110,7 @@ public enum ImageStore {
     public static func users(_ tx: StoreTransaction, imageID: String) throws -> [(id: String, state: ContainerState)] {
         let db = tx.db
         return try Row.fetchAll(db, sql: "SELECT id, state FROM containers WHERE image_id = ? ORDER BY created_at", arguments: [imageID])
-            .map { ($0["id"], ContainerState(rawValue: $0["state"]) ?? .dead) }
+            .map { ($0["id"], ContainerState(stored: $0["state"])) }
     }
 
     /// Images no container uses (only untagged ones unless `all`), filtered, oldest first.

@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthCore
 import Foundation
 import GRDB
@@ -312,7 +313,7 @@ public enum NetworkStore {
             sql: """
                 SELECT p.host_ip, p.host_port, p.protocol FROM port_mappings p JOIN containers c ON c.id = p.container_id
                 WHERE p.host_port IS NOT NULL AND p.published = 1 AND p.container_id != ?
-                  AND c.state IN ('running', 'paused', 'restarting')
+                  AND c.state IN \(ContainerState.sqlList(ContainerState.live))
                 """, arguments: [id]
         ).map { ($0[0], $0[1], $0[2]) }
     }
