@@ -27,17 +27,29 @@ extension ContainerService {
         return out
     }
 
+    /// `/a/b/` → `/a/b` (a VOLUME written with a trailing slash names the same mount point).
+    static func cleanPath(_ p: String) -> String {
+        let parts = p.split(separator: "/").filter { $0 != "." }
+        return "/" + parts.joined(separator: "/")
+    }
+
     /// `docker ps`' COMMAND: path and args, args with blanks in single quotes.
     static func commandText(_ argv: [String]) -> String {
         argv.enumerated().map { i, a in i > 0 && a.contains(" ") ? "'\(a)'" : a }.joined(separator: " ")
     }
 
     /// `berth create`: records the container and prepares its folder; returns the id.
-    public func create(_ request: ContainerCreateRequest, name: String?) async throws -> (id: String, warnings: [String]) {
-        try await worker.run { [self] in try createSync(request, name: name) }
+    /// `imageVolumes: false` (build steps, as BuildKit) does not give the image's VOLUME paths
+    /// anonymous volumes.
+    public func create(_ request: ContainerCreateRequest, name: String?, imageVolumes: Bool = true) async throws -> (
+        id: String, warnings: [String]
+    ) {
+        try await worker.run { [self] in try createSync(request, name: name, imageVolumes: imageVolumes) }
     }
 
-    func createSync(_ requestIn: ContainerCreateRequest, name nameIn: String?) throws -> (id: String, warnings: [String]) {
+    func createSync(_ requestIn: ContainerCreateRequest, name nameIn: String?, imageVolumes: Bool = true) throws -> (
+        id: String, warnings: [String]
+    ) {
         var req = requestIn
         guard let imageRef = req.Image, !imageRef.isEmpty else { throw BerthError.invalid("no image specified") }
         var host = req.HostConfig ?? HostConfig()
@@ -63,6 +75,9 @@ extension ContainerService {
         // Validate what start would refuse, so create fails early and cleanly.
         try Self.validate(req, host: host)
         var warnings = try LogOptions.resolve(host.LogConfig, defaults: logDefaults).warnings
+        if let n = nameIn, n.utf8.count > 63, !["none", "host", Self.defaultNetwork].contains(networkMode) {
+            warnings.append("container name is \(n.utf8.count) characters long: DNS names are at most 63, so other containers on \(networkMode) cannot resolve it")
+        }
         if networkMode == "host" && !(host.PortBindings ?? [:]).isEmpty {
             warnings.append("Published ports are discarded when using host network mode")
         }
@@ -78,6 +93,14 @@ extension ContainerService {
             return (imageID, cfg.flatMap { try? JSONDecoder().decode(ImageConfig.self, from: Data($0.utf8)) })
         }
         let ic = imageConfig?.config
+        // The image's VOLUMEs get anonymous volumes (filled from the image at the first start),
+        // unless the request mounts something there.
+        if imageVolumes {
+            for dest in (ic?.Volumes ?? [:]).keys.map(Self.cleanPath).sorted()
+            where !mounts.contains(where: { Self.cleanPath($0.destination) == dest }) {
+                mounts.append(MountSpec(type: "volume", source: nil, destination: dest, readOnly: false, options: nil))
+            }
+        }
         let exposed = Array((req.ExposedPorts ?? [:]).keys) + Array((ic?.ExposedPorts ?? [:]).keys)
         let portRows = networkMode == "host" || networkMode == "none" ? [] : try PortPlan.rows(host: host, exposed: exposed)
         try Self.validateNetworkOptions(req, host: host, mode: networkMode)
@@ -184,6 +207,9 @@ public struct MountSpec: Sendable, Equatable {
 }
 
 public enum MountSpecs {
+    /// Bind propagation modes (runc's names).
+    static let propagations: Set<String> = ["private", "rprivate", "shared", "rshared", "slave", "rslave"]
+
     /// Docker's `-v` forms: `/host:/ctr[:ro|rw]`, `name:/ctr[:ro]`, `/ctr`.
     public static func parse(
         binds: [String], mounts: [HostConfig.Mount], tmpfs: [String: String],
@@ -205,10 +231,14 @@ public enum MountSpecs {
                 else { throw bad() }
                 let ro = opts.contains("ro")
                 if parts[0].hasPrefix("/") {
-                    out.append(MountSpec(type: "bind", source: parts[0], destination: parts[1], readOnly: ro, options: nil))
+                    let propagation = opts.last { Self.propagations.contains(String($0)) }.map(String.init)
+                    out.append(MountSpec(type: "bind", source: parts[0], destination: parts[1], readOnly: ro, options: propagation))
                 } else {
                     guard NameGenerator.isValid(parts[0]) else { throw bad() }
-                    out.append(MountSpec(type: "volume", source: parts[0], destination: parts[1], readOnly: ro, options: nil))
+                    out.append(
+                        MountSpec(
+                            type: "volume", source: parts[0], destination: parts[1], readOnly: ro,
+                            options: opts.contains("nocopy") ? "nocopy" : nil))
                 }
             default:
                 throw bad()
@@ -222,12 +252,19 @@ public enum MountSpecs {
                     throw BerthError.invalid("invalid mount config for type \"bind\": source must be an absolute path")
                 }
                 guard FileOps.exists(s) else { throw BerthError.invalid("invalid mount config for type \"bind\": bind source path does not exist: \(s)") }
-                out.append(MountSpec(type: "bind", source: s, destination: target, readOnly: m.ReadOnly ?? false, options: nil))
+                let propagation = m.BindOptions?.Propagation.flatMap { $0.isEmpty ? nil : $0 }
+                if let p = propagation, !propagations.contains(p) {
+                    throw BerthError.invalid("invalid mount config for type \"bind\": invalid propagation mode: \(p)")
+                }
+                out.append(MountSpec(type: "bind", source: s, destination: target, readOnly: m.ReadOnly ?? false, options: propagation))
             case "volume":
+                if let driver = m.VolumeOptions?.DriverConfig?.Name, !driver.isEmpty, driver != "local" {
+                    throw BerthError.invalid("invalid mount config: volume driver \"\(driver)\" is not supported (only \"local\")")
+                }
                 out.append(
                     MountSpec(
                         type: "volume", source: (m.Source?.isEmpty ?? true) ? nil : m.Source, destination: target,
-                        readOnly: m.ReadOnly ?? false, options: nil))
+                        readOnly: m.ReadOnly ?? false, options: m.VolumeOptions?.NoCopy == true ? "nocopy" : nil))
             case "tmpfs":
                 out.append(MountSpec(type: "tmpfs", source: nil, destination: target, readOnly: m.ReadOnly ?? false, options: nil))
             case let t:

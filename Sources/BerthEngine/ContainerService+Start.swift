@@ -55,6 +55,7 @@ extension ContainerService {
         defer { _ = try? pendingNetwork?.wait() }
         let mounts = try store.read { db in try ContainerQueries.mounts(db, id: c.id) }
         try rootfsMounts.acquireForRun(c.id, target: f.rootfs) { try mountRootfs(c) }
+        try populateVolumes(c, mounts: mounts, rootfs: f.rootfs)
         // Written without fsync at create: rewritten if a power cut left them empty.
         if FileOps.size(f.hostname) <= 0 {
             let hostName = req.Hostname ?? String(c.id.prefix(12))
@@ -117,10 +118,11 @@ extension ContainerService {
             default:
                 guard let src = m.source else { continue }
                 if m.type == "bind" && !FileOps.exists(src) { try FileOps.makeDirs(src) }
+                let propagation = m.type == "bind" ? m.optionList.last { MountSpecs.propagations.contains($0) } : nil
                 specMounts.append(
                     .init(
                         destination: m.destination, type: "bind", source: src,
-                        options: ["rbind", "rprivate", m.readOnly ? "ro" : "rw"]))
+                        options: ["rbind", propagation ?? "rprivate", m.readOnly ? "ro" : "rw"]))
             }
         }
         for (file, dest) in [(f.hosts, "/etc/hosts"), (f.hostname, "/etc/hostname"), (f.resolv, "/etc/resolv.conf")]

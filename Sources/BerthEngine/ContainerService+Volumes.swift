@@ -2,6 +2,7 @@ import BerthAPI
 import BerthCore
 import BerthStore
 import Foundation
+import Glibc
 
 extension ContainerService {
     /// `berth volume create`.
@@ -49,6 +50,51 @@ extension ContainerService {
                 FileOps.removeTree(paths.volumes + "/" + n)
             }
             return (names, bytes)
+        }
+    }
+}
+
+extension ContainerService {
+    /// Fills each new volume the container mounts from what the image has at the mount path
+    /// (Docker's copy-up), once per volume: not for `nocopy` mounts, not for a volume that
+    /// already has content. The copy is made beside the volume's `_data` and renamed over the
+    /// empty folder, and only then is the volume marked populated: a kill mid-copy leaves an
+    /// empty volume (and a staging folder the next start removes), copied again next time.
+    /// A volume another live container has mounted is filled in place, entry by entry (the
+    /// rename would swap the folder under that container's mount).
+    func populateVolumes(_ c: ContainerRecord, mounts: [ContainerQueries.MountRow], rootfs: String) throws {
+        for m in mounts where m.type == "volume" && !m.optionList.contains("nocopy") {
+            guard let name = m.volumeName else { continue }
+            let (populated, inUse) = try store.read { db in
+                (try VolumeStore.isPopulated(db, name), try VolumeStore.inUseByLive(db, name, except: c.id))
+            }
+            if populated { continue }
+            let dir = paths.volumes + "/" + name
+            let data = dir + "/_data"
+            let staging = dir + "/_copyup"
+            FileOps.removeTree(staging)
+            if !((try? FileManager.default.contentsOfDirectory(atPath: data).isEmpty) ?? false) {
+                try store.write { db in try VolumeStore.markPopulated(db, name) }
+                continue
+            }
+            do {
+                guard try VolumeCopyUp.copy(rootfs: rootfs, path: m.destination, to: staging) else { continue }
+                if inUse {
+                    for e in try FileManager.default.contentsOfDirectory(atPath: staging) {
+                        let from = staging + "/" + e, to = data + "/" + e
+                        guard Glibc.rename(from, to) == 0 else { throw BerthError.posix("move \(e) into volume \(name)") }
+                    }
+                    FileOps.removeTree(staging)
+                } else {
+                    // rename(2) replaces an empty directory with another in one step.
+                    guard Glibc.rename(staging, data) == 0 else { throw BerthError.posix("rename \(staging)") }
+                }
+                FileOps.syncDirectory(dir)
+            } catch {
+                FileOps.removeTree(staging)
+                throw BerthError(BerthError.from(error).code, "copy \(m.destination) of the image into volume \(name): \(BerthError.from(error).message)")
+            }
+            try store.write { db in try VolumeStore.markPopulated(db, name) }
         }
     }
 }

@@ -58,8 +58,29 @@ public struct HostConfig: Codable, Sendable {
         public var Source: String?
         public var Target: String?
         public var ReadOnly: Bool?
+        public var BindOptions: BindOptions?
+        public var VolumeOptions: VolumeOptions?
         public init(Type: String?, Source: String?, Target: String?, ReadOnly: Bool?) {
             self.Type = Type; self.Source = Source; self.Target = Target; self.ReadOnly = ReadOnly
+        }
+
+        public struct BindOptions: Codable, Sendable {
+            public var Propagation: String?
+            public init(Propagation: String? = nil) { self.Propagation = Propagation }
+        }
+
+        public struct VolumeOptions: Codable, Sendable {
+            /// `volume-nocopy`: the new volume is not filled from the image.
+            public var NoCopy: Bool?
+            public var Labels: [String: String]?
+            public var DriverConfig: DriverConfig?
+            public init(NoCopy: Bool? = nil) { self.NoCopy = NoCopy }
+        }
+
+        public struct DriverConfig: Codable, Sendable {
+            public var Name: String?
+            public var Options: [String: String]?
+            public init(Name: String?, Options: [String: String]?) { self.Name = Name; self.Options = Options }
         }
     }
     public var Binds: [String]?

@@ -52,7 +52,7 @@ extension Builder {
         let net = request.networkMode.flatMap { $0.isEmpty || $0 == "default" ? nil : $0 } ?? ContainerService.defaultNetwork
         host.NetworkMode = net
         req.HostConfig = host
-        let (id, _) = try await containers.create(req, name: nil)
+        let (id, _) = try await containers.create(req, name: nil, imageVolumes: false)
         say(" ---> Running in \(Identifier.short(id))\n")
         do {
             let code = try await follow(id)

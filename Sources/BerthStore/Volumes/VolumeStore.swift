@@ -68,6 +68,23 @@ public enum VolumeStore {
         return true
     }
 
+    /// Whether the volume has had its copy-up (or was found with content at a mount).
+    public static func isPopulated(_ tx: StoreTransaction, _ name: String) throws -> Bool {
+        try Bool.fetchOne(tx.db, sql: "SELECT populated FROM volumes WHERE name = ?", arguments: [name]) ?? true
+    }
+
+    public static func markPopulated(_ tx: StoreTransaction, _ name: String) throws {
+        try tx.db.execute(sql: "UPDATE volumes SET populated = 1 WHERE name = ?", arguments: [name])
+    }
+
+    /// Whether a live container other than `except` mounts the volume.
+    public static func inUseByLive(_ tx: StoreTransaction, _ name: String, except: String) throws -> Bool {
+        try Bool.fetchOne(
+            tx.db,
+            sql: "SELECT 1 FROM mounts m JOIN containers c ON c.id = m.container_id WHERE m.volume_name = ? AND c.id != ? AND c.state IN \(ContainerState.sqlList(ContainerState.live)) LIMIT 1",
+            arguments: [name, except]) ?? false
+    }
+
     public static func setLabel(_ tx: StoreTransaction, _ name: String, key: String, value: String) throws {
         let db = tx.db
         try db.execute(sql: "INSERT OR REPLACE INTO volume_labels (volume_name, key, value) VALUES (?, ?, ?)", arguments: [name, key, value])

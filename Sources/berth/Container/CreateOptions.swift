@@ -239,6 +239,13 @@ struct CreateOptions: ParsableArguments {
             case "source", "src": m.Source = kv.value
             case "target", "destination", "dst": m.Target = kv.value
             case "readonly", "ro": m.ReadOnly = kv.value == nil || kv.value == "true" || kv.value == "1"
+            case "volume-nocopy":
+                m.VolumeOptions = .init(NoCopy: kv.value == nil || kv.value == "true" || kv.value == "1")
+            case "bind-propagation": m.BindOptions = .init(Propagation: kv.value)
+            case "volume-driver":
+                var o = m.VolumeOptions ?? .init()
+                o.DriverConfig = .init(Name: kv.value, Options: nil)
+                m.VolumeOptions = o
             default: throw CLIError(message: "invalid field '\(field)' must be a key=value pair", code: 125)
             }
         }
