@@ -7,15 +7,14 @@ import Foundation
 /// User networks: `network create/rm/prune`. Containers on them resolve each other by name
 /// through aardvark-dns, which netavark starts for DNS-enabled networks.
 extension ContainerService {
-    public func createNetwork(_ req: NetworkCreateRequest) async throws -> String {
+    /// `network create`: the new network's id and a warning (empty when none).
+    public func createNetwork(_ req: NetworkCreateRequest) async throws -> (id: String, warning: String) {
         try await worker.run { [self] in try createNetworkSync(req) }
     }
 
-    func createNetworkSync(_ req: NetworkCreateRequest) throws -> String {
+    func createNetworkSync(_ req: NetworkCreateRequest) throws -> (id: String, warning: String) {
         let name = req.Name
-        guard Self.validNetworkName(name) else {
-            throw BerthError.invalid("invalid network name \"\(name)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
-        }
+        try NetworkRules.checkName(name)
         guard ["none", "host"].contains(name) == false else { throw BerthError.invalid("\(name) is a pre-defined network and cannot be created") }
         let driver = req.Driver ?? "bridge"
         guard driver == "bridge" || driver.isEmpty else {
@@ -29,11 +28,13 @@ extension ContainerService {
         let config = configs.first { !($0.Subnet ?? $0.Gateway ?? "").contains(":") }
         let v6 = try Self.ipv6Plan(enable: req.EnableIPv6 == true || !v6configs.isEmpty, config: v6configs.first)
         var subnet: Subnet?
+        var warning: String?
         if let s = config?.Subnet {
             guard let parsed = Subnet(s), parsed.prefix <= 30, parsed.description == s else {
                 throw BerthError.invalid("invalid subnet \(s): give an IPv4 network address with its prefix, e.g. 10.90.0.0/24")
             }
             subnet = parsed
+            warning = try NetworkRules.checkSubnet(parsed, hostRoutes: HostRoutes.current())
         }
         var gateway: UInt32?
         if let g = config?.Gateway {
@@ -72,7 +73,7 @@ extension ContainerService {
             return id
         }
         writeNetworkSnapshot()
-        return created
+        return (created, warning ?? "")
     }
 
     /// `--ipv6` with its subnet and gateway when given (checked), nil without IPv6.
@@ -97,10 +98,6 @@ extension ContainerService {
     /// User networks come from 10.90.0.0/24 on, after the default bridge's range.
     static let userCandidates: [Subnet] = (0..<4096).map { i in
         Subnet(network: 0x0A5A_0000 &+ UInt32(i) << 8, prefix: 24)
-    }
-
-    static func validNetworkName(_ n: String) -> Bool {
-        NameGenerator.isValid(n) || (n.count == 1 && n.first!.isLetter && n.first!.isASCII)
     }
 
     public func removeNetwork(_ ref: String) async throws {

@@ -9,7 +9,8 @@ extension EngineRouter {
         Route("GET", "/networks") { h, r, _ in try h.listNetworks(r) },
         Route("POST", "/networks/create") { h, r, _ in
             let req = try decode(NetworkCreateRequest.self, r.body, what: "network config")
-            return try .json(NetworkCreateResponse(Id: try await h.containers.createNetwork(req)), status: 201)
+            let (id, warning) = try await h.containers.createNetwork(req)
+            return try .json(NetworkCreateResponse(Id: id, Warning: warning), status: 201)
         },
         Route("POST", "/networks/prune") { h, r, _ in
             let f = try r.filters()

@@ -29,6 +29,8 @@ struct NetworkCreate: AsyncParsableCommand {
         if !label.isEmpty { req.Labels = CreateOptions.pairs(label, separator: "=") }
         let client = try global.client()
         let r = try await daemon { try await client.send(.POST, "/networks/create", body: .data(try JSONEncoder().encode(req))) }
-        Out.print(try JSONDecoder().decode(NetworkCreateResponse.self, from: r.body).Id)
+        let created = try JSONDecoder().decode(NetworkCreateResponse.self, from: r.body)
+        if !created.Warning.isEmpty { Out.err("WARNING: " + created.Warning) }
+        Out.print(created.Id)
     }
 }
