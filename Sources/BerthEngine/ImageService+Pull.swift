@@ -158,6 +158,9 @@ extension ImageService {
                 db, id: id, configData: image.configData, config: image.config, layers: prepared,
                 manifestDigest: image.manifestDigest, names: ref.tag != nil ? [ref] : [], action: "pull", now: Clock.nowNanos())
             try ImageStore.addRepoDigest(db, repository: ref.name, digest: image.manifestDigest.string, imageID: id.string)
+            if let m = image.manifest, let text = String(data: m.data, encoding: .utf8) {
+                try ImageStore.setManifest(db, imageID: id.string, json: text, mediaType: m.mediaType)
+            }
         }
         return !had
     }

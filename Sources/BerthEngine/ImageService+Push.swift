@@ -8,7 +8,9 @@ import Synchronization
 
 extension ImageService {
     /// `berth push NAME[:TAG]`: the image's blobs the registry lacks, then its manifest; the
-    /// manifest digest is recorded as a repo digest. Returns Docker's messages.
+    /// manifest digest is recorded as a repo digest. A pulled image goes up as it came (its
+    /// blobs and manifest bytes: the same digest); layers made here go up gzip-compressed.
+    /// Returns Docker's messages.
     public func push(_ text: String, auth: AuthConfig? = nil) async throws -> [[String: String]] {
         let parsed: Reference
         do { parsed = try Reference.parse(text) } catch { throw BerthError.invalid("invalid reference format: \(text)") }
@@ -20,12 +22,9 @@ extension ImageService {
             }
             return (id, d)
         }
-        var blobs: [ImagePusher.Blob] = []
-        for l in detail.layers {
-            let digest = try Digest(parsing: l.blobDigest)
-            let path = paths.blob(digest.hex)
-            blobs.append(.init(path: path, digest: digest, mediaType: l.mediaType ?? MediaType.dockerLayerGzip, size: FileOps.size(path)))
-        }
+        let plan = try pushPlan(imageID: id, detail: detail)
+        defer { plan.temporary.removeAll() }
+        let blobs = plan.layers
         var client = try await registryClient(ref.domain)
         client.credentials = auth?.credentials
         var lines: [[String: String]] = [["status": "The push refers to repository [\(ref.familiarName)]"]]
@@ -37,7 +36,8 @@ extension ImageService {
             try? store.read { db in try ImageStore.blobSource(db, digest: d.string, registry: host, excluding: repo) }
         }
         let (digest, size) = try await pusher.push(
-            repository: ref.path, tag: ref.tag!, config: Data(detail.configJSON.utf8), layers: blobs
+            repository: ref.path, tag: ref.tag!, config: Data(detail.configJSON.utf8), layers: blobs, oci: plan.oci,
+            manifest: plan.manifest
         ) { id, status in progress.add(["status": status, "id": id]) }
         lines += progress.all
         try await mutate {

@@ -17,6 +17,9 @@ public struct PulledImage: Sendable {
     public var config: ImageConfig
     public var configDigest: Digest
     public var layers: [Layer]
+    /// The platform manifest's bytes and media type, when a push can send them back as they
+    /// are (every layer fetched: none foreign).
+    public var manifest: (data: Data, mediaType: String)?
 }
 
 /// Pulls one image: manifest (an index or manifest list resolved to this host's platform),
@@ -153,7 +156,7 @@ public struct ImagePuller: Sendable {
         if let failure { throw failure }
         return PulledImage(
             manifestDigest: topDigest, configData: configData, config: config, configDigest: manifest.config.digest,
-            layers: layers.compactMap { $0 })
+            layers: layers.compactMap { $0 }, manifest: wanted.count == manifest.layers.count ? (body, type) : nil)
     }
 
     /// The index entry for this platform (Docker's rule: os and architecture, variant if set).

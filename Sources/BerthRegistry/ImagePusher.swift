@@ -17,57 +17,77 @@ public struct ImagePusher: Sendable {
     public init(client: RegistryClient) { self.client = client }
 
     public struct Blob: Sendable {
-        public var path: String
         public var digest: Digest
         public var mediaType: String
         public var size: Int64
+        /// The file to send; called only when the registry lacks the blob (a layer made here
+        /// is compressed then, not before its HEAD).
+        public var file: @Sendable () throws -> String
         public init(path: String, digest: Digest, mediaType: String, size: Int64) {
-            self.path = path; self.digest = digest; self.mediaType = mediaType; self.size = size
+            self.init(digest: digest, mediaType: mediaType, size: size) { path }
+        }
+        public init(digest: Digest, mediaType: String, size: Int64, file: @escaping @Sendable () throws -> String) {
+            self.digest = digest; self.mediaType = mediaType; self.size = size; self.file = file
         }
     }
 
     /// `progress(id, status)`: `Pushed`, `Mounted from REPO` or `Layer already exists` per layer.
+    /// With `manifest` (bytes and media type, as pulled) those bytes go up unchanged and the
+    /// image keeps its digest; otherwise a manifest is written for `layers`, OCI's when `oci`,
+    /// else Docker's schema 2.
     public func push(
-        repository repo: String, tag: String, config: Data, layers: [Blob],
+        repository repo: String, tag: String, config: Data, layers: [Blob], oci: Bool = false,
+        manifest kept: (data: Data, mediaType: String)? = nil,
         progress: @Sendable (String, String) -> Void = { _, _ in }
     ) async throws -> (digest: Digest, size: Int) {
         let scope = "repository:\(repo):pull,push"
         for l in layers {
-            let sent = try await upload(repo, digest: l.digest, scope: scope, file: l.path) {
-                try Data(contentsOf: URL(fileURLWithPath: l.path))
-            }
+            let sent = try await upload(repo, digest: l.digest, scope: scope, file: l.file)
             progress(String(l.digest.hex.prefix(12)), sent.map { $0.map { "Mounted from " + $0 } ?? "Pushed" } ?? "Layer already exists")
         }
         let configDigest = Digest.of(config)
-        _ = try await upload(repo, digest: configDigest, scope: scope) { config }
-        // Docker's schema 2 manifest, which every registry and client reads.
-        let manifest = Manifest(
-            schemaVersion: 2, mediaType: MediaType.dockerManifest,
-            config: Descriptor(mediaType: MediaType.dockerConfig, digest: configDigest, size: Int64(config.count)),
-            layers: layers.map { Descriptor(mediaType: Self.dockerLayerType($0.mediaType), digest: $0.digest, size: $0.size) },
-            annotations: nil)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = try enc.encode(manifest)
-        let r = try await client.request("PUT", "\(repo)/manifests/\(tag)", body: body, contentType: MediaType.dockerManifest, scope: scope)
+        _ = try await upload(repo, digest: configDigest, scope: scope, data: config)
+        let body: Data, type: String
+        if let kept {
+            (body, type) = kept
+        } else {
+            type = oci ? MediaType.ociManifest : MediaType.dockerManifest
+            let manifest = Manifest(
+                schemaVersion: 2, mediaType: type,
+                config: Descriptor(mediaType: oci ? MediaType.ociConfig : MediaType.dockerConfig, digest: configDigest, size: Int64(config.count)),
+                layers: layers.map { Descriptor(mediaType: Self.layerType($0.mediaType, oci: oci), digest: $0.digest, size: $0.size) },
+                annotations: nil)
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            body = try enc.encode(manifest)
+        }
+        let r = try await client.request("PUT", "\(repo)/manifests/\(tag)", body: body, contentType: type, scope: scope)
         guard r.status == 201 || r.status == 200 else {
             throw BerthError.internal("pushing the manifest to \(client.host): \(RegistryClient.errorText(r))")
         }
         return (Digest.of(body), body.count)
     }
 
-    /// OCI layer types map to Docker's in a schema 2 manifest.
-    static func dockerLayerType(_ t: String) -> String {
-        switch t {
-        case MediaType.ociLayerGzip: return MediaType.dockerLayerGzip
-        case MediaType.ociLayer: return MediaType.dockerLayer
-        default: return t
-        }
+    /// A layer's type in the family of the manifest it goes in.
+    static func layerType(_ t: String, oci: Bool) -> String {
+        let pairs = [
+            (MediaType.ociLayerGzip, MediaType.dockerLayerGzip), (MediaType.ociLayer, MediaType.dockerLayer),
+        ]
+        for (o, d) in pairs where t == o || t == d { return oci ? o : d }
+        return t
     }
 
     /// Uploads one blob unless the registry has it: nil when it had, `.some(nil)` when sent,
     /// `.some(repo)` when mounted from another repository.
-    func upload(_ repo: String, digest: Digest, scope: String, file: String? = nil, data: () throws -> Data) async throws -> String?? {
+    func upload(_ repo: String, digest: Digest, scope: String, data: Data) async throws -> String?? {
+        try await upload(repo, digest: digest, scope: scope, file: nil, data: data)
+    }
+
+    func upload(_ repo: String, digest: Digest, scope: String, file: @escaping @Sendable () throws -> String) async throws -> String?? {
+        try await upload(repo, digest: digest, scope: scope, file: file, data: nil)
+    }
+
+    private func upload(_ repo: String, digest: Digest, scope: String, file makeFile: (@Sendable () throws -> String)?, data: Data?) async throws -> String?? {
         let head = try await client.request("HEAD", "\(repo)/blobs/\(digest)", scope: scope)
         if head.status == 200 { return nil }
         var post = "\(repo)/blobs/uploads/"
@@ -85,11 +105,14 @@ public struct ImagePusher: Sendable {
             throw BerthError.internal("starting an upload to \(client.host): \(RegistryClient.errorText(start))")
         }
         var at = location
-        var body: Data?
-        if let file, FileOps.size(file) > Int64(chunkSize) {
-            at = try await patchChunks(file, to: location, scope: scope)
-        } else {
-            body = try data()
+        var body = data
+        if let makeFile {
+            let file = try makeFile()
+            if FileOps.size(file) > Int64(chunkSize) {
+                at = try await patchChunks(file, to: location, scope: scope)
+            } else {
+                body = try Data(contentsOf: URL(fileURLWithPath: file))
+            }
         }
         let sep = at.contains("?") ? "&" : "?"
         let put = try await client.request(

@@ -1,6 +1,7 @@
 """Pulling from a real registry (Debian's docker-registry on 127.0.0.1, fed with skopeo)."""
 import glob
 import http.client
+import hashlib
 import json
 import os
 import shutil
@@ -553,3 +554,83 @@ def test_multi_platform_index_picks_the_hosts_image(daemon, registry, images, wo
     r = daemon.berth("pull", "--platform", "linux/s390x", name, check=False)
     assert r.returncode == 1 and "s390x" in r.err
     daemon.assert_consistent()
+
+
+def skopeo_raw(name):
+    p = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{name}"], capture_output=True, check=True)
+    return p.stdout
+
+
+def test_push_sends_what_docker_sends(daemon, registry, images, workdir):
+    bb = daemon
+    # A pulled image, tagged and pushed unchanged, keeps its manifest bytes and so its digest.
+    registry.push(images["bb-docker.tar"], "src/bb:1")
+    src = f"{registry.addr}/src/bb:1"
+    raw = skopeo_raw(src)
+    digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+    bb.berth("pull", "-q", src)
+    dst = f"{registry.addr}/dst/bb:1"
+    bb.berth("tag", src, dst)
+    out = bb.berth("push", dst).out.splitlines()
+    assert out[-1].split()[2] == digest
+    assert skopeo_raw(dst) == raw
+    # A layer made here goes up gzip-compressed, once: the next push only asks (HEAD).
+    ctx = os.path.join(workdir, "ctx")
+    os.makedirs(ctx)
+    open(os.path.join(ctx, "Dockerfile"), "w").write(f"FROM {src}\nRUN yes berth | head -c 4000000 > /big\n")
+    app = f"{registry.addr}/built/app:1"
+    bb.berth("build", "-q", "-t", app, ctx)
+    first = bb.berth("push", app).out.splitlines()
+    m = json.loads(skopeo_raw(app))
+    assert m["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
+    assert {l["mediaType"] for l in m["layers"]} == {"application/vnd.docker.image.rootfs.diff.tar.gzip"}
+    top = m["layers"][-1]
+    assert top["size"] < 100_000  # 4 MB of text, compressed
+    blob = os.path.join(registry.storage, "docker/registry/v2/blobs/sha256", top["digest"][7:9], top["digest"][7:], "data")
+    assert os.path.getsize(blob) == top["size"]
+    again = bb.berth("push", app).out.splitlines()
+    assert all(l.endswith(": Layer already exists") for l in again[1:-1]) and again[-1] == first[-1]
+    # To a new repository: the recorded compressed layer is made again, with the same digest.
+    other = f"{registry.addr}/elsewhere/app:1"
+    bb.berth("tag", app, other)
+    assert bb.berth("push", other).out.splitlines()[-1].split()[2] == first[-1].split()[2]
+    assert [d for d in os.listdir(os.path.join(bb.root, "tmp")) if d.startswith("push")] == []
+    bb.berth("rmi", app, other)
+    assert bb.berth("run", "--rm", app, "sh", "-c", "wc -c < /big").out.strip() == "4000000"
+    bb.assert_consistent()
+
+
+def test_push_keeps_oci_types(daemon, registry, images):
+    # An OCI layout's image goes up with OCI's types, its gzip layers as they are.
+    daemon.berth("load", "-i", images["bb-oci.tar"])
+    oci = f"{registry.addr}/oci/bb:1"
+    daemon.berth("tag", "busybox:latest", oci)
+    daemon.berth("push", oci)
+    m = json.loads(skopeo_raw(oci))
+    assert m["mediaType"] == "application/vnd.oci.image.manifest.v1+json"
+    assert m["config"]["mediaType"] == "application/vnd.oci.image.config.v1+json"
+    assert {l["mediaType"] for l in m["layers"]} == {"application/vnd.oci.image.layer.v1.tar+gzip"}
+
+
+def test_push_compresses_plain_layers_once(daemon, registry, images, workdir):
+    # A docker-archive holds plain tars: they go up gzip-compressed, and what was compressed
+    # is recorded, so pushing again only asks the registry.
+    daemon.berth("load", "-i", images["bb-docker.tar"])
+    plain = [t for (t,) in daemon.rows("SELECT DISTINCT media_type FROM image_layers")]
+    assert plain == ["application/vnd.docker.image.rootfs.diff.tar"]
+    name = f"{registry.addr}/plain/bb:1"
+    daemon.berth("tag", "busybox", name)
+    first = daemon.berth("push", name).out.splitlines()
+    m = json.loads(skopeo_raw(name))
+    assert {l["mediaType"] for l in m["layers"]} == {"application/vnd.docker.image.rootfs.diff.tar.gzip"}
+    sent = sum(l["size"] for l in m["layers"])
+    tars = sum(os.path.getsize(os.path.join(daemon.root, "blobs", "sha256", d[7:])) for (d,) in daemon.rows("SELECT blob_digest FROM image_layers"))
+    assert sent < tars / 1.5, (sent, tars)
+    rows = sorted(d for (d,) in daemon.rows("SELECT digest FROM compressed_layers"))
+    assert rows == sorted(l["digest"] for l in m["layers"])
+    again = daemon.berth("push", name).out.splitlines()
+    assert all(l.endswith(": Layer already exists") for l in again[1:-1]) and again[-1] == first[-1]
+    # skopeo reads it back as an image (its layers decompress to the config's diff ids).
+    out = os.path.join(workdir, "copy")
+    subprocess.run(["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{name}", f"dir:{out}"], check=True, capture_output=True)
+    assert [d for d in os.listdir(os.path.join(daemon.root, "tmp")) if d.startswith("push")] == []
