@@ -149,6 +149,7 @@ extension ContainerService {
         unlink(exitDir + "/" + c.id)
         unlink(f.persist + "/exit")
         unlink(f.persist + "/oom")
+        unlink(f.bundle + "/oom")  // conmon's, in its working directory
         runc.delete(c.id, force: true)
         // A TTY's stdin stays open when a client detaches (closing it would hang up the
         // terminal); otherwise it closes with the first client unless StdinOnce is off.

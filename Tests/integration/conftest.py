@@ -73,8 +73,12 @@ class Daemon:
     def start(self, wait=True):
         logf = open(self.log, "ab")
         net = ["--bridge-name", self.bridge, "--default-subnet", self.subnet]
+        # Started from a folder of the test's own: nothing berthd or its children do may leave
+        # files there (conmon wrote `oom` into its working directory).
+        self.cwd = os.path.join(self.base, "cwd")
+        os.makedirs(self.cwd, exist_ok=True)
         self.proc = subprocess.Popen([os.path.join(BIN, "berthd"), *net, *self.args], env=self.env, stdout=logf,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.cwd)
         logf.close()
         if wait:
             deadline = time.time() + 20

@@ -316,3 +316,7 @@ def test_oom_kill_is_marked(bb):
     acts = bb.berth("events", "--since", "1h", "--until", "0s", "-f", "container=oomer", "--format", "{{.Action}}").out.split()
     assert acts[-2:] == ["oom", "die"]
     assert bb.rows("SELECT end_reason FROM runs WHERE container_name = 'oomer'") == [("oom",)]
+    # conmon wrote its `oom` file into its working directory: the bundle, never berthd's.
+    assert os.listdir(bb.cwd) == []
+    cid = bb.berth("inspect", "-f", "{{.Id}}", "oomer").out.strip()
+    assert os.path.exists(os.path.join(bb.root, "containers", cid, "oom"))

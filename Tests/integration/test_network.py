@@ -308,11 +308,29 @@ def test_network_create_refusals(bb):
         (["--subnet", bb.subnet, "x3"], "Pool overlaps with other one"),
         (["-d", "macvlan", "x4"], 'plugin "macvlan" not found'),
         (["bad/name"], "invalid network name"),
+        # Networks no container could ever use are refused at create, not at the first run.
+        (["n" * 300], "at most 128 are allowed"),
+        (["--subnet", "127.0.0.0/24", "x5"], "loopback range"),
+        (["--subnet", "224.0.0.0/24", "x6"], "multicast range"),
+        (["--subnet", "169.254.10.0/24", "x7"], "link-local range"),
+        (["--subnet", "0.0.0.0/24", "x8"], "0.0.0.0/8"),
     ]:
         r = bb.berth("network", "create", *args, check=False)
         assert r.returncode == 1 and message in r.err, (args, r.err)
+    assert bb.rows("SELECT count(*) FROM networks") == [(2,)]
     assert bb.berth("network", "prune", "-f").out == "Deleted Networks:\none\n"
     assert bb.rows("SELECT name FROM networks") == [("bridge",)]
+
+
+def test_network_names_with_spaces_and_long_container_names(bb):
+    subnet = next_network()[1]
+    bb.berth("network", "create", "--subnet", subnet, "my net")
+    long = "c" * 64
+    r = bb.berth("run", "--rm", "--name", long, "--network", "my net", "busybox", "hostname")
+    assert "DNS names are at most 63" in r.err
+    assert bb.berth("network", "inspect", "-f", "{{.Name}}", "my net").out == "my net\n"
+    bb.berth("network", "rm", "my net")
+    assert_no_network_left(bb)
 
 
 def test_docker_cli_publishes_and_manages_networks(bb, workdir):
