@@ -1,6 +1,10 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The one error type of berth: a machine-readable code and a message fit for a user.
+/// The one error type of berth: a machine-readable code, a message fit for a user, and what
+/// caused it underneath (an errno, a library's error) for logs and tests.
 public struct BerthError: Error, Sendable, CustomStringConvertible, Equatable {
     public enum Code: String, Sendable, Codable {
         case invalidArgument
@@ -18,10 +22,16 @@ public struct BerthError: Error, Sendable, CustomStringConvertible, Equatable {
 
     public let code: Code
     public let message: String
+    /// The underlying failure: `errno 28 (ENOSPC)`, a library error's description.
+    public let cause: String?
+    /// The errno of a POSIX failure.
+    public let errno: Int32?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, cause: String? = nil, errno: Int32? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
+        self.errno = errno
     }
 
     public var description: String { message }
@@ -46,14 +56,32 @@ public struct BerthError: Error, Sendable, CustomStringConvertible, Equatable {
     public static func corrupt(_ message: String) -> BerthError { .init(.corrupt, message) }
     public static func `internal`(_ message: String) -> BerthError { .init(.internalError, message) }
 
-    /// Wraps a POSIX failure, naming what was being done.
-    public static func posix(_ what: String, errno err: Int32 = errno) -> BerthError {
-        .init(.internalError, "\(what): \(String(cString: strerror(err)))")
+    /// Wraps a POSIX failure, naming what was being done; the errno picks the code (and so the
+    /// HTTP status) as Docker's daemon maps it.
+    public static func posix(_ what: String, errno err: Int32 = Glibc.errno) -> BerthError {
+        .init(code(errno: err), "\(what): \(String(cString: strerror(err)))", cause: "errno \(err)", errno: err)
+    }
+
+    /// ENOENT → 404, EEXIST/EBUSY/ENOTEMPTY → 409, EACCES/EPERM/EROFS → 403, EINVAL/ENAMETOOLONG
+    /// → 400; the rest (ENOSPC, EIO…) → 500 with the system's words.
+    public static func code(errno err: Int32) -> Code {
+        switch err {
+        case ENOENT: return .notFound
+        case EEXIST, EBUSY, ENOTEMPTY: return .conflict
+        case EACCES, EPERM, EROFS: return .permissionDenied
+        case EINVAL, ENAMETOOLONG, ENOTDIR, EISDIR, ELOOP: return .invalidArgument
+        default: return .internalError
+        }
     }
 
     /// Maps any error to a BerthError, keeping ours as they are.
     public static func from(_ error: any Error) -> BerthError {
         if let e = error as? BerthError { return e }
-        return .init(.internalError, String(describing: error))
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain {
+            let err = Int32(ns.code)
+            return .init(code(errno: err), String(cString: strerror(err)), cause: String(describing: error), errno: err)
+        }
+        return .init(.internalError, String(describing: error), cause: String(describing: type(of: error)))
     }
 }
