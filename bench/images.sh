@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `berth images` vs `podman images`, both holding the same 1,000 tags of the busybox test image
-# (podman on a private vfs root). Prints medians and the ratio (goal: berth <= 0.4x podman).
+# (podman on a private root, its default overlay storage). Prints medians and the ratio (goal: berth <= 0.4x podman).
 # Usage: bench/images.sh [COUNT]   (needs root, hyperfine, podman; builds nothing itself)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,10 +1,11 @@
-# Shared set-up for the benchmarks (sourced): a private berthd and a private podman (vfs, runc),
+# Shared set-up for the benchmarks (sourced): a private berthd and a private podman (its default
+# overlay storage, runc),
 # both holding the busybox test image, and a cleanup that leaves nothing behind.
 # Expects: top (repository root). Sets: bin, work, pm, berthd_pid.
 bin=${BERTH_BIN_DIR:-$top/.build/release}
 work=$(mktemp -d /tmp/berth-bench-XXXXXX)
 export BERTH_ROOT=$work/berth BERTH_RUNROOT=$work/run BERTH_HOST=unix://$work/api.sock
-pm=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver vfs --tmpdir "$work/podman-tmp"
+pm=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver overlay --tmpdir "$work/podman-tmp"
     --network-config-dir "$work/podman-net" --cgroup-manager cgroupfs --events-backend none --runtime runc)
 berthd_pid=""
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `berth run --rm --network none IMAGE true` vs `podman run --rm --network none` (same busybox image, podman on a
-# private vfs root with runc) vs bare `runc run` of a prepared bundle (the floor).
+# private root, overlay storage, runc) vs bare `runc run` of a prepared bundle (the floor).
 # Prints medians and ratios (goal: berth <= 0.4x podman). Needs root, hyperfine, podman, runc.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
