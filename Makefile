@@ -54,6 +54,7 @@ demo: deps release
 bench: deps release
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/images.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/run.sh
+	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/concurrent.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/ps.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/rm.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/events.sh

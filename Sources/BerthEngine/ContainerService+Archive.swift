@@ -52,7 +52,7 @@ extension ContainerService {
 
     /// HEAD /containers/{id}/archive.
     public func statPath(_ ref: String, _ path: String) async throws -> PathStat {
-        try await worker.run { [self] in
+        try await onContainer(ref) { [self] in
             try withHostPath(ref, path, followFinal: false) { host, _ in try Self.stat(host: host, path) }
         }
     }
@@ -90,7 +90,7 @@ extension ContainerService {
     /// written to a temp file the caller sends and deletes.
     public func exportPath(_ ref: String, _ path: String) async throws -> (PathStat, String) {
         let tmp = paths.tmp
-        return try await worker.run { [self] in
+        return try await onContainer(ref) { [self] in
             try withHostPath(ref, path, followFinal: false) { host, _ in
                 let st = try Self.stat(host: host, path)
                 let base = Self.baseName(host)
@@ -122,7 +122,7 @@ extension ContainerService {
     /// PUT /containers/{id}/archive: unpacks a tar into the directory `path`, with the same
     /// refusals as image layers (nothing lands outside it, nothing goes through a symlink).
     public func importArchive(_ ref: String, _ path: String, tarFile: String) async throws {
-        try await worker.run { [self] in
+        try await onContainer(ref) { [self] in
             try withHostPath(ref, path, followFinal: true) { dir, readOnly in
                 var st = Glibc.stat()
                 guard lstat(dir, &st) == 0 else {

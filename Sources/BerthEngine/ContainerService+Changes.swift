@@ -25,7 +25,7 @@ extension ContainerService {
     /// temporary file (the caller sends and deletes it). Volumes and runtime mounts are not in
     /// it, as with Docker: tar reads the overlay mount on the host, which has none of them.
     public func export(_ ref: String) async throws -> String {
-        try await worker.run { [self] in
+        try await onContainer(ref) { [self] in
             let c = try get(ref)
             try FileOps.makeDirs(paths.tmp, mode: 0o700)
             let out = paths.tmp + "/export-" + Identifier.random().prefix(16) + ".tar"

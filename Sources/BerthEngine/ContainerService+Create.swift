@@ -44,7 +44,7 @@ extension ContainerService {
     public func create(_ request: ContainerCreateRequest, name: String?, imageVolumes: Bool = true) async throws -> (
         id: String, warnings: [String]
     ) {
-        try await worker.run { [self] in try createSync(request, name: name, imageVolumes: imageVolumes) }
+        try await worker.shared { [self] in try createSync(request, name: name, imageVolumes: imageVolumes) }
     }
 
     func createSync(_ requestIn: ContainerCreateRequest, name nameIn: String?, imageVolumes: Bool = true) throws -> (

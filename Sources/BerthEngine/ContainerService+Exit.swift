@@ -7,7 +7,7 @@ import Foundation
 extension ContainerService {
     /// Called for each exit file conmon writes (inotify), and for those found at start.
     public func exitReported(_ id: String) {
-        Task { try? await worker.run { [self] in try processExit(id) } }
+        Task { try? await worker.container(id) { [self] in try processExit(id) } }
     }
 
     /// Records one exit exactly once: the state change, the run row and the die event in one

@@ -30,7 +30,7 @@ extension ContainerService {
             let id = c.id
             let startedAt = c.startedAt
             Task {
-                try? await worker.run { [self] in
+                try? await worker.container(id) { [self] in
                     // Still the same run, still without an exit file: the monitor is gone.
                     guard let now = try store.read({ db in try ContainerQueries.get(db, id: id) }),
                         now.isRunning, now.startedAt == startedAt, !FileOps.exists(exitDir + "/" + id)

@@ -7,7 +7,7 @@ import Foundation
 extension ContainerService {
     /// `berth pause`: freezes every process of the container (cgroup freezer, through runc).
     public func pause(_ ref: String) async throws {
-        try await worker.run { [self] in
+        try await onContainer(ref) { [self] in
             let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
             guard c.state == .running else {
                 throw BerthError.conflict(c.state == .paused ? "container \(c.id) is already paused" : "container \(c.id) is not running")
@@ -22,7 +22,7 @@ extension ContainerService {
 
     /// `berth unpause`.
     public func unpause(_ ref: String) async throws {
-        try await worker.run { [self] in
+        try await onContainer(ref) { [self] in
             let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
             guard c.state == .paused else { throw BerthError.conflict("container \(c.id) is not paused") }
             try thaw(c)

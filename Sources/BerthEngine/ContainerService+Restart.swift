@@ -65,7 +65,7 @@ extension ContainerService {
         Task.detached { [self] in
             if delay > 0 { try? await Task.sleep(nanoseconds: Checked.sleepNanos(delay)) }
             do {
-                try await worker.run { [self] in try restartDue(id) }
+                try await worker.container(id) { [self] in try restartDue(id) }
             } catch {
                 logger.warning("restart of \(id.prefix(12)) failed: \(error)")
             }
@@ -108,7 +108,7 @@ extension ContainerService {
 
     /// `berth update --restart`: a new policy for an existing container.
     public func updateRestartPolicy(_ ref: String, name: String, maximumRetryCount: Int?) async throws {
-        try await worker.run { [self] in
+        try await onContainer(ref) { [self] in
             let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
             guard let parsed = RestartPolicyName(request: name) else {
                 throw BerthError.invalid("invalid restart policy: \(name)")

@@ -11,7 +11,7 @@ extension ContainerService {
 
     /// `berth start`: mounts the rootfs, writes the bundle, starts conmon and the container.
     public func start(_ ref: String) async throws {
-        try await worker.run { [self] in try startSync(ref) }
+        try await onContainer(ref) { [self] in try startSync(ref) }
     }
 
     func startSync(_ ref: String, restarting: Bool = false) throws {
@@ -25,6 +25,8 @@ extension ContainerService {
         let req = try JSONDecoder().decode(ContainerCreateRequest.self, from: Data(c.configJSON.utf8))
         let host = try JSONDecoder().decode(HostConfig.self, from: Data(c.hostConfigJSON.utf8))
         let f = files(c.id)
+        // Its host ports are in the database (and held) once it runs, or given back.
+        defer { worker.ports.release(c.id) }
         do {
             try prepareAndRun(c, req: req, host: host, files: f, restarting: restarting)
         } catch {

@@ -25,7 +25,7 @@ public enum Signals {
 extension ContainerService {
     /// `berth stop`: the stop signal, then SIGKILL after the timeout. Emits kill, die, stop.
     public func stop(_ ref: String, timeout: Int?) async throws {
-        let (c, ticket, seconds) = try await worker.run { [self] () -> (ContainerRecord, ExitTicket?, Int) in
+        let (c, ticket, seconds) = try await onContainer(ref) { [self] () -> (ContainerRecord, ExitTicket?, Int) in
             let c = try cancelPendingRestart(try store.read { db in try ContainerQueries.resolve(db, ref) })
             let req = try JSONDecoder().decode(ContainerCreateRequest.self, from: Data(c.configJSON.utf8))
             let seconds = timeout ?? req.StopTimeout ?? 10
@@ -37,7 +37,7 @@ extension ContainerService {
         }
         guard let ticket else { throw BerthError(.notModified, "container already stopped") }
         await waitOrKill(c, ticket: ticket, seconds: seconds)
-        try await worker.run { [self] in
+        try await worker.container(c.id) { [self] in
             try store.write { db in try event(db, c, "stop") }
         }
     }
@@ -51,13 +51,13 @@ extension ContainerService {
                 if seconds < 0 { while !Task.isCancelled { try? await Task.sleep(nanoseconds: 3_600_000_000_000) } }
                 if seconds > 0 { try? await Task.sleep(nanoseconds: Checked.sleepNanos(seconds: Int64(seconds))) }
                 if Task.isCancelled { return }
-                try? await worker.run { [self] in try signal(c, SIGKILL) }
+                try? await worker.container(c.id) { [self] in try signal(c, SIGKILL) }
                 // If the monitor is gone too, no exit file will ever come.
                 while !Task.isCancelled {
                     try? await Task.sleep(nanoseconds: 500_000_000)
                     if Task.isCancelled { return }
                     if let pid = c.conmonPid, !ProcStat.isSame(Int32(pid), startTime: c.conmonStartTime) {
-                        try? await worker.run { [self] in try processExit(c.id, reason: "the container's monitor (conmon) exited without an exit file") }
+                        try? await worker.container(c.id) { [self] in try processExit(c.id, reason: "the container's monitor (conmon) exited without an exit file") }
                         return
                     }
                 }
@@ -88,7 +88,7 @@ extension ContainerService {
     /// `berth kill`. As Docker, SIGKILL is answered once the container has stopped (a client
     /// may remove it next); other signals at once.
     public func kill(_ ref: String, signal sigName: String?) async throws {
-        let (c, ticket) = try await worker.run { [self] () -> (ContainerRecord, ExitTicket?) in
+        let (c, ticket) = try await onContainer(ref) { [self] () -> (ContainerRecord, ExitTicket?) in
             let c = try cancelPendingRestart(try store.read { db in try ContainerQueries.resolve(db, ref) })
             let sig = try Signals.parse(sigName ?? "SIGKILL")
             guard c.isRunning else {
@@ -114,7 +114,7 @@ extension ContainerService {
     /// `condition`: Docker's `not-running` (default), `next-exit`, or `removed` (`run --rm`:
     /// a container that has not run yet is waited for, its removal follows its exit).
     public func waitHandle(_ ref: String, condition: String?) async throws -> @Sendable () async -> Int64 {
-        let (c, ticket) = try await worker.run { [self] () -> (ContainerRecord, ExitTicket) in
+        let (c, ticket) = try await onContainer(ref) { [self] () -> (ContainerRecord, ExitTicket) in
             let c = try store.read { db in try ContainerQueries.resolve(db, ref) }
             return (c, waiters.register(c.id))
         }
@@ -128,7 +128,7 @@ extension ContainerService {
 
     /// `berth rm`.
     public func remove(_ ref: String, force: Bool, volumes: Bool) async throws {
-        let (c, ticket) = try await worker.run { [self] () -> (ContainerRecord, ExitTicket?) in
+        let (c, ticket) = try await onContainer(ref) { [self] () -> (ContainerRecord, ExitTicket?) in
             var c = try store.read { db in try ContainerQueries.resolve(db, ref) }
             if force { c = try cancelPendingRestart(c) }
             guard c.isRunning else {
@@ -144,7 +144,7 @@ extension ContainerService {
         }
         guard let ticket else { return }
         await waitOrKill(c, ticket: ticket, seconds: 10)
-        try await worker.run { [self] in
+        try await worker.container(c.id) { [self] in
             if try store.read({ db in try ContainerQueries.get(db, id: c.id) }) != nil {
                 try removeSync(c.id, force: true, volumes: volumes)
             }

@@ -9,7 +9,7 @@ extension ContainerService {
     /// through `runc update` (its cgroup changes at once), and kept in its HostConfig, so inspect
     /// shows them and the next start uses them.
     public func updateResources(_ ref: String, _ u: ContainerUpdateRequest) async throws {
-        try await worker.run { [self] in
+        try await onContainer(ref) { [self] in
             let c = try get(ref)
             var host = try JSONDecoder().decode(HostConfig.self, from: Data(c.hostConfigJSON.utf8))
             if let v = u.Memory { host.Memory = v }

@@ -65,36 +65,41 @@ extension ContainerService {
     func populateVolumes(_ c: ContainerRecord, mounts: [ContainerQueries.MountRow], rootfs: String) throws {
         for m in mounts where m.type == "volume" && !m.optionList.contains("nocopy") {
             guard let name = m.volumeName else { continue }
-            let (populated, inUse) = try store.read { db in
-                (try VolumeStore.isPopulated(db, name), try VolumeStore.inUseByLive(db, name, except: c.id))
-            }
-            if populated { continue }
-            let dir = paths.volumes + "/" + name
-            let data = dir + "/_data"
-            let staging = dir + "/_copyup"
-            FileOps.removeTree(staging)
-            if !((try? FileManager.default.contentsOfDirectory(atPath: data).isEmpty) ?? false) {
-                try store.write { db in try VolumeStore.markPopulated(db, name) }
-                continue
-            }
-            do {
-                guard try VolumeCopyUp.copy(rootfs: rootfs, path: m.destination, to: staging) else { continue }
-                if inUse {
-                    for e in try FileManager.default.contentsOfDirectory(atPath: staging) {
-                        let from = staging + "/" + e, to = data + "/" + e
-                        guard Glibc.rename(from, to) == 0 else { throw BerthError.posix("move \(e) into volume \(name)") }
-                    }
-                    FileOps.removeTree(staging)
-                } else {
-                    // rename(2) replaces an empty directory with another in one step.
-                    guard Glibc.rename(staging, data) == 0 else { throw BerthError.posix("rename \(staging)") }
-                }
-                FileOps.syncDirectory(dir)
-            } catch {
-                FileOps.removeTree(staging)
-                throw BerthError(BerthError.from(error).code, "copy \(m.destination) of the image into volume \(name): \(BerthError.from(error).message)")
-            }
-            try store.write { db in try VolumeStore.markPopulated(db, name) }
+            // Two containers starting at once on one new volume: one copies, the other finds it done.
+            try worker.named.with("volume:" + name) { try populateVolume(c, m, name: name, rootfs: rootfs) }
         }
+    }
+
+    private func populateVolume(_ c: ContainerRecord, _ m: ContainerQueries.MountRow, name: String, rootfs: String) throws {
+        let (populated, inUse) = try store.read { db in
+            (try VolumeStore.isPopulated(db, name), try VolumeStore.inUseByLive(db, name, except: c.id))
+        }
+        if populated { return }
+        let dir = paths.volumes + "/" + name
+        let data = dir + "/_data"
+        let staging = dir + "/_copyup"
+        FileOps.removeTree(staging)
+        if !((try? FileManager.default.contentsOfDirectory(atPath: data).isEmpty) ?? false) {
+            try store.write { db in try VolumeStore.markPopulated(db, name) }
+            return
+        }
+        do {
+            guard try VolumeCopyUp.copy(rootfs: rootfs, path: m.destination, to: staging) else { return }
+            if inUse {
+                for e in try FileManager.default.contentsOfDirectory(atPath: staging) {
+                    let from = staging + "/" + e, to = data + "/" + e
+                    guard Glibc.rename(from, to) == 0 else { throw BerthError.posix("move \(e) into volume \(name)") }
+                }
+                FileOps.removeTree(staging)
+            } else {
+                // rename(2) replaces an empty directory with another in one step.
+                guard Glibc.rename(staging, data) == 0 else { throw BerthError.posix("rename \(staging)") }
+            }
+            FileOps.syncDirectory(dir)
+        } catch {
+            FileOps.removeTree(staging)
+            throw BerthError(BerthError.from(error).code, "copy \(m.destination) of the image into volume \(name): \(BerthError.from(error).message)")
+        }
+        try store.write { db in try VolumeStore.markPopulated(db, name) }
     }
 }

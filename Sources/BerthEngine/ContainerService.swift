@@ -14,7 +14,8 @@ public final class ContainerService: Sendable {
     public let paths: BerthPaths
     let runc: Runc
     let conmon: Conmon
-    let worker = SerialWorker(label: "berth.containers")
+    /// Per-container serial lanes under a host-wide read/write lock (see `EngineLocks`).
+    let worker = EngineLocks()
     let waiters = ExitWaiters()
     let pendingAttaches = PendingAttaches()
     let execs = ExecSessions()
@@ -98,6 +99,12 @@ public final class ContainerService: Sendable {
 
     public func get(_ ref: String) throws -> ContainerRecord {
         try store.read { db in try ContainerQueries.resolve(db, ref) }
+    }
+
+    /// Runs `body` in `ref`'s lane (resolved first: an unknown name fails at once, waiting
+    /// on nothing).
+    func onContainer<T: Sendable>(_ ref: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await worker.container(try get(ref).id, body)
     }
 }
 

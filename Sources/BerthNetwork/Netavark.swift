@@ -54,7 +54,11 @@ public struct Netavark: Sendable {
         enc.outputFormatting = [.sortedKeys]
         let input = try enc.encode(options)
         // netavark's iptables chains are shared by every netavark on the host: runs are
-        // serialised host-wide, on the lock podman takes for the same reason.
+        // serialised host-wide, on the lock podman takes for the same reason. A POSIX record
+        // lock is the process's, not the thread's: berthd's own concurrent starts are kept
+        // apart by a lock in memory first.
+        Self.inProcess.lock()
+        defer { Self.inProcess.unlock() }
         let lock = try Self.lockHostWide()
         defer { berth_fcntl_unlock(lock); close(lock) }
         let spawn = { try Spawn.run(binary, ["--config", configDir, "--aardvark-binary", aardvark, command, netns], stdin: input) }
@@ -72,6 +76,8 @@ public struct Netavark: Sendable {
         }
         return r.stdout
     }
+
+    static let inProcess = NSLock()
 
     /// podman's netavark lock (containers/common: NetworkRunDir/netavark.lock, root's default).
     public static let hostLockPath = "/run/containers/networks/netavark.lock"

@@ -166,9 +166,21 @@ extension ContainerService {
     /// Host ports for the published rows that have none fixed, and a check that fixed ones are
     /// free: against berth's running containers (SQLite) and the host (a trial bind).
     func chooseHostPorts(_ c: ContainerRecord, _ ports: [(rowID: Int64, port: PortRow)]) throws -> [(rowID: Int64, hostPort: Int)] {
+        // One choice at a time, seeing what other starts under way reserved: the database
+        // counts a container's ports as held only once it runs.
+        try worker.ports.choose(c.id) { reserved in try chooseHostPorts(c, ports, reserved: reserved) }
+    }
+
+    private func chooseHostPorts(
+        _ c: ContainerRecord, _ ports: [(rowID: Int64, port: PortRow)], reserved: Set<String>
+    ) throws -> ([(rowID: Int64, hostPort: Int)], Set<String>) {
         var chosen: [(rowID: Int64, hostPort: Int)] = []
         var taken = Set<String>()
-        let held = try store.read { db in try NetworkStore.heldPorts(db, excluding: c.id) }
+        var held = try store.read { db in try NetworkStore.heldPorts(db, excluding: c.id) }
+        for key in reserved {
+            let f = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            if f.count == 3, let port = Int(f[1]) { held.append((f[0], port, f[2])) }
+        }
         func free(_ p: PortRow, _ port: Int) -> Bool {
             let key = "\(p.hostIP)|\(port)|\(p.proto)"
             guard !taken.contains(key) else { return false }
@@ -200,7 +212,7 @@ extension ContainerService {
             taken.insert("\(p.hostIP)|\(port)|\(p.proto)")
             chosen.append((rowID, port))
         }
-        return chosen
+        return (chosen, taken)
     }
 
     /// Undoes setup: netavark teardown from the input setup was given, the namespace removed.
