@@ -40,6 +40,7 @@ extension ImageService {
             record.seconds = Double(Clock.nowNanos() - started) / 1e9
             try? store.write { db in try ImageStore.recordPull(db, record) }
         }
+        var rejectOnFailure: [Digest] = []
         do {
             try FileOps.makeDirs(paths.tmp, mode: 0o700)
             let staging = try FileOps.makeTempDir(in: paths.tmp, prefix: "pull")
@@ -91,6 +92,9 @@ extension ImageService {
                 }
             }
             guard let image = pulled else { throw BerthError.internal("no registry answered for \(ref)") }
+            // Downloaded and verified; from here a failure rejects them (a diff id that does not
+            // match, a layer that will not unpack): they are not kept for another try.
+            rejectOnFailure = image.layers.map(\.digest)
             for l in image.layers {
                 let line = ["status": l.fetched ? "Pull complete" : "Already exists", "id": String(l.digest.hex.prefix(12))]
                 lines.append(line)
@@ -131,6 +135,7 @@ extension ImageService {
             record.imageID = id.string
             record.outcome = fresh ? "downloaded" : "up-to-date"
         } catch {
+            for d in rejectOnFailure { unlink(paths.downloads + "/" + d.hex) }
             record.outcome = "failed: " + BerthError.from(error).message
             throw error
         }

@@ -27,12 +27,14 @@ extension ImageService {
             FileOps.removeTree(paths.tmp + "/" + e)
             report.tempEntries += 1
         }
-        // Verified downloads wait a day for the pull that wants them again.
+        // Verified downloads wait a day for the pull that wants them again (not those already
+        // stored as blobs: a pull that recorded them was cut before its sweep).
         let dayAgo = Date().addingTimeInterval(-86400)
         for e in (try? FileManager.default.contentsOfDirectory(atPath: paths.downloads)) ?? [] {
             let p = paths.downloads + "/" + e
             let changed = (try? FileManager.default.attributesOfItem(atPath: p)[.modificationDate] as? Date) ?? .distantPast
-            if changed < dayAgo || e.count != 64 || !Identifier.isHex(e) { FileOps.removeTree(p) }
+            let stored = e.count == 64 && (try? store.read({ db in try ImageStore.hasBlob(db, digest: "sha256:" + e) })) == true
+            if changed < dayAgo || e.count != 64 || !Identifier.isHex(e) || stored { FileOps.removeTree(p) }
         }
         let (layers, onDisk) = try removeUnrecorded(&report, freshDatabase: freshDatabase)
         report.missingLayers = layers.filter { !onDisk.contains(String($0.dropFirst(7))) }.sorted()

@@ -51,9 +51,16 @@ final class ArchiveReader {
 
     deinit { archive_read_free(handle) }
 
+    /// libarchive's words, with the system's when a system call failed: a full disk reads
+    /// "Write failed: no space left on device", not "Write failed".
     static func message(_ a: OpaquePointer) -> String {
-        if let m = archive_error_string(a) { return String(cString: m) }
-        return "unknown libarchive error"
+        let text = archive_error_string(a).map { String(cString: $0) } ?? "unknown libarchive error"
+        let err = archive_errno(a)
+        // libarchive's own codes (ARCHIVE_ERRNO_FILE_FORMAT…) are errno values too; only real
+        // system errors add words.
+        guard err > 0, [ENOSPC, EDQUOT, EIO, EROFS, EACCES, EPERM, ENOENT, EMFILE, ENFILE, EFBIG, ENAMETOOLONG].contains(err) else { return text }
+        let sys = String(cString: strerror(err)).lowercased()
+        return text.lowercased().contains(sys) ? text : text + ": " + sys
     }
 
     /// The next entry, or nil at the end. Corrupt or truncated input throws.

@@ -65,7 +65,12 @@ extension RegistryClient {
     static func collect(_ r: HTTPClientResponse) async throws -> Response {
         var headers: [String: String] = [:]
         for (k, v) in r.headers { headers[k] = headers[k].map { $0 + ", " + v } ?? v }
-        let buf = try await r.body.collect(upTo: smallBody)
+        let buf: ByteBuffer
+        do {
+            buf = try await r.body.collect(upTo: smallBody)
+        } catch is NIOTooManyBytesError {
+            throw BerthError.invalid("the registry's answer is larger than \(smallBody >> 20) MiB, the most berth reads for a manifest, config or error")
+        }
         return Response(status: Int(r.status.code), headers: headers, body: Data(buf.readableBytesView))
     }
 
@@ -75,6 +80,7 @@ extension RegistryClient {
         if error is NIOSSLError || error is BoringSSLError { return false }
         if let e = error as? HTTPClientError, e == .invalidURL { return false }
         if error is NIOTooManyBytesError { return false }
+        if let e = error as? BerthError, e.code == .invalidArgument { return false }
         return true
     }
 

@@ -634,3 +634,83 @@ def test_push_compresses_plain_layers_once(daemon, registry, images, workdir):
     out = os.path.join(workdir, "copy")
     subprocess.run(["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{name}", f"dir:{out}"], check=True, capture_output=True)
     assert [d for d in os.listdir(os.path.join(daemon.root, "tmp")) if d.startswith("push")] == []
+
+
+def test_a_manifest_over_the_limit_is_refused_in_words(daemon):
+    import http.server
+    import threading
+
+    class Huge(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            if self.path == "/v2/":
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+                return
+            size = 65 << 20
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.docker.distribution.manifest.v2+json")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            chunk = b" " * (1 << 20)
+            try:
+                for _ in range(65):
+                    self.wfile.write(chunk)
+            except OSError:
+                pass
+
+        do_HEAD = do_GET
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Huge)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    try:
+        r = daemon.berth("pull", f"127.0.0.1:{server.server_address[1]}/huge:1", check=False)
+        assert r.returncode == 1 and "larger than 64 MiB" in r.err and "NIOTooManyBytes" not in r.err, r.err
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def put_image(registry, name, tag, config, layers):
+    """Uploads blobs and a schema 2 manifest straight to the registry (no client checks)."""
+    def blob(data):
+        d = "sha256:" + hashlib.sha256(data).hexdigest()
+        c = http.client.HTTPConnection("127.0.0.1", registry.port, timeout=10)
+        c.request("POST", f"/v2/{name}/blobs/uploads/")
+        r = c.getresponse(); r.read()
+        loc = r.getheader("Location")
+        loc = loc[loc.index("/v2/"):] if "://" in loc else loc
+        c.request("PUT", loc + ("&" if "?" in loc else "?") + "digest=" + d, body=data,
+                  headers={"Content-Type": "application/octet-stream"})
+        r = c.getresponse(); r.read()
+        assert r.status == 201, r.status
+        return {"digest": d, "size": len(data)}
+    cfg = dict(blob(config), mediaType="application/vnd.docker.container.image.v1+json")
+    ls = [dict(blob(l), mediaType="application/vnd.docker.image.rootfs.diff.tar") for l in layers]
+    m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                    "config": cfg, "layers": ls}).encode()
+    c = http.client.HTTPConnection("127.0.0.1", registry.port, timeout=10)
+    c.request("PUT", f"/v2/{name}/manifests/{tag}", body=m,
+              headers={"Content-Type": "application/vnd.docker.distribution.manifest.v2+json"})
+    r = c.getresponse(); r.read()
+    assert r.status == 201, r.status
+
+
+def test_a_rejected_layer_leaves_no_download_behind(daemon, registry):
+    # The blob matches its digest, but not the diff id the config names: verified, then rejected.
+    from archives import entry, layer
+    import tarfile
+    good = layer(lambda t: (entry(t, "etc/", kind=tarfile.DIRTYPE), entry(t, "etc/ok", b"fine")))
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["sh"]},
+                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]}}).encode()
+    put_image(registry, "wrong", "1", config, [good])
+    r = daemon.berth("pull", f"{registry.addr}/wrong:1", check=False)
+    assert r.returncode == 1 and "diff id" in r.err, r.err
+    downloads = os.path.join(daemon.root, "downloads")
+    assert not os.path.isdir(downloads) or os.listdir(downloads) == []
+    assert daemon.rows("SELECT count(*) FROM blobs") == [(0,)]
