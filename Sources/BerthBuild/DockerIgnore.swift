@@ -21,6 +21,9 @@ public struct DockerIgnore: Sendable {
                 exclusion = true
                 p = String(p.dropFirst()).trimmingCharacters(in: .whitespaces)
             }
+            // A pattern that climbs above the context (`../*`) names nothing in it: Docker's
+            // filepath.Clean keeps the `..`, and no context path matches it.
+            if Self.climbsOut(p) { continue }
             p = Self.clean(p)
             if p.isEmpty || p == "." { continue }
             out.append(Pattern(regex: try Self.regex(p), exclusion: exclusion))
@@ -47,6 +50,16 @@ public struct DockerIgnore: Sendable {
     }
 
     public var isEmpty: Bool { patterns.isEmpty }
+
+    /// Whether `..` elements lead above the start of the path.
+    static func climbsOut(_ p: String) -> Bool {
+        var depth = 0
+        for part in p.split(separator: "/") {
+            if part == ".." { depth -= 1 } else if part != "." && !part.isEmpty { depth += 1 }
+            if depth < 0 { return true }
+        }
+        return false
+    }
 
     /// filepath.Clean, without a leading `/` or `./`.
     public static func clean(_ p: String) -> String {

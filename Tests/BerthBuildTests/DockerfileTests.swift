@@ -126,6 +126,15 @@ import Testing
         #expect(try DockerIgnore("").isEmpty)
     }
 
+    @Test func patternsAboveTheContextMatchNothing() throws {
+        // `!../*` once re-included the whole context.
+        let d = try DockerIgnore("secret\n!../*\n../x")
+        #expect(d.excludes("secret"))
+        #expect(!d.excludes("x"))
+        #expect(try DockerIgnore("a/../../b").isEmpty)
+        #expect(try DockerIgnore("a/../b").excludes("b"))
+    }
+
     @Test func classesAndQuestion() throws {
         let d = try DockerIgnore("file[0-9].txt\n?.c\n[!a]*.h")
         #expect(d.excludes("file3.txt") && !d.excludes("fileA.txt"))
