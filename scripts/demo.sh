@@ -31,7 +31,12 @@ python3 "$top/scripts/make-test-images.py" --out "$imgs" >/dev/null
 
 # A registry of our own on 127.0.0.1 (Debian's docker-registry), holding the busybox test image.
 . "$top/scripts/registry.sh"
-registry_start "$imgs/registry"
+# One port every time (DEMO_REGISTRY_PORT), so demo after demo names the same image; the tags
+# an earlier demo left on another port (it was taken) go first.
+registry_start "$imgs/registry" "${DEMO_REGISTRY_PORT:-15000}"
+for old in $("$bin/berth" images --format '{{.Repository}}:{{.Tag}}' | grep -E '^127\.0\.0\.1:[0-9]+/busybox:demo$' || true); do
+  [ "$old" = "127.0.0.1:$reg_port/busybox:demo" ] || "$bin/berth" rmi "$old" >/dev/null 2>&1 || true
+done
 skopeo copy -q --dest-tls-verify=false "docker-archive:$imgs/bb-docker.tar" "docker://127.0.0.1:$reg_port/busybox:demo"
 image=127.0.0.1:$reg_port/busybox:demo
 

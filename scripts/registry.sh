@@ -1,9 +1,16 @@
-# Sourced: `registry_start DIR` runs Debian's docker-registry on a free port of 127.0.0.1 with
-# its storage in DIR, sets reg_port and reg_pid, and waits until it answers. The caller stops
-# it by pid (`kill "$reg_pid"`).
+# Sourced: `registry_start DIR [PORT]` runs Debian's docker-registry on 127.0.0.1 with its
+# storage in DIR — on PORT when it is free, else on a free port — sets reg_port and reg_pid,
+# and waits until it answers. The caller stops it by pid (`kill "$reg_pid"`).
 registry_start() {
-  local dir=$1
-  reg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  local dir=$1 want=${2:-0}
+  reg_port=$(python3 -c '
+import socket, sys
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' "$want")
   mkdir -p "$dir/storage"
   printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
     "$dir/storage" "$reg_port" >"$dir/registry.yml"
