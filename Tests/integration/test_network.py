@@ -164,6 +164,9 @@ def test_port_conflicts_are_refused_before_start(bb):
     assert wait_until(lambda: reachable(port) is not None, 20)
     states = dict(bb.rows("SELECT name, state FROM containers"))
     assert states == {"first": "running", "second": "created", "third": "created", "fourth": "created"}
+    # ps shows a port only on the container that holds it (as Docker: none on a Created one).
+    shown = dict(l.split("|") for l in bb.berth("ps", "-a", "--format", "{{.Names}}|{{.Ports}}").out.splitlines())
+    assert shown == {"first": f"127.0.0.1:{port}->80/tcp", "second": "", "third": "", "fourth": ""}, shown
     bb.berth("rm", "-f", "first", "second", "third", "fourth")
     assert_no_network_left(bb)
 

@@ -184,10 +184,14 @@ extension ContainerQueries {
     public static func portsText(_ tx: StoreTransaction) throws -> [String: String] {
         let db = tx.db
         var out: [String: [String]] = [:]
-        // A published port shows while it is held; an exposed one always (Docker's PORTS).
+        // A published port shows while it is held — its container runs (a fixed port stays
+        // recorded on a container that is not running, or whose start could not bind it); an
+        // exposed one always (Docker's PORTS).
         let sql = """
-            SELECT container_id, host_ip, host_port, container_port, protocol FROM port_mappings
-            WHERE published = 0 OR host_port IS NOT NULL ORDER BY container_port, protocol, host_ip
+            SELECT p.container_id, p.host_ip, p.host_port, p.container_port, p.protocol FROM port_mappings p
+            WHERE p.published = 0 OR (p.host_port IS NOT NULL AND EXISTS (
+                SELECT 1 FROM containers c WHERE c.id = p.container_id AND c.state IN ('running','paused')))
+            ORDER BY p.container_port, p.protocol, p.host_ip
             """
         for r in try Row.fetchAll(db, sql: sql) {
             let id: String = r[0], ip: String = r[1], hp: Int? = r[2], cp: Int = r[3], proto: String = r[4]
