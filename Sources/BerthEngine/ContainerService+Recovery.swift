@@ -18,6 +18,8 @@ extension ContainerService {
         public var startsUndone = 0
         /// Unrecorded container folders moved to lost+found (the database looked lost).
         public var keptAside = 0
+        /// Step containers of builds berthd died in.
+        public var buildStepsRemoved = 0
         public init() {}
     }
 
@@ -30,6 +32,21 @@ extension ContainerService {
             let removing = try store.read { db in try ContainerQueries.withState(db, [.removing]) }.map(\.id)
             try removeBatch(removing, volumes: false)
             r.removalsFinished = removing.count
+            // A build's step containers outlive no build: the build that made them died with
+            // berthd (a running step is killed, its monitor too), so they go, as the README
+            // promises a failed build leaves nothing.
+            let steps = try store.read { db in try ContainerQueries.ids(db, withLabel: Builder.stepLabel) }
+            for id in steps {
+                try? runc.kill(id, signal: SIGKILL, all: true)
+                if let text = try? String(contentsOfFile: runDir(id) + "/conmon.pid", encoding: .utf8),
+                    let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                    (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("conmon") == true
+                {
+                    Glibc.kill(pid, SIGKILL)
+                }
+            }
+            try removeBatch(steps, volumes: true)
+            r.buildStepsRemoved = steps.count
             // Folders of containers whose row never came (a crash inside create) or already went.
             let known = Set(try store.read { db in try ContainerStore.allIDs(db) })
             let unknown = ((try? FileManager.default.contentsOfDirectory(atPath: paths.containers)) ?? [])

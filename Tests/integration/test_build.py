@@ -443,13 +443,19 @@ def test_kill9_mid_build_leaves_no_mount_and_builds_again(make_daemon, images, w
     d.start()
     assert [m for m in mounts_under(d.base) if m.startswith(os.path.join(d.root, "tmp"))] == []
     assert os.listdir(os.path.join(d.root, "tmp")) == []
-    # The step's container is a container like any other: there, and removable.
-    running = d.berth("ps", "-q").out.split()
-    assert len(running) == 1
-    d.berth("rm", "-f", running[0])
+    # The step's container (marked in SQLite as one) went with the build: not re-adopted,
+    # its process and monitor gone, nothing of it left.
+    assert d.berth("ps", "-aq").out == ""
+    assert d.rows("SELECT count(*) FROM containers") == [(0,)]
+    assert os.listdir(os.path.join(d.root, "containers")) == []
+    assert "1 build step containers removed" in d.read_log()
     with open(os.path.join(ctx, "Dockerfile"), "w") as f:
         f.write("FROM busybox\nCOPY f /f\nRUN cat /f\n")
-    assert "Successfully built" in d.berth("build", ctx).out
+    out = d.berth("build", ctx).out
+    assert "Successfully built" in out
+    built = out.split("Successfully built ")[1].split()[0]
+    # The step mark is the container's, never the image's.
+    assert "io.berth.build.step" not in (config(d, built).get("Labels") or {})
     d.assert_consistent()
 
 

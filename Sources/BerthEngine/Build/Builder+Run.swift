@@ -31,6 +31,9 @@ extension Builder {
         }
     }
 
+    /// The label of a RUN step's container (berth's own namespace; it never reaches an image).
+    static let stepLabel = "io.berth.build.step"
+
     static let proxyArgs = [
         "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY",
         "all_proxy",
@@ -48,6 +51,8 @@ extension Builder {
         var health = HealthConfig()
         health.Test = ["NONE"]
         req.Healthcheck = health
+        // Marked in SQLite as a build step: a berthd killed mid-build removes it at start-up.
+        req.Labels = [Builder.stepLabel: "1"]
         var host = HostConfig()
         let net = request.networkMode.flatMap { $0.isEmpty || $0 == "default" ? nil : $0 } ?? ContainerService.defaultNetwork
         host.NetworkMode = net

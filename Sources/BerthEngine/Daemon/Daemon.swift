@@ -89,7 +89,7 @@ public final class Daemon: Sendable {
         let recovered = try await containers.recover(freshDatabase: fresh)
         if recovered != ContainerService.ContainerRecovery() {
             logger.notice(
-                "containers: \(recovered.adopted) re-adopted, \(recovered.exitsApplied) exits applied, \(recovered.monitorLost) lost their monitor, \(recovered.rebootDied) died with a reboot, \(recovered.removalsFinished) removals finished, \(recovered.restartsResumed) restarts resumed, \(recovered.startsUndone) interrupted starts undone"
+                "containers: \(recovered.adopted) re-adopted, \(recovered.exitsApplied) exits applied, \(recovered.monitorLost) lost their monitor, \(recovered.rebootDied) died with a reboot, \(recovered.removalsFinished) removals finished, \(recovered.restartsResumed) restarts resumed, \(recovered.startsUndone) interrupted starts undone, \(recovered.buildStepsRemoved) build step containers removed"
             )
         }
         return Daemon(

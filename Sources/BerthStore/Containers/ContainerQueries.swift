@@ -126,6 +126,11 @@ public enum ContainerQueries {
         public var optionList: [String] { (options ?? "").split(separator: ",").map(String.init) }
     }
 
+    /// The ids of containers carrying a label key.
+    public static func ids(_ tx: StoreTransaction, withLabel key: String) throws -> [String] {
+        try String.fetchAll(tx.db, sql: "SELECT container_id FROM container_labels WHERE key = ?", arguments: [key])
+    }
+
     public static func mounts(_ tx: StoreTransaction, id: String) throws -> [MountRow] {
         let db = tx.db
         return try Row.fetchAll(
