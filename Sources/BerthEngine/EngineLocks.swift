@@ -32,11 +32,7 @@ public final class EngineLocks: Sendable {
 
     /// Alone on the host: no container operation runs meanwhile.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await submit(hostQueue) { [host] in
-            host.lockExclusive()
-            defer { host.unlock() }
-            return try body()
-        }
+        try await submit(hostQueue, exclusive: true, body)
     }
 
     /// One container's operation: after that container's earlier ones, beside other containers'.
@@ -58,26 +54,23 @@ public final class EngineLocks: Sendable {
                 if lane.users == 0 { l[id] = nil } else { l[id] = lane }
             }
         }
-        return try await submit(queue) { [host] in
-            host.lockShared()
-            defer { host.unlock() }
-            return try body()
-        }
+        return try await submit(queue, exclusive: false, body)
     }
 
     /// Work that touches no existing container (a create: its id is new), beside everything
     /// but host-wide operations.
     public func shared<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await submit(sharedQueue) { [host] in
-            host.lockShared()
-            defer { host.unlock() }
-            return try body()
-        }
+        try await submit(sharedQueue, exclusive: false, body)
     }
 
-    private func submit<T: Sendable>(_ q: DispatchQueue, _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+    /// Runs `body` on `q` holding the host lock (alone or shared).
+    private func submit<T: Sendable>(
+        _ q: DispatchQueue, exclusive: Bool, _ body: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { [host] (c: CheckedContinuation<T, any Error>) in
             q.async {
+                if exclusive { host.lockExclusive() } else { host.lockShared() }
+                defer { host.unlock() }
                 do { c.resume(returning: try body()) } catch { c.resume(throwing: error) }
             }
         }
