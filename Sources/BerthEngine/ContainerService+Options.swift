@@ -57,6 +57,7 @@ extension ContainerService {
             }
         }
         for d in host.Devices ?? [] { _ = try device(d) }
+        for r in host.DeviceCgroupRules ?? [] { _ = try deviceRule(r) }
         if let m = host.CgroupnsMode, !["", "host", "private"].contains(m) {
             throw BerthError.invalid("invalid cgroup namespace mode: \(m)")
         }
@@ -158,6 +159,7 @@ extension ContainerService {
         rc.utsHost = host.UTSMode == "host"
         rc.cgroupNamespace = host.CgroupnsMode == "private"
         rc.devices = try (host.Devices ?? []).map(Self.device)
+        rc.deviceRules = try (host.DeviceCgroupRules ?? []).map(Self.deviceRule)
         rc.cpuShares = (host.CpuShares ?? 0) > 0 ? UInt64(host.CpuShares!) : nil
         rc.cpusetCpus = host.CpusetCpus.flatMap { $0.isEmpty ? nil : $0 }
         rc.memoryReservation = (host.MemoryReservation ?? 0) > 0 ? host.MemoryReservation : nil

@@ -39,6 +39,8 @@ public struct ContainerRuntimeConfig: Sendable {
     public var utsHost = false
     /// `--device`: nodes made in the container's /dev, with their cgroup rule.
     public var devices: [(node: RuntimeSpec.Device, access: String)] = []
+    /// Extra device cgroup rules (`--device-cgroup-rule`), after the default deny and the devices.
+    public var deviceRules: [RuntimeSpec.DeviceRule] = []
     /// `--cgroupns private`: the container sees its own cgroup as the root.
     public var cgroupNamespace = false
     public var cpuShares: UInt64?
@@ -164,6 +166,7 @@ public enum SpecBuilder {
         if let p = c.pidsLimit { resources.pids = .init(limit: p) }
         resources.devices = [.init(allow: c.privileged, type: nil, major: nil, minor: nil, access: "rwm")]
         for d in c.devices { resources.devices?.append(.init(allow: true, type: d.node.type, major: d.node.major, minor: d.node.minor, access: d.access)) }
+        resources.devices? += c.deviceRules
         let seccomp =
             c.privileged ? nil : try c.seccompProfile.flatMap { try SeccompProfile.load(path: $0, capabilities: Set(caps), compat32: c.seccompCompat32) }
         return RuntimeSpec(

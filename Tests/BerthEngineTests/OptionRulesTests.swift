@@ -60,7 +60,17 @@ import Testing
         let set: JSONValue = .object([
             "HostConfig": .object(["CpuQuota": .number(5), "VolumeDriver": .string("nfs"), "DeviceCgroupRules": .array([.string("x")])])
         ])
-        #expect(Set(UnsupportedOptions.find(in: set)) == ["HostConfig.CpuQuota", "HostConfig.VolumeDriver", "HostConfig.DeviceCgroupRules"])
+        #expect(Set(UnsupportedOptions.find(in: set)) == ["HostConfig.CpuQuota", "HostConfig.VolumeDriver"])
         #expect(UnsupportedOptions.find(in: .object([:])).isEmpty)
+    }
+
+    @Test func deviceCgroupRules() throws {
+        let r = try ContainerService.deviceRule("c 1:3 mr")
+        #expect(r.type == "c" && r.major == 1 && r.minor == 3 && r.access == "mr" && r.allow)
+        let any = try ContainerService.deviceRule("b *:* rwm")
+        #expect(any.major == nil && any.minor == nil)
+        for bad in ["", "c 1:3", "x 1:3 r", "c 1 r", "c a:3 r", "c 1:3 rx", "c 1:3 rr", "c -1:3 r"] {
+            #expect(throws: BerthError.self, "\(bad)") { _ = try ContainerService.deviceRule(bad) }
+        }
     }
 }

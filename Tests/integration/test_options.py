@@ -100,7 +100,7 @@ def test_api_refuses_what_berth_cannot_apply(bb):
                               "Isolation": "", "CgroupParent": ""})
     assert status == 201, body
     bb.berth("rm", json.loads(body)["Id"])
-    for key, value in (("DeviceCgroupRules", ["c 1:3 rwm"]), ("CpuQuota", 50000), ("Runtime", "kata"), ("OomScoreAdj", 500), ("BlkioWeight", 300)):
+    for key, value in (("DeviceRequests", [{"Count": 1}]), ("CpuQuota", 50000), ("Runtime", "kata"), ("OomScoreAdj", 500), ("BlkioWeight", 300)):
         status, _, body = create({key: value})
         assert status == 400 and f"berth does not support HostConfig.{key}" in json.loads(body)["message"], (key, body)
     assert bb.berth("ps", "-aq").out == ""
@@ -206,6 +206,14 @@ def test_devices(bb, workdir):
             assert r.returncode != 0 and "not permitted" in r.err
         finally:
             bb.berth("rm", "-f", cid)
+        # --device-cgroup-rule (HostConfig.DeviceCgroupRules): the rule in the device cgroup.
+        cid = bb.berth("run", "-d", "--device-cgroup-rule", "c 42:* rm", "busybox", "sh", "-c", BLOCK).out.strip()
+        try:
+            assert "c 42:* rm" in cgroup_file("devices", cid, "devices.list").split("\n")
+        finally:
+            bb.berth("rm", "-f", cid)
+    r = bb.berth("run", "--rm", "--device-cgroup-rule", "c 1:3 rwx", "busybox", "true", check=False)
+    assert r.returncode == 125 and "invalid device cgroup rule format" in r.err
     plain = os.path.join(workdir, "plain")
     open(plain, "w").close()
     r = bb.berth("run", "--rm", "--device", plain, "busybox", "true", check=False)

@@ -137,6 +137,8 @@ public struct HostConfig: Codable, Sendable {
     public var CgroupnsMode: String?
     /// `--device /dev/x[:/dev/y[:rwm]]`.
     public var Devices: [DeviceMapping]?
+    /// `--device-cgroup-rule`: `c 1:3 mr`, `b *:* rwm`.
+    public var DeviceCgroupRules: [String]?
 
     public struct DeviceMapping: Codable, Sendable, Equatable {
         public var PathOnHost: String

@@ -3,7 +3,7 @@
 public enum UnsupportedOptions {
     /// HostConfig keys and what counts as unset for each.
     static let hostConfig: [(key: String, unset: @Sendable (JSONValue) -> Bool)] = [
-        ("DeviceCgroupRules", empty), ("DeviceRequests", empty),
+        ("DeviceRequests", empty),
         ("CpuPeriod", zero), ("CpuQuota", zero), ("CpuRealtimePeriod", zero), ("CpuRealtimeRuntime", zero),
         ("CpusetMems", empty), ("BlkioWeight", zero), ("BlkioWeightDevice", empty), ("BlkioDeviceReadBps", empty),
         ("BlkioDeviceWriteBps", empty), ("BlkioDeviceReadIOps", empty), ("BlkioDeviceWriteIOps", empty),

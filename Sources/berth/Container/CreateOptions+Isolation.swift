@@ -40,6 +40,7 @@ extension CreateOptions {
         host.VolumeDriver = volumeDriver
         host.VolumesFrom = volumesFrom.isEmpty ? nil : volumesFrom
         host.CgroupnsMode = cgroupns
+        if !deviceCgroupRule.isEmpty { host.DeviceCgroupRules = deviceCgroupRule }
         if !device.isEmpty {
             host.Devices = device.map { d in
                 let p = d.split(separator: ":", maxSplits: 2).map(String.init)

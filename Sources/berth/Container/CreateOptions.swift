@@ -77,6 +77,7 @@ struct CreateOptions: ParsableArguments {
     @Option(name: .customLong("volumes-from"), help: "Mount volumes from the specified container(s) (CTR[:ro|rw]).") var volumesFrom: [String] = []
     @Option(name: .long, help: "Cgroup namespace to use (host, private).") var cgroupns: String?
     @Option(name: .long, help: "Add a host device to the container (/dev/x[:/dev/y[:rwm]]).") var device: [String] = []
+    @Option(name: .customLong("device-cgroup-rule"), help: "Add a rule to the cgroup allowed devices list (c 1:3 mr).") var deviceCgroupRule: [String] = []
     @Option(name: .long, help: "Set platform if server is multi-platform capable (os/arch[/variant]).") var platform: String?
 
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
