@@ -29,7 +29,8 @@ let package = Package(
                             .embedInCode("0005_pulls.sql"), .embedInCode("0006_builds.sql"),
                             .embedInCode("0007_fixed_addresses.sql"),
                             .embedInCode("0008_ipv6.sql"), .embedInCode("0009_blob_sources.sql"),
-                            .embedInCode("0010_volume_copyup.sql"), .embedInCode("0011_push_metadata.sql")]),
+                            .embedInCode("0010_volume_copyup.sql"), .embedInCode("0011_push_metadata.sql"),
+                            .embedInCode("0012_network_options.sql")]),
         .target(name: "BerthCore", dependencies: [
             "CBerthSys",
             .product(name: "Logging", package: "swift-log"),

@@ -70,10 +70,18 @@ public struct Subnet: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     /// The lowest host address not in `used` and not the gateway; nil when the subnet is full.
     public func nextFree(used: Set<UInt32>, gateway: UInt32?) -> UInt32? {
-        guard prefix < 31 else { return nil }
-        var a = network + 1
-        while a < broadcast {
+        nextFree(used: used, gateway: gateway, within: self)
+    }
+
+    /// The first free host address of this range that is a host address of `outer` (its
+    /// network and broadcast addresses never, the range's own edges may be).
+    public func nextFree(used: Set<UInt32>, gateway: UInt32?, within outer: Subnet) -> UInt32? {
+        guard outer.prefix < 31 else { return nil }
+        var a = max(network, outer.network + 1)
+        let end = min(broadcast, outer.broadcast - 1)
+        while a <= end {
             if a != gateway && !used.contains(a) { return a }
+            if a == UInt32.max { break }
             a += 1
         }
         return nil

@@ -66,6 +66,8 @@ public struct NetavarkOptions: Codable, Sendable, Equatable {
         public var `internal`: Bool
         public var dns_enabled: Bool
         public var ipam_options: [String: String]?
+        /// netavark's bridge options (`mtu`).
+        public var options: [String: String]?
         public init(
             name: String, id: String, driver: String = "bridge", network_interface: String, subnets: [SubnetInfo],
             ipv6_enabled: Bool = false, internal: Bool = false, dns_enabled: Bool = false

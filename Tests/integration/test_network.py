@@ -682,3 +682,48 @@ def test_ipv6_loopback_is_served_by_a_userland_proxy(bb):
         assert r.returncode == 125 and "port is already allocated" in r.err
     bb.berth("network", "rm", "lonet")
     assert_no_network_left(bb)
+
+
+def test_docker_py_network_ipam_options_and_refusals(bb):
+    docker = pytest.importorskip("docker")
+    bridge, subnet = next_network()
+    base = subnet.rsplit(".", 1)[0]
+    c = docker.DockerClient(base_url="unix://" + bb.sock, version="1.43")
+    api = c.api
+    ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(
+        subnet=subnet, gateway=f"{base}.254", iprange=f"{base}.128/25", aux_addresses={"router": f"{base}.128"})])
+    api.create_network("ipamnet", ipam=ipam, attachable=True,
+                       options={"com.docker.network.bridge.name": bridge, "com.docker.network.driver.mtu": "1400", "x.other": "kept"})
+    try:
+        n = api.inspect_network("ipamnet")
+        assert n["Attachable"] is True and n["Scope"] == "local"
+        assert n["IPAM"]["Config"] == [{"Subnet": subnet, "Gateway": f"{base}.254", "IPRange": f"{base}.128/25",
+                                        "AuxiliaryAddresses": {"router": f"{base}.128"}}]
+        assert n["Options"]["x.other"] == "kept" and n["Options"]["com.docker.network.driver.mtu"] == "1400"
+        # Addresses come from the range, past the auxiliary one; the MTU and the bridge name are applied.
+        out = c.containers.run("busybox", "sh -c 'ip -4 -o addr show eth0; cat /sys/class/net/eth0/mtu'",
+                               network="ipamnet", remove=True).decode()
+        assert f"inet {base}.129/24" in out and out.split()[-1] == "1400", out
+        ctr = c.containers.run("busybox", ["sh", "-c", BLOCK], network="ipamnet", detach=True)
+        try:
+            assert bridge_exists(bridge)
+        finally:
+            ctr.remove(force=True)
+    finally:
+        api.remove_network("ipamnet")
+    assert wait_until(lambda: not bridge_exists(bridge), 10)
+    # What a single host cannot be: refused in Docker's words, nothing created.
+    with pytest.raises(docker.errors.APIError) as e:
+        api.create_network("ing", ingress=True)
+    assert "not a swarm manager" in str(e.value)
+    for opts, msg in [({"com.docker.network.bridge.enable_icc": "false"}, "cannot apply"),
+                      ({"com.docker.network.driver.mtu": "9"}, "invalid MTU"),
+                      ({"com.docker.network.bridge.name": "x" * 16}, "invalid bridge name")]:
+        with pytest.raises(docker.errors.APIError) as e:
+            api.create_network("bad", options=opts)
+        assert msg in str(e.value), (opts, str(e.value))
+    with pytest.raises(docker.errors.APIError) as e:
+        api.create_network("bad", ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(
+            subnet=subnet, iprange="10.254.0.0/25")]))
+    assert "invalid ip range" in str(e.value)
+    assert [r for (r,) in bb.rows("SELECT name FROM networks")] == ["bridge"]

@@ -4,8 +4,9 @@ public struct NetworkResource: Codable, Sendable, Equatable {
         public var Subnet: String?
         public var Gateway: String?
         public var IPRange: String?
-        public init(Subnet: String?, Gateway: String?, IPRange: String? = nil) {
-            self.Subnet = Subnet; self.Gateway = Gateway; self.IPRange = IPRange
+        public var AuxiliaryAddresses: [String: String]?
+        public init(Subnet: String?, Gateway: String?, IPRange: String? = nil, AuxiliaryAddresses: [String: String]? = nil) {
+            self.Subnet = Subnet; self.Gateway = Gateway; self.IPRange = IPRange; self.AuxiliaryAddresses = AuxiliaryAddresses
         }
     }
     public struct IPAM: Codable, Sendable, Equatable {
@@ -63,6 +64,10 @@ public struct NetworkCreateRequest: Codable, Sendable {
     public var CheckDuplicate: Bool?
     public var EnableIPv6: Bool?
     public var Attachable: Bool?
+    public var Ingress: Bool?
+    public var Scope: String?
+    public var ConfigOnly: Bool?
+    public var ConfigFrom: [String: String]?
     public init(Name: String) { self.Name = Name }
 }
 

@@ -117,9 +117,11 @@ extension ContainerService {
     }
 
     static func netavarkNetwork(_ n: NetworkRecord) -> NetavarkOptions.Network {
-        .init(
+        var net = NetavarkOptions.Network(
             name: n.name, id: n.id, network_interface: n.bridge,
             subnets: [.init(subnet: n.subnet, gateway: n.gateway)] + (n.subnet6.map { [.init(subnet: $0, gateway: n.gateway6)] } ?? []),
             ipv6_enabled: n.subnet6 != nil, internal: n.internal, dns_enabled: n.dnsEnabled)
+        if let mtu = n.options["com.docker.network.driver.mtu"] { net.options = ["mtu": mtu] }
+        return net
     }
 }

@@ -68,7 +68,10 @@ extension ContainerService {
                     }
                     var used = Set(try NetworkStore.usedIPs(db, networkID: a.network.id).compactMap(IPAddress.parseIPv4))
                     if let kept = BridgeKeeper.address(a.network.subnet).flatMap(IPAddress.parseIPv4) { used.insert(kept) }
-                    guard let ip = subnet.nextFree(used: used, gateway: IPAddress.parseIPv4(a.network.gateway)) else {
+                    // Auxiliary addresses are never handed out; an ip_range narrows where from.
+                    used.formUnion(a.network.auxAddresses.values.compactMap(IPAddress.parseIPv4))
+                    let pool = a.network.ipRange.flatMap(Subnet.init) ?? subnet
+                    guard let ip = pool.nextFree(used: used, gateway: IPAddress.parseIPv4(a.network.gateway), within: subnet) else {
                         throw BerthError.conflict("no available IPv4 addresses on network \(a.network.name)")
                     }
                     a.ip = IPAddress.format(ip)

@@ -16,6 +16,12 @@ extension ContainerService {
         let name = req.Name
         try NetworkRules.checkName(name)
         guard ["none", "host"].contains(name) == false else { throw BerthError.invalid("\(name) is a pre-defined network and cannot be created") }
+        if req.Ingress == true || ["swarm", "global"].contains(req.Scope ?? "") || req.ConfigOnly == true || req.ConfigFrom != nil {
+            throw BerthError(
+                .unavailable,
+                "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.")
+        }
+        let (bridgeName, mtu) = try NetworkRules.driverOptions(req.Options ?? [:])
         let driver = req.Driver ?? "bridge"
         guard driver == "bridge" || driver.isEmpty else {
             throw BerthError.invalid("plugin \"\(driver)\" not found: berth has the bridge driver only")
@@ -64,12 +70,24 @@ extension ContainerService {
                 throw BerthError.invalid("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network")
             }
             let gw = gateway ?? s.firstHost ?? s.network
-            try NetworkStore.insert(
-                db,
-                NetworkRecord(
-                    id: id, name: name, bridge: "br-" + id.prefix(12), subnet: s.description, gateway: IPAddress.format(gw),
-                    internal: req.Internal ?? false, dnsEnabled: true, labels: req.Labels ?? [:], createdAt: Clock.nowNanos(),
-                    subnet6: subnet6?.description, gateway6: gateway6))
+            let range = try NetworkRules.ipamExtras(subnet: s, gateway: gw, range: config?.IPRange, aux: config?.AuxiliaryAddresses ?? [:])
+            let bridge = bridgeName ?? "br-" + id.prefix(12)
+            if let clash = try NetworkStore.list(db).first(where: { $0.bridge == bridge }) {
+                throw BerthError.conflict("bridge name \(bridge) is already used by network \(clash.name)")
+            }
+            // Not an interface the host has already (netavark would take it over).
+            if bridgeName != nil && FileOps.exists("/sys/class/net/" + bridge) {
+                throw BerthError.conflict("bridge name \(bridge) is an interface this host already has")
+            }
+            var record = NetworkRecord(
+                id: id, name: name, bridge: bridge, subnet: s.description, gateway: IPAddress.format(gw),
+                internal: req.Internal ?? false, dnsEnabled: true, labels: req.Labels ?? [:], createdAt: Clock.nowNanos(),
+                subnet6: subnet6?.description, gateway6: gateway6)
+            record.attachable = req.Attachable ?? false
+            record.options = (req.Options ?? [:]).merging(mtu.map { ["com.docker.network.driver.mtu": String($0)] } ?? [:]) { a, _ in a }
+            record.ipRange = range?.description
+            record.auxAddresses = config?.AuxiliaryAddresses ?? [:]
+            try NetworkStore.insert(db, record)
             return id
         }
         writeNetworkSnapshot()

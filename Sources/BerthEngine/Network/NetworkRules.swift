@@ -46,4 +46,50 @@ enum NetworkRules {
         }
         return nil
     }
+
+    /// The bridge driver's options berth applies: the bridge's name and the MTU. Options whose
+    /// value asks for what netavark cannot do are refused (never dropped); others are kept, as
+    /// Docker keeps options its driver does not read.
+    static func driverOptions(_ opts: [String: String]) throws -> (bridge: String?, mtu: Int?) {
+        var bridge: String?, mtu: Int?
+        for (k, v) in opts {
+            switch k {
+            case "com.docker.network.bridge.name":
+                guard !v.isEmpty, v.utf8.count <= 15, v.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }) else {
+                    throw BerthError.invalid("invalid bridge name \"\(v)\": at most 15 characters of [a-zA-Z0-9_.-]")
+                }
+                bridge = v
+            case "com.docker.network.driver.mtu":
+                guard let n = Int(v), (68...65535).contains(n) else { throw BerthError.invalid("invalid MTU \"\(v)\": give a number from 68 to 65535") }
+                mtu = n
+            case "com.docker.network.bridge.enable_icc", "com.docker.network.bridge.enable_ip_masquerade":
+                guard ["true", "1"].contains(v.lowercased()) else {
+                    throw BerthError.invalid("berth cannot apply \(k)=\(v): netavark's bridges always have it on")
+                }
+            case "com.docker.network.bridge.host_binding_ipv4":
+                guard v == "0.0.0.0" else { throw BerthError.invalid("berth cannot apply \(k)=\(v): publish with -p IP:PORT:PORT instead") }
+            default:
+                break
+            }
+        }
+        return (bridge, mtu)
+    }
+
+    /// IPAM's ip_range (inside the subnet) and auxiliary addresses (inside it, not the gateway).
+    static func ipamExtras(subnet: Subnet, gateway: UInt32, range: String?, aux: [String: String]) throws -> Subnet? {
+        var r: Subnet?
+        if let range {
+            guard let p = Subnet(range), p.description == range, subnet.contains(p.network), subnet.contains(p.broadcast) else {
+                throw BerthError.invalid("invalid ip range \(range): give a network inside \(subnet), e.g. \(subnet.description.replacingOccurrences(of: "/\(subnet.prefix)", with: "/\(min(subnet.prefix + 1, 30))"))")
+            }
+            r = p
+        }
+        for (name, a) in aux.sorted(by: { $0.key < $1.key }) {
+            guard let ip = IPAddress.parseIPv4(a), subnet.contains(ip) else {
+                throw BerthError.invalid("invalid auxiliary address \(name)=\(a): it must be in subnet \(subnet)")
+            }
+            guard ip != gateway else { throw BerthError.invalid("auxiliary address \(name)=\(a) is the gateway") }
+        }
+        return r
+    }
 }

@@ -13,13 +13,16 @@ extension NetworkResource {
                 MacAddress: e.mac ?? "", IPv4Address: e.ip + "/" + prefix,
                 IPv6Address: e.ip6.map { $0 + "/" + (n.subnet6?.split(separator: "/").last.map(String.init) ?? "64") } ?? "")
         }
-        var options: [String: String] = [:]
+        var options = n.options
         if n.name == "bridge" { options["com.docker.network.bridge.name"] = n.bridge }
+        let v4 = NetworkResource.IPAMConfig(
+            Subnet: n.subnet, Gateway: n.gateway, IPRange: n.ipRange, AuxiliaryAddresses: n.auxAddresses.isEmpty ? nil : n.auxAddresses)
         self.init(
             Name: n.name, Id: n.id, Created: Clock.rfc3339Nano(n.createdAt), Driver: n.driver,
-            IPAM: .init(Config: [.init(Subnet: n.subnet, Gateway: n.gateway)] + (n.subnet6.map { [.init(Subnet: $0, Gateway: n.gateway6)] } ?? [])),
+            IPAM: .init(Config: [v4] + (n.subnet6.map { [.init(Subnet: $0, Gateway: n.gateway6)] } ?? [])),
             Internal: n.internal, Containers: containers, Options: options, Labels: n.labels)
         EnableIPv6 = n.subnet6 != nil
+        Attachable = n.attachable
     }
 
     /// GET /networks/{id}: by name, id or unique id prefix.

@@ -19,6 +19,14 @@ public struct NetworkRecord: Sendable, Equatable {
     /// `--ipv6` networks: the IPv6 subnet and gateway beside the IPv4 ones.
     public var subnet6: String?
     public var gateway6: String?
+    /// Docker's `Attachable`, kept and shown (berth has no swarm: every network is).
+    public var attachable = false
+    /// The driver options as given (`com.docker.network.bridge.name`, `…driver.mtu`…).
+    public var options: [String: String] = [:]
+    /// IPAM's `ip_range`: containers' addresses come from it.
+    public var ipRange: String?
+    /// IPAM's auxiliary addresses: names for addresses never handed out.
+    public var auxAddresses: [String: String] = [:]
 
     public init(
         id: String, name: String, driver: String = "bridge", bridge: String, subnet: String, gateway: String,
@@ -35,6 +43,10 @@ public struct NetworkRecord: Sendable, Equatable {
         gateway = r["gateway"] ?? ""; `internal` = r["internal"]; dnsEnabled = r["dns_enabled"]; createdAt = r["created_at"]
         subnet6 = r["subnet6"]; gateway6 = r["gateway6"]
         labels = (try? JSONDecoder().decode([String: String].self, from: Data(((r["labels_json"] as String?) ?? "{}").utf8))) ?? [:]
+        attachable = r["attachable"] ?? false
+        options = (try? JSONDecoder().decode([String: String].self, from: Data(((r["options_json"] as String?) ?? "{}").utf8))) ?? [:]
+        ipRange = r["ip_range"]
+        auxAddresses = (try? JSONDecoder().decode([String: String].self, from: Data(((r["aux_json"] as String?) ?? "{}").utf8))) ?? [:]
     }
 }
 
@@ -95,11 +107,13 @@ public enum NetworkStore {
         try tx.db.execute(
             sql: """
                 INSERT INTO networks (id, name, driver, bridge, subnet, gateway, created_at, internal, dns_enabled, labels_json,
-                  subnet6, gateway6)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  subnet6, gateway6, attachable, options_json, ip_range, aux_json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 n.id, n.name, n.driver, n.bridge, n.subnet, n.gateway, n.createdAt, n.internal, n.dnsEnabled, labels, n.subnet6, n.gateway6,
+                n.attachable, String(decoding: try JSONEncoder.sorted.encode(n.options), as: UTF8.self),
+                n.ipRange, n.auxAddresses.isEmpty ? nil : String(decoding: try JSONEncoder.sorted.encode(n.auxAddresses), as: UTF8.self),
             ])
         try Events.append(tx, type: "network", action: "create", actorID: n.id, attributes: ["name": n.name, "type": n.driver])
     }
