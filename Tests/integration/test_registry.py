@@ -714,3 +714,19 @@ def test_a_rejected_layer_leaves_no_download_behind(daemon, registry):
     downloads = os.path.join(daemon.root, "downloads")
     assert not os.path.isdir(downloads) or os.listdir(downloads) == []
     assert daemon.rows("SELECT count(*) FROM blobs") == [(0,)]
+
+
+def test_distribution_inspect_asks_the_registry(daemon, registry, images):
+    docker = pytest.importorskip("docker")
+    registry.push(images["bb-docker.tar"], "dist/bb:1")
+    raw = skopeo_raw(f"{registry.addr}/dist/bb:1")
+    api = docker.APIClient(base_url="unix://" + daemon.sock, version="1.43")
+    d = api.inspect_distribution(f"{registry.addr}/dist/bb:1")
+    assert d["Descriptor"] == {"mediaType": json.loads(raw)["mediaType"], "digest": "sha256:" + hashlib.sha256(raw).hexdigest(),
+                               "size": len(raw)}
+    cfg = json.loads(subprocess.run(["skopeo", "inspect", "--config", "--tls-verify=false", f"docker://{registry.addr}/dist/bb:1"],
+                                    capture_output=True, check=True).stdout)
+    assert [(p["os"], p["architecture"]) for p in d["Platforms"]] == [(cfg["os"], cfg["architecture"])]
+    assert daemon.rows("SELECT count(*) FROM images") == [(0,)]  # nothing pulled
+    with pytest.raises(docker.errors.NotFound):
+        api.inspect_distribution(f"{registry.addr}/dist/none:1")

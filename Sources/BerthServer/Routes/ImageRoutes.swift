@@ -20,6 +20,9 @@ extension EngineRouter {
             if let tag = r.query("tag"), !tag.isEmpty { name += ":" + tag }
             return try .jsonLines(try await h.images.push(name, auth: AuthConfig.fromHeader(r.headers["x-registry-auth"])))
         },
+        Route("GET", "/distribution/{name*}/json") { h, r, p in
+            try .json(try await h.images.distribution(p["name"], auth: AuthConfig.fromHeader(r.headers["x-registry-auth"])))
+        },
         Route("DELETE", "/images/{name*}") { h, r, p in
             try .json(try await h.images.remove(p["name"], force: r.flag("force"), prune: !r.flag("noprune")))
         },
