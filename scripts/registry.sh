@@ -6,6 +6,8 @@ registry_start() {
   reg_port=$(python3 -c '
 import socket, sys
 s = socket.socket()
+# As the registry binds it (Go sets SO_REUSEADDR): a port left in TIME_WAIT by the last demo is free.
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
