@@ -471,3 +471,27 @@ def test_a_context_bigger_than_memory_bodies(bb, workdir):
     # The spooled context is gone; the removed container's files (trash-ID, deleted after rm
     # answers: 40 MB here) go shortly after.
     assert wait_until(lambda: os.listdir(os.path.join(bb.root, "tmp")) == [], 20), os.listdir(os.path.join(bb.root, "tmp"))
+
+
+def test_docker_py_build_options(bb, workdir):
+    docker = pytest.importorskip("docker")
+    api = docker.APIClient(base_url="unix://" + bb.sock, version="1.43")
+    ctx = context(workdir, {"Dockerfile": "FROM busybox\nRUN echo inside > /in\n"})
+    # A Dockerfile outside the context: docker-py puts it in the tar under a random name and
+    # sends dockerfile=NAME&dockerfile=CONTENT; the first value is the name, as Docker reads it.
+    open(os.path.join(workdir, "Dockerfile.out"), "w").write(
+        "FROM busybox AS a\nRUN echo a > /a\nFROM busybox AS b\nRUN grep myhost /etc/hosts > /hosts\n")
+    lines = list(api.build(path=ctx, dockerfile="../Dockerfile.out", target="a", tag="outside:a", decode=True))
+    assert not [l for l in lines if "error" in l], lines
+    assert bb.berth("run", "--rm", "outside:a", "cat", "/a").out == "a\n"
+    # extra_hosts reach the RUN steps' /etc/hosts.
+    lines = list(api.build(path=ctx, dockerfile="../Dockerfile.out", target="b", tag="outside:b",
+                           extra_hosts={"myhost": "10.1.2.3"}, decode=True))
+    assert not [l for l in lines if "error" in l], lines
+    assert bb.berth("run", "--rm", "outside:b", "cat", "/hosts").out.split() == ["10.1.2.3", "myhost"]
+    # A failing step: the error stream's shape (error + errorDetail with the code) after its output.
+    failing = context(workdir, {"Dockerfile": "FROM busybox\nRUN echo out >&2; exit 3\n"}, "failing")
+    lines = list(api.build(path=failing, decode=True))
+    assert {"stream": "out\n"} in lines
+    assert lines[-1]["errorDetail"] == {"code": 3, "message": "The command '/bin/sh -c echo out >&2; exit 3' returned a non-zero code: 3"}
+    assert bb.rows("SELECT count(*) FROM containers") == [(0,)]

@@ -20,6 +20,8 @@ public struct BuildRequest: Sendable {
     public var pull = false
     /// The network RUN steps join (`--network`): Docker's default bridge unless told.
     public var networkMode: String?
+    /// `--add-host HOST:IP` for the RUN steps' /etc/hosts.
+    public var extraHosts: [String] = []
     /// Only the final id in the stream (`-q`).
     public var quiet = false
     public var auth: AuthConfig?

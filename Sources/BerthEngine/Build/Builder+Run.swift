@@ -56,6 +56,7 @@ extension Builder {
         var host = HostConfig()
         let net = request.networkMode.flatMap { $0.isEmpty || $0 == "default" ? nil : $0 } ?? ContainerService.defaultNetwork
         host.NetworkMode = net
+        host.ExtraHosts = request.extraHosts.isEmpty ? nil : request.extraHosts
         req.HostConfig = host
         let (id, _) = try await containers.create(req, name: nil, imageVolumes: false)
         say(" ---> Running in \(Identifier.short(id))\n")

@@ -23,7 +23,11 @@ extension EngineRouter {
         if let p = r.query("platform"), !p.isEmpty, !p.hasPrefix("linux/" + HostFacts.goArch), p != "linux" {
             throw BerthError.invalid("berth builds for linux/\(HostFacts.goArch) only, not \(p)")
         }
-        req.dockerfile = r.query("dockerfile").flatMap { $0.isEmpty ? nil : $0 } ?? "Dockerfile"
+        // The first value, as Go's FormValue reads it: docker-py sends a Dockerfile from outside
+        // the context as `dockerfile=NAME&dockerfile=CONTENT` (NAME is in the tar).
+        req.dockerfile = r.query["dockerfile"]?.first.flatMap { $0.isEmpty ? nil : $0 } ?? "Dockerfile"
+        // `--add-host` for the RUN steps: `host:ip` each, repeated or comma-separated.
+        req.extraHosts = (r.query["extrahosts"] ?? []).flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty }
         req.tags = (r.query["t"] ?? []).filter { !$0.isEmpty }
         req.target = r.query("target")
         req.noCache = r.flag("nocache")
