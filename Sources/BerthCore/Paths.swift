@@ -38,11 +38,26 @@ public struct BerthPaths: Sendable, Equatable {
     public func layerDir(_ chainHex: String) -> String { layers + "/" + chainHex }
     public func layerDiff(_ chainHex: String) -> String { layers + "/" + chainHex + "/diff" }
 
-    static func absolute(_ p: String) -> String {
+    /// `p` against the current directory, without a trailing `/`.
+    public static func absolute(_ p: String) -> String {
         var path = p
         if !path.hasPrefix("/") { path = FileManager.default.currentDirectoryPath + "/" + path }
         while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
         return path
+    }
+}
+
+/// Paths inside a container, as Go's path.Clean leaves them (absolute, no `.`, `..` or
+/// doubled and trailing slashes): `/a/./b/../c/` → `/a/c`.
+public enum ContainerPath {
+    public static func clean(_ p: String) -> String {
+        var parts: [Substring] = []
+        for part in p.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
     }
 }
 

@@ -75,7 +75,7 @@ public enum Spawn {
     /// child can never stall on a full pipe.
     public static func run(
         _ path: String, _ args: [String], env: [String]? = nil,
-        stdin: Data? = nil, cwd: String? = nil
+        stdin: Data? = nil
     ) throws -> Result {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0], inPipe: [Int32] = [-1, -1]
         guard berth_pipe_cloexec(&outPipe) == 0, berth_pipe_cloexec(&errPipe) == 0 else { throw BerthError.posix("pipe") }
@@ -86,7 +86,7 @@ public enum Spawn {
         }
         let pid: pid_t
         do {
-            pid = try start(path, args, env: env, fds: fds, cwd: cwd)
+            pid = try start(path, args, env: env, fds: fds)
         } catch {
             for fd in outPipe + errPipe + inPipe where fd >= 0 { close(fd) }
             throw error

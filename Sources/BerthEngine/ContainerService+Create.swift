@@ -27,12 +27,6 @@ extension ContainerService {
         return out
     }
 
-    /// `/a/b/` → `/a/b` (a VOLUME written with a trailing slash names the same mount point).
-    static func cleanPath(_ p: String) -> String {
-        let parts = p.split(separator: "/").filter { $0 != "." }
-        return "/" + parts.joined(separator: "/")
-    }
-
     /// `docker ps`' COMMAND: path and args, args with blanks in single quotes.
     static func commandText(_ argv: [String]) -> String {
         argv.enumerated().map { i, a in i > 0 && a.contains(" ") ? "'\(a)'" : a }.joined(separator: " ")
@@ -96,8 +90,9 @@ extension ContainerService {
         // The image's VOLUMEs get anonymous volumes (filled from the image at the first start),
         // unless the request mounts something there.
         if imageVolumes {
-            for dest in (ic?.Volumes ?? [:]).keys.map(Self.cleanPath).sorted()
-            where !mounts.contains(where: { Self.cleanPath($0.destination) == dest }) {
+            // (`/data/` and `/data` name one mount point.)
+            for dest in (ic?.Volumes ?? [:]).keys.map(ContainerPath.clean).sorted()
+            where !mounts.contains(where: { ContainerPath.clean($0.destination) == dest }) {
                 mounts.append(MountSpec(type: "volume", source: nil, destination: dest, readOnly: false, options: nil))
             }
         }

@@ -33,7 +33,7 @@ import Testing
         #expect(try MountSpecs.parse(binds: [], mounts: [mount], tmpfs: [:], anonymous: []).first?.options == "nocopy")
         mount.VolumeOptions?.DriverConfig = .init(Name: "flocker", Options: nil)
         #expect(throws: BerthError.self) { _ = try MountSpecs.parse(binds: [], mounts: [mount], tmpfs: [:], anonymous: []) }
-        #expect(ContainerService.cleanPath("/data/") == "/data" && ContainerService.cleanPath("//a/./b") == "/a/b")
+        #expect(ContainerPath.clean("/data/") == "/data" && ContainerPath.clean("//a/./b") == "/a/b")
     }
 
     @Test func liveStatesAreOneList() {

@@ -71,7 +71,7 @@ extension Builder {
             let w = try expander.expandLine(ins.args, env)
             guard !w.isEmpty else { throw BerthError.invalid("WORKDIR requires exactly one argument") }
             let base = cfg.WorkingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
-            cfg.WorkingDir = Self.cleanPath(w.hasPrefix("/") ? w : base + "/" + w)
+            cfg.WorkingDir = ContainerPath.clean(w.hasPrefix("/") ? w : base + "/" + w)
             text = "WORKDIR " + cfg.WorkingDir!
         case "CMD":
             cfg.Cmd = command(ins, ins.args)
@@ -162,16 +162,5 @@ extension Builder {
     /// `["a","b"]` as Docker shows exec forms in history.
     static func jsonText(_ a: [String]) -> String {
         String(decoding: (try? JSONCoding.encode(a)) ?? Data("[]".utf8), as: UTF8.self)
-    }
-
-    /// path.Clean for absolute container paths.
-    static func cleanPath(_ p: String) -> String {
-        var parts: [Substring] = []
-        for part in p.split(separator: "/") {
-            if part == "." { continue }
-            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
-            parts.append(part)
-        }
-        return "/" + parts.joined(separator: "/")
     }
 }

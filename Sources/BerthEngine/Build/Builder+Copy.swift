@@ -22,7 +22,7 @@ extension Builder {
         var dest = words.removeLast()
         let endsWithSlash = dest.hasSuffix("/") || dest == "." || dest.hasSuffix("/.")
         if !dest.hasPrefix("/") { dest = (state.config.WorkingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/") + "/" + dest }
-        dest = Self.cleanPath(dest)
+        dest = ContainerPath.clean(dest)
         let mode = try ins.flags["chmod"].map { m -> mode_t in
             guard let v = mode_t(m, radix: 8), v <= 0o7777 else { throw BerthError.invalid("invalid chmod parameter: \(m)") }
             return v
