@@ -202,9 +202,6 @@ public struct MountSpec: Sendable, Equatable {
 }
 
 public enum MountSpecs {
-    /// Bind propagation modes (runc's names).
-    static let propagations: Set<String> = ["private", "rprivate", "shared", "rshared", "slave", "rslave"]
-
     /// Docker's `-v` forms: `/host:/ctr[:ro|rw]`, `name:/ctr[:ro]`, `/ctr`.
     public static func parse(
         binds: [String], mounts: [HostConfig.Mount], tmpfs: [String: String],
@@ -226,7 +223,7 @@ public enum MountSpecs {
                 else { throw bad() }
                 let ro = opts.contains("ro")
                 if parts[0].hasPrefix("/") {
-                    let propagation = opts.last { Self.propagations.contains(String($0)) }.map(String.init)
+                    let propagation = opts.last { HostConfig.Mount.BindOptions.propagations.contains(String($0)) }.map(String.init)
                     out.append(MountSpec(type: "bind", source: parts[0], destination: parts[1], readOnly: ro, options: propagation))
                 } else {
                     guard NameGenerator.isValid(parts[0]) else { throw bad() }
@@ -248,7 +245,7 @@ public enum MountSpecs {
                 }
                 guard FileOps.exists(s) else { throw BerthError.invalid("invalid mount config for type \"bind\": bind source path does not exist: \(s)") }
                 let propagation = m.BindOptions?.Propagation.flatMap { $0.isEmpty ? nil : $0 }
-                if let p = propagation, !propagations.contains(p) {
+                if let p = propagation, !HostConfig.Mount.BindOptions.propagations.contains(p) {
                     throw BerthError.invalid("invalid mount config for type \"bind\": invalid propagation mode: \(p)")
                 }
                 out.append(MountSpec(type: "bind", source: s, destination: target, readOnly: m.ReadOnly ?? false, options: propagation))

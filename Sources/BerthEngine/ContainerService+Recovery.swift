@@ -36,15 +36,7 @@ extension ContainerService {
             // berthd (a running step is killed, its monitor too), so they go, as the README
             // promises a failed build leaves nothing.
             let steps = try store.read { db in try ContainerQueries.ids(db, withLabel: Builder.stepLabel) }
-            for id in steps {
-                try? runc.kill(id, signal: SIGKILL, all: true)
-                if let text = try? String(contentsOfFile: runDir(id) + "/conmon.pid", encoding: .utf8),
-                    let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                    (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("conmon") == true
-                {
-                    Glibc.kill(pid, SIGKILL)
-                }
-            }
+            for id in steps { killRun(id, conmon: recordedConmonPid(id)) }
             try removeBatch(steps, volumes: true)
             r.buildStepsRemoved = steps.count
             // Folders of containers whose row never came (a crash inside create) or already went.
@@ -77,10 +69,7 @@ extension ContainerService {
             // One cut short before conmon ran still holds the address its start took.
             let holding = try store.read { db in try NetworkStore.createdHoldingAddresses(db) }
             for c in try store.read({ db in try ContainerQueries.withState(db, [.created]) }) {
-                let pidFile = runDir(c.id) + "/conmon.pid"
-                guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-                    let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
-                else {
+                guard let pid = recordedConmonPid(c.id) else {
                     if holding.contains(c.id) {
                         cleanupRuntime(c.id)
                         try store.write { db in try NetworkStore.releaseRun(db, containerID: c.id) }
@@ -88,15 +77,12 @@ extension ContainerService {
                     }
                     continue
                 }
-                try? runc.kill(c.id, signal: SIGKILL, all: true)
-                if (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("conmon") == true {
-                    Glibc.kill(pid, SIGKILL)
-                }
+                killRun(c.id, conmon: pid)
                 cleanupRuntime(c.id)
                 try store.write { db in try NetworkStore.releaseRun(db, containerID: c.id) }
                 r.startsUndone += 1
             }
-            let live = try store.read { db in try ContainerQueries.withState(db, [.running, .paused, .restarting]) }
+            let live = try store.read { db in try ContainerQueries.withState(db, ContainerState.live) }
             var exited: [(String, Int64)] = []
             for c in live {
                 if c.bootID != bootID {
@@ -188,5 +174,23 @@ extension ContainerService {
         out.restarted = results.filter { $0 }.count
         out.failed = results.count - out.restarted
         return out
+    }
+}
+
+extension ContainerService {
+    /// The pid of the conmon a start spawned, from its pid file (gone after a reboot).
+    func recordedConmonPid(_ id: String) -> Int32? {
+        (try? String(contentsOfFile: runDir(id) + "/conmon.pid", encoding: .utf8)).flatMap {
+            Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    /// Kills a run berthd will not keep: its processes through runc, and its conmon by pid when
+    /// that pid still names a conmon (never another process that got the number).
+    func killRun(_ id: String, conmon pid: Int32?) {
+        try? runc.kill(id, signal: SIGKILL, all: true)
+        if let pid, (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("conmon") == true {
+            Glibc.kill(pid, SIGKILL)
+        }
     }
 }

@@ -120,11 +120,10 @@ extension ContainerService {
             default:
                 guard let src = m.source else { continue }
                 if m.type == "bind" && !FileOps.exists(src) { try FileOps.makeDirs(src) }
-                let propagation = m.type == "bind" ? m.optionList.last { MountSpecs.propagations.contains($0) } : nil
                 specMounts.append(
                     .init(
                         destination: m.destination, type: "bind", source: src,
-                        options: ["rbind", propagation ?? "rprivate", m.readOnly ? "ro" : "rw"]))
+                        options: ["rbind", m.propagation ?? "rprivate", m.readOnly ? "ro" : "rw"]))
             }
         }
         for (file, dest) in [(f.hosts, "/etc/hosts"), (f.hostname, "/etc/hostname"), (f.resolv, "/etc/resolv.conf")]

@@ -65,6 +65,8 @@ public struct HostConfig: Codable, Sendable {
         }
 
         public struct BindOptions: Codable, Sendable {
+            /// The propagation modes a bind may have (runc's names).
+            public static let propagations: Set<String> = ["private", "rprivate", "shared", "rshared", "slave", "rslave"]
             public var Propagation: String?
             public init(Propagation: String? = nil) { self.Propagation = Propagation }
         }

@@ -5,7 +5,10 @@ public enum ContainerState: String, Codable, Sendable, CaseIterable {
     case created, running, paused, restarting, removing, exited, dead
 
     /// Docker's `State.Running`: true while paused too.
-    public var isRunning: Bool { self == .running || self == .paused }
+    public var isRunning: Bool { Self.runningStates.contains(self) }
+
+    /// The states `isRunning` is true in: a process exists, its ports and endpoints are held.
+    public static let runningStates: [ContainerState] = [.running, .paused]
 
     /// States with a run under way (or about to resume): what `ps` lists without `-a`, what
     /// recovery re-adopts and what holds a volume or an address in use.

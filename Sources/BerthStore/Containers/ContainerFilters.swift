@@ -190,7 +190,7 @@ extension ContainerQueries {
         let sql = """
             SELECT p.container_id, p.host_ip, p.host_port, p.container_port, p.protocol FROM port_mappings p
             WHERE p.published = 0 OR (p.host_port IS NOT NULL AND EXISTS (
-                SELECT 1 FROM containers c WHERE c.id = p.container_id AND c.state IN ('running','paused')))
+                SELECT 1 FROM containers c WHERE c.id = p.container_id AND c.state IN \(ContainerState.sqlList(ContainerState.runningStates))))
             ORDER BY p.container_port, p.protocol, p.host_ip
             """
         for r in try Row.fetchAll(db, sql: sql) {

@@ -124,6 +124,11 @@ public enum ContainerQueries {
         }
 
         public var optionList: [String] { (options ?? "").split(separator: ",").map(String.init) }
+
+        /// A bind's propagation as asked (`rshared`…), nil for Docker's default.
+        public var propagation: String? {
+            type == "bind" ? optionList.last { HostConfig.Mount.BindOptions.propagations.contains($0) } : nil
+        }
     }
 
     /// The ids of containers carrying a label key.

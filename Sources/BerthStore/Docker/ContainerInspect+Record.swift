@@ -69,12 +69,10 @@ extension ContainerInspect.MountPoint {
         Name = m.volumeName
         Source = m.source ?? ""
         Destination = m.destination
-        let opts = m.optionList
-        let propagation = opts.last { ["private", "rprivate", "shared", "rshared", "slave", "rslave"].contains($0) }
         // Docker's Mode: what the -v spec said after the paths (`ro`, `z`, `nocopy`…).
-        Mode = ((m.readOnly ? ["ro"] : []) + (m.type == "volume" && opts.contains("nocopy") ? ["nocopy"] : [])).joined(separator: ",")
+        Mode = ((m.readOnly ? ["ro"] : []) + (m.type == "volume" && m.optionList.contains("nocopy") ? ["nocopy"] : [])).joined(separator: ",")
         RW = !m.readOnly
-        Propagation = m.type == "bind" ? (propagation ?? "rprivate") : ""
+        Propagation = m.type == "bind" ? (m.propagation ?? "rprivate") : ""
     }
 }
 

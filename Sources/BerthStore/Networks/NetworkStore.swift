@@ -42,11 +42,16 @@ public struct NetworkRecord: Sendable, Equatable {
         id = r["id"]; name = r["name"]; driver = r["driver"]; bridge = r["bridge"] ?? ""; subnet = r["subnet"] ?? ""
         gateway = r["gateway"] ?? ""; `internal` = r["internal"]; dnsEnabled = r["dns_enabled"]; createdAt = r["created_at"]
         subnet6 = r["subnet6"]; gateway6 = r["gateway6"]
-        labels = (try? JSONDecoder().decode([String: String].self, from: Data(((r["labels_json"] as String?) ?? "{}").utf8))) ?? [:]
+        labels = Self.stringMap(r["labels_json"])
         attachable = r["attachable"] ?? false
-        options = (try? JSONDecoder().decode([String: String].self, from: Data(((r["options_json"] as String?) ?? "{}").utf8))) ?? [:]
+        options = Self.stringMap(r["options_json"])
         ipRange = r["ip_range"]
-        auxAddresses = (try? JSONDecoder().decode([String: String].self, from: Data(((r["aux_json"] as String?) ?? "{}").utf8))) ?? [:]
+        auxAddresses = Self.stringMap(r["aux_json"])
+    }
+
+    /// A JSON object of strings kept in a text column (none, or unreadable: empty).
+    static func stringMap(_ text: String?) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data((text ?? "{}").utf8))) ?? [:]
     }
 }
 
@@ -358,7 +363,7 @@ extension NetworkStore {
             tx.db,
             sql: """
                 SELECT c.id, c.name, a.ip, a.mac, a.ip6 FROM network_attachments a JOIN containers c ON c.id = a.container_id
-                WHERE a.network_id = ? AND c.state IN ('running', 'paused') ORDER BY c.name
+                WHERE a.network_id = ? AND c.state IN \(ContainerState.sqlList(ContainerState.runningStates)) ORDER BY c.name
                 """, arguments: [networkID]
         ).map { ($0[0], $0[1], $0[2] ?? "", $0[3], $0[4]) }
     }
