@@ -127,22 +127,22 @@ final class NamedLocks: Sendable {
 /// Host ports picked by starts under way, so two concurrent starts never pick the same one
 /// (the database lists a container's ports as held only once it runs).
 final class PortReservations: Sendable {
-    private struct State {
-        var byContainer: [String: Set<String>] = [:]
-    }
-    private let state = Mutex(State())
+    /// A host port as `NetworkStore.heldPorts` lists them.
+    typealias Port = (hostIP: String, port: Int, proto: String)
+
+    private let byContainer = Mutex<[String: [Port]]>([:])
     private let choosing = NSLock()
 
     /// Runs the choice alone, with the ports other starts reserved; what it returns is
     /// reserved for `id` until `release(id)`.
-    func choose<T>(_ id: String, _ body: (_ reservedByOthers: Set<String>) throws -> (T, Set<String>)) rethrows -> T {
+    func choose<T>(_ id: String, _ body: (_ reservedByOthers: [Port]) throws -> (T, [Port])) rethrows -> T {
         choosing.lock()
         defer { choosing.unlock() }
-        let others = state.withLock { s in s.byContainer.filter { $0.key != id }.values.reduce(into: Set<String>()) { $0.formUnion($1) } }
+        let others = byContainer.withLock { m in m.filter { $0.key != id }.values.flatMap { $0 } }
         let (result, taken) = try body(others)
-        state.withLock { $0.byContainer[id] = taken }
+        byContainer.withLock { $0[id] = taken }
         return result
     }
 
-    func release(_ id: String) { _ = state.withLock { $0.byContainer.removeValue(forKey: id) } }
+    func release(_ id: String) { _ = byContainer.withLock { $0.removeValue(forKey: id) } }
 }

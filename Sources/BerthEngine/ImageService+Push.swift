@@ -23,7 +23,7 @@ extension ImageService {
             return (id, d)
         }
         let plan = try pushPlan(imageID: id, detail: detail)
-        defer { plan.temporary.removeAll() }
+        defer { if let t = plan.temporary { FileOps.removeTree(t) } }
         let blobs = plan.layers
         var client = try await registryClient(ref.domain)
         client.credentials = auth?.credentials

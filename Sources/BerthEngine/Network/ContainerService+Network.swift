@@ -175,15 +175,12 @@ extension ContainerService {
     }
 
     private func chooseHostPorts(
-        _ c: ContainerRecord, _ ports: [(rowID: Int64, port: PortRow)], reserved: Set<String>
-    ) throws -> ([(rowID: Int64, hostPort: Int)], Set<String>) {
+        _ c: ContainerRecord, _ ports: [(rowID: Int64, port: PortRow)], reserved: [PortReservations.Port]
+    ) throws -> ([(rowID: Int64, hostPort: Int)], [PortReservations.Port]) {
         var chosen: [(rowID: Int64, hostPort: Int)] = []
         var taken = Set<String>()
-        var held = try store.read { db in try NetworkStore.heldPorts(db, excluding: c.id) }
-        for key in reserved {
-            let f = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            if f.count == 3, let port = Int(f[1]) { held.append((f[0], port, f[2])) }
-        }
+        var mine: [PortReservations.Port] = []
+        let held = try store.read { db in try NetworkStore.heldPorts(db, excluding: c.id) } + reserved
         func free(_ p: PortRow, _ port: Int) -> Bool {
             let key = "\(p.hostIP)|\(port)|\(p.proto)"
             guard !taken.contains(key) else { return false }
@@ -200,6 +197,7 @@ extension ContainerService {
             if p.isFixed, let hp = p.requestedHostPort {
                 guard free(p, hp) else { throw refuse(p, hp) }
                 taken.insert("\(p.hostIP)|\(hp)|\(p.proto)")
+                mine.append((p.hostIP, hp, p.proto))
                 continue
             }
             let range: ClosedRange<Int>
@@ -213,9 +211,10 @@ extension ContainerService {
             }
             guard let port = picked else { throw refuse(p, range.lowerBound) }
             taken.insert("\(p.hostIP)|\(port)|\(p.proto)")
+            mine.append((p.hostIP, port, p.proto))
             chosen.append((rowID, port))
         }
-        return (chosen, taken)
+        return (chosen, mine)
     }
 
     /// Undoes setup: netavark teardown from the input setup was given, the namespace removed.

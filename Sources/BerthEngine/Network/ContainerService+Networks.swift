@@ -53,11 +53,12 @@ extension ContainerService {
             if let existing = try NetworkStore.get(db, name) {
                 throw BerthError.conflict("network with name \(name) already exists (\(Identifier.short(existing.id)))")
             }
-            let taken = try NetworkStore.list(db).compactMap { Subnet($0.subnet) }
+            let existing = try NetworkStore.list(db)
+            let taken = existing.compactMap { Subnet($0.subnet) }
             if let s = subnet, let clash = taken.first(where: { $0.overlaps(s) }) {
                 throw BerthError.conflict("invalid pool request: Pool overlaps with other one on this address space (\(clash))")
             }
-            let taken6 = try NetworkStore.list(db).compactMap { $0.subnet6.flatMap(Subnet6.init) }
+            let taken6 = existing.compactMap { $0.subnet6.flatMap(Subnet6.init) }
             var subnet6 = v6?.subnet
             if let s6 = subnet6, let clash = taken6.first(where: { $0.overlaps(s6) }) {
                 throw BerthError.conflict("invalid pool request: Pool overlaps with other one on this address space (\(clash))")
@@ -72,7 +73,7 @@ extension ContainerService {
             let gw = gateway ?? s.firstHost ?? s.network
             let range = try NetworkRules.ipamExtras(subnet: s, gateway: gw, range: config?.IPRange, aux: config?.AuxiliaryAddresses ?? [:])
             let bridge = bridgeName ?? "br-" + id.prefix(12)
-            if let clash = try NetworkStore.list(db).first(where: { $0.bridge == bridge }) {
+            if let clash = existing.first(where: { $0.bridge == bridge }) {
                 throw BerthError.conflict("bridge name \(bridge) is already used by network \(clash.name)")
             }
             // Not an interface the host has already (netavark would take it over).
