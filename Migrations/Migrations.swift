@@ -14,6 +14,7 @@ public enum SchemaMigrations {
         (10, "0010_volume_copyup.sql", String(decoding: PackageResources._010_volume_copyup_sql, as: UTF8.self)),
         (11, "0011_push_metadata.sql", String(decoding: PackageResources._011_push_metadata_sql, as: UTF8.self)),
         (12, "0012_network_options.sql", String(decoding: PackageResources._012_network_options_sql, as: UTF8.self)),
+        (13, "0013_history.sql", String(decoding: PackageResources._013_history_sql, as: UTF8.self)),
     ]
 
     /// The newest schema version this binary knows.

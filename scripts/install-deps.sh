@@ -31,4 +31,6 @@ fi
 
 python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
 python3 -c 'import docker' 2>/dev/null || python3 -m pip install -q docker
+# Prometheus' own parser checks /metrics in the integration tests.
+python3 -c 'import prometheus_client' 2>/dev/null || python3 -m pip install -q prometheus-client
 command -v swift >/dev/null || { echo "swift is not installed (expected at /opt/swift)"; exit 1; }

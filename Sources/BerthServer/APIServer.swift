@@ -16,7 +16,16 @@ public protocol APIHandler: Sendable {
 /// The Docker Engine API server on a unix socket (HTTP/1.1, keep-alive). On shutdown it
 /// stops accepting, lets in-flight requests finish and closes idle connections.
 public final class APIServer: Sendable {
-    let socketPath: String
+    /// Where it listens: berthd's unix socket, or a loopback TCP address (`--metrics-addr`).
+    public enum Listen: Sendable {
+        case unix(String)
+        case tcp(host: String, port: Int)
+    }
+    let listen: Listen
+    var socketPath: String {
+        if case .unix(let p) = listen { return p }
+        return ""
+    }
     let handler: any APIHandler
     let spoolDir: String
     let logger: Logger
@@ -26,12 +35,19 @@ public final class APIServer: Sendable {
     let limits: ConnectionLimits
     let connections = ConnectionCounter()
 
-    public init(
+    public convenience init(
         socketPath: String, handler: any APIHandler, spoolDir: String, logger: Logger,
         limits: ConnectionLimits = ConnectionLimits()
     ) {
+        self.init(listen: .unix(socketPath), handler: handler, spoolDir: spoolDir, logger: logger, limits: limits)
+    }
+
+    public init(
+        listen: Listen, handler: any APIHandler, spoolDir: String, logger: Logger,
+        limits: ConnectionLimits = ConnectionLimits()
+    ) {
         self.limits = limits
-        self.socketPath = socketPath
+        self.listen = listen
         self.handler = handler
         self.spoolDir = spoolDir
         self.logger = logger
@@ -79,6 +95,15 @@ public final class APIServer: Sendable {
                     ])
                 }
             }
+        if case .tcp(let host, let port) = listen {
+            do {
+                _ = try await bootstrap.serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                    .bind(host: host, port: port).get()
+            } catch {
+                throw BerthError(.unavailable, "cannot listen on \(host):\(port): \(error)")
+            }
+            return
+        }
         let old = umask(0o117)
         defer { umask(old) }
         do {

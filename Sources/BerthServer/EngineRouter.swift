@@ -15,11 +15,14 @@ public struct EngineRouter: APIHandler {
     let paths: BerthPaths
     let daemonID: String
     let logger: Logger
+    /// Request counts and latencies for `/metrics`.
+    public let metrics: RequestMetrics
 
     public init(
         store: Store, images: ImageService, containers: ContainerService, paths: BerthPaths,
-        daemonID: String, logger: Logger
+        daemonID: String, logger: Logger, metrics: RequestMetrics = RequestMetrics()
     ) {
+        self.metrics = metrics
         self.store = store
         self.images = images
         self.containers = containers
@@ -34,21 +37,23 @@ public struct EngineRouter: APIHandler {
             + swarmRoutes)
 
     public func handle(_ r: APIRequest) async -> APIResponse {
+        let start = ContinuousClock.now
+        let found = Self.table.find(method: r.method, path: r.path)
+        let response: APIResponse
         do {
-            return try await route(r)
+            guard let (route, params) = found else { throw BerthError.notFound("page not found: \(r.method) \(r.path)") }
+            response = try await route.handler(self, r, params)
         } catch let e as BerthError {
             if e.code == .internalError { logger.error("\(r.method) \(r.path): \(e.message)") }
-            return .error(e)
+            response = .error(e)
         } catch {
             logger.error("\(r.method) \(r.path): \(error)")
-            return .error(BerthError.from(error))
+            response = .error(BerthError.from(error))
         }
-    }
-
-    func route(_ r: APIRequest) async throws -> APIResponse {
-        guard let (route, params) = Self.table.find(method: r.method, path: r.path) else {
-            throw BerthError.notFound("page not found: \(r.method) \(r.path)")
-        }
-        return try await route.handler(self, r, params)
+        let elapsed = ContinuousClock.now - start
+        metrics.record(
+            method: r.method, route: found?.0.pattern ?? "unmatched", status: response.status,
+            nanos: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        return response
     }
 }

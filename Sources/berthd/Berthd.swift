@@ -90,6 +90,9 @@ struct Berthd: AsyncParsableCommand {
         return n
     }
 
+    @Option(name: .customLong("metrics-addr"), help: "Also serve GET /metrics (Prometheus) on this loopback HOST:PORT, e.g. 127.0.0.1:9323.")
+    var metricsAddr: String?
+
     @Option(name: .customLong("idle-timeout"), help: "Close an API connection idle (or stalled mid-request) this long (Go duration).")
     var idleTimeout: String = "2m"
 
@@ -164,17 +167,28 @@ struct Berthd: AsyncParsableCommand {
         }
         let limits = try connectionLimits()
 
+        let metricsListen = try metricsAddr.map { try TCPAddress.parse($0, flag: "--metrics-addr") }
         let daemon = try await Daemon.prepare(config, logger: logger)
         let router = EngineRouter(
             store: daemon.store, images: daemon.images, containers: daemon.containers, paths: paths,
             daemonID: daemon.daemonID, logger: logger)
         let server = APIServer(socketPath: socket, handler: router, spoolDir: paths.tmp, logger: logger, limits: limits)
+        // TCP listeners answer only their own paths: nothing else of the API leaves the socket.
+        var extra: [APIServer] = []
+        if let (host, port) = metricsListen {
+            extra.append(
+                APIServer(
+                    listen: .tcp(host: host, port: port), handler: PathFilter(router) { $0 == "/metrics" }, spoolDir: paths.tmp,
+                    logger: logger, limits: limits))
+        }
         let signals = SignalWaiter(signals: [SIGTERM, SIGINT])
         try await server.start()
+        for s in extra { try await s.start() }
         try daemon.serving()
         logger.info("berthd \(APIVersion.serverVersion) listening on unix://\(socket) (root \(paths.root))")
         let sig = await signals.wait()
         logger.info("signal \(sig): finishing in-flight requests")
+        for s in extra { await s.shutdown() }
         await server.shutdown()
         daemon.stop()
         unlink(socket)

@@ -26,6 +26,13 @@ extension EngineRouter {
                 })
         },
         Route("GET", "/events") { h, r, _ in try h.events(r) },
+        Route("GET", "/metrics") { h, _, _ in
+            let figures = try h.store.read { db in try HostFigures.read(db) }
+            let bytes = max(0, FileOps.size(h.store.path)) + max(0, FileOps.size(h.store.path + "-wal"))
+            return APIResponse(
+                status: 200, headers: [("Content-Type", MetricsPage.contentType)],
+                body: .data(Data(MetricsPage.render(figures, requests: h.metrics, databaseBytes: bytes))))
+        },
         Route("POST", "/auth") { h, r, _ in
             try .json(try await h.images.login(try decode(AuthConfig.self, r.body, what: "auth config")))
         },

@@ -11,6 +11,8 @@ public struct ContainerListQuery: Sendable {
     public var filters: [String: [String]] = [:]
     /// `-n N`: the N most recently created (any state).
     public var last: Int?
+    /// `--at`: the host as it was then (history), not as it is.
+    public var at: HostAt?
 
     public init(all: Bool = false, filters: [String: [String]] = [:], last: Int? = nil) {
         self.all = all
@@ -152,9 +154,14 @@ public struct ContainerListQuery: Sendable {
     public func run(_ tx: StoreTransaction, images: (String) throws -> [String]) throws -> [ContainerRecord] {
         let db = tx.db
         let (w, args) = try whereClause(tx, images: images)
-        var sql = "SELECT c.* FROM containers c WHERE \(w) ORDER BY c.created_at DESC, c.id"
+        var sql = (at?.prefix ?? "") + "SELECT c.* FROM containers c WHERE \(w) ORDER BY c.created_at DESC, c.id"
         if let last { sql += " LIMIT \(max(0, last))" }
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args.map { $0.databaseValue })).map(ContainerRecord.init)
+        return try Row.fetchAll(db, sql: sql, arguments: arguments(args)).map(ContainerRecord.init)
+    }
+
+    /// The filter's arguments, after the moment's when the query looks back in time.
+    func arguments(_ args: [any DatabaseValueConvertible]) -> StatementArguments {
+        at?.arguments(args) ?? StatementArguments(args.map { $0.databaseValue })
     }
 }
 
@@ -244,14 +251,14 @@ extension ContainerListQuery {
     public func runLean(_ tx: StoreTransaction, images: (String) throws -> [String]) throws -> [PsRow] {
         let db = tx.db
         let (w, args) = try whereClause(tx, images: images)
-        var sql = """
+        var sql = (at?.prefix ?? "") + """
             SELECT c.id, c.name, c.image_ref, c.command, c.state, c.exit_code, c.created_at, c.started_at, c.finished_at,
                    c.health_status FROM containers c WHERE \(w) ORDER BY c.created_at DESC, c.id
             """
         if let last { sql += " LIMIT \(max(0, last))" }
         // Stepped by hand: GRDB's generic row reads cost more than SQLite itself at 10,000 rows.
         let statement = try db.makeStatement(sql: sql)
-        try statement.setArguments(StatementArguments(args.map { $0.databaseValue }))
+        try statement.setArguments(arguments(args))
         let s = statement.sqliteStatement
         func text(_ i: Int32) -> String {
             guard let p = sqlite3_column_text(s, i) else { return "" }

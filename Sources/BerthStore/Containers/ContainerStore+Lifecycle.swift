@@ -48,8 +48,11 @@ public enum ContainerStore {
                 WHERE id = ?
                 """, arguments: [pid, conmonPid, conmonStartTime, now, bootID, restarting ? 1 : 0, healthStatus, id])
         try db.execute(
-            sql: "INSERT INTO runs (container_id, container_name, image, started_at, boot_id) VALUES (?, ?, ?, ?, ?)",
-            arguments: [id, name, imageRef, now, bootID])
+            sql: """
+                INSERT INTO runs (container_id, container_name, image, started_at, boot_id, restart_count)
+                VALUES (?, ?, ?, ?, ?, (SELECT restart_count FROM containers WHERE id = ?))
+                """,
+            arguments: [id, name, imageRef, now, bootID, id])
     }
 
     /// A run ends: the container's new state (`exited`, `restarting`, `removing`) and its run row.
@@ -66,9 +69,9 @@ public enum ContainerStore {
                 """, arguments: [state.rawValue, code, finished, oom, reason, restartAt, id])
         try db.execute(
             sql: """
-                UPDATE runs SET finished_at = ?, exit_code = ?, oom_killed = ?, end_reason = ?
+                UPDATE runs SET finished_at = ?, exit_code = ?, oom_killed = ?, end_reason = ?, restarting = ?
                 WHERE id = (SELECT max(id) FROM runs WHERE container_id = ? AND finished_at IS NULL)
-                """, arguments: [finished, code, oom, endReason, id])
+                """, arguments: [finished, code, oom, endReason, state == .restarting, id])
         try NetworkStore.releaseRun(tx, containerID: id)
     }
 
@@ -78,6 +81,12 @@ public enum ContainerStore {
         try db.execute(
             sql: "UPDATE containers SET state = 'exited', restart_at = NULL\(byUser ? ", stopped_by_user = 1" : "") WHERE id = ? AND state = 'restarting'",
             arguments: [id])
+        // From now on the history shows it exited, not restarting.
+        if db.changesCount > 0 {
+            try db.execute(
+                sql: "UPDATE runs SET restart_cancelled_at = ? WHERE id = (SELECT max(id) FROM runs WHERE container_id = ?) AND restarting = 1",
+                arguments: [Clock.nowNanos(), id])
+        }
     }
 
     /// Containers waiting for a restart and when it is due.

@@ -51,11 +51,28 @@ extension ContainerStore {
         return out
     }
 
-    /// The rows go (labels and mounts with them, by foreign key).
-    public static func delete(_ tx: StoreTransaction, ids: [String]) throws {
+    /// The rows go (labels and mounts with them, by foreign key), each kept first as it was in
+    /// `removed_containers`: the history of the host (`ps --at`) still shows it where it existed.
+    public static func delete(_ tx: StoreTransaction, ids: [String], at now: Int64 = Clock.nowNanos()) throws {
         let db = tx.db
         for c in chunks(ids) {
-            try db.execute(sql: "DELETE FROM containers WHERE id IN (\(marks(c.count)))", arguments: StatementArguments(c))
+            let list = "(\(marks(c.count)))"
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO removed_containers (id, name, image_id, image_ref, command, created_at, removed_at,
+                        restart_policy, config_json, host_config_json, labels_json, mounts_json, ports_json, networks_json)
+                    SELECT c.id, c.name, c.image_id, c.image_ref, c.command, c.created_at, ?, c.restart_policy,
+                        c.config_json, c.host_config_json,
+                        coalesce((SELECT json_group_object(l.key, l.value) FROM container_labels l WHERE l.container_id = c.id), '{}'),
+                        coalesce((SELECT json_group_array(json_array(m.type, m.source, m.destination, m.volume_name))
+                                  FROM mounts m WHERE m.container_id = c.id ORDER BY m.position), '[]'),
+                        coalesce((SELECT json_group_array(json_array(p.host_ip, p.host_port, p.container_port, p.protocol, p.published))
+                                  FROM port_mappings p WHERE p.container_id = c.id), '[]'),
+                        coalesce((SELECT json_group_array(json_array(n.id, n.name)) FROM network_attachments a
+                                  JOIN networks n ON n.id = a.network_id WHERE a.container_id = c.id), '[]')
+                    FROM containers c WHERE c.id IN \(list)
+                    """, arguments: StatementArguments([now as any DatabaseValueConvertible] + c.map { $0 as any DatabaseValueConvertible }))
+            try db.execute(sql: "DELETE FROM containers WHERE id IN \(list)", arguments: StatementArguments(c))
         }
     }
 }

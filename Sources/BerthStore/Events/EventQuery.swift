@@ -148,6 +148,23 @@ public struct RunRecord: Sendable, Codable {
 
     /// The runs of a container by id, id prefix or name, also after it was removed; oldest first.
     public static func history(_ tx: StoreTransaction, _ ref: String) throws -> [RunRecord] {
+        guard let chosen = try historyID(tx, ref) else { return [] }
+        return try Row.fetchAll(
+            tx.db,
+            sql: """
+                SELECT id, container_id, container_name, image, started_at, finished_at, exit_code, oom_killed, end_reason,
+                       addresses, ports
+                FROM runs WHERE container_id = ? ORDER BY started_at, id
+                """, arguments: [chosen]
+        ).map { r in
+            RunRecord(
+                id: r[0], containerID: r[1], containerName: r[2], image: r[3], startedAt: r[4], finishedAt: r[5],
+                exitCode: r[6], oomKilled: r[7], endReason: r[8], addresses: r[9], ports: r[10])
+        }
+    }
+
+    /// The container whose runs `ref` (id, id prefix or name, also of a removed one) names.
+    public static func historyID(_ tx: StoreTransaction, _ ref: String) throws -> String? {
         let db = tx.db
         let ids = try String.fetchAll(
             db,
@@ -155,7 +172,7 @@ public struct RunRecord: Sendable, Codable {
                 SELECT DISTINCT container_id FROM runs WHERE container_id = ? OR container_name = ? OR (container_id >= ? AND container_id < ?)
                 """, arguments: [ref, ref.hasPrefix("/") ? String(ref.dropFirst()) : ref, ref, ref + "g"])
         // A name reused by a newer container: the newest holder's history, as `inspect` would pick.
-        guard !ids.isEmpty else { return [] }
+        guard !ids.isEmpty else { return nil }
         let chosen: String
         if ids.count == 1 {
             chosen = ids[0]
@@ -169,17 +186,6 @@ public struct RunRecord: Sendable, Codable {
                         "SELECT container_id FROM runs WHERE container_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY started_at DESC LIMIT 1",
                     arguments: StatementArguments(ids)) ?? ids[0]
         }
-        return try Row.fetchAll(
-            db,
-            sql: """
-                SELECT id, container_id, container_name, image, started_at, finished_at, exit_code, oom_killed, end_reason,
-                       addresses, ports
-                FROM runs WHERE container_id = ? ORDER BY started_at, id
-                """, arguments: [chosen]
-        ).map { r in
-            RunRecord(
-                id: r[0], containerID: r[1], containerName: r[2], image: r[3], startedAt: r[4], finishedAt: r[5],
-                exitCode: r[6], oomKilled: r[7], endReason: r[8], addresses: r[9], ports: r[10])
-        }
+        return chosen
     }
 }

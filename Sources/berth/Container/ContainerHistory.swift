@@ -11,10 +11,24 @@ struct ContainerHistory: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Format output: table, json, or a Go template.") var format: String?
     @Flag(name: .customLong("no-trunc"), help: "Don't truncate output.") var noTrunc = false
-    @Argument(help: "CONTAINER (name or id; removed containers too)") var container: String
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Summarize runs per container (all containers without CONTAINER), worst offender first.",
+            discussion: "A crash loop is 3 or more runs ending with a non-zero exit code within 10 minutes. Restarts count the runs a restart policy began."))
+    var summary = false
+    @Argument(help: "CONTAINER (name or id; removed containers too)") var container: String?
+
+    func validate() throws {
+        if container == nil && !summary {
+            throw ValidationError("\"berth container history\" requires a CONTAINER (or --summary)")
+        }
+    }
 
     func run() throws {
         let store = try global.store()
+        if summary { return try showSummary(store) }
+        guard let container else { return }
         let runs = try store.read { db in try RunRecord.history(db, container) }
         guard !runs.isEmpty else { throw CLIError(message: "Error: No such container: \(container)") }
         let now = Clock.nowNanos()
@@ -43,5 +57,46 @@ struct ContainerHistory: ParsableCommand {
             "Run": "RUN", "ID": "CONTAINER ID", "Name": "NAME", "Image": "IMAGE", "StartedAt": "STARTED",
             "FinishedAt": "FINISHED", "ExitCode": "EXIT CODE", "RanFor": "RAN FOR", "EndedBy": "ENDED BY",
             "OOMKilled": "OOM", "Addresses": "ADDRESSES", "Ports": "PORTS",
+        ])
+}
+
+extension ContainerHistory {
+    /// `--summary`: restart storms and crash loops, worst first.
+    func showSummary(_ store: Store) throws {
+        let now = Clock.nowNanos()
+        let summaries = try store.read { db -> [RunSummary] in
+            if let container {
+                guard let id = try RunRecord.historyID(db, container) else {
+                    throw CLIError(message: "Error: No such container: \(container)")
+                }
+                return try RunSummary.all(db, ids: [id], now: now)
+            }
+            return try RunSummary.all(db, now: now)
+        }
+        let rows = summaries.map { s -> TemplateRow in
+            let exits = s.exitCodes.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
+            let reasons = s.endReasons.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key)×\($0.value)" }
+                .joined(separator: " ")
+            let fields = [
+                "ID": noTrunc ? s.containerID : String(s.containerID.prefix(12)), "Name": s.name, "State": s.state,
+                "Runs": String(s.runs), "RestartsLastHour": String(s.restartsLastHour), "RestartsLastDay": String(s.restartsLastDay),
+                "Longest": Human.duration(nanos: s.longest), "Shortest": Human.duration(nanos: s.shortest),
+                "Exits": exits, "EndedBy": reasons,
+                "LastOOM": s.lastOOM.map { Human.duration(nanos: now - $0) + " ago" } ?? "",
+                "CrashLoop": s.crashLoop ? "yes" : "no",
+            ]
+            let json = String(decoding: (try? JSONCoding.encode(fields)) ?? Data(), as: UTF8.self)
+            return TemplateRow(fields: fields, json: json)
+        }
+        Out.write(try Self.summaryOutput.render(rows, format: format))
+    }
+
+    static let summaryOutput = ListFormat(
+        defaultTable:
+            "table {{.Name}}\t{{.State}}\t{{.Runs}}\t{{.RestartsLastHour}}\t{{.RestartsLastDay}}\t{{.Longest}}\t{{.Shortest}}\t{{.Exits}}\t{{.EndedBy}}\t{{.LastOOM}}\t{{.CrashLoop}}",
+        headers: [
+            "ID": "CONTAINER ID", "Name": "NAME", "State": "STATE", "Runs": "RUNS", "RestartsLastHour": "RESTARTS 1H",
+            "RestartsLastDay": "RESTARTS 24H", "Longest": "LONGEST", "Shortest": "SHORTEST", "Exits": "EXIT CODES",
+            "EndedBy": "ENDED BY", "LastOOM": "LAST OOM", "CrashLoop": "CRASH LOOP",
         ])
 }

@@ -18,6 +18,12 @@ struct Ps: ParsableCommand {
     @Option(name: [.customShort("n"), .long], help: "Show n last created containers (includes all states).") var last: Int?
     @Flag(name: [.customShort("l"), .long], help: "Show the latest created container (includes all states).") var latest = false
     @Flag(name: .shortAndLong, help: "Display total file sizes.") var size = false
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Show the containers as they were at this time (RFC 3339, Unix seconds, or a duration such as 2h meaning that long ago).",
+            discussion: "Rebuilt from history: removed containers included, states, names, restart counts and ports as they were then; CREATED and STATUS read as they would have then. Sizes (-s) are today's, for containers that still exist."))
+    var at: String?
 
     func run() throws {
         let store = try global.store()
@@ -29,7 +35,8 @@ struct Ps: ParsableCommand {
             }
             filters[kv[0], default: []].append(kv[1])
         }
-        let query = ContainerListQuery(all: all, filters: filters, last: latest ? 1 : (last.flatMap { $0 >= 0 ? $0 : nil }))
+        var query = ContainerListQuery(all: all, filters: filters, last: latest ? 1 : (last.flatMap { $0 >= 0 ? $0 : nil }))
+        query.at = try at.map { try Self.moment($0) }
         let output = ListFormat(defaultTable: Self.defaultTable + (size ? "\t{{.Size}}" : ""), headers: Self.headers)
         let fmt = output.resolve(format)
         if quiet || ListFormat.isDefault(format) && !size {
@@ -42,12 +49,16 @@ struct Ps: ParsableCommand {
         let wantsLabels = wantsJSON || names.contains("Labels") || fmt.contains(".Label ")
         let (rows, labels, ports, mounts) = try read(store) { db in
             let rows = try query.run(db) { try ImageResolver.imageIDs(db, $0) }
+            let wantsMounts = wantsJSON || names.contains("Mounts")
+            if let at = query.at {
+                return (rows, wantsLabels ? try at.labels(db) : [:], try at.portsText(db), wantsMounts ? try at.mountNames(db) : [:])
+            }
             let labels = wantsLabels ? try ContainerQueries.labels(db, ids: rows.map(\.id)) : [:]
             let ports = try ContainerQueries.portsText(db)
-            let mounts = wantsJSON || names.contains("Mounts") ? try ContainerQueries.mountNames(db) : [:]
+            let mounts = wantsMounts ? try ContainerQueries.mountNames(db) : [:]
             return (rows, labels, ports, mounts)
         }
-        let now = Clock.nowNanos()
+        let now = query.at?.time ?? Clock.nowNanos()
         let imageSizes: [String: Int64] =
             size || names.contains("Size")
             ? try store.read { db in try ImageQueries.sizes(db) } : [:]
@@ -59,9 +70,12 @@ struct Ps: ParsableCommand {
             var sizeText = ""
             if size || names.contains("Size") {
                 // Docker's SIZE: the writable layer's bytes, and with the image's (virtual).
-                let rw = FileOps.treeSize(global.paths.containers + "/" + c.id + "/upper")
+                let upper = global.paths.containers + "/" + c.id + "/upper"
+                let rw = FileOps.treeSize(upper)
                 let image = imageSizes[c.imageID] ?? 0
                 sizeText = Human.size(rw, precision: 3) + " (virtual " + Human.size(rw + image, precision: 3) + ")"
+                // A removed container's layer is gone: its size then cannot be known.
+                if query.at != nil && !FileOps.exists(upper) { sizeText = "-" }
             }
             let fields = [
                 "ID": noTrunc ? c.id : String(c.id.prefix(12)), "Image": c.imageRef, "Command": cmd,
@@ -75,6 +89,19 @@ struct Ps: ParsableCommand {
             return TemplateRow(fields: fields, labels: l, json: json)
         }
         Out.write(try output.render(templateRows, format: format))
+    }
+
+    /// `--at`'s moment: the forms `--since` takes; a future time or a garbled one is refused.
+    static func moment(_ text: String, now: Int64 = Clock.nowNanos()) throws -> HostAt {
+        guard let t = Clock.parseTimestamp(text, now: now) else {
+            throw CLIError(
+                message: "invalid value for \"--at\": \(text): use an RFC 3339 time (2026-12-01T03:00:00Z, fractions allowed), Unix seconds (1764558000.5) or a duration meaning that long ago (2h, 90m)",
+                code: 125)
+        }
+        guard t <= now else {
+            throw CLIError(message: "invalid value for \"--at\": \(text) is in the future; history goes up to now", code: 125)
+        }
+        return HostAt(time: t)
     }
 
     static let defaultTable = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
@@ -102,7 +129,7 @@ struct Ps: ParsableCommand {
         let (rows, ports) = try read(store) { db in
             (
                 try query.runLean(db) { try ImageResolver.imageIDs(db, $0) },
-                quiet ? [:] : try ContainerQueries.portsText(db)
+                quiet ? [:] : try query.at.map { try $0.portsText(db) } ?? ContainerQueries.portsText(db)
             )
         }
         if quiet {
@@ -112,7 +139,7 @@ struct Ps: ParsableCommand {
             Out.write(out)
             return
         }
-        let now = Clock.nowNanos()
+        let now = query.at?.time ?? Clock.nowNanos()
         var table: [[String]] = [["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]]
         table.reserveCapacity(rows.count + 1)
         for r in rows {

@@ -14,9 +14,16 @@ struct EventsCommand: ParsableCommand {
     @Option(name: .long, help: "Stream events until this timestamp or relative.") var until: String?
     @Option(name: .shortAndLong, help: "Filter output based on conditions provided (key=value).") var filter: [String] = []
     @Option(name: .long, help: "Format the output using a Go template, or json.") var format: String?
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Show what changed between two times (T1 T2: RFC 3339, Unix seconds, a duration meaning that long ago, or now).",
+            valueName: "T1 T2"))
+    var diff: [String] = []
 
     func run() throws {
         let now = Clock.nowNanos()
+        if !diff.isEmpty { return try showDiff(now: now) }
         func time(_ s: String?, _ flag: String) throws -> Int64? {
             guard let s else { return nil }
             guard let t = Clock.parseTimestamp(s, now: now) else { throw CLIError(message: "invalid value for \"\(flag)\": \(s)", code: 125) }
@@ -69,4 +76,48 @@ struct EventsCommand: ParsableCommand {
                     json: String(decoding: data, as: UTF8.self),
                     jsonFields: ["Actor.Attributes": attrs])))
     }
+}
+
+extension EventsCommand {
+    /// `--diff T1 T2`: one line per thing whose existence or state differs between the moments.
+    func showDiff(now: Int64) throws {
+        guard diff.count == 2 else {
+            throw CLIError(message: "--diff takes two times, T1 and T2 (got \(diff.count))", code: 125)
+        }
+        if since != nil || until != nil || !filter.isEmpty {
+            throw CLIError(message: "--diff cannot be combined with --since, --until or --filter", code: 125)
+        }
+        let times = try diff.map { text -> Int64 in
+            if text == "now" { return now }
+            guard let t = Clock.parseTimestamp(text, now: now) else {
+                throw CLIError(
+                    message: "invalid value for \"--diff\": \(text): use an RFC 3339 time (2026-12-01T03:00:00Z), Unix seconds, a duration meaning that long ago (2h), or now",
+                    code: 125)
+            }
+            guard t <= now else { throw CLIError(message: "invalid value for \"--diff\": \(text) is in the future", code: 125) }
+            return t
+        }
+        guard times[0] <= times[1] else {
+            throw CLIError(message: "--diff: \(diff[0]) is after \(diff[1]); give the earlier time first", code: 125)
+        }
+        let store = try global.store()
+        let changes = try store.read { db in try HostDiff(from: times[0], to: times[1]).run(db) }
+        let rows = changes.map { c -> TemplateRow in
+            let fields = [
+                "Time": Clock.rfc3339Nano(c.time).replacingOccurrences(of: #"\.\d+Z"#, with: "Z", options: .regularExpression),
+                "TimeNano": String(c.time), "Type": c.type, "ID": c.id, "Name": c.name, "Change": c.change,
+                "Before": c.before, "After": c.after, "Detail": c.detail,
+            ]
+            let json = String(decoding: (try? JSONCoding.encode(fields)) ?? Data(), as: UTF8.self)
+            return TemplateRow(fields: fields, json: json)
+        }
+        Out.write(try Self.diffOutput.render(rows, format: format))
+    }
+
+    static let diffOutput = ListFormat(
+        defaultTable: "table {{.Time}}\t{{.Type}}\t{{.Name}}\t{{.Change}}\t{{.Before}}\t{{.After}}\t{{.Detail}}",
+        headers: [
+            "Time": "TIME", "TimeNano": "TIME (NS)", "Type": "TYPE", "ID": "ID", "Name": "NAME", "Change": "CHANGE",
+            "Before": "BEFORE", "After": "AFTER", "Detail": "DETAIL",
+        ])
 }
