@@ -93,6 +93,12 @@ struct Berthd: AsyncParsableCommand {
     @Option(name: .customLong("metrics-addr"), help: "Also serve GET /metrics (Prometheus) on this loopback HOST:PORT, e.g. 127.0.0.1:9323.")
     var metricsAddr: String?
 
+    @Option(name: .customLong("web-addr"), help: "Serve the read-only history page on this HOST:PORT (loopback only, e.g. 127.0.0.1:8080).")
+    var webAddr: String?
+
+    @Flag(name: .customLong("web-addr-insecure"), help: "Allow --web-addr on a non-loopback address (the page has no authentication).")
+    var webAddrInsecure = false
+
     @Option(name: .customLong("idle-timeout"), help: "Close an API connection idle (or stalled mid-request) this long (Go duration).")
     var idleTimeout: String = "2m"
 
@@ -168,6 +174,7 @@ struct Berthd: AsyncParsableCommand {
         let limits = try connectionLimits()
 
         let metricsListen = try metricsAddr.map { try TCPAddress.parse($0, flag: "--metrics-addr") }
+        let webListen = try webAddr.map { try TCPAddress.parse($0, flag: "--web-addr", insecure: webAddrInsecure) }
         let daemon = try await Daemon.prepare(config, logger: logger)
         let router = EngineRouter(
             store: daemon.store, images: daemon.images, containers: daemon.containers, paths: paths,
@@ -180,6 +187,12 @@ struct Berthd: AsyncParsableCommand {
                 APIServer(
                     listen: .tcp(host: host, port: port), handler: PathFilter(router) { $0 == "/metrics" }, spoolDir: paths.tmp,
                     logger: logger, limits: limits))
+        }
+        if let (host, port) = webListen {
+            extra.append(
+                APIServer(
+                    listen: .tcp(host: host, port: port), handler: HistoryWeb(store: daemon.store, containersDir: paths.containers),
+                    spoolDir: paths.tmp, logger: logger, limits: limits))
         }
         let signals = SignalWaiter(signals: [SIGTERM, SIGINT])
         try await server.start()

@@ -156,11 +156,7 @@ public struct RunRecord: Sendable, Codable {
                        addresses, ports
                 FROM runs WHERE container_id = ? ORDER BY started_at, id
                 """, arguments: [chosen]
-        ).map { r in
-            RunRecord(
-                id: r[0], containerID: r[1], containerName: r[2], image: r[3], startedAt: r[4], finishedAt: r[5],
-                exitCode: r[6], oomKilled: r[7], endReason: r[8], addresses: r[9], ports: r[10])
-        }
+        ).map(RunRecord.init(row:))
     }
 
     /// The container whose runs `ref` (id, id prefix or name, also of a removed one) names.
