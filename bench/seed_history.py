@@ -18,7 +18,7 @@ cfg = json.dumps({"Image": "busybox", "Cmd": ["true"]})
 hc = json.dumps({"NetworkMode": "none"})
 live, removed, run_rows, event_rows = [], [], [], []
 for i in range(n):
-    cid = "%064x" % (0xb0000000 + i)
+    cid = "%08x" % (0xb0000000 + i) + "%056x" % rnd.getrandbits(224)
     name = "hist-%d" % i
     created = start + i * (9 * day // n)
     t = created

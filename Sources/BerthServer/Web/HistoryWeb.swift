@@ -76,10 +76,11 @@ public struct HistoryWeb: APIHandler {
         let (lives, first, atRows, atPorts) = try store.read { db in
             var q = ContainerListQuery(all: true)
             q.at = at.map(HostAt.init(time:))
+            let rows = at == nil ? [] : try q.run(db) { try ImageResolver.imageIDs(db, $0) }
+            let running = rows.filter { $0.state == .running || $0.state == .paused }.map(\.id)
             return (
-                try ContainerLife.recent(db, limit: limit), try HostAt.firstMoment(db),
-                at == nil ? [] : try q.run(db) { try ImageResolver.imageIDs(db, $0) },
-                try q.at?.portsText(db) ?? [:]
+                try ContainerLife.recent(db, limit: limit), try HostAt.firstMoment(db), rows,
+                try q.at?.portsText(db, running: running) ?? [:]
             )
         }
         let start = min(first ?? now, at ?? now)

@@ -25,55 +25,50 @@ public struct HostAt: Sendable {
     public var prefix: String {
         """
         WITH
-        h_base AS MATERIALIZED (
-          SELECT id, created_at, 0 AS gone FROM main.containers WHERE created_at <= ?1
-          UNION ALL
-          SELECT id, created_at, 1 FROM main.removed_containers WHERE removed_at > ?1 AND created_at <= ?1),
         h_renames AS MATERIALIZED (
           SELECT actor_id, ltrim(json_extract(attributes, '$.oldName'), '/') AS old_name, min(time_ns)
           FROM main.events WHERE type = 'container' AND action = 'rename' AND time_ns > ?1 GROUP BY actor_id),
         h_pauses AS MATERIALIZED (
           SELECT actor_id, action, max(time_ns) AS t FROM main.events
           WHERE type = 'container' AND action IN ('pause', 'unpause') AND time_ns <= ?1 GROUP BY actor_id),
-        h_runs AS MATERIALIZED (
-          SELECT b.id, b.created_at, b.gone,
-                 (SELECT r.id FROM main.runs r WHERE r.container_id = b.id AND r.started_at <= ?1
-                  ORDER BY r.started_at DESC, r.id DESC LIMIT 1) AS run_id
-          FROM h_base b),
-        h_states AS MATERIALIZED (
-          SELECT b.id, b.created_at, b.gone, r.id AS r_id, r.started_at AS r_started, r.finished_at AS r_finished,
-                 r.exit_code AS r_code, r.oom_killed AS r_oom, r.restart_count AS r_restarts, r.boot_id AS r_boot,
-                 r.ports AS r_ports, n.old_name,
-                 CASE WHEN r.id IS NULL THEN 'created'
-                      WHEN r.finished_at IS NULL OR r.finished_at > ?1 THEN
-                        CASE WHEN p.action = 'pause' AND p.t >= r.started_at THEN 'paused' ELSE 'running' END
-                      WHEN r.restarting = 1 AND (r.restart_cancelled_at IS NULL OR r.restart_cancelled_at > ?1) THEN 'restarting'
+        h_base AS NOT MATERIALIZED (
+          SELECT id, name, image_id, image_ref, command, created_at, restart_policy, config_json, host_config_json
+          FROM main.containers WHERE created_at <= ?1
+          UNION ALL
+          SELECT id, name, image_id, image_ref, command, created_at, restart_policy, config_json, host_config_json
+          FROM main.removed_containers WHERE removed_at > ?1 AND created_at <= ?1),
+        h_runs AS NOT MATERIALIZED (
+          SELECT b.*, r.id AS r_id, r.started_at AS r_started, r.finished_at AS r_finished, r.exit_code AS r_code,
+                 r.oom_killed AS r_oom, r.restart_count AS r_restarts, r.boot_id AS r_boot, r.ports AS r_ports,
+                 r.restarting AS r_restarting, r.restart_cancelled_at AS r_cancelled
+          FROM h_base b LEFT JOIN main.runs r ON r.id = (
+            SELECT x.id FROM main.runs x WHERE x.container_id = b.id AND x.started_at <= ?1
+            ORDER BY x.started_at DESC, x.id DESC LIMIT 1)),
+        h_states AS NOT MATERIALIZED (
+          SELECT s.*, coalesce(n.old_name, s.name) AS h_name,
+                 CASE WHEN s.r_id IS NULL THEN 'created'
+                      WHEN s.r_finished IS NULL OR s.r_finished > ?1 THEN
+                        CASE WHEN p.action = 'pause' AND p.t >= s.r_started THEN 'paused' ELSE 'running' END
+                      WHEN s.r_restarting = 1 AND (s.r_cancelled IS NULL OR s.r_cancelled > ?1) THEN 'restarting'
                       ELSE 'exited' END AS h_state
-          FROM h_runs b LEFT JOIN main.runs r ON r.id = b.run_id
-          LEFT JOIN h_pauses p ON p.actor_id = b.id LEFT JOIN h_renames n ON n.actor_id = b.id),
+          FROM h_runs s LEFT JOIN h_pauses p ON p.actor_id = s.id LEFT JOIN h_renames n ON n.actor_id = s.id),
         containers AS NOT MATERIALIZED (
-          SELECT s.id, coalesce(s.old_name, lc.name, rc.name) AS name, coalesce(lc.image_id, rc.image_id) AS image_id,
-                 coalesce(lc.image_ref, rc.image_ref) AS image_ref, coalesce(lc.command, rc.command) AS command,
-                 s.h_state AS state, NULL AS pid, NULL AS conmon_pid, NULL AS conmon_start_time,
-                 CASE WHEN s.h_state IN ('created', 'running', 'paused') THEN 0 ELSE s.r_code END AS exit_code,
-                 CASE WHEN s.h_state IN ('exited', 'restarting') THEN s.r_oom ELSE 0 END AS oom_killed,
-                 NULL AS error, s.created_at, s.r_started AS started_at,
-                 CASE WHEN s.h_state IN ('exited', 'restarting') THEN s.r_finished END AS finished_at,
-                 s.r_id IS NOT NULL AS has_run, coalesce(lc.restart_policy, rc.restart_policy) AS restart_policy,
-                 0 AS restart_max, coalesce(s.r_restarts, 0) AS restart_count, NULL AS restart_at, 0 AS stopped_by_user,
-                 0 AS auto_remove, s.r_boot AS boot_id,
-                 CASE WHEN s.h_state IN ('running', 'paused')
-                        AND json_extract(coalesce(lc.config_json, rc.config_json), '$.Healthcheck.Test[0]') NOT IN ('NONE')
+          SELECT id, h_name AS name, image_id, image_ref, command, h_state AS state,
+                 NULL AS pid, NULL AS conmon_pid, NULL AS conmon_start_time,
+                 CASE WHEN h_state IN ('created', 'running', 'paused') THEN 0 ELSE r_code END AS exit_code,
+                 CASE WHEN h_state IN ('exited', 'restarting') THEN r_oom ELSE 0 END AS oom_killed,
+                 NULL AS error, created_at, r_started AS started_at,
+                 CASE WHEN h_state IN ('exited', 'restarting') THEN r_finished END AS finished_at,
+                 r_id IS NOT NULL AS has_run, restart_policy, 0 AS restart_max, coalesce(r_restarts, 0) AS restart_count,
+                 NULL AS restart_at, 0 AS stopped_by_user, 0 AS auto_remove, r_boot AS boot_id,
+                 CASE WHEN h_state IN ('running', 'paused') AND json_extract(config_json, '$.Healthcheck.Test[0]') NOT IN ('NONE')
                    THEN coalesce((SELECT substr(e.action, 16) FROM main.events e
-                                  WHERE e.actor_id = s.id AND e.time_ns BETWEEN s.r_started AND ?1
+                                  WHERE e.actor_id = h_states.id AND e.time_ns BETWEEN r_started AND ?1
                                     AND e.action LIKE 'health\\_status: %' ESCAPE '\\'
                                   ORDER BY e.time_ns DESC LIMIT 1), 'starting') END AS health_status,
-                 NULL AS size_rw, coalesce(lc.config_json, rc.config_json) AS config_json,
-                 coalesce(lc.host_config_json, rc.host_config_json) AS host_config_json, NULL AS health_json,
-                 0 AS remove_pending, CASE WHEN s.h_state IN ('running', 'paused') THEN s.r_ports END AS ports_then
-          FROM h_states s
-          LEFT JOIN main.containers lc ON s.gone = 0 AND lc.id = s.id
-          LEFT JOIN main.removed_containers rc ON s.gone = 1 AND rc.id = s.id),
+                 NULL AS size_rw, config_json, host_config_json, NULL AS health_json, 0 AS remove_pending,
+                 CASE WHEN h_state IN ('running', 'paused') THEN r_ports END AS ports_then
+          FROM h_states),
         container_labels AS NOT MATERIALIZED (
           SELECT container_id, key, value FROM main.container_labels
           UNION ALL
@@ -106,17 +101,29 @@ public struct HostAt: Sendable {
     }
 
     /// Docker's PORTS text as it was: the published ports the run then held (a run's ports are
-    /// chosen at its start), and exposed ports always.
-    public func portsText(_ tx: StoreTransaction) throws -> [String: String] {
+    /// chosen at its start) for the containers `running` then, and exposed ports always. Read
+    /// per container, not through the whole view again: that would cost the query twice.
+    public func portsText(_ tx: StoreTransaction, running: [String]) throws -> [String: String] {
         var out: [String: [String]] = [:]
-        for r in try Row.fetchAll(tx.db, sql: prefix + "SELECT id, ports_then FROM containers WHERE ports_then IS NOT NULL", arguments: arguments([])) {
-            out[r[0], default: []].append(r[1])
+        for chunk in ContainerStore.chunks(running) {
+            let sql = """
+                SELECT c.value, (SELECT r.ports FROM main.runs r WHERE r.container_id = c.value AND r.started_at <= ?
+                                 ORDER BY r.started_at DESC, r.id DESC LIMIT 1)
+                FROM json_each(?) c
+                """
+            let ids = String(decoding: try JSONEncoder().encode(chunk), as: UTF8.self)
+            for r in try Row.fetchAll(tx.db, sql: sql, arguments: [time, ids]) {
+                if let ports: String = r[1], !ports.isEmpty { out[r[0], default: []].append(ports) }
+            }
         }
-        let exposed = prefix + """
-            SELECT p.container_id, p.container_port, p.protocol FROM port_mappings p
-            WHERE p.published = 0 AND p.container_id IN (SELECT id FROM containers) ORDER BY p.container_port, p.protocol
+        let exposed = """
+            SELECT container_id, container_port, protocol FROM main.port_mappings WHERE published = 0
+            UNION ALL
+            SELECT rc.id, j.value ->> 2, j.value ->> 3 FROM main.removed_containers rc, json_each(rc.ports_json) j
+            WHERE rc.removed_at > ?1 AND rc.created_at <= ?1 AND j.value ->> 4 = 0
+            ORDER BY 2, 3
             """
-        for r in try Row.fetchAll(tx.db, sql: exposed, arguments: arguments([])) {
+        for r in try Row.fetchAll(tx.db, sql: exposed, arguments: [time]) {
             out[r[0], default: []].append("\(r[1] as Int)/\(r[2] as String)")
         }
         return out.mapValues { $0.joined(separator: ", ") }

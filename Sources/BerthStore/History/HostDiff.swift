@@ -129,7 +129,10 @@ public struct HostDiff: Sendable {
                 if let r { detail += ", \(r.starts) run\(r.starts == 1 ? "" : "s")" }
                 add(id, name, "created and removed", "-", "-", detail, when)
             case (nil, let a?):
-                add(id, name, "created", "-", describe(a), "image " + a.image + (r.map { $0.starts > 0 ? ", \($0.starts) run\($0.starts == 1 ? "" : "s")" : "" } ?? ""), life?.created ?? when)
+                var detail = "image " + a.image
+                if let r, r.starts > 0 { detail += ", \(r.starts) run\(r.starts == 1 ? "" : "s")" }
+                if let end = r?.lastEnd, a.state == "exited" { detail += ", last: " + Self.ending(end.reason, code: end.code).detail }
+                add(id, name, "created", "-", describe(a), detail, life?.created ?? when)
             case (let b?, nil):
                 var detail = "image " + b.image
                 if let end = r?.lastEnd { detail += ", last run: " + Self.ending(end.reason, code: end.code).detail }

@@ -51,7 +51,8 @@ struct Ps: ParsableCommand {
             let rows = try query.run(db) { try ImageResolver.imageIDs(db, $0) }
             let wantsMounts = wantsJSON || names.contains("Mounts")
             if let at = query.at {
-                return (rows, wantsLabels ? try at.labels(db) : [:], try at.portsText(db), wantsMounts ? try at.mountNames(db) : [:])
+                let running = rows.filter { $0.state == .running || $0.state == .paused }.map(\.id)
+                return (rows, wantsLabels ? try at.labels(db) : [:], try at.portsText(db, running: running), wantsMounts ? try at.mountNames(db) : [:])
             }
             let labels = wantsLabels ? try ContainerQueries.labels(db, ids: rows.map(\.id)) : [:]
             let ports = try ContainerQueries.portsText(db)
@@ -127,10 +128,10 @@ struct Ps: ParsableCommand {
     /// `-q` and the default table straight from the lean rows: no templates, no JSON columns.
     func lean(_ store: Store, _ query: ContainerListQuery) throws {
         let (rows, ports) = try read(store) { db in
-            (
-                try query.runLean(db) { try ImageResolver.imageIDs(db, $0) },
-                quiet ? [:] : try query.at.map { try $0.portsText(db) } ?? ContainerQueries.portsText(db)
-            )
+            let rows = try query.runLean(db) { try ImageResolver.imageIDs(db, $0) }
+            guard !quiet else { return (rows, [String: String]()) }
+            guard let at = query.at else { return (rows, try ContainerQueries.portsText(db)) }
+            return (rows, try at.portsText(db, running: rows.filter { $0.state == "running" || $0.state == "paused" }.map(\.id)))
         }
         if quiet {
             var out = ""
