@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
@@ -90,8 +91,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Compose files: the model, interpolation, merging and the plan (pure logic).
+        .target(name: "BerthCompose", dependencies: [
+            "BerthCore", "BerthAPI", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "berth", dependencies: [
-            "BerthCore", "BerthStore", "BerthImage", "BerthAPI", "BerthNetwork",
+            "BerthCore", "BerthStore", "BerthImage", "BerthAPI", "BerthNetwork", "BerthCompose",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer over the parsers (make fuzz), or a seeded run without it (make test).
@@ -111,6 +116,7 @@ let package = Package(
         .testTarget(name: "BerthNetworkTests", dependencies: ["BerthNetwork", "BerthCore"]),
         .testTarget(name: "BerthBuildTests", dependencies: ["BerthBuild", "BerthImage", "BerthCore"]),
         .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI", "BerthCore"]),
+        .testTarget(name: "BerthComposeTests", dependencies: ["BerthCompose", "BerthAPI", "BerthCore"]),
         .testTarget(name: "BerthServerTests", dependencies: [
             "BerthServer", "BerthEngine", "BerthStore", "BerthAPI", "BerthCore", "BerthNetwork",
             .product(name: "Logging", package: "swift-log"),

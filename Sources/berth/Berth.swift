@@ -15,6 +15,7 @@ struct Berth: AsyncParsableCommand {
             Images.self, History.self, Build.self, Pull.self, Push.self, Login.self, Logout.self, Load.self, Import.self, Tag.self, Rmi.self, Save.self,
             Inspect.self,
             ImageGroup.self, VolumeGroup.self, NetworkGroup.self, BuilderGroup.self, Version.self, Info.self, CompletionCommand.self,
+            ComposeGroup.self,
         ])
 
     /// `berth -H unix://… images`: options given before the command (Docker's habit) become the
@@ -69,7 +70,7 @@ struct Berth: AsyncParsableCommand {
 
     /// Docker's exit codes: usage errors 125, failures 1.
     static func main() async {
-        let args = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+        let args = ComposeGroup.hoist(hoistGlobalOptions(Array(CommandLine.arguments.dropFirst())))
         do {
             // Hot queries parse only their own options: walking the whole command tree costs
             // milliseconds of Swift protocol-conformance lookups. Any problem falls back to the
