@@ -58,6 +58,8 @@ bench: deps release
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/ps.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/rm.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/events.sh
+	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/history.sh
+	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/compose.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/recovery.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/logs.sh
 	BERTH_BIN_DIR=$(BIN_RELEASE) ./bench/network.sh
