@@ -11,6 +11,8 @@ struct NewImage: Sendable {
     var config: ContainerConfig
     /// The history entry's `created_by`.
     var createdBy: String
+    /// Config-only steps folded into this image, before `createdBy`: history entries of their own.
+    var earlierSteps: [String] = []
     var comment: String?
     var author: String?
     /// The overlay upper dir holding the changes, with the parent's layer dirs (top first);
@@ -67,6 +69,7 @@ extension ImageService {
         config.config = n.config
         config.history =
             (parentConfig?.history ?? [])
+            + n.earlierSteps.map { History(created: config.created, created_by: $0, author: n.author, comment: nil, empty_layer: true) }
             + [
                 History(
                     created: config.created, created_by: n.createdBy, author: n.author, comment: n.comment,

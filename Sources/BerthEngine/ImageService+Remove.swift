@@ -94,7 +94,9 @@ extension ImageService {
                 return ImagePruneReport(ImagesDeleted: items.isEmpty ? nil : items, SpaceReclaimed: reclaimed)
             }
             removeFiles(files)
-            return report
+            var out = report
+            out.SpaceReclaimed += store.reclaimSpace()
+            return out
         }
     }
 

@@ -57,8 +57,35 @@ public final class Store: Sendable {
             throw BerthError(.corrupt, damagedMessage(path, verdict.prefix(3).joined(separator: "; ")))
         }
         let store = Store(db: pool, path: path, wasCreated: wasCreated, reserve: reserve)
+        try store.makeVacuumable()
         try store.migrate()
         return store
+    }
+
+    /// Pages freed by deletions go back to the file system only with `auto_vacuum`: set to
+    /// INCREMENTAL, which an existing file takes only through one full VACUUM (once, at the
+    /// first start of a berthd that knows this; a new file takes it before its first table).
+    func makeVacuumable() throws {
+        let mode = try db.read { db in try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? 0 }
+        guard mode != 2 else { return }
+        try db.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: "VACUUM")
+        }
+    }
+
+    /// Gives free pages back to the file system after big deletions (prunes); returns the bytes.
+    @discardableResult
+    public func reclaimSpace() -> Int64 {
+        (try? db.writeWithoutTransaction { db -> Int64 in
+            let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+            let free = try Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            guard free > 0 else { return 0 }
+            try db.execute(sql: "PRAGMA incremental_vacuum")
+            // The WAL holds the shrunk pages until a checkpoint writes them and truncates.
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            return free * pageSize
+        }) ?? 0
     }
 
     /// What berthd says of a database it will not open.

@@ -495,3 +495,41 @@ def test_docker_py_build_options(bb, workdir):
     assert {"stream": "out\n"} in lines
     assert lines[-1]["errorDetail"] == {"code": 3, "message": "The command '/bin/sh -c echo out >&2; exit 3' returned a non-zero code: 3"}
     assert bb.rows("SELECT count(*) FROM containers") == [(0,)]
+
+
+def db_bytes(d):
+    """berth.db with its WAL folded in (a copy, so berthd's own file is not touched)."""
+    con = d.db()
+    try:
+        pages, size, free = (con.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size", "freelist_count"))
+    finally:
+        con.close()
+    return pages * size, free * size
+
+
+def test_a_thousand_label_steps_stay_small_and_give_space_back(bb, workdir):
+    d = bb
+    assert d.rows("PRAGMA auto_vacuum") == [(2,)]  # incremental: freed pages can go back
+    lines = "".join(f"LABEL key{i}=value{i}\n" for i in range(1000))
+    ctx = context(workdir, {"Dockerfile": "FROM busybox\n" + lines + "RUN echo done > /done\n" + lines.replace("key", "late")})
+    start, _ = db_bytes(d)
+    r = d.berth("build", "-t", "labels", ctx, timeout=600)
+    grown, _ = db_bytes(d)
+    # Issue 23's target: a 1,000-step build adds at most 8 MB (it was ~165 MB).
+    assert grown - start <= 8 << 20, grown - start
+    labels = json.loads(d.berth("inspect", "labels").out)[0]["Config"]["Labels"]
+    assert labels["key0"] == "value0" and labels["late999"] == "value999" and len(labels) >= 2000
+    assert d.berth("run", "--rm", "labels", "cat", "/done").out == "done\n"
+    history = d.berth("history", "-q", "labels").out.split()
+    assert len(history) >= 2002  # every step in the history, most without an image of its own
+    assert len(d.berth("images", "-a", "-q").out.split()) <= 5
+    # Cached as a whole: the same file builds again without running anything.
+    again = d.berth("build", ctx)
+    assert "Running in" not in again.out and again.out.count("Using cache") == 3
+    rows = d.rows("SELECT steps, cache_hits, cache_misses FROM builds ORDER BY started_at")
+    assert rows[0] == (2002, 0, 2001) and rows[1] == (2002, 2001, 0)
+    d.berth("rmi", "labels")
+    status, _, body = d.request("POST", "/build/prune")
+    assert status == 200
+    end, free = db_bytes(d)
+    assert end - start <= 4 << 20 and free < 1 << 20, (start, end, free)

@@ -53,7 +53,8 @@ extension ImageService {
                 return (ids, bytes)
             }
             removeFiles(files)
-            return out
+            // The rows' pages too: a big build's history is given back to the disk.
+            return (out.0, out.1 + store.reclaimSpace())
         }
     }
 

@@ -73,8 +73,12 @@ extension Builder {
     func dispatch(_ ins: Instruction) async throws {
         header(ins)
         switch ins.keyword {
-        case "RUN": try await runStep(ins)
-        case "COPY", "ADD": try await copyStep(ins)
+        case "RUN":
+            try await flushConfig()
+            try await runStep(ins)
+        case "COPY", "ADD":
+            try await flushConfig()
+            try await copyStep(ins)
         default: try await configStep(ins)
         }
     }
@@ -89,14 +93,15 @@ extension Builder {
         Digest.of(Array("\(kind)\n\(text)".utf8)).string
     }
 
-    /// Takes the cached image for `key`, or runs `make` and caches what it made.
-    func step(key: String, _ make: () async throws -> String) async throws {
+    /// Takes the cached image for `key`, or runs `make` and caches what it made. `count`: the
+    /// Dockerfile steps it stands for (config-only steps fold into one image).
+    func step(key: String, count: Int = 1, _ make: () async throws -> String) async throws {
         if let id = try cached(key) {
-            hits += 1
+            hits += count
             say(" ---> Using cache\n")
             try load(id)
         } else {
-            misses += 1
+            misses += count
             let parent = state.imageID ?? ""
             let id = try await make()
             made.append(id)
@@ -106,16 +111,31 @@ extension Builder {
         say(" ---> \(Identifier.short(state.imageID!))\n")
     }
 
-    /// A step that changes only the config: an image without a new layer.
+    /// A step that changes only the config. It is not an image of its own: config-only steps
+    /// in a row become one image when a step that needs a parent image comes (RUN, COPY, ADD)
+    /// or the stage ends, its history listing each. A 1,000-line LABEL file then stores one
+    /// image, not 1,000 each copying every label before it.
     func commitConfig(_ config: ContainerConfig, _ text: String) async throws {
         let createdBy = "/bin/sh -c #(nop)  " + text
         // The config is in the key too: the same text can mean another value (ENV PATH=$PATH:x).
         let key = cacheKey("nop", createdBy + "\n" + String(decoding: try JSONCoding.encode(config), as: UTF8.self))
-        let parent = state.imageID
-        let hasLayers = state.hasLayers
-        try await step(key: key) {
+        pendingConfig.append((createdBy, key))
+        state.config = config
+    }
+
+    /// Makes the image of the config-only steps not yet committed (one cached step whose key
+    /// chains theirs; a single step keeps its own key, as before folding).
+    func flushConfig() async throws {
+        guard !pendingConfig.isEmpty else { return }
+        let steps = pendingConfig
+        pendingConfig = []
+        let key = steps.count == 1 ? steps[0].key : cacheKey("nop-steps", steps.map(\.key).joined(separator: "\n"))
+        let parent = state.imageID, config = state.config, hasLayers = state.hasLayers
+        try await step(key: key, count: steps.count) {
             try await images.makeImage(
-                NewImage(parent: parent, config: config, createdBy: createdBy, created: createdTime))
+                NewImage(
+                    parent: parent, config: config, createdBy: steps.last!.createdBy, earlierSteps: steps.dropLast().map(\.createdBy),
+                    created: createdTime))
         }
         state.hasLayers = hasLayers || state.hasLayers
     }

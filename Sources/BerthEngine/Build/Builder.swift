@@ -39,6 +39,8 @@ final class Builder {
     var misses = 0
     /// Images this build made (removed again if it fails).
     var made: [String] = []
+    /// Config-only steps not yet made into an image: (created_by, cache key).
+    var pendingConfig: [(createdBy: String, key: String)] = []
     /// SOURCE_DATE_EPOCH as a build arg: created times and file times clamped to it.
     var epoch: Int64?
 
@@ -121,6 +123,7 @@ final class Builder {
                 let text = request.labels.sorted { $0.key < $1.key }.map { "\"\($0.key)\"='\($0.value)'" }.joined(separator: " ")
                 try await commitConfig(cfg, "LABEL " + text)
             }
+            try await flushConfig()
             if let id = state.imageID { stageImages[stage.index] = id }
             if let n = stage.name { stageNames[n] = stage.index }
         }
