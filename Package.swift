@@ -95,8 +95,12 @@ let package = Package(
         .target(name: "BerthCompose", dependencies: [
             "BerthCore", "BerthAPI", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Kubernetes YAML from what berth knows of containers (pure logic).
+        .target(name: "BerthKube", dependencies: [
+            "BerthCore", "BerthAPI", .product(name: "Yams", package: "Yams"),
+        ]),
         .executableTarget(name: "berth", dependencies: [
-            "BerthCore", "BerthStore", "BerthImage", "BerthAPI", "BerthNetwork", "BerthCompose",
+            "BerthCore", "BerthStore", "BerthImage", "BerthAPI", "BerthNetwork", "BerthCompose", "BerthKube",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer over the parsers (make fuzz), or a seeded run without it (make test).
@@ -117,6 +121,7 @@ let package = Package(
         .testTarget(name: "BerthBuildTests", dependencies: ["BerthBuild", "BerthImage", "BerthCore"]),
         .testTarget(name: "BerthAPITests", dependencies: ["BerthAPI", "BerthCore"]),
         .testTarget(name: "BerthComposeTests", dependencies: ["BerthCompose", "BerthAPI", "BerthCore"]),
+        .testTarget(name: "BerthKubeTests", dependencies: ["BerthKube", "BerthAPI", "BerthCore"]),
         .testTarget(name: "BerthServerTests", dependencies: [
             "BerthServer", "BerthEngine", "BerthStore", "BerthAPI", "BerthCore", "BerthNetwork",
             .product(name: "Logging", package: "swift-log"),

@@ -16,11 +16,12 @@ declare -A allowed=(
   [BerthRegistry]="BerthCore BerthImage NIOCore NIOHTTP1"
   [BerthServer]="BerthCore BerthAPI BerthEngine BerthStore BerthImage BerthRuntime NIOCore NIOPosix NIOHTTP1 NIOExtras"
   [BerthCompose]="BerthCore BerthAPI"
-  [berth]="BerthCore BerthAPI BerthStore BerthImage BerthNetwork BerthCompose"
+  [BerthKube]="BerthCore BerthAPI"
+  [berth]="BerthCore BerthAPI BerthStore BerthImage BerthNetwork BerthCompose BerthKube"
   [berthd]="BerthCore BerthAPI BerthEngine BerthServer BerthRuntime BerthStore BerthNetwork"
   [berth-fuzz]="BerthCore BerthAPI BerthImage BerthStore BerthEngine BerthNetwork BerthRegistry BerthBuild"
 )
-ours="BerthCompose BerthBuild BerthRegistry BerthNetwork BerthCore BerthAPI BerthImage BerthStore BerthRuntime BerthEngine BerthServer CBerthSys CArchive Migrations GRDB GRDBSQLite NIOCore NIOPosix NIOHTTP1 NIOExtras NIOConcurrencyHelpers"
+ours="BerthKube BerthCompose BerthBuild BerthRegistry BerthNetwork BerthCore BerthAPI BerthImage BerthStore BerthRuntime BerthEngine BerthServer CBerthSys CArchive Migrations GRDB GRDBSQLite NIOCore NIOPosix NIOHTTP1 NIOExtras NIOConcurrencyHelpers"
 fail=0
 for mod in "${!allowed[@]}"; do
   while IFS=: read -r file imp; do

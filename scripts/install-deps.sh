@@ -33,4 +33,6 @@ python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
 python3 -c 'import docker' 2>/dev/null || python3 -m pip install -q docker
 # Prometheus' own parser checks /metrics in the integration tests.
 python3 -c 'import prometheus_client' 2>/dev/null || python3 -m pip install -q prometheus-client
+# Kubernetes' own schemas check `kube generate` (1.37 among those it ships).
+python3 -c 'import kubernetes_validate' 2>/dev/null || python3 -m pip install -q kubernetes-validate
 command -v swift >/dev/null || { echo "swift is not installed (expected at /opt/swift)"; exit 1; }

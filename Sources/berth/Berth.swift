@@ -15,7 +15,7 @@ struct Berth: AsyncParsableCommand {
             Images.self, History.self, Build.self, Pull.self, Push.self, Login.self, Logout.self, Load.self, Import.self, Tag.self, Rmi.self, Save.self,
             Inspect.self,
             ImageGroup.self, VolumeGroup.self, NetworkGroup.self, BuilderGroup.self, Version.self, Info.self, CompletionCommand.self,
-            ComposeGroup.self,
+            ComposeGroup.self, KubeGroup.self,
         ])
 
     /// `berth -H unix://… images`: options given before the command (Docker's habit) become the

@@ -161,3 +161,11 @@ extension ImageQueries {
         return tags + (try String.fetchAll(tx.db, sql: "SELECT substr(id, 8, 12) FROM images"))
     }
 }
+
+extension ImageQueries {
+    /// `repository@sha256:…` names an image is known by (from registries it was pulled from).
+    public static func repoDigests(_ tx: StoreTransaction, imageID: String) throws -> [String] {
+        try Row.fetchAll(tx.db, sql: "SELECT repository, digest FROM image_digests WHERE image_id = ? ORDER BY repository", arguments: [imageID])
+            .map { ($0[0] as String) + "@" + ($0[1] as String) }
+    }
+}

@@ -1,0 +1,60 @@
+import BerthAPI
+import BerthCore
+import Foundation
+import Testing
+
+@testable import BerthKube
+
+/// `kube generate`'s mapping on its own: names, grouping by shared network namespace,
+/// restart policies, probes.
+@Suite struct KubeGenerateTests {
+    func source(_ name: String, network: String? = nil, restart: String? = nil) -> KubeSource {
+        var r = ContainerCreateRequest()
+        r.Image = "busybox"
+        var h = HostConfig()
+        h.NetworkMode = network
+        if let restart { h.RestartPolicy = .init(Name: restart, MaximumRetryCount: nil) }
+        r.HostConfig = h
+        return KubeSource(name: name, image: "busybox", imageDigestRef: nil, request: r, mounts: [], ports: [])
+    }
+
+    @Test func names() {
+        #expect(KubeName.label("web") == "web")
+        let odd = KubeName.label("Odd_Name.v2")
+        #expect(odd.hasPrefix("odd-name-v2-") && odd == KubeName.label("Odd_Name.v2"))
+        #expect(KubeName.label("odd-name-v2") != odd)
+        #expect(KubeName.label(String(repeating: "a", count: 100)).count <= 63)
+        #expect(KubeName.label("___").hasPrefix("c-"))
+        #expect(KubeName.isKey("app.kubernetes.io/name") && !KubeName.isKey("bad key") && !KubeName.isKey("-x"))
+        #expect(KubeName.isLabelValue("v1.2_3") && !KubeName.isLabelValue("-x") && !KubeName.isLabelValue(String(repeating: "a", count: 64)))
+    }
+
+    @Test func sharedNamespacesMakeOnePod() throws {
+        var g = KubeGenerate()
+        let docs = g.documents([source("app", restart: "always"), source("side", network: "container:app"), source("lone", network: "container:gone")])
+        #expect(docs.map { $0["kind"] as? String } == ["Pod", "Pod"])
+        let spec = docs[0]["spec"] as? [String: Any]
+        #expect((spec?["containers"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["app", "side"])
+        #expect(spec?["restartPolicy"] as? String == "Always")
+        #expect(g.warnings.contains { $0.contains("lone joins gone") })
+    }
+
+    @Test func deploymentRestartsAlwaysAndProbes() throws {
+        var g = KubeGenerate(kind: .deployment)
+        var s = source("job", restart: "on-failure")
+        var h = HealthConfig()
+        h.Test = ["CMD", "true"]
+        h.Interval = 2_500_000_000
+        s.request.Healthcheck = h
+        let docs = g.documents([s])
+        let template = (docs[0]["spec"] as? [String: Any])?["template"] as? [String: Any]
+        let spec = template?["spec"] as? [String: Any]
+        #expect(spec?["restartPolicy"] as? String == "Always")
+        let probe = (spec?["containers"] as? [[String: Any]])?.first?["livenessProbe"] as? [String: Any]
+        #expect((probe?["exec"] as? [String: Any])?["command"] as? [String] == ["true"] && probe?["periodSeconds"] as? Int == 2)
+        #expect(g.warnings.contains { $0.contains("restarts its pods always") })
+        var none = HealthConfig()
+        none.Test = ["NONE"]
+        #expect(g.livenessProbe(none) == nil)
+    }
+}
