@@ -55,7 +55,21 @@ extension ContainerService {
             throw BerthError.conflict("conflicting options: cannot specify both --restart and --rm")
         }
         var networkMode = Self.networkMode(host)
-        if !["none", "host"].contains(networkMode) {
+        if let ref = Self.joinedContainer(networkMode) {
+            // Another container's network namespace: its addresses, ports and names are that
+            // container's; nothing of the network may be set here.
+            guard let target = try? store.read({ db in try ContainerQueries.resolve(db, ref) }) else {
+                throw BerthError.notFound("No such container: \(ref)")
+            }
+            networkMode = "container:" + target.id
+            if !(host.PortBindings ?? [:]).isEmpty || host.PublishAllPorts == true {
+                throw BerthError.conflict("conflicting options: port publishing and the container type network mode")
+            }
+            if !(requestIn.Hostname ?? "").isEmpty { throw BerthError.conflict("conflicting options: hostname and the network mode") }
+            if !(host.Dns ?? []).isEmpty || !(host.ExtraHosts ?? []).isEmpty {
+                throw BerthError.conflict("conflicting options: dns and the network mode")
+            }
+        } else if !["none", "host"].contains(networkMode) {
             guard let net = try store.read({ db in try NetworkStore.resolve(db, networkMode) }) else {
                 throw BerthError.notFound("network \(networkMode) not found")
             }
@@ -69,7 +83,7 @@ extension ContainerService {
         // Validate what start would refuse, so create fails early and cleanly.
         try Self.validate(req, host: host)
         var warnings = try LogOptions.resolve(host.LogConfig, defaults: logDefaults).warnings
-        if let n = nameIn, n.utf8.count > 63, !["none", "host", Self.defaultNetwork].contains(networkMode) {
+        if let n = nameIn, n.utf8.count > 63, !Self.ownsNoNetwork(networkMode), networkMode != Self.defaultNetwork {
             warnings.append("container name is \(n.utf8.count) characters long: DNS names are at most 63, so other containers on \(networkMode) cannot resolve it")
         }
         if networkMode == "host" && !(host.PortBindings ?? [:]).isEmpty {
@@ -97,7 +111,7 @@ extension ContainerService {
             }
         }
         let exposed = Array((req.ExposedPorts ?? [:]).keys) + Array((ic?.ExposedPorts ?? [:]).keys)
-        let portRows = networkMode == "host" || networkMode == "none" ? [] : try PortPlan.rows(host: host, exposed: exposed)
+        let portRows = Self.ownsNoNetwork(networkMode) ? [] : try PortPlan.rows(host: host, exposed: exposed)
         try Self.validateNetworkOptions(req, host: host, mode: networkMode)
         let aliases = req.NetworkingConfig?.EndpointsConfig?[networkMode]?.Aliases ?? []
         if !aliases.isEmpty && networkMode == Self.defaultNetwork {

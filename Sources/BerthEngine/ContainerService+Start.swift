@@ -106,6 +106,17 @@ extension ContainerService {
             if let resolv = Self.resolvConf(host, networkDNS: net.dns) {
                 try FileOps.writeAtomically(Data(resolv.utf8), to: f.resolv)
             }
+        } else if let ref = Self.joinedContainer(host.NetworkMode ?? "") {
+            // Its namespace is the other container's, and so are its names and resolver.
+            let target = try store.read { db in try ContainerQueries.resolve(db, ref) }
+            guard target.state == .running || target.state == .paused, let pid = target.pid else {
+                throw BerthError.conflict("cannot join network namespace of a non running container: \(target.name)")
+            }
+            rc.netnsPath = "/proc/\(pid)/ns/net"
+            let other = files(target.id)
+            for (from, to) in [(other.hosts, f.hosts), (other.resolv, f.resolv)] {
+                if let data = FileManager.default.contents(atPath: from) { try FileOps.writeAtomically(data, to: to) }
+            }
         } else if host.NetworkMode != "host", let resolv = Self.resolvConf(host, networkDNS: nil) {
             try FileOps.writeAtomically(Data(resolv.utf8), to: f.resolv)
         }

@@ -30,7 +30,7 @@ def made(bb, workdir):
             "--health-interval", "5s", "--health-retries", "4", "--restart", "on-failure:3", "--cap-add", "NET_ADMIN",
             "--cap-drop", "MKNOD", "--read-only", "--tmpfs", "/run", "-v", "webdata:/data", "-v", f"{host}:/host:ro",
             "-u", "1000:1000", "-w", "/srv", "busybox", "sleep", "1000")
-    d.berth("create", "--name", "side", "busybox", "sh", "-c", "sleep 1000")
+    d.berth("create", "--name", "side", "--network", "container:web", "busybox", "sh", "-c", "sleep 1000")
     d.berth("create", "--name", "Odd_Name.v2", "--privileged", "busybox", "true")
     return d
 
@@ -39,22 +39,20 @@ def docs(text):
     return [x for x in yaml.safe_load_all(text) if x]
 
 
-def test_pod_with_claim_and_probe(made, workdir):
+def test_pod_with_sidecar_claim_and_probe(made, workdir):
     d = made
     r = d.berth("kube", "generate", "web", "side")
     out = os.path.join(workdir, "pod.yaml")
     open(out, "w").write(r.out)
     validate(out)
     ds = docs(r.out)
-    # berth has no --network container:X yet, so each container is a pod of its own (the
-    # grouping of shared namespaces is unit-tested).
-    assert [x["kind"] for x in ds] == ["PersistentVolumeClaim", "Pod", "Pod"]
+    # side shares web's network namespace (--network container:web): one pod, as in Kubernetes.
+    assert [x["kind"] for x in ds] == ["PersistentVolumeClaim", "Pod"]
     assert ds[0]["metadata"]["name"] == "webdata"
     pod = ds[1]
     assert pod["metadata"]["name"] == "web" and pod["spec"]["restartPolicy"] == "OnFailure"
-    (web,) = pod["spec"]["containers"]
-    (side,) = ds[2]["spec"]["containers"]
-    assert side["name"] == "side" and side["args"] == ["sh", "-c", "sleep 1000"] and ds[2]["spec"]["restartPolicy"] == "Never"
+    web, side = pod["spec"]["containers"]
+    assert side["name"] == "side" and side["args"] == ["sh", "-c", "sleep 1000"]
     assert web["image"] == "busybox" and web["args"] == ["sleep", "1000"] and web["workingDir"] == "/srv"
     assert {"name": "MODE", "value": "prod"} in web["env"]
     assert {"containerPort": 80, "protocol": "TCP", "hostPort": 30080, "hostIP": "127.0.0.1"} in web["ports"]

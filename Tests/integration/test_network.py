@@ -727,3 +727,31 @@ def test_docker_py_network_ipam_options_and_refusals(bb):
             subnet=subnet, iprange="10.254.0.0/25")]))
     assert "invalid ip range" in str(e.value)
     assert [r for (r,) in bb.rows("SELECT name FROM networks")] == ["bridge"]
+
+
+def test_network_container_mode_shares_the_namespace(bb):
+    d = bb
+    d.berth("run", "-d", "--name", "owner", "busybox", "httpd", "-f", "-p", "8080", "-h", "/etc")
+    # The joiner reaches the owner's server on its loopback and has its address and names.
+    out = d.berth("run", "--rm", "--network", "container:owner", "busybox", "sh", "-c",
+                  "wget -q -O - http://127.0.0.1:8080/hostname; cat /etc/hosts").out
+    owner_id = d.berth("inspect", "-f", "{{.Id}}", "owner").out.strip()
+    ip = d.berth("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "owner").out.strip()
+    assert out.splitlines()[0] == owner_id[:12] and f"{ip}\t{owner_id[:12]}" in out
+    mode = json.loads(d.berth("inspect", d.berth("create", "--network", "container:owner", "busybox", "true").out.strip()).out)[0]
+    assert mode["HostConfig"]["NetworkMode"] == "container:" + owner_id
+    for args, words in ((["-p", "80"], "port publishing"), (["-h", "x"], "hostname"), (["--dns", "1.1.1.1"], "dns")):
+        r = d.berth("run", "--rm", "--network", "container:owner", *args, "busybox", "true", check=False)
+        assert r.returncode == 125 and words in r.err, r.err
+    r = d.berth("run", "--rm", "--network", "container:nosuch", "busybox", "true", check=False)
+    assert r.returncode == 125 and "No such container: nosuch" in r.err
+    d.berth("create", "--name", "late", "--network", "container:owner", "busybox", "true")
+    d.berth("network", "create", "--subnet", next_network()[1], "other")
+    r = d.berth("network", "connect", "other", "late", check=False)
+    assert r.returncode != 0 and "sharing network namespace" in r.err
+    d.berth("kill", "owner")
+    r = d.berth("start", "late", check=False)
+    assert r.returncode != 0 and "non running container" in r.err
+    d.berth("rm", "-f", "late", "owner")
+    d.berth("network", "rm", "other")
+    assert_no_network_left(d)

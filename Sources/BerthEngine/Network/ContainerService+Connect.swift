@@ -18,6 +18,9 @@ extension ContainerService {
                 if mode == "host" || mode == "none" {
                     throw BerthError.invalid("container cannot be disconnected from host network or connected to host network")
                 }
+                if Self.joinedContainer(mode) != nil {
+                    throw BerthError.invalid("container sharing network namespace with another container or host cannot be connected to any other network")
+                }
                 if try NetworkStore.attachments(db, containerID: c.id).contains(where: { $0.network.id == net.id }) {
                     throw BerthError.conflict("endpoint with name \(c.name) already exists in network \(net.name)")
                 }

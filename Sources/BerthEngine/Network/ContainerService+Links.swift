@@ -26,16 +26,16 @@ extension ContainerService {
         for l in host.Links ?? [] where l.isEmpty || l.split(separator: ":").count > 2 {
             throw BerthError.invalid("invalid link format: \(l)")
         }
-        if (host.Links ?? []).count > 0 && (mode == "host" || mode == "none") {
-            throw BerthError.invalid("conflicting options: links and the \(mode) network mode")
+        if (host.Links ?? []).count > 0 && ownsNoNetwork(mode) {
+            throw BerthError.invalid("conflicting options: links and the \(mode.hasPrefix("container:") ? "container" : mode) network mode")
         }
         let fixed = fixedAddress(req, mode: mode)
         if let mac = fixed.mac {
-            guard mode != "host" && mode != "none" else { throw BerthError.invalid("conflicting options: mac-address and the network mode") }
+            guard !ownsNoNetwork(mode) else { throw BerthError.invalid("conflicting options: mac-address and the network mode") }
             guard IPAddress.isMAC(mac) else { throw BerthError.invalid("invalid MAC address: \(mac)") }
         }
         if let ip = fixed.ip {
-            guard mode != defaultNetwork && mode != "host" && mode != "none" else {
+            guard mode != defaultNetwork && !ownsNoNetwork(mode) else {
                 throw BerthError.invalid("user specified IP address is supported on user defined networks only")
             }
             guard IPAddress.isIPv4(ip) else {

@@ -16,6 +16,16 @@ extension ContainerService {
         return m.isEmpty || m == "default" ? defaultNetwork : m
     }
 
+    /// `container:REF`: the container whose network namespace this one joins.
+    static func joinedContainer(_ mode: String) -> String? {
+        mode.hasPrefix("container:") && mode.count > 10 ? String(mode.dropFirst(10)) : nil
+    }
+
+    /// Modes with no network of berth's own to attach to: none, host, another container's.
+    static func ownsNoNetwork(_ mode: String) -> Bool {
+        mode == "none" || mode == "host" || joinedContainer(mode) != nil
+    }
+
     /// Where a container's namespace and netavark input live while it runs.
     func netnsPath(_ id: String) -> String { paths.runroot + "/netns/" + id }
     func netnsOptionsPath(_ id: String) -> String { paths.runroot + "/netns/" + id + ".json" }
@@ -24,7 +34,7 @@ extension ContainerService {
     func recordNetwork(
         _ tx: StoreTransaction, id: String, mode: String, ports: [PortRow], aliases: [String], fixed: (ip: String?, mac: String?)
     ) throws {
-        guard mode != "none" && mode != "host" else { return }
+        guard !Self.ownsNoNetwork(mode) else { return }
         guard let net = try NetworkStore.get(tx, mode) else { throw BerthError.notFound("network \(mode) not found") }
         if let ip = fixed.ip { try Self.checkFixedIP(ip, on: net) }
         if net.subnet6 == nil, let p = ports.first(where: { $0.published && IPAddress.isIPv6($0.hostIP) && !Self.proxied($0) }) {

@@ -41,6 +41,12 @@ struct KubeGenerateCommand: ParsableCommand {
                 var request = req
                 // The HostConfig as applied (update may have changed it since create).
                 if let applied = try? JSONDecoder().decode(HostConfig.self, from: Data(c.hostConfigJSON.utf8)) { request.HostConfig = applied }
+                // A shared namespace is recorded by id; the pod groups by name.
+                if let mode = request.HostConfig?.NetworkMode, mode.hasPrefix("container:"),
+                    let other = try? ContainerQueries.resolve(db, String(mode.dropFirst(10)))
+                {
+                    request.HostConfig?.NetworkMode = "container:" + other.name
+                }
                 let mounts = try ContainerQueries.mounts(db, id: c.id).map {
                     KubeSource.Mount(type: $0.type, source: $0.source, destination: $0.destination, volumeName: $0.volumeName, readOnly: $0.readOnly)
                 }
