@@ -58,3 +58,31 @@ import Testing
         #expect(g.livenessProbe(none) == nil)
     }
 }
+
+/// `kube play`'s plan: a pod's containers joined to its first, quantities, refusals.
+@Suite struct KubePlanTests {
+    @Test func podPlan() throws {
+        let yaml = """
+            kind: Pod
+            metadata: {name: Web_App}
+            spec:
+              restartPolicy: OnFailure
+              volumes: [{name: t, emptyDir: {medium: Memory}}]
+              containers:
+              - {name: a, image: busybox, ports: [{containerPort: 80, hostPort: 8080}], resources: {limits: {memory: 1Gi, cpu: "1.5"}}}
+              - {name: b, image: busybox, ports: [{containerPort: 81}], volumeMounts: [{name: t, mountPath: /t}], bogus: 1}
+            """
+        let plan = try KubePlan(yaml: yaml, file: "/f.yaml")
+        let pod = try #require(plan.pods.first)
+        #expect(pod.name.hasPrefix("web-app-") && pod.containers.count == 2)
+        let a = pod.containers[0].request, b = pod.containers[1].request
+        #expect(a.HostConfig?.PortBindings?["80/tcp"]??.first?.HostPort == "8080" && a.ExposedPorts?["81/tcp"] != nil)
+        #expect(a.HostConfig?.Memory == 1 << 30 && a.HostConfig?.NanoCpus == 1_500_000_000 && a.HostConfig?.RestartPolicy?.Name == "on-failure")
+        #expect(b.HostConfig?.NetworkMode == "container:" + pod.containers[0].name && b.HostConfig?.Mounts?.first?.Type == "tmpfs")
+        #expect(plan.warnings.contains { $0.contains("bogus") })
+        #expect(try KubePlan.quantity("64Mi", what: "m") == 64 << 20 && KubePlan.cpu("250m", what: "c") == 250_000_000)
+        #expect(throws: BerthError.self) { try KubePlan.quantity("lots", what: "m") }
+        #expect(throws: BerthError.self) { try KubePlan(yaml: "kind: Job\n", file: "f") }
+        #expect(throws: BerthError.self) { try KubePlan(yaml: "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n", file: "f") }
+    }
+}

@@ -1,6 +1,7 @@
 """`berth kube generate`: Kubernetes YAML from real containers' records, checked against
 Kubernetes' own schemas (kubernetes-validate --strict, Kubernetes 1.37)."""
 import os
+import json
 import shutil
 import subprocess
 
@@ -103,3 +104,106 @@ def test_node_port_service_and_bad_input(made, workdir):
     assert svc["spec"]["type"] == "NodePort" and svc["spec"]["ports"][0]["nodePort"] == 31000
     assert d.berth("kube", "generate", "nosuch", check=False).returncode != 0
     assert d.berth("kube", "generate", "--type", "job", "np", check=False).returncode != 0
+
+
+PLAY = """
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: shared-data}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: shop}
+spec:
+  restartPolicy: Always
+  volumes:
+  - {name: scratch, emptyDir: {}}
+  - {name: data, persistentVolumeClaim: {claimName: shared-data}}
+  containers:
+  - name: web
+    image: busybox
+    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+    ports: [{containerPort: 8080, hostPort: PORT, hostIP: 127.0.0.1}]
+    volumeMounts: [{name: scratch, mountPath: /www}]
+    resources: {limits: {memory: 64Mi, cpu: 500m}}
+    env: [{name: ROLE, value: web}]
+  - name: side
+    image: busybox
+    command: ["sh", "-c"]
+    args: ["echo from-side > /www/index.html; echo kept > /data/k; until wget -q -O /www/seen http://127.0.0.1:8080/; do sleep 0.1; done; exec sleep 100000"]
+    volumeMounts: [{name: scratch, mountPath: /www}, {name: data, mountPath: /data}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: workers}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: workers}}
+  template:
+    metadata: {labels: {app: workers}}
+    spec:
+      containers:
+      - {name: w, image: busybox, command: ["sleep", "100000"]}
+"""
+
+
+def test_play_runs_pods_that_share_localhost_and_down_removes_them(bb, workdir):
+    from test_network import free_port, reachable
+    import time as _t
+    d = bb
+    port = free_port()
+    f = os.path.join(workdir, "play.yaml")
+    open(f, "w").write(PLAY.replace("PORT", str(port)))
+    validate(f)  # the file is valid Kubernetes to begin with
+    d.berth("volume", "create", "bystander")
+    out = d.berth("kube", "play", f).out
+    assert "Pod shop: shop-web, shop-side" in out
+    names = set(d.berth("ps", "--format", "{{.Names}}").out.split())
+    assert names == {"shop-web", "shop-side", "workers-1-w", "workers-2-w"}
+    # side wrote into the shared emptyDir and reached web on localhost; web serves it on the host port.
+    deadline = _t.time() + 30
+    while _t.time() < deadline and reachable(port, "/seen") is None:
+        _t.sleep(0.1)
+    assert reachable(port, "/index.html") == "from-side\n" and reachable(port, "/seen") == "from-side\n"
+    pod = d.berth("ps", "-f", "label=io.berth.kube.pod=shop", "--format", "{{.Names}}").out.split()
+    assert sorted(pod) == ["shop-side", "shop-web"]
+    web = json.loads(d.berth("inspect", "shop-web").out)[0]
+    assert web["HostConfig"]["Memory"] == 64 << 20 and web["HostConfig"]["NanoCpus"] == 500_000_000
+    assert "ROLE=web" in web["Config"]["Env"] and web["HostConfig"]["RestartPolicy"]["Name"] == "always"
+    d.berth("kube", "down", f)
+    assert d.berth("ps", "-aq").out == ""
+    vols = d.berth("volume", "ls", "--format", "{{.Name}}").out.split()
+    assert "shared-data" in vols and "bystander" in vols and "shop-scratch" not in vols
+    # The claim's data is kept for the next play.
+    d.berth("kube", "play", f)
+    assert d.berth("exec", "shop-side", "cat", "/data/k").out == "kept\n"
+    d.berth("kube", "down", f)
+
+
+def test_play_refuses_before_creating_and_undoes_a_late_failure(bb, workdir):
+    d = bb
+    bad = os.path.join(workdir, "bad.yaml")
+    for text, words in (("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n", "not supported"),
+                        ("kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, env: [{name: X, valueFrom: {}}]}]}\n", "valueFrom"),
+                        ("kind: Pod\nmetadata: {name: p}\nspec: {restartPolicy: Sometimes, containers: [{name: c, image: busybox}]}\n", "restartPolicy"),
+                        ("kind: Pod\nspec: [\n", "invalid YAML")):
+        open(bad, "w").write(text)
+        r = d.berth("kube", "play", bad, check=False)
+        assert r.returncode == 125 and words in r.err, r.err
+        assert d.berth("ps", "-aq").out == ""
+    # The second pod's image cannot be had: the first pod goes again.
+    open(bad, "w").write("kind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: busybox, command: [sleep, '1000']}]}\n---\n"
+                         "kind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: c, image: 127.0.0.1:1/nosuch:latest}]}\n")
+    r = d.berth("kube", "play", bad, check=False)
+    assert r.returncode == 125 and "removed again" in r.err
+    assert d.berth("ps", "-aq").out == ""
+
+
+def test_generate_then_play_round_trip(made, workdir):
+    d = made
+    out = os.path.join(workdir, "gen.yaml")
+    d.berth("kube", "generate", "Odd_Name.v2", "-f", out)
+    d.berth("kube", "play", out)
+    assert any(n.startswith("odd-name-v2-") for n in d.berth("ps", "-a", "--format", "{{.Names}}").out.split())
+    d.berth("kube", "down", out)

@@ -8,7 +8,8 @@ import Foundation
 /// `berth kube`: a hand-off to Kubernetes.
 struct KubeGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "kube", abstract: "Generate Kubernetes YAML from containers.", subcommands: [KubeGenerateCommand.self])
+        commandName: "kube", abstract: "Kubernetes YAML: generate it from containers, play it on berth.",
+        subcommands: [KubeGenerateCommand.self, KubePlayCommand.self, KubeDownCommand.self])
 }
 
 /// `berth kube generate`: from the database (works with berthd down).
