@@ -106,6 +106,7 @@ let package = Package(
         // libFuzzer over the parsers (make fuzz), or a seeded run without it (make test).
         .executableTarget(name: "berth-fuzz", dependencies: [
             "BerthCore", "BerthAPI", "BerthImage", "BerthStore", "BerthEngine", "BerthNetwork", "BerthRegistry", "BerthBuild",
+            "BerthCompose", "BerthKube",
         ]),
         .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"]),
         .testTarget(name: "BerthStoreTests", dependencies: [

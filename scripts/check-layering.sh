@@ -19,7 +19,7 @@ declare -A allowed=(
   [BerthKube]="BerthCore BerthAPI"
   [berth]="BerthCore BerthAPI BerthStore BerthImage BerthNetwork BerthCompose BerthKube"
   [berthd]="BerthCore BerthAPI BerthEngine BerthServer BerthRuntime BerthStore BerthNetwork"
-  [berth-fuzz]="BerthCore BerthAPI BerthImage BerthStore BerthEngine BerthNetwork BerthRegistry BerthBuild"
+  [berth-fuzz]="BerthCore BerthAPI BerthImage BerthStore BerthEngine BerthNetwork BerthRegistry BerthBuild BerthCompose BerthKube"
 )
 ours="BerthKube BerthCompose BerthBuild BerthRegistry BerthNetwork BerthCore BerthAPI BerthImage BerthStore BerthRuntime BerthEngine BerthServer CBerthSys CArchive Migrations GRDB GRDBSQLite NIOCore NIOPosix NIOHTTP1 NIOExtras NIOConcurrencyHelpers"
 fail=0

@@ -69,6 +69,14 @@ public enum ComposeLoader {
         return try ComposeProject(root: root, name: name, directory: projectDir, files: files, profiles: profiles, env: env)
     }
 
+    /// A project from one file's text (no discovery, no `.env`): what the fuzzer and tests feed.
+    public static func parse(_ text: String, file: String = "compose.yaml", directory: String = "/nonexistent", env: [String: String] = [:]) throws -> ComposeProject {
+        let tree = try Interpolation.apply(try YamlValue.parse(text, file: file), env)
+        guard tree.pairs != nil else { throw BerthError.invalid("\(file): the top level must be a mapping") }
+        let root = try ComposeExtends.resolve(tree, projectDir: directory, env: env)
+        return try ComposeProject(root: root, name: "fuzz", directory: directory, files: [file], profiles: ["*"], env: env)
+    }
+
     /// Compose's project name rule: lowercase letters, digits, `-` and `_`, starting with a
     /// letter or digit.
     public static func normalize(_ name: String) -> String {

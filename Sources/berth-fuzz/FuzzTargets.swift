@@ -1,8 +1,10 @@
 import BerthAPI
 import BerthBuild
+import BerthCompose
 import BerthCore
 import BerthEngine
 import BerthImage
+import BerthKube
 import BerthNetwork
 import BerthRegistry
 import BerthStore
@@ -18,7 +20,7 @@ enum FuzzTargets {
         guard let first = bytes.first else { return }
         let text = String(decoding: bytes.dropFirst(), as: UTF8.self)
         let now = Clock.nowNanos()
-        switch first % 9 {
+        switch first % 10 {
         case 0:
             if let d = Clock.parseGoDuration(text) { _ = Checked.saturatingSubtract(now, d); _ = Human.duration(nanos: d) }
             if let t = Clock.parseAPITimestamp(text, now: now) { _ = Clock.rfc3339Nano(t) }
@@ -71,6 +73,21 @@ enum FuzzTargets {
                 }
             }
             if let d = try? DockerIgnore(text) { _ = d.excludes(text); _ = d.excludes("a/b/c") }
+        case 9:
+            // A Compose file (model, interpolation, the create requests) and Kubernetes YAML
+            // (kube play's plan, and generate on what the plan made).
+            if let p = try? ComposeLoader.parse(text, env: ["A": "a"]) {
+                for s in p.services { _ = try? ComposePlan.request(p, s, number: 1) }
+                _ = try? ComposeRender.yaml(p)
+            }
+            _ = try? Interpolation.apply(text, ["A": "a"], at: "fuzz")
+            _ = try? Interpolation.parseEnvFile(text, file: "fuzz")
+            if let plan = try? KubePlan(yaml: text, file: "/fuzz.yaml") {
+                var g = KubeGenerate()
+                _ = try? g.yaml(plan.pods.flatMap(\.containers).map {
+                    KubeSource(name: $0.name, image: $0.request.Image ?? "", imageDigestRef: nil, request: $0.request, mounts: [], ports: [])
+                })
+            }
         default:
             _ = try? MountSpecs.parse(binds: text.split(separator: "\n").map(String.init), mounts: [], tmpfs: [:], anonymous: [])
         }

@@ -14,6 +14,8 @@ enum SeededRun {
         "busybox", "docker.io/library/", ":latest", "..", ".wh.", "ctrl-", "SIG", "KILL", "a=b",
         "FROM ", "RUN ", "ARG ", "ENV ", "COPY --from=", " AS ", "\\\n", "${", "}", ":-", ":+", "$", "\"", "'",
         "<<EOF\n", "EOF\n", "# escape=`\n", "[\"", "**", "!", "[", "?", "*",
+        "services:\n  a:\n    image: x\n", "    ports: [", "    volumes: [", "    depends_on: [a]\n", "<<: *", "&x ", "*x",
+        "kind: Pod\nspec:\n  containers:\n  - {name: c, image: i", ", ports: [{containerPort: ", "}]}\n", "---\n", "extends: a\n",
     ]
 
     static func main(_ args: [String]) {
