@@ -10,6 +10,11 @@ public enum Clock {
     }
 
     /// RFC 3339 with nanoseconds in UTC, as Docker prints times (`2006-01-02T15:04:05.999999999Z`).
+    /// RFC 3339 in whole seconds (`2026-12-01T03:00:00Z`), as tables show times.
+    public static func rfc3339Seconds(_ ns: Int64) -> String {
+        rfc3339Nano(ns - ((ns % 1_000_000_000) + 1_000_000_000) % 1_000_000_000)
+    }
+
     public static func rfc3339Nano(_ ns: Int64, trimZeros: Bool = true) -> String {
         // Floor division without overflow at Int64's ends.
         var secs = ns / 1_000_000_000

@@ -9,6 +9,8 @@ import Testing
         #expect(s == "2024-01-01T00:00:00.123456789Z")
         #expect(Clock.parseRFC3339(s) == ns)
         #expect(Clock.rfc3339Nano(1_704_067_200_000_000_000) == "2024-01-01T00:00:00Z")
+        #expect(Clock.rfc3339Seconds(1_704_067_200_999_999_999) == "2024-01-01T00:00:00Z")
+        #expect(Clock.rfc3339Seconds(-1) == "1969-12-31T23:59:59Z")
         #expect(Clock.parseRFC3339("2024-01-01T01:00:00+01:00") == 1_704_067_200_000_000_000)
         #expect(Clock.parseRFC3339("2024-01-01") == nil)
         #expect(Clock.parseRFC3339("2024-01-01T00:00:00Zjunk") == nil)

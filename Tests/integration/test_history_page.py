@@ -5,7 +5,6 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import struct
 import subprocess
 import time
@@ -14,16 +13,9 @@ import zlib
 import pytest
 
 from conftest import needs_root
+from test_network import free_port
 
 pytestmark = [needs_root, pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def chromium(workdir, *args):

@@ -2,13 +2,13 @@
 and `/metrics`, on real containers that run, exit, restart, get OOM-killed, are renamed and
 removed, then queried at earlier times."""
 import json
-import socket
 import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import needs_root, wait_until, BLOCK
+from test_network import free_port
 
 pytestmark = needs_root
 
@@ -145,10 +145,7 @@ def value(fams, name, **labels):
 
 def test_metrics_parse_and_agree_with_ps(make_daemon, images):
     d = make_daemon()
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = free_port()
     d.args = ["--metrics-addr", f"127.0.0.1:{port}"]
     d.start()
     d.berth("load", "-i", images["bb-docker.tar"])

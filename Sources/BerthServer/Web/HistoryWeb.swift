@@ -57,7 +57,7 @@ public struct HistoryWeb: APIHandler {
     }
 
     static func stamp(_ t: Int64) -> String {
-        Clock.rfc3339Nano(t).replacingOccurrences(of: #"\.\d+Z"#, with: "Z", options: .regularExpression)
+        Clock.rfc3339Seconds(t)
     }
 
     /// `/` and `/?at=TIME`.
@@ -77,7 +77,7 @@ public struct HistoryWeb: APIHandler {
             var q = ContainerListQuery(all: true)
             q.at = at.map(HostAt.init(time:))
             let rows = at == nil ? [] : try q.run(db) { try ImageResolver.imageIDs(db, $0) }
-            let running = rows.filter { $0.state == .running || $0.state == .paused }.map(\.id)
+            let running = rows.filter { $0.state.isRunning }.map(\.id)
             return (
                 try ContainerLife.recent(db, limit: limit), try HostAt.firstMoment(db), rows,
                 try q.at?.portsText(db, running: running) ?? [:]

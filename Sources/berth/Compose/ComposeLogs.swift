@@ -39,17 +39,9 @@ struct ComposeLogs: AsyncParsableCommand {
             Thread.detachNewThread {
                 defer { group.leave() }
                 guard let p = try? engine.client.begin(.GET, engine.client.path("/containers", m.id, "/logs"), query: query) else { return }
-                var buffer: [UInt8] = [], pending: [UInt8] = []
+                var demux = StreamDemux(), pending: [UInt8] = []
                 try? p.stream { chunk in
-                    buffer.append(contentsOf: chunk)
-                    var start = 0
-                    while buffer.count - start >= 8 {
-                        let n = Int(buffer[start + 4]) << 24 | Int(buffer[start + 5]) << 16 | Int(buffer[start + 6]) << 8 | Int(buffer[start + 7])
-                        guard buffer.count - start - 8 >= n else { break }
-                        pending.append(contentsOf: buffer[(start + 8)..<(start + 8 + n)])
-                        start += 8 + n
-                    }
-                    buffer.removeFirst(start)
+                    demux.frames(chunk) { _, payload in pending.append(contentsOf: payload) }
                     var out = ""
                     while let nl = pending.firstIndex(of: 0x0a) {
                         out += prefix + String(decoding: pending[..<nl], as: UTF8.self) + "\n"

@@ -39,8 +39,8 @@ struct ContainerHistory: ParsableCommand {
             let fields = [
                 "Run": String(i + 1), "ID": noTrunc ? r.containerID : String(r.containerID.prefix(12)),
                 "Name": r.containerName, "Image": r.image,
-                "StartedAt": Clock.rfc3339Nano(r.startedAt).replacingOccurrences(of: #"\.\d+Z"#, with: "Z", options: .regularExpression),
-                "FinishedAt": r.finishedAt.map { Clock.rfc3339Nano($0).replacingOccurrences(of: #"\.\d+Z"#, with: "Z", options: .regularExpression) } ?? "",
+                "StartedAt": Clock.rfc3339Seconds(r.startedAt),
+                "FinishedAt": r.finishedAt.map(Clock.rfc3339Seconds) ?? "",
                 "ExitCode": r.exitCode.map(String.init) ?? "", "RanFor": ranFor, "EndedBy": ended,
                 "Addresses": r.addresses ?? "", "Ports": r.ports ?? "",
                 "OOMKilled": r.oomKilled ? "true" : "false",

@@ -51,7 +51,7 @@ struct Ps: ParsableCommand {
             let rows = try query.run(db) { try ImageResolver.imageIDs(db, $0) }
             let wantsMounts = wantsJSON || names.contains("Mounts")
             if let at = query.at {
-                let running = rows.filter { $0.state == .running || $0.state == .paused }.map(\.id)
+                let running = rows.filter { $0.state.isRunning }.map(\.id)
                 return (rows, wantsLabels ? try at.labels(db) : [:], try at.portsText(db, running: running), wantsMounts ? try at.mountNames(db) : [:])
             }
             let labels = wantsLabels ? try ContainerQueries.labels(db, ids: rows.map(\.id)) : [:]
@@ -131,7 +131,7 @@ struct Ps: ParsableCommand {
             let rows = try query.runLean(db) { try ImageResolver.imageIDs(db, $0) }
             guard !quiet else { return (rows, [String: String]()) }
             guard let at = query.at else { return (rows, try ContainerQueries.portsText(db)) }
-            return (rows, try at.portsText(db, running: rows.filter { $0.state == "running" || $0.state == "paused" }.map(\.id)))
+            return (rows, try at.portsText(db, running: rows.filter { ContainerState(stored: $0.state).isRunning }.map(\.id)))
         }
         if quiet {
             var out = ""

@@ -104,7 +104,7 @@ extension EventsCommand {
         let changes = try store.read { db in try HostDiff(from: times[0], to: times[1]).run(db) }
         let rows = changes.map { c -> TemplateRow in
             let fields = [
-                "Time": Clock.rfc3339Nano(c.time).replacingOccurrences(of: #"\.\d+Z"#, with: "Z", options: .regularExpression),
+                "Time": Clock.rfc3339Seconds(c.time),
                 "TimeNano": String(c.time), "Type": c.type, "ID": c.id, "Name": c.name, "Change": c.change,
                 "Before": c.before, "After": c.after, "Detail": c.detail,
             ]
