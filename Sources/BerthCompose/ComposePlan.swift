@@ -112,7 +112,7 @@ public enum ComposePlan {
             host.RestartPolicy = .init(Name: String(parts[0]), MaximumRetryCount: parts.count > 1 ? Int(parts[1]) : nil)
         }
         host.Memory = s.memory
-        host.NanoCpus = s.cpus.map { Int64($0 * 1e9) }
+        host.NanoCpus = s.cpus.flatMap { Checked.int64($0 * 1e9) }
         host.ExtraHosts = s.extraHosts.isEmpty ? nil : s.extraHosts
         host.CapAdd = s.capAdd.isEmpty ? nil : s.capAdd
         host.CapDrop = s.capDrop.isEmpty ? nil : s.capDrop

@@ -51,7 +51,11 @@ extension ComposeService {
     /// Compose durations: Go's forms (`1m30s`, `500ms`), a bare number is seconds.
     static func duration(_ v: YamlValue?, _ what: String) throws -> Int64? {
         guard let s = v?.string else { return nil }
-        if let n = Double(s) { return Int64(n * 1e9) }
+        if let n = Double(s) {
+            // Numbers from a file: out of range (1e300, nan) is an error, not a trap.
+            guard let ns = Checked.int64(n * 1e9), ns >= 0 else { throw BerthError.invalid("\(v!.place): \(what): invalid duration \(s)") }
+            return ns
+        }
         guard let d = Clock.parseGoDuration(s) else { throw BerthError.invalid("\(v!.place): \(what): invalid duration \(s)") }
         return d
     }
@@ -61,7 +65,7 @@ extension ComposeService {
         guard let s = v?.string?.lowercased() else { return nil }
         let units: [(String, Int64)] = [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
         for (u, m) in units where s.hasSuffix(u) {
-            if let n = Double(s.dropLast(u.count)), n >= 0 { return Int64(n * Double(m)) }
+            if let n = Double(s.dropLast(u.count)), n >= 0, let b = Checked.int64(n * Double(m)) { return b }
         }
         if let n = Int64(s), n >= 0 { return n }
         throw BerthError.invalid("\(v!.place): \(what): invalid size \(s)")

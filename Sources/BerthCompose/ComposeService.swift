@@ -183,7 +183,7 @@ public struct ComposeService: Sendable {
         let limits = v["deploy"]?["resources"]?["limits"]
         memory = try Self.bytes(limits?["memory"] ?? v["mem_limit"], "\(at).mem_limit")
         if let c = (limits?["cpus"] ?? v["cpus"])?.string {
-            guard let d = Double(c), d > 0 else { throw BerthError.invalid("\(v.place): \(at).cpus: \(c) is not a number") }
+            guard let d = Double(c), d > 0, d < 1e6 else { throw BerthError.invalid("\(v.place): \(at).cpus: \(c) is not a number") }
             cpus = d
         }
         if let r = (v["deploy"]?["replicas"] ?? v["scale"])?.string {

@@ -60,13 +60,20 @@ public indirect enum YamlValue: Sendable, Equatable {
             throw BerthError.invalid("\(file): invalid YAML: \(error)")
         }
         guard let node else { return .map([], Place(file: file, line: 1)) }
-        return try convert(node, file: file, depth: 0)
+        var budget = maxValues
+        return try convert(node, file: file, depth: 0, budget: &budget)
     }
 
-    static func convert(_ node: Node, file: String, depth: Int) throws -> YamlValue {
+    /// At most this many values, aliases expanded: a few lines of nested aliases can stand for
+    /// billions (a real Compose file has hundreds).
+    static let maxValues = 200_000
+
+    static func convert(_ node: Node, file: String, depth: Int, budget: inout Int) throws -> YamlValue {
         let place = Place(file: file, line: node.mark?.line ?? 0)
         // Aliases can nest; a bounded depth keeps a hostile file from exhausting the stack.
         guard depth < 200 else { throw BerthError.invalid("\(place): the document nests too deep") }
+        budget -= 1
+        guard budget >= 0 else { throw BerthError.invalid("\(place): the document has more than \(maxValues) values (aliases expanded)") }
         switch node {
         case .scalar(let s):
             if (s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string)) {
@@ -74,13 +81,13 @@ public indirect enum YamlValue: Sendable, Equatable {
             }
             return .string(s.string, place)
         case .sequence(let seq):
-            return .list(try seq.map { try convert($0, file: file, depth: depth + 1) }, place)
+            return .list(try seq.map { try convert($0, file: file, depth: depth + 1, budget: &budget) }, place)
         case .mapping(let m):
             var out: [(key: String, value: YamlValue)] = []
             var merged: [(key: String, value: YamlValue)] = []
             for (k, v) in m {
                 guard let key = k.string else { throw BerthError.invalid("\(place): a key must be a string") }
-                let value = try convert(v, file: file, depth: depth + 1)
+                let value = try convert(v, file: file, depth: depth + 1, budget: &budget)
                 if key == "<<" {
                     // YAML merge keys: the mappings' entries, explicit keys winning.
                     let sources: [YamlValue]

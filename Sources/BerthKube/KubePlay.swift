@@ -1,7 +1,6 @@
 import BerthAPI
 import BerthCore
 import Foundation
-import Yams
 
 /// `kube play`: Kubernetes YAML turned into berth containers, validated whole before anything
 /// is made. A pod is its first container (which holds the network namespace and the published
@@ -34,16 +33,13 @@ public struct KubePlan: Sendable {
     public init(yaml text: String, file: String) throws {
         var docs: [[String: Any]] = []
         do {
-            var seq = try Yams.load_all(yaml: text)
-            while let d = seq.next() {
+            for d in try KubeYAML.documents(text) {
                 if d is NSNull { continue }
                 guard let m = d as? [String: Any] else { throw BerthError.invalid("\(file): a document is not a mapping") }
                 docs.append(m)
             }
-            // The sequence keeps a parse error instead of throwing it.
-            if let e = seq.error { throw BerthError.invalid("\(file): invalid YAML: \(e)") }
         } catch let e as BerthError {
-            throw e
+            throw BerthError.invalid(e.message.hasPrefix(file) ? e.message : "\(file): \(e.message)")
         } catch {
             throw BerthError.invalid("\(file): invalid YAML: \(error)")
         }
@@ -149,10 +145,18 @@ public struct KubePlan: Sendable {
                 }
                 var hc = HealthConfig()
                 hc.Test = ["CMD"] + cmd
-                hc.Interval = Int64(probe["periodSeconds"] as? Int ?? 10) * 1_000_000_000
-                hc.Timeout = Int64(probe["timeoutSeconds"] as? Int ?? 1) * 1_000_000_000
+                // Seconds from a file: a product past Int64 is refused, not a trap.
+                func seconds(_ key: String, _ fallback: Int?) throws -> Int64? {
+                    guard let n = probe[key] as? Int ?? fallback else { return nil }
+                    guard n >= 0, let ns = Checked.multiply(Int64(n), 1_000_000_000) else {
+                        throw BerthError.invalid("\(cat): livenessProbe.\(key) \(n) is out of range")
+                    }
+                    return ns
+                }
+                hc.Interval = try seconds("periodSeconds", 10)
+                hc.Timeout = try seconds("timeoutSeconds", 1)
                 hc.Retries = probe["failureThreshold"] as? Int ?? 3
-                if let d = probe["initialDelaySeconds"] as? Int { hc.StartPeriod = Int64(d) * 1_000_000_000 }
+                hc.StartPeriod = try seconds("initialDelaySeconds", nil)
                 r.Healthcheck = hc
             }
             var mounts: [HostConfig.Mount] = []
@@ -198,7 +202,7 @@ public struct KubePlan: Sendable {
     static func quantity(_ s: String, what: String) throws -> Int64 {
         let units: [(String, Double)] = [("Ki", 1024), ("Mi", 1_048_576), ("Gi", 1_073_741_824), ("k", 1e3), ("M", 1e6), ("G", 1e9)]
         for (u, m) in units where s.hasSuffix(u) {
-            if let n = Double(s.dropLast(u.count)), n > 0 { return Int64(n * m) }
+            if let n = Double(s.dropLast(u.count)), n > 0, let b = Checked.int64(n * m) { return b }
         }
         guard let n = Int64(s), n > 0 else { throw BerthError.invalid("\(what): invalid quantity \(s)") }
         return n
@@ -206,8 +210,8 @@ public struct KubePlan: Sendable {
 
     /// `500m`, `0.5`, `2`: nano CPUs.
     static func cpu(_ s: String, what: String) throws -> Int64 {
-        if s.hasSuffix("m"), let n = Double(s.dropLast()), n > 0 { return Int64(n * 1e6) }
-        guard let n = Double(s), n > 0 else { throw BerthError.invalid("\(what): invalid CPU quantity \(s)") }
-        return Int64(n * 1e9)
+        if s.hasSuffix("m"), let n = Double(s.dropLast()), n > 0, let c = Checked.int64(n * 1e6) { return c }
+        guard let n = Double(s), n > 0, let c = Checked.int64(n * 1e9) else { throw BerthError.invalid("\(what): invalid CPU quantity \(s)") }
+        return c
     }
 }

@@ -115,4 +115,19 @@ import Testing
         #expect(warned.warnings.count == 1 && warned.warnings[0].contains("frobnicate"))
         #expect(try ShellWords.split("sh -c 'echo \"a b\"' x\\ y", what: "c") == ["sh", "-c", "echo \"a b\"", "x y"])
     }
+
+    /// Nested aliases standing for 10^8 values are refused at once, not expanded.
+    @Test func aliasBombIsRefused() {
+        let laughs = """
+a: &a ["x","x","x","x","x","x","x","x","x","x"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]
+"""
+        #expect(throws: (any Error).self) { try YamlValue.parse(laughs, file: "compose.yaml") }
+    }
 }

@@ -85,4 +85,28 @@ import Testing
         #expect(throws: BerthError.self) { try KubePlan(yaml: "kind: Job\n", file: "f") }
         #expect(throws: BerthError.self) { try KubePlan(yaml: "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n", file: "f") }
     }
+
+    /// Hostile YAML is an error, never a trap or a hang: a YAML 1.1 sexagesimal past Int's range
+    /// (Yams' own constructor overflows on it) and nested aliases standing for 10^8 values.
+    @Test func hostileYAMLIsRefused() throws {
+        let big = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  terminationGracePeriodSeconds: 1:0:0:0:0:0:0:0:0:0:0:0:0\n  containers: [{name: c, image: busybox}]\n"
+        // (Before, Yams' Int construction trapped here, ending the process.)
+        let plan = try KubePlan(yaml: big, file: "/k.yaml")
+        #expect(plan.pods.first?.containers.first?.request.StopTimeout == nil)
+        let docs = try KubeYAML.documents("n: 0x1f\nm: -12\no: 0o17\ns: 1:0:0:0:0:0:0:0:0:0:0:0:0\n")
+        let m = try #require(docs.first as? [String: Any])
+        #expect(m["n"] as? Int == 31 && m["m"] as? Int == -12 && m["o"] as? Int == 15)
+        #expect(m["s"] as? String == "1:0:0:0:0:0:0:0:0:0:0:0:0")
+        let laughs = """
+a: &a ["x","x","x","x","x","x","x","x","x","x"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]
+"""
+        #expect(throws: (any Error).self) { try KubePlan(yaml: laughs, file: "/k.yaml") }
+    }
 }
