@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Modules on a per-line hot path (reading conmon's log records and their times, Docker's
+// multiplexed frames on both ends) are optimized in debug builds too: the tests run debug binaries, and `logs -f`
+// must keep up with a container writing as fast as it can in every build, not only in release.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "berth",
     platforms: [.macOS(.v14)],
@@ -37,10 +42,10 @@ let package = Package(
         .target(name: "BerthCore", dependencies: [
             "CBerthSys",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: hotPath),
         // Docker Engine API types and the CLI's client: no SwiftNIO, so the CLI stays small and
         // starts fast; nothing of berth's own but BerthCore.
-        .target(name: "BerthAPI", dependencies: ["BerthCore"]),
+        .target(name: "BerthAPI", dependencies: ["BerthCore"], swiftSettings: hotPath),
         // The one owner of SQL. Image references (BerthImage) resolve names; rows become
         // Docker's shapes (BerthAPI) here so berthd and the CLI build them alike.
         .target(name: "BerthStore", dependencies: [
@@ -55,7 +60,7 @@ let package = Package(
         ]),
         .target(name: "BerthRuntime", dependencies: [
             "BerthCore", "CBerthSys",
-        ]),
+        ], swiftSettings: hotPath),
         // Container networking: -p syntax, IPv4 subnets and allocation, host routes, netavark's
         // input. Pure logic; the engine runs netavark.
         .target(name: "BerthNetwork", dependencies: ["BerthCore", "CBerthSys"]),

@@ -11,18 +11,28 @@ public struct LogLine: Sendable, Equatable {
 }
 
 /// Reads conmon's k8s-file log: `<RFC3339Nano> <stdout|stderr> <F|P> <bytes>` per record, where
-/// P marks a partial line continued by the next record of the same stream. The file stays open,
-/// so a follower keeps reading even after the container (and its folder) is removed.
+/// P marks a partial line continued by the next record of the same stream. Files are held open
+/// from the moment they are seen, so a follower keeps reading even after the container (and its
+/// folder) is removed, and a rotation (conmon's at max-size, berthd's `max-file` shift) cannot
+/// delete a file it has not read: it reads each to its end, then the next, in order.
 // @unchecked: one reader per request, its position moved by that request's stream alone.
 public final class LogReader: @unchecked Sendable {
     /// The live file (conmon writes it).
     public let path: String
-    /// Rotated files first, oldest first, then the live one.
+    /// The files as they were at the start: rotated ones first, oldest first, then the live one.
     let files: [String]
-    var index: Int
-    var handle: FileHandle?
+    /// Every file to read, in order (`files` opened, then each one the rotations made); nil
+    /// where a file could not be opened.
+    var handles: [FileHandle?]
+    var index = 0
     var offset: UInt64 = 0
     var pending: [LogLine.Stream: LogLine] = [:]
+    /// The newest file held (device, inode): a live file that differs is a rotation since.
+    var newest: (dev: UInt64, ino: UInt64)?
+    /// Where a rotation deleted files before this reader saw them (the index of the first file
+    /// after the gap): said there once, as a line on stderr.
+    var lostBefore: Int?
+    var waitedForRotator = 0
 
     public convenience init(path: String) { self.init(paths: [path]) }
 
@@ -30,44 +40,66 @@ public final class LogReader: @unchecked Sendable {
     public init(paths: [String]) {
         files = paths
         path = paths.last ?? ""
-        index = 0
-        handle = FileHandle(forReadingAtPath: files.first ?? "")
+        handles = paths.map { FileHandle(forReadingAtPath: $0) }
+        newest = handles.last.flatMap { $0 }.flatMap { Self.identity($0.fileDescriptor) }
     }
 
     /// Moves to file `i`, at `offset`.
     func open(_ i: Int, at offset: UInt64) {
-        try? handle?.close()
         index = i
-        handle = FileHandle(forReadingAtPath: files[i])
         self.offset = offset
     }
 
-    deinit { try? handle?.close() }
+    deinit { for h in handles { try? h?.close() } }
 
     /// Reads at most this much per call: a 500 MB log streams through a bounded buffer.
     public static let chunkSize = 1 << 20
 
+    /// The marker a reader puts in what it sends where a rotation deleted what it had not read.
+    public static let lostMarker = "berth: log lines rotated away before they could be read are missing here\n"
+    /// The marker berthd's rotator writes into the log where conmon started two files quicker
+    /// than it could keep the first (that file is gone from the disk; a follower may have read it).
+    public static let rotatedMarker = "berth: a log file was rotated away here quicker than berthd could keep it\n"
+
     /// The complete lines written since the last call, at most `chunkSize` bytes of records;
     /// call again until it returns none to read everything there is.
     public func next() -> [LogLine] {
-        guard var fh = handle else { return [] }
+        // Files a rotation made since the last call are held before anything can delete them.
+        heldRotations()
         while true {
-            try? fh.seek(toOffset: offset)
-            guard let data = try? fh.read(upToCount: Self.chunkSize), !data.isEmpty else {
-                // A rotated file read to its end: the next one.
-                if index < files.count - 1 {
-                    open(index + 1, at: 0)
-                    guard let next = handle else { return [] }
-                    fh = next
+            if handles.isEmpty || handles[index] == nil {
+                // The live file did not exist yet (a container not started): look again.
+                if handles.count == 1, let h = FileHandle(forReadingAtPath: path) {
+                    handles[0] = h
+                    newest = Self.identity(h.fileDescriptor)
                     continue
                 }
-                // conmon starts the log afresh at its size cap (a new file renamed over the
-                // old): once the old one is read to its end, go on in the new one.
-                guard let next = replacement(of: fh) else { return [] }
+                guard index < handles.count - 1 else { return [] }
+                open(index + 1, at: 0)
+                continue
+            }
+            let fh = handles[index]!
+            try? fh.seek(toOffset: offset)
+            guard let data = try? fh.read(upToCount: Self.chunkSize), !data.isEmpty else {
+                // A file read to its end: the next one, if a rotation made one.
+                if index == handles.count - 1 { heldRotations() }
+                guard index < handles.count - 1 else { return [] }
+                // berthd's rotator has not caught up with conmon's latest new file: wait for it
+                // (a few calls, at most ~100), as it appends to this file the mark of a file a
+                // rotation quicker than it deleted.
+                if rotatorBehind(), waitedForRotator < 100 {
+                    waitedForRotator += 1
+                    return []
+                }
+                waitedForRotator = 0
+                // Done with it: its space goes back once rotation has deleted it.
                 try? fh.close()
-                handle = next
-                fh = next
-                offset = 0
+                handles[index] = nil
+                open(index + 1, at: 0)
+                if lostBefore == index {
+                    lostBefore = nil
+                    return [LogLine(time: Clock.nowNanos(), stream: .stderr, text: Data(Self.lostMarker.utf8))]
+                }
                 continue
             }
             let (lines, used) = Self.lines(in: data, pending: &pending)
@@ -83,15 +115,71 @@ public final class LogReader: @unchecked Sendable {
         }
     }
 
+    /// When the live file is no longer the newest one held, a rotation happened: the files
+    /// after that one (the rotated names, then the live one) are opened and queued in order.
+    /// If the newest one held is gone from the names altogether, rotations went past it
+    /// before this look, and what came between is lost (`lostFiles`).
+    func heldRotations() {
+        guard let known = newest else { return }
+        var st = stat()
+        guard stat(path, &st) == 0, UInt64(st.st_dev) != known.dev || UInt64(st.st_ino) != known.ino else { return }
+        let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        // The held link too: between conmon's rename and berthd's shift the old live file has
+        // no other name.
+        var chain = LogFiles.paths(dir: dir)
+        chain.insert(dir + "/" + LogFiles.held, at: chain.count - 1)
+        // Each name opened, newest first, until the newest file held: a file is known by what
+        // was opened, never by a name looked at before (names move). berthd's shifts wait
+        // meanwhile, so none is seen twice or out of order; conmon's rename of a new live file
+        // moves no name this walk still needs.
+        var after: [(FileHandle, (dev: UInt64, ino: UInt64))] = []
+        let found = LogFiles.renames.withLock { _ -> Bool in
+            for p in chain.reversed() {
+                guard let h = FileHandle(forReadingAtPath: p), let id = Self.identity(h.fileDescriptor) else { continue }
+                if id == known {
+                    try? h.close()
+                    return true
+                }
+                after.insert((h, id), at: 0)
+            }
+            return false
+        }
+        // One file kept (max-file 1) has no names to find the old one by: conmon's new file
+        // follows it directly.
+        if !found && chain.count > 2 { lostBefore = handles.count }
+        for (h, id) in after {
+            // The held link and the live name are one file until the next rotation.
+            if let n = newest, n == id {
+                try? h.close()
+                continue
+            }
+            handles.append(h)
+            newest = id
+        }
+    }
+
+    /// Whether the held link (max-file > 1) is not yet the live file.
+    func rotatorBehind() -> Bool {
+        let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        var a = stat(), b = stat()
+        guard stat(dir + "/" + LogFiles.held, &a) == 0, stat(path, &b) == 0 else { return false }
+        return a.st_ino != b.st_ino || a.st_dev != b.st_dev
+    }
+
+    static func identity(_ fd: Int32) -> (dev: UInt64, ino: UInt64)? {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        return (UInt64(st.st_dev), UInt64(st.st_ino))
+    }
+
     /// Starts reading at the last `count` complete lines (both streams), found by reading the
     /// files backwards from the live one: `logs --tail 5` of a huge log reads a few blocks.
     public func seekToTail(_ count: Int) {
         guard count >= 0 else { return }
         var remaining = count
-        for i in stride(from: files.count - 1, through: 0, by: -1) {
-            guard let fh = FileHandle(forReadingAtPath: files[i]) else { continue }
-            defer { try? fh.close() }
-            let (at, found) = Self.tailOffset(fd: fh.fileDescriptor, count: remaining, openLastLine: i == files.count - 1)
+        for i in stride(from: handles.count - 1, through: 0, by: -1) {
+            guard let fh = handles[i] else { continue }
+            let (at, found) = Self.tailOffset(fd: fh.fileDescriptor, count: remaining, openLastLine: i == handles.count - 1)
             if found >= remaining || i == 0 {
                 open(i, at: at)
                 return
@@ -148,15 +236,6 @@ public final class LogReader: @unchecked Sendable {
         return fields.count >= 3 && fields[2].first == UInt8(ascii: "F")
     }
 
-    /// The file now at `path`, when it is not the one `fh` reads (nil if the same or gone).
-    func replacement(of fh: FileHandle) -> FileHandle? {
-        var open = stat(), now = stat()
-        guard fstat(fh.fileDescriptor, &open) == 0, stat(path, &now) == 0,
-            now.st_ino != open.st_ino || now.st_dev != open.st_dev
-        else { return nil }
-        return FileHandle(forReadingAtPath: path)
-    }
-
     /// Lines still open (partial records with no final one yet), e.g. output that ended without
     /// a newline; handed over as they are, in time order.
     public func flushPending() -> [LogLine] {
@@ -165,41 +244,64 @@ public final class LogReader: @unchecked Sendable {
         return lines
     }
 
-    /// Parses every complete record in `data`; returns the lines and the bytes consumed.
+    /// Parses every complete record in `data`; returns the lines and the bytes consumed. The
+    /// hot path of `logs -f` behind a fast writer: one pass over the bytes (memchr for the
+    /// record ends), the fields found in place, one allocation per line (its text).
     static func lines(in data: Data, pending: inout [LogLine.Stream: LogLine]) -> ([LogLine], Int) {
         var lines: [LogLine] = []
         var consumed = 0
-        var start = data.startIndex
-        while let nl = data[start...].firstIndex(of: 0x0a) {
-            let record = data[start..<nl]
-            start = nl + 1
-            consumed = start - data.startIndex
-            guard let line = Self.parse(record) else { continue }
-            if var prev = pending[line.stream] {
-                prev.text.append(line.text)
-                if line.partial {
-                    pending[line.stream] = prev
+        data.withUnsafeBytes { (all: UnsafeRawBufferPointer) in
+            guard let base = all.baseAddress else { return }
+            let end = all.count
+            var start = 0
+            while start < end, let hit = memchr(base + start, 0x0a, end - start) {
+                let nl = UnsafeRawPointer(hit) - base
+                let record = UnsafeRawBufferPointer(rebasing: all[start..<nl])
+                start = nl + 1
+                consumed = start
+                guard let line = Self.parse(record) else { continue }
+                if var prev = pending[line.stream] {
+                    prev.text.append(contentsOf: line.text)
+                    if line.partial {
+                        pending[line.stream] = prev
+                    } else {
+                        prev.text.append(0x0a)
+                        lines.append(prev)
+                        pending[line.stream] = nil
+                    }
+                } else if line.partial {
+                    pending[line.stream] = LogLine(time: line.time, stream: line.stream, text: Data(line.text))
                 } else {
-                    prev.text.append(0x0a)
-                    lines.append(prev)
-                    pending[line.stream] = nil
+                    // The record's text and the newline it stands for, copied once.
+                    var text = Data(count: line.text.count + 1)
+                    text.withUnsafeMutableBytes { t in
+                        if let a = line.text.baseAddress { t.baseAddress!.copyMemory(from: a, byteCount: line.text.count) }
+                        t[line.text.count] = 0x0a
+                    }
+                    lines.append(LogLine(time: line.time, stream: line.stream, text: text))
                 }
-            } else if line.partial {
-                pending[line.stream] = LogLine(time: line.time, stream: line.stream, text: line.text)
-            } else {
-                lines.append(LogLine(time: line.time, stream: line.stream, text: line.text + Data([0x0a])))
             }
         }
         return (lines, consumed)
     }
 
-    static func parse(_ record: Data) -> (time: Int64, stream: LogLine.Stream, partial: Bool, text: Data)? {
-        let parts = record.split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
-        guard parts.count >= 3,
-            let t = Clock.parseRFC3339(String(decoding: parts[0], as: UTF8.self))
-        else { return nil }
-        let stream: LogLine.Stream = parts[1].elementsEqual("stderr".utf8) ? .stderr : .stdout
-        let partial = parts[2].elementsEqual("P".utf8)
-        return (t, stream, partial, parts.count > 3 ? Data(parts[3]) : Data())
+    /// One record's fields: `<time> <stream> <F|P>[ <text>]`; the text points into `record`.
+    static func parse(_ record: UnsafeRawBufferPointer) -> (time: Int64, stream: LogLine.Stream, partial: Bool, text: UnsafeRawBufferPointer)? {
+        func space(after i: Int) -> Int? {
+            var k = i
+            while k < record.count { if record[k] == 0x20 { return k }; k += 1 }
+            return nil
+        }
+        guard let s1 = space(after: 0), let t = Clock.parseRFC3339(bytes: UnsafeRawBufferPointer(rebasing: record[0..<s1])) else {
+            return nil
+        }
+        guard let s2 = space(after: s1 + 1) else { return nil }
+        // conmon writes `stdout` or `stderr`: the fourth byte tells them apart.
+        let stream: LogLine.Stream = s2 - s1 == 7 && record[s1 + 4] == UInt8(ascii: "e") ? .stderr : .stdout
+        let s3 = space(after: s2 + 1) ?? record.count
+        let flag = UnsafeRawBufferPointer(rebasing: record[(s2 + 1)..<s3])
+        let partial = flag.count == 1 && flag[0] == UInt8(ascii: "P")
+        let text = s3 < record.count ? UnsafeRawBufferPointer(rebasing: record[(s3 + 1)...]) : UnsafeRawBufferPointer(start: nil, count: 0)
+        return (t, stream, partial, text)
     }
 }

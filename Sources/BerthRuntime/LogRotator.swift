@@ -63,29 +63,51 @@ public final class LogRotator: Sendable {
                 guard let name, String(cString: name) == LogFiles.live,
                     let w = watches.withLock({ $0[wd] })
                 else { continue }
-                Self.rotate(dir: w.dir, maxFiles: w.maxFiles)
+                // Each event is one new file from conmon. One that finds nothing to rotate came
+                // after a second rename that was quicker than this thread: the file between went
+                // with it, unread. Said where it was, at the end of the file before it.
+                if !Self.rotate(dir: w.dir, maxFiles: w.maxFiles) {
+                    Self.markLost(w.dir + "/" + LogFiles.rotated(1))
+                }
             }
         }
     }
 
-    /// If the live file is no longer the held one, the held one becomes `ctr.log.1`.
-    static func rotate(dir: String, maxFiles: Int) {
+    /// Appends a record saying lines are missing here (the file is one conmon no longer writes).
+    static func markLost(_ path: String) {
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let record = Clock.rfc3339Nano(Clock.nowNanos(), trimZeros: false) + " stderr F " + LogReader.rotatedMarker
+        _ = record.utf8CString.withUnsafeBytes { write(fd, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// If the live file is no longer the held one, the held one becomes `ctr.log.1`; false
+    /// when there was nothing to rotate.
+    @discardableResult
+    static func rotate(dir: String, maxFiles: Int) -> Bool {
         let live = dir + "/" + LogFiles.live, held = dir + "/" + LogFiles.held
-        var a = stat(), b = stat()
-        guard stat(held, &a) == 0, stat(live, &b) == 0, a.st_ino != b.st_ino || a.st_dev != b.st_dev else { return }
-        unlink(dir + "/" + LogFiles.rotated(maxFiles - 1))
-        if maxFiles > 2 {
-            for k in stride(from: maxFiles - 2, through: 1, by: -1) {
-                rename(dir + "/" + LogFiles.rotated(k), dir + "/" + LogFiles.rotated(k + 1))
+        // Readers walking the names (LogReader) see them before or after the shift, never halfway.
+        return LogFiles.renames.withLock { _ in
+            var a = stat(), b = stat()
+            guard stat(held, &a) == 0, stat(live, &b) == 0, a.st_ino != b.st_ino || a.st_dev != b.st_dev else { return false }
+            unlink(dir + "/" + LogFiles.rotated(maxFiles - 1))
+            if maxFiles > 2 {
+                for k in stride(from: maxFiles - 2, through: 1, by: -1) {
+                    rename(dir + "/" + LogFiles.rotated(k), dir + "/" + LogFiles.rotated(k + 1))
+                }
             }
+            rename(held, dir + "/" + LogFiles.rotated(1))
+            link(live, held)
+            return true
         }
-        rename(held, dir + "/" + LogFiles.rotated(1))
-        link(live, held)
     }
 }
 
 /// The names of a container's log files.
 public enum LogFiles {
+    /// Held while berthd shifts the names, and while a reader walks them.
+    static let renames = Mutex(())
     public static let live = "ctr.log"
     static let held = "ctr.log.held"
     public static func rotated(_ k: Int) -> String { live + "." + String(k) }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import BerthCore
@@ -14,6 +15,26 @@ import Testing
         #expect(Clock.parseRFC3339("2024-01-01T01:00:00+01:00") == 1_704_067_200_000_000_000)
         #expect(Clock.parseRFC3339("2024-01-01") == nil)
         #expect(Clock.parseRFC3339("2024-01-01T00:00:00Zjunk") == nil)
+    }
+
+    /// The civil-date arithmetic agrees with timegm over four centuries (leap years, the
+    /// century rules, dates before 1970) and a month's day past its end rolls over as timegm's.
+    @Test func rfc3339DaysMatchTimegm() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20000 {
+            let y = Int.random(in: 1800...2200, using: &rng), mo = Int.random(in: 1...12, using: &rng)
+            let d = Int.random(in: 1...31, using: &rng), h = Int.random(in: 0...23, using: &rng)
+            let mi = Int.random(in: 0...59, using: &rng), se = Int.random(in: 0...59, using: &rng)
+            var t = tm()
+            t.tm_year = Int32(y - 1900); t.tm_mon = Int32(mo - 1); t.tm_mday = Int32(d)
+            t.tm_hour = Int32(h); t.tm_min = Int32(mi); t.tm_sec = Int32(se)
+            let want = Int64(timegm(&t)) * 1_000_000_000 + 5
+            func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+            let text = "\(y)-\(two(mo))-\(two(d))T\(two(h)):\(two(mi)):\(two(se)).000000005Z"
+            #expect(Clock.parseRFC3339(text) == want, "\(text)")
+        }
+        #expect(Clock.parseRFC3339("2024-13-01T00:00:00Z") == nil)
+        #expect(Clock.parseRFC3339("2024-01-01T00-00:00Z") == nil)
     }
 
     @Test func goDurations() {
