@@ -136,6 +136,11 @@ extension ImageService {
             record.outcome = fresh ? "downloaded" : "up-to-date"
         } catch {
             for d in rejectOnFailure { unlink(paths.downloads + "/" + d.hex) }
+            // Every client waiting on it went away (Ctrl-C, a killed CLI): not a failure.
+            if Task.isCancelled {
+                record.outcome = "cancelled"
+                throw CancellationError()
+            }
             record.outcome = "failed: " + BerthError.from(error).message
             throw error
         }

@@ -115,6 +115,8 @@ public struct ImagePuller: Sendable {
                 group.addTask {
                     do {
                         while true {
+                            // A pull whose client went away stops here too (also after waiting on another's fetch).
+                            try Task.checkCancellation()
                             if let have = stored(l.digest) {
                                 return (i, .success(PulledImage.Layer(path: have, mediaType: l.mediaType, digest: l.digest, fetched: false)))
                             }

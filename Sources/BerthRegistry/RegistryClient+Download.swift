@@ -61,6 +61,7 @@ extension RegistryClient {
                 if blob.written > before { attempt = 1 }
                 guard attempt <= Self.retries, Self.transient(error) else {
                     unlink(dest)
+                    if Task.isCancelled { throw CancellationError() }
                     throw BerthError.internal("fetching blob \(digest) from \(host): \(Self.describe(error))")
                 }
                 try await Self.backOff(attempt, retryAfter: nil)

@@ -77,6 +77,8 @@ extension RegistryClient {
     /// Whether a failed exchange is worth trying again: not a TLS refusal (a wrong CA or
     /// certificate stays wrong), nor a body over the limit.
     static func transient(_ error: any Error) -> Bool {
+        // The pull was cancelled (its client went away): not a network error to retry.
+        if Task.isCancelled || error is CancellationError { return false }
         if error is NIOSSLError || error is BoringSSLError { return false }
         if let e = error as? HTTPClientError, e == .invalidURL { return false }
         if error is NIOTooManyBytesError { return false }

@@ -27,6 +27,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let httpHandlers: [any RemovableChannelHandler]
 
     let streams: StreamRegistry
+    /// This connection's streaming responses still producing (event-loop confined).
+    var streaming: Set<UInt64> = []
 
     init(
         handler: any APIHandler, spoolDir: String, logger: Logger, httpHandlers: [any RemovableChannelHandler],
@@ -114,6 +116,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelInactive(context: ChannelHandlerContext) {
         if let s = spool { close(s.fd); unlink(s.path); spool = nil }
+        // The client is gone: a stream's producer (a pull, a build) stops instead of working
+        // for no one. A stream that sends nothing for long would not notice otherwise.
+        for key in streaming { streams.cancel(key) }
+        streaming = []
         context.fireChannelInactive()
     }
 
@@ -183,20 +189,28 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let bound = NIOLoopBound((self, context), eventLoop: eventLoop)
         let streams = self.streams
         let key = streams.reserve()
+        streaming.insert(key)
         let task = Task {
             defer { streams.remove(key) }
+            var chunkIterator = chunks.makeAsyncIterator()
             do {
-                for try await chunk in chunks where !chunk.isEmpty {
+                while let chunk = try await chunkIterator.next() {
+                    guard !chunk.isEmpty else { continue }
                     let sent = eventLoop.flatSubmit {
                         let (me, ctx) = bound.value
                         return ctx.writeAndFlush(me.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: chunk)))))
                     }
-                    // Stop producing when the client went away.
                     try await sent.get()
                 }
-            } catch {}
+            } catch {
+                // A write failed (the client went away): the producer hears it as the stream's
+                // cancellation, which a read in a cancelled task delivers.
+                withUnsafeCurrentTask { $0?.cancel() }
+                _ = try? await chunkIterator.next()
+            }
             eventLoop.execute {
                 let (me, ctx) = bound.value
+                me.streaming.remove(key)
                 me.answered()
                 let done = ctx.writeAndFlush(me.wrapOutboundOut(.end(nil)))
                 if !keepAlive {

@@ -1,7 +1,19 @@
 """An HTTP proxy on 127.0.0.1 in front of a test registry, failing or holding on purpose."""
 import http.client
 import http.server
+import select
+import socket
 import threading
+import time
+
+
+def client_gone(conn):
+    """Whether the peer closed `conn` (it reads as end of file, or reset)."""
+    try:
+        readable, _, _ = select.select([conn], [], [], 0)
+        return bool(readable) and conn.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 class RegistryProxy:
@@ -10,13 +22,15 @@ class RegistryProxy:
     - flaky: the first GET of every blob answers 503, and the first download over 100 kB is cut
       halfway;
     - gated=DIGEST: the first GET of that blob sends half, waits until `release` is set, then ends
-      the connection (`cut`) or sends the rest; `blocked` is set while it waits;
+      the connection (`cut`) or sends the rest; `blocked` is set while it waits, `dropped` when
+      the client ends the connection meanwhile;
     - redirect_blobs=STORAGE: blob GETs answer 307 to that BlobStorage (as registries send
       clients to S3);
     - ranges=False: Range headers are not passed on (the whole blob comes back, status 200)."""
 
     def __init__(self, upstream, flaky=False, gated=None, cut=True, redirect_blobs=None, ranges=True):
         self.hits, self.ranges, self.blocked, self.release = [], [], threading.Event(), threading.Event()
+        self.dropped = threading.Event()
         seen, state = set(), {"cut": False}
         proxy = self
 
@@ -72,7 +86,13 @@ class RegistryProxy:
                     self.wfile.write(data[: len(data) // 2])
                     self.wfile.flush()
                     proxy.blocked.set()
-                    proxy.release.wait(60)
+                    # Held until released, or until the client (berthd) ends the connection.
+                    deadline = time.monotonic() + 60
+                    while not proxy.release.wait(0.1) and time.monotonic() < deadline:
+                        if client_gone(self.connection):
+                            proxy.dropped.set()
+                            self.close_connection = True
+                            return
                     if cut:
                         self.close_connection = True
                         return

@@ -434,6 +434,67 @@ def test_kill_9_mid_pull_keeps_nothing_but_verified_blobs(bb, make_daemon, regis
         proxy.stop()
 
 
+def two_layer_image(bb, registry, workdir, repo):
+    """An image of busybox's layer and a 400 kB one from a RUN, pushed; returns (name, layer digests)."""
+    ctx = os.path.join(workdir, "ctx-" + repo.replace("/", "-"))
+    os.makedirs(ctx)
+    open(os.path.join(ctx, "Dockerfile"), "w").write("FROM busybox\nRUN head -c 400000 /dev/urandom > /big\n")
+    name = f"{registry.addr}/{repo}:1"
+    bb.berth("build", "-q", "-t", name, ctx)
+    bb.berth("push", name)
+    c = http.client.HTTPConnection("127.0.0.1", registry.port, timeout=10)
+    c.request("GET", f"/v2/{repo}/manifests/1", headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+    return name, [l["digest"] for l in json.loads(c.getresponse().read())["layers"]]
+
+
+def test_a_pull_stops_when_its_last_client_goes(bb, make_daemon, registry, workdir):
+    _, layers = two_layer_image(bb, registry, workdir, "drip/app")
+    first, second = layers[0], layers[-1]
+    d = make_daemon("cancel")
+    d.start()
+    pull = [os.path.join(BIN, "berth"), "pull"]
+    # One client of two killed: the pull it shared goes on for the other, which gets the image.
+    proxy = RegistryProxy(registry.addr, gated=second, cut=False)
+    try:
+        via = f"{proxy.addr}/drip/app:1"
+        a = subprocess.Popen(pull + [via], env=d.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert proxy.blocked.wait(30)
+        b = subprocess.Popen(pull + [via], env=d.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert wait_until(lambda: len([p for p in proxy.paths() if "/manifests/" in p]) >= 2, 20)
+        time.sleep(0.3)
+        a.kill()
+        a.wait(10)
+        # A's download of the held layer ends (berthd closes its connection to the registry) …
+        assert proxy.dropped.wait(10)
+        # … and B fetches it itself.
+        assert b.wait(60) == 0, b.stderr.read()
+        assert d.berth("run", "--rm", via, "sh", "-c", "wc -c < /big").out.strip() == "400000"
+        assert sorted(o for (o,) in d.rows("SELECT outcome FROM pulls")) == ["cancelled", "downloaded"]
+        d.berth("rmi", via)
+    finally:
+        proxy.stop()
+    # The only client killed: the download stops at once, its partial file goes, nothing is
+    # recorded but the pull, as cancelled.
+    proxy = RegistryProxy(registry.addr, gated=second, cut=False)
+    try:
+        via = f"{proxy.addr}/drip/app:1"
+        c = subprocess.Popen(pull + [via], env=d.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert proxy.blocked.wait(30)
+        assert glob.glob(os.path.join(d.root, "tmp", "pull*", second[7:])) != []
+        c.kill()
+        c.wait(10)
+        assert proxy.dropped.wait(10)
+        assert wait_until(lambda: d.rows("SELECT count(*) FROM pulls WHERE outcome = 'cancelled'") == [(2,)], 10)
+        assert glob.glob(os.path.join(d.root, "tmp", "pull*")) == []
+        assert d.rows("SELECT count(*) FROM images") == [(0,)]
+        assert second[7:] not in os.listdir(os.path.join(d.root, "downloads"))
+        d.assert_consistent()
+        # berthd serves on.
+        assert d.berth("version").returncode == 0
+    finally:
+        proxy.stop()
+
+
 def test_two_pulls_at_once_fetch_a_shared_layer_once(bb, make_daemon, registry, workdir):
     for tag, size in (("a", 1000), ("b", 2000)):
         ctx = os.path.join(workdir, "ctx-" + tag)

@@ -64,7 +64,7 @@ extension EngineRouter {
         // The stream begins at once: every failure, even of the context, is an error line.
         progress.begin()
         let request = req
-        Task {
+        progress.run {
             defer { if let c = request.contextArchive { unlink(c) } }
             do {
                 _ = try await service.build(request) { m in

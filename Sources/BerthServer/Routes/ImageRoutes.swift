@@ -76,12 +76,13 @@ extension EngineRouter {
             let platform = r.query("platform")
             // Docker: an empty `tag` (what `docker pull -a` sends) pulls every tag of the name.
             let allTags = r.query("tag") == "" && !from.contains("@") && !(from.split(separator: "/").last ?? "").contains(":")
-            Task {
+            let reference = name
+            progress.run {
                 do {
                     if allTags {
-                        try await images.pullAllTags(name, auth: auth, platform: platform) { progress.send($0) }
+                        try await images.pullAllTags(reference, auth: auth, platform: platform) { progress.send($0) }
                     } else {
-                        _ = try await images.pull(name, auth: auth, platform: platform) { progress.send($0) }
+                        _ = try await images.pull(reference, auth: auth, platform: platform) { progress.send($0) }
                     }
                     progress.finish()
                 } catch {
