@@ -33,8 +33,8 @@ extension ContainerService {
             try removeBatch(removing, volumes: false)
             r.removalsFinished = removing.count
             // A build's step containers outlive no build: the build that made them died with
-            // berthd (a running step is killed, its monitor too), so they go, as the README
-            // promises a failed build leaves nothing.
+            // berthd (a running step is killed, its monitor too), so they go, as with a failed
+            // build (its finished steps' images stay as hidden build cache).
             let steps = try store.read { db in try ContainerQueries.ids(db, withLabel: Builder.stepLabel) }
             for id in steps { killRun(id, conmon: recordedConmonPid(id)) }
             try removeBatch(steps, volumes: true)

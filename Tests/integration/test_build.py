@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import time
 
 import pytest
 
@@ -152,9 +153,10 @@ RUN test -f /copied/link && cat /copied/a
     assert len(layers) == 1
     r = bb.berth("build", "--target", "nope", ctx, check=False)
     assert r.returncode == 1 and "failed to reach build target nope" in r.err
-    # As with Docker's classic builder, a stage nothing was tagged from stays as a dangling
-    # image (it is the cache of that stage); builder prune takes it and keeps the tagged ones.
-    assert len(bb.berth("images", "-q", "-f", "dangling=true").out.split()) == 1
+    # As with BuildKit, a stage nothing was tagged from is build cache, not a dangling image;
+    # builder prune takes it and keeps the tagged ones.
+    assert bb.berth("images", "-q", "-f", "dangling=true").out == ""
+    assert len(bb.berth("images", "-aq").out.split()) > len(bb.berth("images", "-q").out.split())
     status, _, body = bb.request("POST", "/build/prune")
     assert status == 200 and json.loads(body)["SpaceReclaimed"] > 0
     assert bb.berth("run", "--rm", "multi", "cat", "/copied/a").out == "artifact\n"
@@ -222,9 +224,18 @@ def test_failing_run_leaves_nothing(bb, workdir):
     assert r.returncode == 1
     assert "failing" in r.out
     assert "The command '/bin/sh -c echo failing; exit 3' returned a non-zero code: 3" in r.err
-    assert bb.rows("SELECT id FROM images") == before
+    # The finished step stays as build cache only: not listed, not even with -a's dangling.
+    kept = [i for (i,) in bb.rows("SELECT id FROM images") if (i,) not in before]
+    assert len(kept) == 1
+    assert kept[0] not in bb.berth("images", "-q", "--no-trunc").out
     assert bb.rows("SELECT outcome FROM builds")[0][0].startswith("failed: The command")
     assert_nothing_left(bb)
+    # Fixed, the build takes it from the cache.
+    open(os.path.join(ctx, "Dockerfile"), "w").write("FROM busybox\nRUN echo ok > /x\nRUN echo fixed\nCMD x\n")
+    out = bb.berth("build", "-t", "broken", ctx).out
+    assert out.count("Using cache") == 1 and kept[0][7:19] in out
+    bb.berth("rmi", "broken")
+    assert bb.rows("SELECT id FROM images") == before
     # The API answers 200 with the error in the stream, with the exit code (as Docker).
     body = tar_bytes([("Dockerfile", b"FROM busybox\nRUN exit 7\n")])
     status, _, body = bb.request("POST", "/build", body=body, headers={"Content-Type": "application/x-tar"})
@@ -232,6 +243,35 @@ def test_failing_run_leaves_nothing(bb, workdir):
     last = json.loads(body.decode().strip().splitlines()[-1])
     assert last["errorDetail"] == {"code": 7, "message": "The command '/bin/sh -c exit 7' returned a non-zero code: 7"}
     assert_nothing_left(bb)
+
+
+def test_a_build_stops_when_its_client_goes(bb, workdir):
+    # A step that runs until killed, then 300 more: the CLI killed while the step runs.
+    steps = "".join(f"RUN echo {n} > /s{n}\n" for n in range(300))
+    ctx = context(workdir, {"Dockerfile": "FROM busybox\nRUN echo done > /first\nRUN sleep 600\n" + steps}, "cancelled")
+    images = bb.rows("SELECT count(*) FROM images")[0][0]
+    p = subprocess.Popen([os.path.join(BIN, "berth"), "build", "-t", "cancelled", ctx], env=bb.env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: bb.rows("SELECT count(*) FROM containers WHERE state = 'running'") == [(1,)], 60)
+    finally:
+        p.kill()
+        p.wait(10)
+    # The running step's container is killed and removed; no step after it starts.
+    assert wait_until(lambda: bb.rows("SELECT outcome FROM builds ORDER BY started_at DESC LIMIT 1") == [("cancelled",)], 20)
+    assert bb.rows("SELECT count(*) FROM containers") == [(0,)]
+    time.sleep(1)
+    assert bb.rows("SELECT count(*) FROM containers") == [(0,)]
+    # The finished step is kept as cache, hidden; nothing else.
+    assert bb.rows("SELECT count(*) FROM images")[0][0] == images + 1
+    assert_nothing_left(bb)
+    with open(os.path.join(ctx, "Dockerfile"), "w") as f:
+        f.write("FROM busybox\nRUN echo done > /first\nCMD cat /first\n")
+    out = bb.berth("build", "-t", "cancelled", ctx).out
+    assert "Using cache" in out
+    assert bb.berth("run", "--rm", "cancelled").out == "done\n"
+    bb.berth("rmi", "cancelled")
+    assert bb.rows("SELECT count(*) FROM images")[0][0] == images
 
 
 @pytest.mark.parametrize("dockerfile,message", [
@@ -449,10 +489,13 @@ def test_kill9_mid_build_leaves_no_mount_and_builds_again(make_daemon, images, w
     assert d.rows("SELECT count(*) FROM containers") == [(0,)]
     assert os.listdir(os.path.join(d.root, "containers")) == []
     assert "1 build step containers removed" in d.read_log()
+    # The finished COPY step is build cache, not a `<none>` image; the next build takes it.
+    assert d.berth("images", "-q").out.split() == [d.berth("images", "-q", "busybox").out.strip()]
+    assert d.berth("images", "-q", "-f", "dangling=true").out == ""
     with open(os.path.join(ctx, "Dockerfile"), "w") as f:
         f.write("FROM busybox\nCOPY f /f\nRUN cat /f\n")
     out = d.berth("build", ctx).out
-    assert "Successfully built" in out
+    assert "Successfully built" in out and out.count("Using cache") == 1
     built = out.split("Successfully built ")[1].split()[0]
     # The step mark is the container's, never the image's.
     assert "io.berth.build.step" not in (config(d, built).get("Labels") or {})

@@ -57,17 +57,4 @@ extension ImageService {
             return (out.0, out.1 + store.reclaimSpace())
         }
     }
-
-    /// Removes `ids` (a failed build's new images) that nothing uses, newest first.
-    func removeUnused(_ ids: [String]) async {
-        _ = try? await mutate { [self] in
-            var files: [String] = []
-            try store.write { db in
-                for id in ids.reversed() where try ImageStore.isUnusedParent(db, id: id) {
-                    files += try deleteImage(db, id: id, now: Clock.nowNanos()).1
-                }
-            }
-            removeFiles(files)
-        }
-    }
 }

@@ -74,7 +74,10 @@ extension Builder {
             say("Removing intermediate container \(Identifier.short(id))\n")
             return image
         } catch {
-            try? await containers.remove(id, force: true, volumes: true)
+            // Removed whatever ended the step, a cancelled build too (the removal is not itself cancelled).
+            let containers = self.containers
+            await Task { try? await containers.remove(id, force: true, volumes: true) }.value
+            if Task.isCancelled { say("Removing intermediate container \(Identifier.short(id))\n") }
             throw error
         }
     }
@@ -94,6 +97,8 @@ extension Builder {
                 for l in reader.flushPending() { say(String(decoding: l.text, as: UTF8.self) + "\n") }
                 return code
             }
+            // The build's client went away: the step's container is killed and removed.
+            if code == nil, Task.isCancelled { throw CancellationError() }
             code = await ticket.wait(timeoutNanos: 50_000_000)
         }
     }

@@ -104,7 +104,6 @@ extension Builder {
             misses += count
             let parent = state.imageID ?? ""
             let id = try await make()
-            made.append(id)
             try images.store.write { db in try ImageStore.cacheStep(db, parent: parent, key: key, imageID: id, now: Clock.nowNanos()) }
             try load(id)
         }

@@ -37,8 +37,6 @@ final class Builder {
     var steps = 0
     var hits = 0
     var misses = 0
-    /// Images this build made (removed again if it fails).
-    var made: [String] = []
     /// Config-only steps not yet made into an image: (created_by, cache key).
     var pendingConfig: [(createdBy: String, key: String)] = []
     /// SOURCE_DATE_EPOCH as a build arg: created times and file times clamped to it.
@@ -95,8 +93,9 @@ final class Builder {
             record.outcome = "built"
             return id
         } catch {
-            record.outcome = "failed: " + ((error as? BerthError)?.message ?? "\(error)")
-            await images.removeUnused(made)
+            // The images of finished steps stay, as build cache only: `images` does not list
+            // them (not even as dangling), a build again takes them, `builder prune` removes them.
+            record.outcome = Task.isCancelled ? "cancelled" : "failed: " + ((error as? BerthError)?.message ?? "\(error)")
             throw error
         }
     }
@@ -115,8 +114,13 @@ final class Builder {
             for (k, v) in try argDeclarations(a, env: metaArgs) { metaArgs[k] = v }
         }
         for stage in file.stages[...last] {
+            try Task.checkCancellation()
             try await from(stage)
-            for ins in stage.instructions { try await dispatch(ins) }
+            for ins in stage.instructions {
+                // The client went away: stop at this step boundary (finished steps stay as cache).
+                try Task.checkCancellation()
+                try await dispatch(ins)
+            }
             if stage.index == last && !request.labels.isEmpty {
                 var cfg = state.config
                 cfg.Labels = (cfg.Labels ?? [:]).merging(request.labels) { _, n in n }

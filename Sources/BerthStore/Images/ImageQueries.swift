@@ -22,9 +22,11 @@ public struct ImageListing: Sendable, Equatable {
     public var containers: Int
     /// Some image was made from this one (commit, build step): untagged, it is intermediate.
     public var hasChildren = false
-    public var dangling: Bool { tags.isEmpty }
+    /// A step of a build that did not finish (failed, cancelled, killed): build cache only.
+    public var cacheOnly = false
+    public var dangling: Bool { tags.isEmpty && !cacheOnly }
     /// A build step or commit parent: hidden from `images` unless `-a`.
-    public var intermediate: Bool { tags.isEmpty && hasChildren }
+    public var intermediate: Bool { tags.isEmpty && (hasChildren || cacheOnly) }
 
     public init(
         id: String, created: Int64, addedAt: Int64, size: Int64, tags: [Tag], digests: [String],
@@ -70,6 +72,7 @@ public enum ImageQueries {
             containers[r["image_id"]] = r["n"]
         }
         let parents = Set(try String.fetchAll(db, sql: "SELECT DISTINCT parent_id FROM images WHERE parent_id IS NOT NULL"))
+        let cacheOnly = try cacheOnlyImages(tx)
         return try Row.fetchAll(
             db,
             sql: """
@@ -83,8 +86,21 @@ public enum ImageQueries {
                 tags: tags[id] ?? [], digests: digests[id] ?? [], labels: labels[id] ?? [:],
                 containers: containers[id] ?? 0)
             l.hasChildren = parents.contains(id)
+            l.cacheOnly = cacheOnly.contains(id)
             return l
         }
+    }
+
+    /// Cached build steps that no build finished with: what a failed, cancelled or killed
+    /// build left (the result of a finished build, tagged or not, is an image like any other).
+    static func cacheOnlyImages(_ tx: StoreTransaction) throws -> Set<String> {
+        Set(
+            try String.fetchAll(
+                tx.db,
+                sql: """
+                    SELECT image_id FROM build_cache
+                    EXCEPT SELECT image_id FROM builds WHERE outcome = 'built'
+                    """))
     }
 
     /// One image's listing row.
