@@ -116,6 +116,19 @@ def test_up_reaches_db_by_name_and_converges(proj):
     assert d.compose("exec", "-T", "worker", "sh", "-c", "echo in-$HOSTNAME").stdout.startswith("in-")
     assert "debug" not in d.compose("config", "--services").stdout
     assert "debug" in d.compose("--profile", "debug", "config", "--services").stdout
+    # port, images, top.
+    assert d.compose("port", "web", "80").stdout == f"127.0.0.1:{d.port}\n"
+    r = d.compose("port", "web", "81", check=False)
+    assert r.returncode == 1 and "no port 81/tcp" in r.stderr
+    assert d.compose("port", "nosuch", "80", check=False).returncode == 1
+    images = d.compose("images").stdout.splitlines()
+    assert images[0].split() == ["CONTAINER", "REPOSITORY", "TAG", "IMAGE", "ID", "SIZE"]
+    rows = {l.split()[0]: l.split() for l in images[1:]}
+    assert set(rows) == set(after) and rows["shop-db-1"][1:3] == ["busybox", "latest"]
+    assert rows["shop-db-1"][3] == d.berth("images", "-q", "busybox").out.strip()
+    assert len(set(d.compose("images", "-q").stdout.split())) == 2  # busybox and the built one
+    top = d.compose("top", "worker").stdout
+    assert top.count("sleep 100000") == 3 and "shop-worker-2" in top and "PID" in top
     # The project in history: ps --at knows which containers belonged to it.
     t = "%.9f" % time.time()
     d.compose("down")
