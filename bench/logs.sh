@@ -52,3 +52,32 @@ PY
 echo "log of ${mb} MB: berthd peak RSS ${base} MB idle, ${tail_rss} MB after logs --tail 5, ${full_rss} MB after the whole log (goal < 50 MB)"
 echo "logs --tail 5: berth ${tail_ms} ms (goal < 50 ms), podman ${ptail_ms} ms"
 echo "whole log: berth ${bytes} bytes in ${full_s} s, podman ${pbytes} bytes in ${pfull_s} s"
+
+# logs -f of a fast writer (FOLLOW_LINES, default 3,000,000 lines from seq, as fast as it writes),
+# followed from the container's start, under each one's default cap and under a 1 MB cap kept in 3
+# files: lines received of lines written, and seconds.
+n=${FOLLOW_LINES:-3000000}
+follow() {  # follow NAME CLI... -- RUNARGS...: prints "received seconds"
+    local name=$1; shift
+    local cli=() run=()
+    while [ "$1" != "--" ]; do cli+=("$1"); shift; done; shift
+    run=("$@")
+    "${cli[@]}" create --name "$name" --network none "${run[@]}" busybox seq 1 "$n" >/dev/null
+    local t0 got
+    t0=$(date +%s.%N)
+    ( "${cli[@]}" logs -f "$name" 2>/dev/null | wc -l >"$work/follow-$name" ) &
+    local reader=$!
+    sleep 0.3
+    "${cli[@]}" start "$name" >/dev/null
+    wait "$reader"
+    got=$(cat "$work/follow-$name")
+    echo "$got $(echo "$(date +%s.%N) - $t0 - 0.3" | bc)"
+    "${cli[@]}" rm -f "$name" >/dev/null
+}
+for cap in default 1m; do
+    bargs=(); pargs=(--log-driver k8s-file)
+    if [ "$cap" = 1m ]; then bargs=(--log-opt max-size=1m --log-opt max-file=3); pargs+=(--log-opt max-size=1m); fi
+    read -r b_got b_s < <(follow "fb-$cap" "$bin/berth" -- "${bargs[@]}")
+    read -r p_got p_s < <(follow "fp-$cap" "${pm[@]}" -- "${pargs[@]}")
+    echo "logs -f of seq 1 $n (cap $cap): berth $b_got lines in ${b_s} s, podman $p_got lines in ${p_s} s"
+done

@@ -16,6 +16,8 @@ enum SeededRun {
         "<<EOF\n", "EOF\n", "# escape=`\n", "[\"", "**", "!", "[", "?", "*",
         "services:\n  a:\n    image: x\n", "    ports: [", "    volumes: [", "    depends_on: [a]\n", "<<: *", "&x ", "*x",
         "kind: Pod\nspec:\n  containers:\n  - {name: c, image: i", ", ports: [{containerPort: ", "}]}\n", "---\n", "extends: a\n",
+        "1:0:0:0:0:0:0:0:0:0:0:0:0", "  terminationGracePeriodSeconds: ", "    cpus: ", "    stop_grace_period: ", "1e300",
+        "a: &a [x,x,x,x]\nb: &b [*a,*a,*a,*a]\n",
     ]
 
     static func main(_ args: [String]) {
