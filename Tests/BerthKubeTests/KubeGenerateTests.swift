@@ -97,6 +97,9 @@ import Testing
         let m = try #require(docs.first as? [String: Any])
         #expect(m["n"] as? Int == 31 && m["m"] as? Int == -12 && m["o"] as? Int == 15)
         #expect(m["s"] as? String == "1:0:0:0:0:0:0:0:0:0:0:0:0")
+        // A key that is not a scalar (Yams' constructor unwraps it as a string and traps).
+        #expect(throws: (any Error).self) { try KubePlan(yaml: "kind: Pod\nspec: {[a]: b}\n", file: "/k.yaml") }
+        #expect(throws: (any Error).self) { try KubePlan(yaml: "? [x]\n: y\n", file: "/k.yaml") }
         let laughs = """
 a: &a ["x","x","x","x","x","x","x","x","x","x"]
 b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
