@@ -4,6 +4,7 @@ profile, a scale of 3, convergent `up`, and the same project run by docker-compo
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 
@@ -172,6 +173,42 @@ def test_invalid_files_create_nothing(proj):
         f.write("services:\n  a: {image: busybox, command: [\"${NEEDED:?set NEEDED}\"]}\n")
     r = d.compose("config", check=False)
     assert r.returncode != 0 and "set NEEDED" in r.stderr
+    assert d.berth("ps", "-aq").out == ""
+
+
+def test_up_in_the_foreground_stops_on_ctrl_c(bb, workdir):
+    d = bb
+    p = os.path.join(workdir, "fg")
+    os.makedirs(p)
+    with open(os.path.join(p, "compose.yaml"), "w") as f:
+        f.write(f"""services:
+  app:
+    image: busybox
+    command: ["sh", "-c", "trap 'echo bye; exit 0' TERM; echo started; while true; do sleep 0.1; done"]
+    deploy: {{replicas: 2}}
+networks:
+  default:
+    ipam: {{config: [{{subnet: "{next_network()[1]}"}}]}}
+""")
+    up = subprocess.Popen([os.path.join(BIN, "berth"), "compose", "up"], cwd=p, env=d.env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_until(lambda: d.berth("ps", "-q", "-f", "label=com.docker.compose.project=fg").out.count("\n") == 2, 60)
+        time.sleep(0.5)
+        up.send_signal(signal.SIGINT)
+        out, err = up.communicate(timeout=60)
+        # As docker compose: every container stopped (its TERM handler ran), then exit 130.
+        assert up.returncode == 130, (out, err)
+        assert "Gracefully stopping..." in err and err.count("Stopped") == 2
+        assert out.count("started") == 2
+        states = d.berth("ps", "-a", "-f", "label=com.docker.compose.project=fg", "--format", "{{.State}}").out.split()
+        assert states == ["exited", "exited"]
+        for name in ("fg-app-1", "fg-app-2"):
+            assert "bye" in d.berth("logs", name).out
+    finally:
+        if up.poll() is None:
+            up.kill()
+        subprocess.run([os.path.join(BIN, "berth"), "compose", "down"], cwd=p, env=d.env, capture_output=True)
     assert d.berth("ps", "-aq").out == ""
 
 

@@ -71,6 +71,9 @@ struct ComposeUp: AsyncParsableCommand {
             }
         }
         if !detach && !wait {
+            let members = try await engine.members().filter { !$0.oneoff && (services.isEmpty || services.contains($0.service)) }
+            let interrupt = ComposeInterrupt(client: engine.client, members: members)
+            defer { interrupt.holdIfInterrupted() }
             var logs = try ComposeLogs.parse([])
             logs.opts = opts
             logs.follow = true
