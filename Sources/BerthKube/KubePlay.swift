@@ -26,7 +26,7 @@ public struct KubePlan: Sendable {
     static let podKeys: Set<String> = ["containers", "volumes", "restartPolicy", "hostname", "terminationGracePeriodSeconds"]
     static let containerKeys: Set<String> = [
         "name", "image", "command", "args", "workingDir", "env", "ports", "resources", "securityContext", "livenessProbe",
-        "volumeMounts", "tty", "stdin", "imagePullPolicy",
+        "volumeMounts", "tty", "stdin", "imagePullPolicy", "envFrom",
     ]
 
     /// Reads every document; throws naming the document and field when something cannot be run.
@@ -44,15 +44,24 @@ public struct KubePlan: Sendable {
             throw BerthError.invalid("\(file): invalid YAML: \(error)")
         }
         var claims: Set<String> = []
+        // ConfigMaps first: a pod can come before the map its env names.
+        var configMaps: [String: [String: String]] = [:]
+        for d in docs where d["kind"] as? String == "ConfigMap" {
+            let name = (d["metadata"] as? [String: Any])?["name"] as? String ?? ""
+            var data: [String: String] = [:]
+            for (k, v) in d["data"] as? [String: Any] ?? [:] { data[k] = v is NSNull ? "" : "\(v)" }
+            configMaps[name] = data
+        }
         for (i, d) in docs.enumerated() {
             let kind = d["kind"] as? String ?? ""
             let name = (d["metadata"] as? [String: Any])?["name"] as? String ?? ""
             let at = "\(file): document \(i + 1) (\(kind) \(name))"
             switch kind {
             case "PersistentVolumeClaim": claims.insert(name)
+            case "ConfigMap": continue
             case "Pod":
                 guard let spec = d["spec"] as? [String: Any] else { throw BerthError.invalid("\(at): no spec") }
-                pods.append(try Self.pod(KubeName.label(name), spec, file: file, at: at, warnings: &warnings))
+                pods.append(try Self.pod(KubeName.label(name), spec, file: file, at: at, configMaps: configMaps, warnings: &warnings))
             case "Deployment":
                 let spec = d["spec"] as? [String: Any] ?? [:]
                 let replicas = spec["replicas"] as? Int ?? 1
@@ -61,17 +70,21 @@ public struct KubePlan: Sendable {
                     throw BerthError.invalid("\(at): no spec.template.spec")
                 }
                 for r in 0..<replicas {
-                    pods.append(try Self.pod(KubeName.label("\(name)-\(r + 1)"), pspec, file: file, at: at, warnings: &warnings))
+                    pods.append(
+                        try Self.pod(KubeName.label("\(name)-\(r + 1)"), pspec, file: file, at: at, configMaps: configMaps, warnings: &warnings))
                 }
             default:
-                throw BerthError.invalid("\(at): kind \(kind.isEmpty ? "(none)" : kind) is not supported (Pod, Deployment, PersistentVolumeClaim)")
+                throw BerthError.invalid("\(at): kind \(kind.isEmpty ? "(none)" : kind) is not supported (Pod, Deployment, ConfigMap, PersistentVolumeClaim)")
             }
         }
         guard !pods.isEmpty else { throw BerthError.invalid("\(file): no Pod or Deployment to play") }
         _ = claims
     }
 
-    static func pod(_ podName: String, _ spec: [String: Any], file: String, at: String, warnings: inout [String]) throws -> Pod {
+    static func pod(
+        _ podName: String, _ spec: [String: Any], file: String, at: String, configMaps: [String: [String: String]],
+        warnings: inout [String]
+    ) throws -> Pod {
         for k in spec.keys.sorted() where !podKeys.contains(k) { warnings.append("\(at): spec.\(k) is not supported, ignored") }
         guard let list = spec["containers"] as? [[String: Any]], !list.isEmpty else { throw BerthError.invalid("\(at): no containers") }
         let restart = ["Always": "always", "OnFailure": "on-failure", "Never": "no"][spec["restartPolicy"] as? String ?? "Always"]
@@ -119,13 +132,7 @@ public struct KubePlan: Sendable {
             r.Tty = c["tty"] as? Bool
             r.OpenStdin = c["stdin"] as? Bool
             r.Labels = labels.merging(["io.berth.kube.container": cname]) { a, _ in a }
-            var env: [String] = []
-            for e in c["env"] as? [[String: Any]] ?? [] {
-                guard let n = e["name"] as? String else { throw BerthError.invalid("\(cat): an env entry without a name") }
-                guard e["valueFrom"] == nil else { throw BerthError.invalid("\(cat): env \(n): valueFrom is not supported") }
-                env.append("\(n)=\(e["value"].map { "\($0)" } ?? "")")
-            }
-            r.Env = env.isEmpty ? nil : env
+            r.Env = try Self.env(c, cat: cat, configMaps: configMaps)
             var h = HostConfig()
             h.RestartPolicy = .init(Name: restart, MaximumRetryCount: nil)
             let limits = (c["resources"] as? [String: Any])?["limits"] as? [String: Any] ?? [:]

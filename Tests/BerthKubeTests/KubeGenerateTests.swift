@@ -112,4 +112,32 @@ h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]
 """
         #expect(throws: (any Error).self) { try KubePlan(yaml: laughs, file: "/k.yaml") }
     }
+
+    /// ConfigMaps feed env (envFrom with a prefix, then env's configMapKeyRef, later names
+    /// winning), whichever document comes first; a missing map or key is an error unless optional.
+    @Test func configMapsFeedEnv() throws {
+        let pod = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p}
+            spec:
+              containers:
+              - name: c
+                image: busybox
+                envFrom: [{configMapRef: {name: settings}, prefix: S_}, {configMapRef: {name: nope, optional: true}}]
+                env:
+                - {name: MODE, valueFrom: {configMapKeyRef: {name: settings, key: mode}}}
+                - {name: S_port, value: "9"}
+                - {name: GONE, valueFrom: {configMapKeyRef: {name: settings, key: nope, optional: true}}}
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: settings}
+            data: {mode: fast, port: "8080"}
+            """
+        let plan = try KubePlan(yaml: pod, file: "/k.yaml")
+        #expect(plan.pods[0].containers[0].request.Env == ["S_mode=fast", "S_port=9", "MODE=fast"])
+        let missing = pod.replacingOccurrences(of: "key: mode", with: "key: absent")
+        #expect(throws: (any Error).self) { try KubePlan(yaml: missing, file: "/k.yaml") }
+    }
 }

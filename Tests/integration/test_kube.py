@@ -127,7 +127,8 @@ spec:
     ports: [{containerPort: 8080, hostPort: PORT, hostIP: 127.0.0.1}]
     volumeMounts: [{name: scratch, mountPath: /www}]
     resources: {limits: {memory: 64Mi, cpu: 500m}}
-    env: [{name: ROLE, value: web}]
+    env: [{name: ROLE, value: web}, {name: LEVEL, valueFrom: {configMapKeyRef: {name: shop-config, key: level}}}]
+    envFrom: [{configMapRef: {name: shop-config}, prefix: CFG_}]
   - name: side
     image: busybox
     command: ["sh", "-c"]
@@ -145,6 +146,11 @@ spec:
     spec:
       containers:
       - {name: w, image: busybox, command: ["sleep", "100000"]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: shop-config}
+data: {level: debug, greeting: hello}
 """
 
 
@@ -171,6 +177,9 @@ def test_play_runs_pods_that_share_localhost_and_down_removes_them(bb, workdir):
     web = json.loads(d.berth("inspect", "shop-web").out)[0]
     assert web["HostConfig"]["Memory"] == 64 << 20 and web["HostConfig"]["NanoCpus"] == 500_000_000
     assert "ROLE=web" in web["Config"]["Env"] and web["HostConfig"]["RestartPolicy"]["Name"] == "always"
+    # The ConfigMap's values, by key and whole with a prefix.
+    assert {"LEVEL=debug", "CFG_level=debug", "CFG_greeting=hello"} <= set(web["Config"]["Env"])
+    assert d.berth("exec", "shop-web", "sh", "-c", "echo $LEVEL $CFG_greeting").out == "debug hello\n"
     d.berth("kube", "down", f)
     assert d.berth("ps", "-aq").out == ""
     vols = d.berth("volume", "ls", "--format", "{{.Name}}").out.split()
@@ -185,7 +194,7 @@ def test_play_refuses_before_creating_and_undoes_a_late_failure(bb, workdir):
     d = bb
     bad = os.path.join(workdir, "bad.yaml")
     for text, words in (("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n", "not supported"),
-                        ("kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, env: [{name: X, valueFrom: {}}]}]}\n", "valueFrom"),
+                        ("kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, env: [{name: X, valueFrom: {secretKeyRef: {name: s, key: k}}}]}]}\n", "valueFrom"),
                         ("kind: Pod\nmetadata: {name: p}\nspec: {restartPolicy: Sometimes, containers: [{name: c, image: busybox}]}\n", "restartPolicy"),
                         ("kind: Pod\nspec: [\n", "invalid YAML")):
         open(bad, "w").write(text)
