@@ -6,7 +6,7 @@ import Foundation
 /// that matches a path decides; a pattern matching a directory excludes what is inside it.
 public struct DockerIgnore: Sendable {
     struct Pattern: Sendable {
-        var regex: String
+        var glob: GlobPattern
         var exclusion: Bool
     }
     let patterns: [Pattern]
@@ -26,7 +26,11 @@ public struct DockerIgnore: Sendable {
             if Self.climbsOut(p) { continue }
             p = Self.clean(p)
             if p.isEmpty || p == "." { continue }
-            out.append(Pattern(regex: try Self.regex(p), exclusion: exclusion))
+            do {
+                out.append(Pattern(glob: try GlobPattern(p), exclusion: exclusion))
+            } catch {
+                throw BerthError.invalid("syntax error in .dockerignore pattern \"\(p)\"")
+            }
         }
         patterns = out
     }
@@ -43,7 +47,7 @@ public struct DockerIgnore: Sendable {
         }
         var excluded = false
         for pat in patterns {
-            let hit = candidates.contains { $0.range(of: pat.regex, options: .regularExpression) != nil }
+            let hit = candidates.contains { pat.glob.matches($0) }
             if hit { excluded = !pat.exclusion }
         }
         return excluded
@@ -70,43 +74,5 @@ public struct DockerIgnore: Sendable {
             parts.append(part)
         }
         return parts.joined(separator: "/")
-    }
-
-    /// The pattern as an anchored regular expression.
-    public static func regex(_ p: String) throws -> String {
-        var r = "^"
-        let c = Array(p)
-        var i = 0
-        while i < c.count {
-            let ch = c[i]
-            switch ch {
-            case "*":
-                if i + 1 < c.count && c[i + 1] == "*" {
-                    // `**/` any number of directories (none too); a trailing `**` anything.
-                    if i + 2 < c.count && c[i + 2] == "/" {
-                        r += "(.*/)?"
-                        i += 3
-                    } else {
-                        r += ".*"
-                        i += 2
-                    }
-                    continue
-                }
-                r += "[^/]*"
-            case "?": r += "[^/]"
-            case "[":
-                guard let close = c[(i + 1)...].firstIndex(of: "]") else { throw BerthError.invalid("syntax error in .dockerignore pattern \"\(p)\"") }
-                var cls = String(c[(i + 1)..<close])
-                if cls.hasPrefix("^") || cls.hasPrefix("!") { cls = "^" + cls.dropFirst() }
-                r += "[" + cls.replacingOccurrences(of: "\\", with: "\\\\") + "]"
-                i = close
-            case "\\":
-                if i + 1 < c.count { r += NSRegularExpression.escapedPattern(for: String(c[i + 1])); i += 1 }
-            default:
-                r += NSRegularExpression.escapedPattern(for: String(ch))
-            }
-            i += 1
-        }
-        return r + "$"
     }
 }

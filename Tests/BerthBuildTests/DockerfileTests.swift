@@ -95,6 +95,22 @@ import Testing
 }
 
 @Suite struct DockerIgnoreTests {
+    /// Patterns are matched without backtracking: `**/` repeated against a long path that does
+    /// not match took minutes as a regular expression (this test would not end); the walk is linear.
+    @Test func hostilePatternsStayLinear() throws {
+        let p = String(repeating: "**/", count: 40) + "x"
+        let g = try GlobPattern(p)
+        let path = String(repeating: "a/", count: 200) + "y"
+        #expect(!g.matches(path))
+        #expect(g.matches(String(repeating: "a/", count: 50) + "x"))
+        let stars = try GlobPattern(String(repeating: "*a", count: 30) + "b")
+        #expect(!stars.matches(String(repeating: "a", count: 500)))
+        #expect(try GlobPattern("[a-c]?[!x]\\*").matches("b1y*"))
+        #expect(throws: (any Error).self) { try GlobPattern("[") }
+        #expect(throws: (any Error).self) { try GlobPattern("[]") }
+        #expect(try GlobPattern("a/**").matches("a/b/c") && !(try GlobPattern("a/*")).matches("a/b/c"))
+    }
+
     @Test func dockerRules() throws {
         let d = try DockerIgnore(
             """

@@ -253,7 +253,9 @@ def test_a_build_stops_when_its_client_goes(bb, workdir):
     p = subprocess.Popen([os.path.join(BIN, "berth"), "build", "-t", "cancelled", ctx], env=bb.env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert wait_until(lambda: bb.rows("SELECT count(*) FROM containers WHERE state = 'running'") == [(1,)], 60)
+        # The first step committed, the second (sleep) running.
+        assert wait_until(lambda: bb.rows("SELECT count(*) FROM images")[0][0] == images + 1
+                          and bb.rows("SELECT count(*) FROM containers WHERE state = 'running'") == [(1,)], 60)
     finally:
         p.kill()
         p.wait(10)

@@ -112,11 +112,12 @@ extension Builder {
     private func resolveSources(_ s: String, root: String, fromContext: Bool, kw: String) throws -> [(path: String, name: String)] {
         let pattern = DockerIgnore.clean(s)
         if pattern.contains(where: { "*?[".contains($0) }) {
-            let rx = try DockerIgnore.regex(pattern)
+            let glob: GlobPattern
+            do { glob = try GlobPattern(pattern) } catch { throw BerthError.invalid("\(kw) failed: syntax error in pattern \"\(pattern)\"") }
             var out: [(path: String, name: String)] = []
             let e = FileManager.default.enumerator(atPath: root)
             while let rel = e?.nextObject() as? String {
-                if rel.range(of: rx, options: .regularExpression) != nil {
+                if glob.matches(rel) {
                     out.append((root + "/" + rel, (rel as NSString).lastPathComponent))
                     e?.skipDescendants()
                 }
