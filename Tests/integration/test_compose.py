@@ -117,6 +117,18 @@ def test_up_reaches_db_by_name_and_converges(proj):
     assert d.compose("exec", "-T", "worker", "sh", "-c", "echo in-$HOSTNAME").stdout.startswith("in-")
     assert "debug" not in d.compose("config", "--services").stdout
     assert "debug" in d.compose("--profile", "debug", "config", "--services").stdout
+    # run: a one-off container on the project's network, its exit code berth's; --rm leaves nothing.
+    r = d.compose("run", "--rm", "--no-deps", "-e", "X=one-off", "worker", "sh", "-c",
+                  "echo $X; wget -q -O - http://db:5432/state; exit 3", check=False)
+    assert r.returncode == 3 and r.stdout == "one-off\ndb ready\n", (r.stdout, r.stderr)
+    assert set(ids(d)) == set(after)
+    name = d.compose("run", "-d", "--name", "shop-adhoc", "worker", "sleep", "30").stdout.strip()
+    assert name == "shop-adhoc"
+    adhoc = json.loads(d.berth("inspect", "shop-adhoc").out)[0]
+    assert adhoc["Config"]["Labels"]["com.docker.compose.oneoff"] == "True" and adhoc["Config"]["Cmd"] == ["sleep", "30"]
+    assert not adhoc["HostConfig"].get("PortBindings")
+    assert d.compose("run", "nosuch", "true", check=False).returncode == 1
+    d.berth("rm", "-f", "shop-adhoc")
     # port, images, top.
     assert d.compose("port", "web", "80").stdout == f"127.0.0.1:{d.port}\n"
     r = d.compose("port", "web", "81", check=False)
@@ -209,6 +221,34 @@ networks:
         if up.poll() is None:
             up.kill()
         subprocess.run([os.path.join(BIN, "berth"), "compose", "down"], cwd=p, env=d.env, capture_output=True)
+    assert d.berth("ps", "-aq").out == ""
+
+
+def test_run_starts_the_dependencies_first(bb, workdir):
+    d = bb
+    p = os.path.join(workdir, "deps")
+    os.makedirs(p)
+    with open(os.path.join(p, "compose.yaml"), "w") as f:
+        f.write(f"""services:
+  app:
+    image: busybox
+    depends_on: [store]
+  store:
+    image: busybox
+    command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+networks:
+  default:
+    ipam: {{config: [{{subnet: "{next_network()[1]}"}}]}}
+""")
+    berth = [os.path.join(BIN, "berth"), "compose"]
+    try:
+        r = subprocess.run(berth + ["run", "--rm", "app", "sh", "-c", "wget -q -O - http://store/hostname >/dev/null && echo reached"],
+                           cwd=p, env=d.env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and r.stdout == "reached\n", (r.stdout, r.stderr)
+        # The dependency stays up, the one-off is gone.
+        assert d.berth("ps", "--format", "{{.Names}}").out.split() == ["deps-store-1"]
+    finally:
+        subprocess.run(berth + ["down"], cwd=p, env=d.env, capture_output=True)
     assert d.berth("ps", "-aq").out == ""
 
 

@@ -78,8 +78,11 @@ struct ComposeEngine {
     }
 
     func create(_ p: ComposeProject, _ s: ComposeService, number: Int) async throws -> String {
-        let req = try ComposePlan.request(p, s, number: number)
-        let name = ComposePlan.containerName(p, s, number)
+        try await create(p, s, request: try ComposePlan.request(p, s, number: number), name: ComposePlan.containerName(p, s, number))
+    }
+
+    /// `req` created as `name`, joined to the service's other networks.
+    func create(_ p: ComposeProject, _ s: ComposeService, request req: ContainerCreateRequest, name: String) async throws -> String {
         let r = try await client.send(.POST, "/containers/create", query: [("name", name)], body: .data(try JSONEncoder().encode(req)))
         let id = try JSONDecoder().decode(ContainerCreateResponse.self, from: r.body).Id
         // Networks after the first: connected before the start, as Compose does.

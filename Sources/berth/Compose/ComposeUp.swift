@@ -36,21 +36,7 @@ struct ComposeUp: AsyncParsableCommand {
                 Out.err("WARN[0000] Found orphan container (\(m.name)) for this project. Remove it with --remove-orphans.")
             }
         }
-        for key in Set(chosen.filter { $0.networkMode == nil }.flatMap { $0.networks.keys }).sorted() {
-            try await engine.ensureNetwork(key, p.networks[key]!)
-        }
-        for key in Set(chosen.flatMap { $0.volumes.filter { $0.type == "volume" && !$0.source.isEmpty }.map(\.source) }).sorted() {
-            try await engine.ensureVolume(key, p.volumes[key]!)
-        }
-        for s in chosen {
-            let image = ComposePlan.image(p, s)
-            if let b = s.build {
-                let have = try await engine.exists(engine.client.path("/images", image, "/json"))
-                if build || !have { try await Self.build(image, b, global: opts.global) }
-            } else {
-                try await engine.ensureImage(image)
-            }
-        }
+        try await Self.prepare(p, chosen, engine, build: build, global: opts.global)
         for wave in waves {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for s in wave {
@@ -101,6 +87,26 @@ struct ComposeUp: AsyncParsableCommand {
         }
         // Scaled down: the highest numbers go.
         for c in mine where c.number > s.replicas { try await engine.remove(c) }
+    }
+
+    /// What the services need before a container: their networks, volumes and images (built
+    /// when missing or asked).
+    static func prepare(_ p: ComposeProject, _ chosen: [ComposeService], _ engine: ComposeEngine, build: Bool, global: GlobalOptions) async throws {
+        for key in Set(chosen.filter { $0.networkMode == nil }.flatMap { $0.networks.keys }).sorted() {
+            try await engine.ensureNetwork(key, p.networks[key]!)
+        }
+        for key in Set(chosen.flatMap { $0.volumes.filter { $0.type == "volume" && !$0.source.isEmpty }.map(\.source) }).sorted() {
+            try await engine.ensureVolume(key, p.volumes[key]!)
+        }
+        for s in chosen {
+            let image = ComposePlan.image(p, s)
+            if let b = s.build {
+                let have = try await engine.exists(engine.client.path("/images", image, "/json"))
+                if build || !have { try await Self.build(image, b, global: global) }
+            } else {
+                try await engine.ensureImage(image)
+            }
+        }
     }
 
     /// A service's `build:` through berth's own builder (its context, Dockerfile, args, target).
