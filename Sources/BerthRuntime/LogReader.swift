@@ -27,8 +27,13 @@ public final class LogReader: @unchecked Sendable {
     var index = 0
     var offset: UInt64 = 0
     var pending: [LogLine.Stream: LogLine] = [:]
-    /// The newest file held (device, inode): a live file that differs is a rotation since.
-    var newest: (dev: UInt64, ino: UInt64)?
+    /// A file by device and inode.
+    struct FileID: Hashable {
+        var dev: UInt64
+        var ino: UInt64
+    }
+    /// The newest file held: a live file that differs is a rotation since.
+    var newest: FileID?
     /// Where a rotation deleted files before this reader saw them (the index of the first file
     /// after the gap): said there once, as a line on stderr.
     var lostBefore: Int?
@@ -40,7 +45,7 @@ public final class LogReader: @unchecked Sendable {
     public init(paths: [String]) {
         files = paths
         path = paths.last ?? ""
-        handles = paths.map { FileHandle(forReadingAtPath: $0) }
+        handles = LogFiles.renames.withLock { _ in paths.map { FileHandle(forReadingAtPath: $0) } }
         newest = handles.last.flatMap { $0 }.flatMap { Self.identity($0.fileDescriptor) }
     }
 
@@ -118,38 +123,52 @@ public final class LogReader: @unchecked Sendable {
     /// When the live file is no longer the newest one held, a rotation happened: the files
     /// after that one (the rotated names, then the live one) are opened and queued in order.
     /// If the newest one held is gone from the names altogether, rotations went past it
-    /// before this look, and what came between is lost (`lostFiles`).
+    /// before this look, and what came between is lost (`lostBefore`).
     func heldRotations() {
         guard let known = newest else { return }
         var st = stat()
-        guard stat(path, &st) == 0, UInt64(st.st_dev) != known.dev || UInt64(st.st_ino) != known.ino else { return }
+        guard stat(path, &st) == 0, FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) != known else { return }
         let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        // The held link too: between conmon's rename and berthd's shift the old live file has
-        // no other name.
-        var chain = LogFiles.paths(dir: dir)
-        chain.insert(dir + "/" + LogFiles.held, at: chain.count - 1)
-        // Each name opened, newest first, until the newest file held: a file is known by what
-        // was opened, never by a name looked at before (names move). berthd's shifts wait
-        // meanwhile, so none is seen twice or out of order; conmon's rename of a new live file
-        // moves no name this walk still needs.
-        var after: [(FileHandle, (dev: UInt64, ino: UInt64))] = []
-        let found = LogFiles.renames.withLock { _ -> Bool in
+        // Names listed and opened newest first, down to the newest file held, under the lock
+        // berthd's shifts take: a file is known by what was opened, never by a name looked at
+        // before (names move); conmon's rename of a new live file only adds a newer one. The
+        // newest file held is open, so its inode cannot come back as another file's (inodes
+        // of deleted files are reused at once; nothing else here is compared by inode).
+        var chainCount = 0
+        var found = false
+        var after: [(FileHandle, FileID)] = []
+        LogFiles.renames.withLock { _ in
+            var chain = LogFiles.paths(dir: dir)
+            // The held link too: between conmon's rename and berthd's shift the old live file
+            // has no other name.
+            chain.insert(dir + "/" + LogFiles.held, at: chain.count - 1)
+            chainCount = chain.count
             for p in chain.reversed() {
                 guard let h = FileHandle(forReadingAtPath: p), let id = Self.identity(h.fileDescriptor) else { continue }
                 if id == known {
                     try? h.close()
-                    return true
+                    found = true
+                    return
                 }
                 after.insert((h, id), at: 0)
             }
-            return false
         }
         // One file kept (max-file 1) has no names to find the old one by: conmon's new file
         // follows it directly.
-        if !found && chain.count > 2 { lostBefore = handles.count }
+        if !found && chainCount > 2 { lostBefore = handles.count }
+        if !found, let last = handles.last.flatMap({ $0 }), let since = Self.firstTime(last.fileDescriptor) {
+            // The newest file held has no name left: it went before berthd's rotator could
+            // keep it, or rotations went past it. Names that are left may then be older files
+            // (read already): only those that began after it are new.
+            after = after.filter { h, _ in
+                guard let t = Self.firstTime(h.fileDescriptor), t <= since else { return true }
+                try? h.close()
+                return false
+            }
+        }
         for (h, id) in after {
             // The held link and the live name are one file until the next rotation.
-            if let n = newest, n == id {
+            if id == newest {
                 try? h.close()
                 continue
             }
@@ -166,10 +185,18 @@ public final class LogReader: @unchecked Sendable {
         return a.st_ino != b.st_ino || a.st_dev != b.st_dev
     }
 
-    static func identity(_ fd: Int32) -> (dev: UInt64, ino: UInt64)? {
+    /// The time of a file's first record (nil while it has none).
+    static func firstTime(_ fd: Int32) -> Int64? {
+        var head = [UInt8](repeating: 0, count: 64)
+        let n = pread(fd, &head, head.count, 0)
+        guard n > 0, let space = head[0..<n].firstIndex(of: 0x20) else { return nil }
+        return head.withUnsafeBytes { Clock.parseRFC3339(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<space])) }
+    }
+
+    static func identity(_ fd: Int32) -> FileID? {
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }
-        return (UInt64(st.st_dev), UInt64(st.st_ino))
+        return FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
     }
 
     /// Starts reading at the last `count` complete lines (both streams), found by reading the
