@@ -67,8 +67,27 @@ follow() {  # follow NAME CLI... -- RUNARGS...: prints "received seconds"
     local t0 got
     t0=$(date +%s.%N)
     "${cli[@]}" start "$name" >/dev/null
-    got=$("${cli[@]}" logs -f "$name" 2>/dev/null | wc -l)
-    echo "$got $(echo "$(date +%s.%N) - $t0" | bc)"
+    "${cli[@]}" logs -f "$name" 2>/dev/null >"$work/follow-$name" &
+    local reader=$!
+    "${cli[@]}" wait "$name" >/dev/null
+    # A follower that does not end by itself at the exit (podman's, with --events-backend none,
+    # never does) is stopped by pid once its output has not grown for 1 s; its time is that of
+    # its last output.
+    local t1 size last=-1 still=0
+    t1=$(date +%s.%N)
+    while kill -0 "$reader" 2>/dev/null; do
+        size=$(stat -c %s "$work/follow-$name")
+        if [ "$size" = "$last" ]; then
+            still=$((still + 1))
+            [ "$still" -ge 10 ] && { kill "$reader"; wait "$reader" 2>/dev/null; break; }
+        else
+            still=0; last=$size; t1=$(date +%s.%N)
+        fi
+        sleep 0.1
+    done
+    kill -0 "$reader" 2>/dev/null || [ "$still" -ge 10 ] || t1=$(date +%s.%N)
+    got=$(wc -l <"$work/follow-$name")
+    echo "$got $(echo "$t1 - $t0" | bc)"
     "${cli[@]}" rm -f "$name" >/dev/null
 }
 for cap in default 1m; do
