@@ -77,46 +77,46 @@ public struct GlobPattern: Sendable {
         tokens = out
     }
 
-    /// Whether the whole of `path` matches.
+    /// Whether the whole of `path` matches. Only the live states are visited per character.
     public func matches(_ path: String) -> Bool {
         // State 2k: at token k; 2k+1: inside token k's `**/`, which must end with a `/`.
         let n = tokens.count
-        var now = [Bool](repeating: false, count: 2 * n + 2)
-        var next = now
-        func close(_ s: inout [Bool]) {
-            // Tokens that may match nothing are passed over.
-            for k in 0..<n where s[2 * k] {
-                switch tokens[k] {
-                case .star, .any, .dirs: s[2 * (k + 1)] = true
+        var mark = [Bool](repeating: false, count: 2 * n + 2)
+        var now: [Int] = []
+        var next: [Int] = []
+        func add(_ state: Int, _ list: inout [Int]) {
+            guard !mark[state] else { return }
+            mark[state] = true
+            list.append(state)
+            // A token that may match nothing is passed over at once.
+            if state % 2 == 0, state / 2 < n {
+                switch tokens[state / 2] {
+                case .star, .any, .dirs: add(state + 2, &list)
                 default: break
                 }
             }
         }
-        now[0] = true
-        close(&now)
+        add(0, &now)
         for ch in path {
-            for k in next.indices { next[k] = false }
-            var any = false
-            for k in 0..<n {
-                let fresh = now[2 * k], inside = now[2 * k + 1]
-                guard fresh || inside else { continue }
+            for st in now { mark[st] = false }
+            next.removeAll(keepingCapacity: true)
+            for st in now where st / 2 < n {
+                let k = st / 2, fresh = st % 2 == 0
                 switch tokens[k] {
-                case .literal(let l): if fresh && ch == l { next[2 * (k + 1)] = true; any = true }
-                case .one: if fresh && ch != "/" { next[2 * (k + 1)] = true; any = true }
+                case .literal(let l): if fresh && ch == l { add(2 * (k + 1), &next) }
+                case .one: if fresh && ch != "/" { add(2 * (k + 1), &next) }
                 case .set(let ranges, let negated):
-                    if fresh && ch != "/" && ranges.contains(where: { $0.contains(ch) }) != negated { next[2 * (k + 1)] = true; any = true }
-                case .star: if ch != "/" { next[2 * k] = true; any = true }
-                case .any: next[2 * k] = true; any = true
+                    if fresh && ch != "/" && ranges.contains(where: { $0.contains(ch) }) != negated { add(2 * (k + 1), &next) }
+                case .star: if ch != "/" { add(2 * k, &next) }
+                case .any: add(2 * k, &next)
                 case .dirs:
-                    next[2 * k + 1] = true
-                    if ch == "/" { next[2 * (k + 1)] = true }
-                    any = true
+                    add(2 * k + 1, &next)
+                    if ch == "/" { add(2 * (k + 1), &next) }
                 }
             }
-            guard any else { return false }
-            close(&next)
+            if next.isEmpty { return false }
             swap(&now, &next)
         }
-        return now[2 * n]
+        return now.contains(2 * n)
     }
 }
