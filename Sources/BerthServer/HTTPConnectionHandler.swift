@@ -29,6 +29,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let streams: StreamRegistry
     /// This connection's streaming responses still producing (event-loop confined).
     var streaming: Set<UInt64> = []
+    /// Heard by the work of this connection's requests when it closes.
+    let end = ConnectionEnd()
 
     init(
         handler: any APIHandler, spoolDir: String, logger: Logger, httpHandlers: [any RemovableChannelHandler],
@@ -100,7 +102,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 respond(context: context, APIResponse.error(f), keepAlive: keepAlive, isHead: isHead)
                 return
             }
-            let request = Self.makeRequest(h, body: body, bodyFile: bodyFile)
+            var request = Self.makeRequest(h, body: body, bodyFile: bodyFile)
+            request.connection = end
             body = Data()
             let handler = self.handler
             Task {
@@ -120,6 +123,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         // for no one. A stream that sends nothing for long would not notice otherwise.
         for key in streaming { streams.cancel(key) }
         streaming = []
+        end.end()
         context.fireChannelInactive()
     }
 

@@ -1,6 +1,7 @@
 import BerthAPI
 import BerthCore
 import Foundation
+import Synchronization
 
 /// A request as the router sees it: the API version prefix already stripped.
 public struct APIRequest: Sendable {
@@ -13,6 +14,8 @@ public struct APIRequest: Sendable {
     public var body: Data
     /// Large uploads (image load/import) spooled to a file, deleted after the response.
     public var bodyFile: String?
+    /// Told when the client's connection closes (work for it can stop, before any answer too).
+    public var connection: ConnectionEnd?
 
     public func query(_ key: String) -> String? { query[key]?.last }
 
@@ -120,5 +123,34 @@ extension APIResponse {
         var headers = [("Content-Type", type)]
         if upgrade { headers += [("Connection", "Upgrade"), ("Upgrade", "tcp")] }
         return APIResponse(status: upgrade ? 101 : 200, headers: headers, body: .hijack(session))
+    }
+}
+
+/// A connection's end, heard by the work its requests started.
+public final class ConnectionEnd: Sendable {
+    private struct State {
+        var ended = false
+        var hearers: [@Sendable () -> Void] = []
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// `hear` runs once when the connection ends (at once if it has).
+    public func onEnd(_ hear: @escaping @Sendable () -> Void) {
+        let now = state.withLock { s -> Bool in
+            if !s.ended { s.hearers.append(hear) }
+            return s.ended
+        }
+        if now { hear() }
+    }
+
+    func end() {
+        let all = state.withLock { s -> [@Sendable () -> Void] in
+            s.ended = true
+            defer { s.hearers = [] }
+            return s.hearers
+        }
+        for h in all { h() }
     }
 }

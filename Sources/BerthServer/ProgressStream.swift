@@ -27,6 +27,12 @@ final class ProgressStream: Sendable {
         }
     }
 
+    /// The work stops when `connection` ends, also before the stream's first line (a pull
+    /// waiting on a slow registry's manifest).
+    func stop(when connection: ConnectionEnd?) {
+        connection?.onEnd { [weak self] in self?.abandon() }
+    }
+
     /// The client stopped reading (it went away): the work is cancelled.
     private func abandon() {
         let work = state.withLock { s in

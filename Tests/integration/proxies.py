@@ -26,9 +26,11 @@ class RegistryProxy:
       the client ends the connection meanwhile;
     - redirect_blobs=STORAGE: blob GETs answer 307 to that BlobStorage (as registries send
       clients to S3);
-    - ranges=False: Range headers are not passed on (the whole blob comes back, status 200)."""
+    - ranges=False: Range headers are not passed on (the whole blob comes back, status 200);
+    - hold_manifest: the first manifest GET waits until `release` (`blocked` set meanwhile,
+      `dropped` when the client ends the connection)."""
 
-    def __init__(self, upstream, flaky=False, gated=None, cut=True, redirect_blobs=None, ranges=True):
+    def __init__(self, upstream, flaky=False, gated=None, cut=True, redirect_blobs=None, ranges=True, hold_manifest=False):
         self.hits, self.ranges, self.blocked, self.release = [], [], threading.Event(), threading.Event()
         self.dropped = threading.Event()
         seen, state = set(), {"cut": False}
@@ -48,6 +50,14 @@ class RegistryProxy:
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n) if n else None
                 blob_get = self.command == "GET" and "/blobs/" in path
+                if hold_manifest and self.command == "GET" and "/manifests/" in path and not proxy.blocked.is_set():
+                    proxy.blocked.set()
+                    deadline = time.monotonic() + 60
+                    while not proxy.release.wait(0.1) and time.monotonic() < deadline:
+                        if client_gone(self.connection):
+                            proxy.dropped.set()
+                            self.close_connection = True
+                            return
                 if redirect_blobs and blob_get:
                     self.send_response(307)
                     self.send_header("Location", f"http://{redirect_blobs.addr}/storage/{path.rsplit('/', 1)[1]}?sig=x")

@@ -493,6 +493,18 @@ def test_a_pull_stops_when_its_last_client_goes(bb, make_daemon, registry, workd
         assert d.berth("version").returncode == 0
     finally:
         proxy.stop()
+    # Gone before the first line (the registry slow to send the manifest): stopped too.
+    proxy = RegistryProxy(registry.addr, hold_manifest=True)
+    try:
+        c = subprocess.Popen(pull + [f"{proxy.addr}/drip/app:1"], env=d.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert proxy.blocked.wait(30)
+        c.kill()
+        c.wait(10)
+        assert proxy.dropped.wait(10)
+        assert wait_until(lambda: d.rows("SELECT count(*) FROM pulls WHERE outcome = 'cancelled'") == [(3,)], 10)
+        assert glob.glob(os.path.join(d.root, "tmp", "pull*")) == [] and d.rows("SELECT count(*) FROM images") == [(0,)]
+    finally:
+        proxy.stop()
 
 
 def test_two_pulls_at_once_fetch_a_shared_layer_once(bb, make_daemon, registry, workdir):

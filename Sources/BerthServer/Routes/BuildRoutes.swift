@@ -64,6 +64,7 @@ extension EngineRouter {
         // The stream begins at once: every failure, even of the context, is an error line.
         progress.begin()
         let request = req
+        progress.stop(when: r.connection)
         progress.run {
             defer { if let c = request.contextArchive { unlink(c) } }
             do {

@@ -77,6 +77,7 @@ extension EngineRouter {
             // Docker: an empty `tag` (what `docker pull -a` sends) pulls every tag of the name.
             let allTags = r.query("tag") == "" && !from.contains("@") && !(from.split(separator: "/").last ?? "").contains(":")
             let reference = name
+            progress.stop(when: r.connection)
             progress.run {
                 do {
                     if allTags {
