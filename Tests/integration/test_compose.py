@@ -129,6 +129,10 @@ def test_up_reaches_db_by_name_and_converges(proj):
     assert not adhoc["HostConfig"].get("PortBindings")
     assert d.compose("run", "nosuch", "true", check=False).returncode == 1
     d.berth("rm", "-f", "shop-adhoc")
+    # build: the service's image again, a --build-arg overriding the file's.
+    d.compose("build", "--build-arg", "GREETING=rebuilt", "built")
+    assert d.berth("run", "--rm", "shop-built", "cat", "/greeting").out == "rebuilt from build\n"
+    assert d.compose("build", "nosuch", check=False).returncode == 1
     # port, images, top.
     assert d.compose("port", "web", "80").stdout == f"127.0.0.1:{d.port}\n"
     r = d.compose("port", "web", "81", check=False)

@@ -10,7 +10,7 @@ struct ComposeGroup: AsyncParsableCommand {
         subcommands: [
             ComposeUp.self, ComposeDown.self, ComposePs.self, ComposeLogs.self, ComposeConfig.self, ComposeLs.self,
             ComposeStart.self, ComposeStop.self, ComposeRestart.self, ComposeKill.self, ComposeRm.self, ComposePause.self,
-            ComposeUnpause.self, ComposeExec.self, ComposePull.self, ComposePort.self, ComposeImages.self, ComposeTop.self, ComposeRun.self,
+            ComposeUnpause.self, ComposeExec.self, ComposePull.self, ComposePort.self, ComposeImages.self, ComposeTop.self, ComposeRun.self, ComposeBuild.self,
         ])
 
     /// Compose's options come before the subcommand (`compose -f a.yaml -p x up`); each

@@ -110,10 +110,12 @@ struct ComposeUp: AsyncParsableCommand {
     }
 
     /// A service's `build:` through berth's own builder (its context, Dockerfile, args, target).
-    static func build(_ image: String, _ b: ComposeService.Build, global: GlobalOptions) async throws {
+    static func build(_ image: String, _ b: ComposeService.Build, global: GlobalOptions, extra: [String] = []) async throws {
         var args = ["-t", image, "-q"]
         if let f = b.dockerfile { args += ["-f", f.hasPrefix("/") ? f : b.context + "/" + f] }
         for (k, v) in b.args.sorted(by: { $0.key < $1.key }) { args += ["--build-arg", "\(k)=\(v)"] }
+        // `compose build`'s own options after the file's: its --build-arg wins.
+        args += extra
         if let t = b.target { args += ["--target", t] }
         Out.err(" Building \(image)")
         var cmd = try Build.parse(args + [b.context])
