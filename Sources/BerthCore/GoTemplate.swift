@@ -18,7 +18,8 @@ public struct TemplateRow: Sendable {
 }
 
 /// The part of Go's text/template that Docker users put in `--format`: `{{.Field}}`,
-/// `{{json .}}`, `{{json .Field}}`, `{{.Label "k"}}`, `{{upper .X}}`, `{{lower .X}}`, `{{println}}`.
+/// `{{json .}}`, `{{json .Field}}`, `{{.Label "k"}}`, `{{index .Map "k"}}`, `{{index .List 0}}`,
+/// `{{upper .X}}`, `{{lower .X}}`, `{{println}}`.
 public struct GoTemplate: Sendable {
     enum Node: Sendable {
         case text(String)
@@ -84,6 +85,17 @@ public struct GoTemplate: Sendable {
         case ".Label":
             guard words.count == 2 else { throw BerthError.invalid("template parsing error: .Label takes one argument") }
             return .label(words[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+        case "index":
+            // `index .Config.Labels "k"`, `index .Args 0`: a map's key or a list's element.
+            guard words.count >= 3 else { throw BerthError.invalid("template parsing error: index takes a value and a key") }
+            let keys = try words[2...].map { w -> String in
+                if w.count >= 2, w.hasPrefix("\""), w.hasSuffix("\"") { return String(w.dropFirst().dropLast()) }
+                guard Int(w) != nil else { throw BerthError.invalid("template parsing error: index key \(w) is not a string or a number") }
+                return w
+            }
+            let base = try fieldName(words[1])
+            if base == "Labels" && keys.count == 1 { return .label(keys[0]) }
+            return .field(([base] + keys).joined(separator: "."), transform: "index")
         default:
             guard words.count == 1 else {
                 throw BerthError.invalid("template parsing error: function \"\(words[0])\" not defined")
@@ -105,6 +117,9 @@ public struct GoTemplate: Sendable {
                 let v = try value(f, row)
                 let data = (try? JSONSerialization.data(withJSONObject: [v], options: [.withoutEscapingSlashes])) ?? Data()
                 out += String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+            case .field(let f, "index"):
+                // A key a map does not have is its zero value, as Go's index gives.
+                out += row.fields[f] ?? ""
             case .field(let f, let t):
                 let v = try value(f, row)
                 switch t {

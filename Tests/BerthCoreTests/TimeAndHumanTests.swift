@@ -96,6 +96,18 @@ import Testing
         #expect(try GoTemplate("{{.Repository}}").fieldNames == ["Repository"])
     }
 
+    /// `index`: a map's key (a missing one is empty, as Go's zero value), a list's element,
+    /// and `.Labels` of a list row as its labels.
+    @Test func index() throws {
+        let r = TemplateRow(
+            fields: ["Config.Labels.com.example.role": "web", "Config.Cmd.0": "sh", "Config.Cmd.1": "-c"], labels: ["k": "v"], json: "{}")
+        #expect(try GoTemplate("{{index .Config.Labels \"com.example.role\"}}|{{index .Config.Labels \"nope\"}}").render(r) == "web|")
+        #expect(try GoTemplate("{{index .Config.Cmd 1}}").render(r) == "-c")
+        #expect(try GoTemplate("{{index .Labels \"k\"}}").render(r) == "v")
+        #expect(throws: BerthError.self) { try GoTemplate("{{index .Config.Cmd}}") }
+        #expect(throws: BerthError.self) { try GoTemplate("{{index .Config.Cmd x}}") }
+    }
+
     @Test func errors() {
         #expect(throws: BerthError.self) { try GoTemplate("{{.Nope}}").render(row) }
         #expect(throws: BerthError.self) { try GoTemplate("{{.ID") }

@@ -1,4 +1,8 @@
 """The CLI never takes an unknown flag for an image name."""
+import os
+import shutil
+import subprocess
+
 from conftest import needs_root
 
 pytestmark = needs_root
@@ -27,3 +31,16 @@ def test_help_is_docker_shaped_and_runs_nothing(bb):
     r = bb.berth("run", "--rm", "busybox", "echo", "--help")
     assert r.out == "--help\n"
     assert bb.rows("SELECT count(*) FROM containers") == [(0,)]
+
+
+def test_inspect_format_index(bb):
+    bb.berth("create", "--name", "indexed", "-l", "com.example.role=web", "busybox", "sh", "-c", "true")
+    try:
+        f = '{{index .Config.Labels "com.example.role"}}|{{index .Config.Labels "nope"}}|{{index .Config.Cmd 2}}'
+        assert bb.berth("inspect", "-f", f, "indexed").out == "web||true\n"
+        if shutil.which("docker"):
+            env = dict(os.environ, DOCKER_HOST="unix://" + bb.sock)
+            d = subprocess.run(["docker", "inspect", "-f", f, "indexed"], env=env, capture_output=True, text=True, timeout=60)
+            assert d.stdout == "web||true\n", d.stderr
+    finally:
+        bb.berth("rm", "indexed")

@@ -98,6 +98,11 @@ extension InspectOptions {
             for (k, x) in o { flatten(x, prefix: prefix.isEmpty ? k : prefix + "." + k, into: &fields, json: &json) }
         case .string(let s):
             fields[prefix] = s
+        case .array(let a):
+            fields[prefix] = goPrint(v)
+            json[prefix] = text
+            // Each element too, for `{{index .Args 0}}`.
+            for (i, x) in a.enumerated() { flatten(x, prefix: prefix + "." + String(i), into: &fields, json: &json) }
         default:
             fields[prefix] = goPrint(v)
             json[prefix] = text
