@@ -38,6 +38,9 @@ public final class LogReader: @unchecked Sendable {
     /// after the gap): said there once, as a line on stderr.
     var lostBefore: Int?
     var waitedForRotator = 0
+    /// The file read last before the current one, and where it ended: berthd's rotator may
+    /// still append its mark of a lost file to it, which is then read late rather than never.
+    var left: (handle: FileHandle, offset: UInt64)?
 
     public convenience init(path: String) { self.init(paths: [path]) }
 
@@ -55,7 +58,10 @@ public final class LogReader: @unchecked Sendable {
         self.offset = offset
     }
 
-    deinit { for h in handles { try? h?.close() } }
+    deinit {
+        for h in handles { try? h?.close() }
+        try? left?.handle.close()
+    }
 
     /// Reads at most this much per call: a 500 MB log streams through a bounded buffer.
     public static let chunkSize = 1 << 20
@@ -71,6 +77,7 @@ public final class LogReader: @unchecked Sendable {
     public func next() -> [LogLine] {
         // Files a rotation made since the last call are held before anything can delete them.
         heldRotations()
+        if let late = lateMark() { return late }
         while true {
             if handles.isEmpty || handles[index] == nil {
                 // The live file did not exist yet (a container not started): look again.
@@ -97,8 +104,10 @@ public final class LogReader: @unchecked Sendable {
                     return []
                 }
                 waitedForRotator = 0
-                // Done with it: its space goes back once rotation has deleted it.
-                try? fh.close()
+                // Done with it (kept for a late mark only): its space goes back once rotation
+                // has deleted it and the next file is left too.
+                try? left?.handle.close()
+                left = (fh, offset)
                 handles[index] = nil
                 open(index + 1, at: 0)
                 if lostBefore == index {
@@ -118,6 +127,19 @@ public final class LogReader: @unchecked Sendable {
             offset += UInt64(used)
             return lines
         }
+    }
+
+    /// Records appended to the file left last since it was left (the rotator's mark).
+    func lateMark() -> [LogLine]? {
+        guard let l = left else { return nil }
+        var st = stat()
+        guard fstat(l.handle.fileDescriptor, &st) == 0, UInt64(st.st_size) > l.offset else { return nil }
+        try? l.handle.seek(toOffset: l.offset)
+        guard let data = try? l.handle.read(upToCount: Self.chunkSize), !data.isEmpty else { return nil }
+        var none: [LogLine.Stream: LogLine] = [:]
+        let (lines, used) = Self.lines(in: data, pending: &none)
+        left = (l.handle, l.offset + UInt64(used))
+        return lines.isEmpty ? nil : lines
     }
 
     /// When the live file is no longer the newest one held, a rotation happened: the files
@@ -175,7 +197,22 @@ public final class LogReader: @unchecked Sendable {
             handles.append(h)
             newest = id
         }
+        // A reader far behind (a slow client) holds at most this many files ahead of the one it
+        // reads: each one held is disk a rotation could not give back. Past that the oldest
+        // queued go, and the log says so where they were.
+        let ahead = handles.count - 1 - index
+        if ahead > Self.maxHeldAhead {
+            let drop = ahead - Self.maxHeldAhead
+            for k in (index + 1)...(index + drop) {
+                try? handles[k]?.close()
+                handles[k] = nil
+            }
+            lostBefore = index + 1
+        }
     }
+
+    /// Files a reader holds ahead of the one it reads, at most.
+    static let maxHeldAhead = 8
 
     /// Whether the held link (max-file > 1) is not yet the live file.
     func rotatorBehind() -> Bool {
