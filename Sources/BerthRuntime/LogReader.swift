@@ -19,9 +19,9 @@ public struct LogLine: Sendable, Equatable {
 public final class LogReader: @unchecked Sendable {
     /// The live file (conmon writes it).
     public let path: String
-    /// The files as they were at the start: rotated ones first, oldest first, then the live one.
-    let files: [String]
-    /// Every file to read, in order (`files` opened, then each one the rotations made); nil
+    /// The container's folder, where the rotated names are.
+    let dir: String
+    /// Every file to read, in order (the files given, then each one the rotations made); nil
     /// where a file could not be opened.
     var handles: [FileHandle?]
     var index = 0
@@ -46,8 +46,8 @@ public final class LogReader: @unchecked Sendable {
 
     /// Reads `paths` one after the other (`--log-opt max-file`'s rotated files, then the live one).
     public init(paths: [String]) {
-        files = paths
         path = paths.last ?? ""
+        dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         handles = LogFiles.renames.withLock { _ in paths.map { FileHandle(forReadingAtPath: $0) } }
         newest = handles.last.flatMap { $0 }.flatMap { Self.identity($0.fileDescriptor) }
     }
@@ -150,7 +150,6 @@ public final class LogReader: @unchecked Sendable {
         guard let known = newest else { return }
         var st = stat()
         guard stat(path, &st) == 0, FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) != known else { return }
-        let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         // Names listed and opened newest first, down to the newest file held, under the lock
         // berthd's shifts take: a file is known by what was opened, never by a name looked at
         // before (names move); conmon's rename of a new live file only adds a newer one. The
@@ -216,7 +215,6 @@ public final class LogReader: @unchecked Sendable {
 
     /// Whether the held link (max-file > 1) is not yet the live file.
     func rotatorBehind() -> Bool {
-        let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         var a = stat(), b = stat()
         guard stat(dir + "/" + LogFiles.held, &a) == 0, stat(path, &b) == 0 else { return false }
         return a.st_ino != b.st_ino || a.st_dev != b.st_dev

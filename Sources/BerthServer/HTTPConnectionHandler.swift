@@ -27,9 +27,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     let httpHandlers: [any RemovableChannelHandler]
 
     let streams: StreamRegistry
-    /// This connection's streaming responses still producing (event-loop confined).
-    var streaming: Set<UInt64> = []
-    /// Heard by the work of this connection's requests when it closes.
+    /// Heard by the work of this connection's requests, and its streaming responses, when it
+    /// closes: a producer (a pull, a build, a log follower) stops instead of working for no one.
     let end = ConnectionEnd()
 
     init(
@@ -119,10 +118,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelInactive(context: ChannelHandlerContext) {
         if let s = spool { close(s.fd); unlink(s.path); spool = nil }
-        // The client is gone: a stream's producer (a pull, a build) stops instead of working
-        // for no one. A stream that sends nothing for long would not notice otherwise.
-        for key in streaming { streams.cancel(key) }
-        streaming = []
+        // A stream that sends nothing for long would not notice otherwise.
         end.end()
         context.fireChannelInactive()
     }
@@ -193,28 +189,21 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let bound = NIOLoopBound((self, context), eventLoop: eventLoop)
         let streams = self.streams
         let key = streams.reserve()
-        streaming.insert(key)
+        let end = self.end
         let task = Task {
             defer { streams.remove(key) }
-            var chunkIterator = chunks.makeAsyncIterator()
             do {
-                while let chunk = try await chunkIterator.next() {
-                    guard !chunk.isEmpty else { continue }
+                for try await chunk in chunks where !chunk.isEmpty {
                     let sent = eventLoop.flatSubmit {
                         let (me, ctx) = bound.value
                         return ctx.writeAndFlush(me.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: chunk)))))
                     }
+                    // Stop producing when the client went away.
                     try await sent.get()
                 }
-            } catch {
-                // A write failed (the client went away): the producer hears it as the stream's
-                // cancellation, which a read in a cancelled task delivers.
-                withUnsafeCurrentTask { $0?.cancel() }
-                _ = try? await chunkIterator.next()
-            }
+            } catch {}
             eventLoop.execute {
                 let (me, ctx) = bound.value
-                me.streaming.remove(key)
                 me.answered()
                 let done = ctx.writeAndFlush(me.wrapOutboundOut(.end(nil)))
                 if !keepAlive {
@@ -224,6 +213,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             }
         }
         streams.add(key, task)
+        // The client gone: the stream's reading ends, which its producer hears as its termination.
+        let token = end.onEnd { task.cancel() }
+        Task {
+            await task.value
+            end.forget(token)
+        }
     }
 
     func respond(context: ChannelHandlerContext, _ r: APIResponse, keepAlive: Bool, isHead: Bool) {

@@ -126,30 +126,39 @@ extension APIResponse {
     }
 }
 
-/// A connection's end, heard by the work its requests started.
+/// A connection's end, heard by the work its requests started (a pull, a build, a stream).
 public final class ConnectionEnd: Sendable {
     private struct State {
         var ended = false
-        var hearers: [@Sendable () -> Void] = []
+        var next: UInt64 = 0
+        var hearers: [UInt64: @Sendable () -> Void] = [:]
     }
     private let state = Mutex(State())
 
     public init() {}
 
-    /// `hear` runs once when the connection ends (at once if it has).
-    public func onEnd(_ hear: @escaping @Sendable () -> Void) {
-        let now = state.withLock { s -> Bool in
-            if !s.ended { s.hearers.append(hear) }
-            return s.ended
+    /// `hear` runs once when the connection ends (at once if it has); the token forgets it
+    /// when the work ends first (a keep-alive connection serves many requests).
+    @discardableResult
+    public func onEnd(_ hear: @escaping @Sendable () -> Void) -> UInt64 {
+        let (token, now) = state.withLock { s -> (UInt64, Bool) in
+            s.next += 1
+            if !s.ended { s.hearers[s.next] = hear }
+            return (s.next, s.ended)
         }
         if now { hear() }
+        return token
+    }
+
+    public func forget(_ token: UInt64) {
+        _ = state.withLock { s in s.hearers.removeValue(forKey: token) }
     }
 
     func end() {
         let all = state.withLock { s -> [@Sendable () -> Void] in
             s.ended = true
-            defer { s.hearers = [] }
-            return s.hearers
+            defer { s.hearers = [:] }
+            return Array(s.hearers.values)
         }
         for h in all { h() }
     }

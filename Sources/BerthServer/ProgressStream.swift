@@ -11,46 +11,24 @@ final class ProgressStream: Sendable {
         var failure: (any Error)?
         var waiter: CheckedContinuation<Void, any Error>?
         var done = false
-        /// The work producing the lines, cancelled when the client stops reading.
-        var work: Task<Void, Never>?
-        var abandoned = false
     }
     private let state = Mutex(State())
     let stream: AsyncThrowingStream<Data, any Error>
     private let cont: AsyncThrowingStream<Data, any Error>.Continuation
 
-    init() {
-        (stream, cont) = AsyncThrowingStream<Data, any Error>.makeStream()
-        cont.onTermination = { [weak self] end in
-            guard case .cancelled = end else { return }
-            self?.abandon()
-        }
-    }
+    init() { (stream, cont) = AsyncThrowingStream<Data, any Error>.makeStream() }
 
-    /// The work stops when `connection` ends, also before the stream's first line (a pull
-    /// waiting on a slow registry's manifest).
-    func stop(when connection: ConnectionEnd?) {
-        connection?.onEnd { [weak self] in self?.abandon() }
-    }
-
-    /// The client stopped reading (it went away): the work is cancelled.
-    private func abandon() {
-        let work = state.withLock { s in
-            s.abandoned = true
-            return s.work
-        }
-        work?.cancel()
-    }
-
-    /// Runs the work producing the stream in a task of its own, cancelled when the client goes
-    /// away (a pull stops downloading, a build stops at its next step).
-    func run(_ work: @escaping @Sendable () async -> Void) {
+    /// Runs the work producing the stream in a task of its own, cancelled when `connection`
+    /// ends, before the first line too (a pull stops downloading, also while a slow registry
+    /// holds the manifest; a build stops at its next step).
+    func run(until connection: ConnectionEnd?, _ work: @escaping @Sendable () async -> Void) {
         let task = Task { await work() }
-        let gone = state.withLock { s in
-            s.work = task
-            return s.abandoned
+        guard let connection else { return }
+        let token = connection.onEnd { task.cancel() }
+        Task {
+            await task.value
+            connection.forget(token)
         }
-        if gone { task.cancel() }
     }
 
     /// One message line.

@@ -32,12 +32,6 @@ final class StreamRegistry: Sendable {
         }
     }
 
-    /// Ends one stream (its client went away): its producer hears it as the stream's termination.
-    func cancel(_ key: UInt64) {
-        let task = state.withLock { s in s.tasks.removeValue(forKey: key) }
-        task?.cancel()
-    }
-
     func cancelAll() {
         let all = state.withLock { s in
             s.cancelled = true

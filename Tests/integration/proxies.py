@@ -42,6 +42,17 @@ class RegistryProxy:
             def log_message(self, *a):
                 pass
 
+            def hold(self):
+                """Waits until released (True), or until the client ends the connection (False)."""
+                proxy.blocked.set()
+                deadline = time.monotonic() + 60
+                while not proxy.release.wait(0.1) and time.monotonic() < deadline:
+                    if client_gone(self.connection):
+                        proxy.dropped.set()
+                        self.close_connection = True
+                        return False
+                return True
+
             def forward(self):
                 path = self.path.split("?")[0]
                 proxy.hits.append((self.command, path))
@@ -51,13 +62,8 @@ class RegistryProxy:
                 body = self.rfile.read(n) if n else None
                 blob_get = self.command == "GET" and "/blobs/" in path
                 if hold_manifest and self.command == "GET" and "/manifests/" in path and not proxy.blocked.is_set():
-                    proxy.blocked.set()
-                    deadline = time.monotonic() + 60
-                    while not proxy.release.wait(0.1) and time.monotonic() < deadline:
-                        if client_gone(self.connection):
-                            proxy.dropped.set()
-                            self.close_connection = True
-                            return
+                    if not self.hold():
+                        return
                 if redirect_blobs and blob_get:
                     self.send_response(307)
                     self.send_header("Location", f"http://{redirect_blobs.addr}/storage/{path.rsplit('/', 1)[1]}?sig=x")
@@ -95,14 +101,8 @@ class RegistryProxy:
                 if gated and blob_get and path.endswith(gated) and not proxy.blocked.is_set():
                     self.wfile.write(data[: len(data) // 2])
                     self.wfile.flush()
-                    proxy.blocked.set()
-                    # Held until released, or until the client (berthd) ends the connection.
-                    deadline = time.monotonic() + 60
-                    while not proxy.release.wait(0.1) and time.monotonic() < deadline:
-                        if client_gone(self.connection):
-                            proxy.dropped.set()
-                            self.close_connection = True
-                            return
+                    if not self.hold():
+                        return
                     if cut:
                         self.close_connection = True
                         return

@@ -387,17 +387,21 @@ def test_login_through_a_credential_helper(daemon, private_registry, images, wor
     assert r.returncode != 0 and "docker-credential-missing not found" in r.stderr
 
 
-def test_kill_9_mid_pull_keeps_nothing_but_verified_blobs(bb, make_daemon, registry, workdir):
-    # A two-layer image in the registry: busybox's layer and a 400 kB one from a RUN.
-    ctx = os.path.join(workdir, "ctx")
+def two_layer_image(bb, registry, workdir, repo):
+    """An image of busybox's layer and a 400 kB one from a RUN, pushed; returns (name, layer digests)."""
+    ctx = os.path.join(workdir, "ctx-" + repo.replace("/", "-"))
     os.makedirs(ctx)
     open(os.path.join(ctx, "Dockerfile"), "w").write("FROM busybox\nRUN head -c 400000 /dev/urandom > /big\n")
-    name = f"{registry.addr}/two/layers:1"
+    name = f"{registry.addr}/{repo}:1"
     bb.berth("build", "-q", "-t", name, ctx)
     bb.berth("push", name)
     c = http.client.HTTPConnection("127.0.0.1", registry.port, timeout=10)
-    c.request("GET", "/v2/two/layers/manifests/1", headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
-    layers = [l["digest"] for l in json.loads(c.getresponse().read())["layers"]]
+    c.request("GET", f"/v2/{repo}/manifests/1", headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+    return name, [l["digest"] for l in json.loads(c.getresponse().read())["layers"]]
+
+
+def test_kill_9_mid_pull_keeps_nothing_but_verified_blobs(bb, make_daemon, registry, workdir):
+    _, layers = two_layer_image(bb, registry, workdir, "two/layers")
     first, second = layers[0], layers[-1]  # busybox's first layer; the RUN's
     proxy = RegistryProxy(registry.addr, gated=second)
     d = make_daemon("puller")
@@ -432,19 +436,6 @@ def test_kill_9_mid_pull_keeps_nothing_but_verified_blobs(bb, make_daemon, regis
         d.assert_consistent()
     finally:
         proxy.stop()
-
-
-def two_layer_image(bb, registry, workdir, repo):
-    """An image of busybox's layer and a 400 kB one from a RUN, pushed; returns (name, layer digests)."""
-    ctx = os.path.join(workdir, "ctx-" + repo.replace("/", "-"))
-    os.makedirs(ctx)
-    open(os.path.join(ctx, "Dockerfile"), "w").write("FROM busybox\nRUN head -c 400000 /dev/urandom > /big\n")
-    name = f"{registry.addr}/{repo}:1"
-    bb.berth("build", "-q", "-t", name, ctx)
-    bb.berth("push", name)
-    c = http.client.HTTPConnection("127.0.0.1", registry.port, timeout=10)
-    c.request("GET", f"/v2/{repo}/manifests/1", headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
-    return name, [l["digest"] for l in json.loads(c.getresponse().read())["layers"]]
 
 
 def test_a_pull_stops_when_its_last_client_goes(bb, make_daemon, registry, workdir):

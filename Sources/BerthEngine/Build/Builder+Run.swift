@@ -77,7 +77,6 @@ extension Builder {
             // Removed whatever ended the step, a cancelled build too (the removal is not itself cancelled).
             let containers = self.containers
             await Task { try? await containers.remove(id, force: true, volumes: true) }.value
-            if Task.isCancelled { say("Removing intermediate container \(Identifier.short(id))\n") }
             throw error
         }
     }

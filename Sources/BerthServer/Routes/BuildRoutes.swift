@@ -64,8 +64,7 @@ extension EngineRouter {
         // The stream begins at once: every failure, even of the context, is an error line.
         progress.begin()
         let request = req
-        progress.stop(when: r.connection)
-        progress.run {
+        progress.run(until: r.connection) {
             defer { if let c = request.contextArchive { unlink(c) } }
             do {
                 _ = try await service.build(request) { m in

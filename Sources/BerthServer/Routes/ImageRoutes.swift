@@ -77,8 +77,7 @@ extension EngineRouter {
             // Docker: an empty `tag` (what `docker pull -a` sends) pulls every tag of the name.
             let allTags = r.query("tag") == "" && !from.contains("@") && !(from.split(separator: "/").last ?? "").contains(":")
             let reference = name
-            progress.stop(when: r.connection)
-            progress.run {
+            progress.run(until: r.connection) {
                 do {
                     if allTags {
                         try await images.pullAllTags(reference, auth: auth, platform: platform) { progress.send($0) }

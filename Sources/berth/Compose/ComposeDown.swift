@@ -38,7 +38,7 @@ struct ComposeDown: AsyncParsableCommand {
             try await group.waitForAll()
         }
         // The project's networks, found by label (also ones of services since removed).
-        let q = engine.filters(["\(ComposePlan.projectLabel)=\(name)"])
+        let q = try engine.filters(["\(ComposePlan.projectLabel)=\(name)"])
         let nets = try JSONSerialization.jsonObject(with: try await engine.client.send(.GET, "/networks", query: [q]).body) as? [[String: Any]] ?? []
         for n in nets {
             guard let netName = n["Name"] as? String else { continue }

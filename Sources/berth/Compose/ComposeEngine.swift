@@ -19,16 +19,15 @@ struct ComposeEngine {
         var oneoff: Bool
     }
 
-    func filters(_ labels: [String]) -> (String, String) {
-        let json = try! JSONSerialization.data(withJSONObject: ["label": labels])
-        return ("filters", String(decoding: json, as: UTF8.self))
+    func filters(_ labels: [String]) throws -> (String, String) {
+        ("filters", try filtersJSON(labels.map { "label=" + $0 }))
     }
 
     /// The project's containers (all states), by service then number.
     func members(service: String? = nil) async throws -> [Member] {
         var labels = ["\(ComposePlan.projectLabel)=\(project)"]
         if let service { labels.append("\(ComposePlan.serviceLabel)=\(service)") }
-        let r = try await client.send(.GET, "/containers/json", query: [("all", "1"), filters(labels)])
+        let r = try await client.send(.GET, "/containers/json", query: [("all", "1"), try filters(labels)])
         return try JSONDecoder().decode([ContainerSummary].self, from: r.body).map { c in
             Member(
                 id: c.Id, name: c.Names.first.map { String($0.drop { $0 == "/" }) } ?? c.Id,

@@ -98,21 +98,19 @@ struct ComposeTop: AsyncParsableCommand {
 enum ComposeRows {
     struct Member {
         var record: ContainerRecord
-        var service: String
-        var number: Int
-        var oneoff: Bool
+        var labels: [String: String]
+        var service: String { labels[ComposePlan.serviceLabel] ?? "" }
+        var number: Int { Int(labels[ComposePlan.numberLabel] ?? "") ?? 0 }
+        var oneoff: Bool { labels[ComposePlan.oneoffLabel] == "True" }
     }
 
-    static func members(_ store: Store, project: String) throws -> [Member] {
+    /// Every container of the project (`all`) or the running ones, by service then number.
+    static func members(_ store: Store, project: String, all: Bool = true) throws -> [Member] {
         try store.read { db -> [Member] in
-            let rows = try ContainerListQuery(all: true, filters: ["label": ["\(ComposePlan.projectLabel)=\(project)"]]).run(db) { _ in [] }
+            let rows = try ContainerListQuery(all: all, filters: ["label": ["\(ComposePlan.projectLabel)=\(project)"]]).run(db) { _ in [] }
             let labels = try ContainerQueries.labels(db, ids: rows.map(\.id))
-            return rows.map { c in
-                let l = labels[c.id] ?? [:]
-                return Member(
-                    record: c, service: l[ComposePlan.serviceLabel] ?? "", number: Int(l[ComposePlan.numberLabel] ?? "") ?? 0,
-                    oneoff: l[ComposePlan.oneoffLabel] == "True")
-            }.sorted { ($0.service, $0.number) < ($1.service, $1.number) }
+            return rows.map { Member(record: $0, labels: labels[$0.id] ?? [:]) }
+                .sorted { ($0.service, $0.number, $0.record.name) < ($1.service, $1.number, $1.record.name) }
         }
     }
 }

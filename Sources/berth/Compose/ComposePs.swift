@@ -19,16 +19,11 @@ struct ComposePs: ParsableCommand {
     func run() throws {
         let name = try opts.projectName()
         let store = try opts.global.store()
-        var filters = ["label": ["\(ComposePlan.projectLabel)=\(name)"]]
-        let query = ContainerListQuery(all: all, filters: filters)
-        filters = [:]
-        let rows = try store.read { db -> [(ContainerRecord, [String: String], String)] in
-            let rows = try query.run(db) { _ in [] }
-            let labels = try ContainerQueries.labels(db, ids: rows.map(\.id))
-            let ports = try ContainerQueries.portsText(db)
-            return rows.map { ($0, labels[$0.id] ?? [:], ports[$0.id] ?? "") }
-        }.filter { only.isEmpty || only.contains($0.1[ComposePlan.serviceLabel] ?? "") }
-            .sorted { ($0.1[ComposePlan.serviceLabel] ?? "", $0.0.name) < ($1.1[ComposePlan.serviceLabel] ?? "", $1.0.name) }
+        let ports = try store.read { db in try ContainerQueries.portsText(db) }
+        let rows = try ComposeRows.members(store, project: name, all: all)
+            .filter { only.isEmpty || only.contains($0.service) }
+            .sorted { ($0.service, $0.record.name) < ($1.service, $1.record.name) }
+            .map { ($0.record, $0.labels, ports[$0.record.id] ?? "") }
         if quiet { for r in rows { Out.print(r.0.id) }; return }
         if services { for s in Set(rows.map { $0.1[ComposePlan.serviceLabel] ?? "" }).sorted() { Out.print(s) }; return }
         let now = Clock.nowNanos()

@@ -63,7 +63,7 @@ struct KubeDownCommand: AsyncParsableCommand {
         let path = KubeFiles.absolute(file)
         let client = try global.client()
         let label = "\(KubePlan.fileLabel)=\(path)"
-        let filters = String(decoding: try JSONSerialization.data(withJSONObject: ["label": [label]]), as: UTF8.self)
+        let filters = try filtersJSON(["label=" + label])
         let r = try await client.send(.GET, "/containers/json", query: [("all", "1"), ("filters", filters)])
         let list = try JSONDecoder().decode([ContainerSummary].self, from: r.body)
         // Joined containers first, then the ones holding the pods' namespaces.
@@ -72,7 +72,7 @@ struct KubeDownCommand: AsyncParsableCommand {
             _ = try await client.send(.DELETE, client.path("/containers", c.Id), query: [("force", "1")])
             Out.print("Removed " + (c.Names.first.map { String($0.dropFirst()) } ?? c.Id))
         }
-        let vf = String(decoding: try JSONSerialization.data(withJSONObject: ["label": [label, KubePlan.podLabel]]), as: UTF8.self)
+        let vf = try filtersJSON(["label=" + label, "label=" + KubePlan.podLabel])
         let v = try await client.send(.GET, "/volumes", query: [("filters", vf)])
         for vol in (try JSONSerialization.jsonObject(with: v.body) as? [String: Any])?["Volumes"] as? [[String: Any]] ?? [] {
             if let n = vol["Name"] as? String { _ = try await client.send(.DELETE, client.path("/volumes", n)) }
