@@ -100,9 +100,10 @@ extension ContainerService {
                 } else if let pid = c.conmonPid, ProcStat.isSame(Int32(pid), startTime: c.conmonStartTime) {
                     rootfsMounts.adoptRun(c.id, target: files(c.id).rootfs)
                     if let host = try? JSONDecoder().decode(HostConfig.self, from: Data(c.hostConfigJSON.utf8)),
-                        let logs = try? LogOptions.resolve(host.LogConfig, defaults: logDefaults), logs.maxFiles > 1
+                        let logs = try? LogOptions.resolve(host.LogConfig, defaults: logDefaults), logs.maxFiles > 1,
+                        let size = logs.maxSize
                     {
-                        logRotator?.watch(id: c.id, dir: files(c.id).dir, maxFiles: logs.maxFiles)
+                        logRotator?.watch(id: c.id, dir: files(c.id).dir, maxFiles: logs.maxFiles, maxSize: size)
                     }
                     r.adopted += 1
                     restoreLoopbackProxies(c.id)

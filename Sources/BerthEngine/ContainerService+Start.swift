@@ -170,8 +170,10 @@ extension ContainerService {
             id: c.id, name: c.name, files: conmonFiles(c.id), terminal: req.Tty ?? false,
             stdin: req.OpenStdin ?? false,
             leaveStdinOpen: (req.Tty ?? false) || !(req.StdinOnce ?? false),
-            logSizeMax: logs.maxSize, logging: logs.logging)
-        if logs.maxFiles > 1 { logRotator?.watch(id: c.id, dir: f.dir, maxFiles: logs.maxFiles) }
+            logSizeMax: logs.conmonCap, logging: logs.logging)
+        if logs.maxFiles > 1, let size = logs.maxSize {
+            logRotator?.watch(id: c.id, dir: f.dir, maxFiles: logs.maxFiles, maxSize: size)
+        }
         try pendingNetwork?.wait()
         connectPendingAttaches(c.id)
         let conmonStart = ProcStat.startTime(started.conmonPid)

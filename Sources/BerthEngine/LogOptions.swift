@@ -2,8 +2,8 @@ import BerthAPI
 import BerthCore
 
 /// How big a container's log may grow: Docker's `--log-opt max-size` (berthd's
-/// `--log-max-size` by default) and `max-file`. conmon enforces the size (at the limit it starts
-/// the file afresh); `LogRotator` keeps the older files.
+/// `--log-max-size` by default) and `max-file`. With one file conmon enforces the size (at the
+/// limit it starts the file afresh); with more `LogRotator` does, and keeps the older files.
 public struct LogOptions: Sendable, Equatable {
     /// Bytes, or nil for no cap.
     public var maxSize: Int64?
@@ -15,6 +15,13 @@ public struct LogOptions: Sendable, Equatable {
     public var warnings: [String] = []
 
     public init(maxSize: Int64? = nil) { self.maxSize = maxSize }
+
+    /// conmon's own cap (`--log-size-max`): with one file. With rotated files berthd starts
+    /// each file at `maxSize` (`LogRotator`) and conmon has none: its own rotations would meet
+    /// berthd's (conmon counts toward its cap across the files berthd starts) and lose the file
+    /// between. The price: while berthd is down such a log grows past its cap, and is rotated
+    /// when berthd is back.
+    public var conmonCap: Int64? { maxFiles > 1 ? nil : maxSize }
 
     /// The drivers berth answers for: all but `none` are served from conmon's k8s-file.
     static let drivers: Set<String> = ["", "json-file", "k8s-file", "local", "none"]

@@ -141,6 +141,16 @@ public struct Conmon: Sendable {
         try line.withUnsafeBytes { try FileOps.writeAll(fd, $0, what: "resize") }
     }
 
+    /// Asks conmon to start its log file afresh (control message 2, "reopen logs"): it renames
+    /// a new file over the old one. false when the FIFO is not there or full.
+    public static func reopenLogs(bundle: String) -> Bool {
+        let fd = open(bundle + "/ctl", O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        let line = Array("2 0 0\n".utf8)
+        return line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == line.count
+    }
+
     /// Reads one JSON message conmon writes on a pipe; `timeoutMs` -1 waits for ever.
     static func readSync(_ fd: Int32, timeoutMs: Int32) throws -> [String: Any] {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)

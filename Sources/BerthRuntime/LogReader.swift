@@ -13,8 +13,10 @@ public struct LogLine: Sendable, Equatable {
 /// Reads conmon's k8s-file log: `<RFC3339Nano> <stdout|stderr> <F|P> <bytes>` per record, where
 /// P marks a partial line continued by the next record of the same stream. Files are held open
 /// from the moment they are seen, so a follower keeps reading even after the container (and its
-/// folder) is removed, and a rotation (conmon's at max-size, berthd's `max-file` shift) cannot
-/// delete a file it has not read: it reads each to its end, then the next, in order.
+/// folder) is removed, and a rotation cannot delete a file it has not read: it reads each to its
+/// end, then the next, in order. With `max-file` > 1 berthd's rotator hands every reader each
+/// new file as it makes it (`LogFiles.Inbox`), so none is missed however slow the reader; with
+/// one file conmon's new file is found by its name.
 // @unchecked: one reader per request, its position moved by that request's stream alone.
 public final class LogReader: @unchecked Sendable {
     /// The live file (conmon writes it).
@@ -34,10 +36,15 @@ public final class LogReader: @unchecked Sendable {
     }
     /// The newest file held: a live file that differs is a rotation since.
     var newest: FileID?
-    /// Where a rotation deleted files before this reader saw them (the index of the first file
-    /// after the gap): said there once, as a line on stderr.
-    var lostBefore: Int?
-    var waitedForRotator = 0
+    /// Where a rotation deleted files before this reader saw them, or it dropped files queued
+    /// too far ahead (the index of the first file after each gap): said there once, as a line
+    /// on stderr.
+    var lostBefore = Set<Int>()
+    /// Where rotations hand this reader their files (registered for `dir`).
+    let inbox: LogFiles.Inbox
+    /// Whether berthd's rotator keeps this log (its held link exists): files then come only
+    /// from the inbox, in the rotator's order.
+    var rotated = false
     /// The file read last before the current one, and where it ended: berthd's rotator may
     /// still append its mark of a lost file to it, which is then read late rather than never.
     var left: (handle: FileHandle, offset: UInt64)?
@@ -45,10 +52,35 @@ public final class LogReader: @unchecked Sendable {
     public convenience init(path: String) { self.init(paths: [path]) }
 
     /// Reads `paths` one after the other (`--log-opt max-file`'s rotated files, then the live one).
-    public init(paths: [String]) {
-        path = paths.last ?? ""
-        dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        handles = LogFiles.renames.withLock { _ in paths.map { FileHandle(forReadingAtPath: $0) } }
+    public convenience init(paths: [String]) {
+        let last = paths.last ?? ""
+        self.init(dir: String(last[..<(last.lastIndex(of: "/") ?? last.startIndex)]), paths: paths)
+    }
+
+    /// Reads every log file of the container folder `dir`, oldest first.
+    public convenience init(dir: String) { self.init(dir: dir, paths: nil) }
+
+    init(dir: String, paths given: [String]?) {
+        self.dir = dir
+        path = given?.last ?? dir + "/" + LogFiles.live
+        let inbox = LogFiles.Inbox()
+        self.inbox = inbox
+        var opened: [FileHandle?] = []
+        var heldOne: FileHandle?
+        // Opened and registered at once under the lock the rotator shifts under: no file can
+        // come between what was opened and what will be handed over.
+        LogFiles.renames.withLock { followers in
+            opened = (given ?? LogFiles.paths(dir: dir)).map { FileHandle(forReadingAtPath: $0) }
+            // Between conmon's rename and the rotator's shift the old live file has no other name.
+            if given == nil { heldOne = FileHandle(forReadingAtPath: dir + "/" + LogFiles.held) }
+            followers[dir, default: [:]][ObjectIdentifier(inbox)] = inbox
+        }
+        if let h = heldOne, let live = opened.last, let l = live, Self.identity(h.fileDescriptor) != Self.identity(l.fileDescriptor) {
+            opened.insert(h, at: opened.count - 1)
+        } else {
+            try? heldOne?.close()
+        }
+        handles = opened
         newest = handles.last.flatMap { $0 }.flatMap { Self.identity($0.fileDescriptor) }
     }
 
@@ -59,6 +91,11 @@ public final class LogReader: @unchecked Sendable {
     }
 
     deinit {
+        let key = ObjectIdentifier(inbox)
+        LogFiles.renames.withLock { f in
+            f[dir]?[key] = nil
+            if f[dir]?.isEmpty == true { f[dir] = nil }
+        }
         for h in handles { try? h?.close() }
         try? left?.handle.close()
     }
@@ -88,6 +125,7 @@ public final class LogReader: @unchecked Sendable {
                 }
                 guard index < handles.count - 1 else { return [] }
                 open(index + 1, at: 0)
+                if let lost = lostHere() { return lost }
                 continue
             }
             let fh = handles[index]!
@@ -96,24 +134,13 @@ public final class LogReader: @unchecked Sendable {
                 // A file read to its end: the next one, if a rotation made one.
                 if index == handles.count - 1 { heldRotations() }
                 guard index < handles.count - 1 else { return [] }
-                // berthd's rotator has not caught up with conmon's latest new file: wait for it
-                // (a few calls, at most ~100), as it appends to this file the mark of a file a
-                // rotation quicker than it deleted.
-                if rotatorBehind(), waitedForRotator < 100 {
-                    waitedForRotator += 1
-                    return []
-                }
-                waitedForRotator = 0
                 // Done with it (kept for a late mark only): its space goes back once rotation
                 // has deleted it and the next file is left too.
                 try? left?.handle.close()
                 left = (fh, offset)
                 handles[index] = nil
                 open(index + 1, at: 0)
-                if lostBefore == index {
-                    lostBefore = nil
-                    return [LogLine(time: Clock.nowNanos(), stream: .stderr, text: Data(Self.lostMarker.utf8))]
-                }
+                if let lost = lostHere() { return lost }
                 continue
             }
             let (lines, used) = Self.lines(in: data, pending: &pending)
@@ -129,6 +156,21 @@ public final class LogReader: @unchecked Sendable {
         }
     }
 
+    /// At the first file after a gap: the lines left open before it, ended there (what would
+    /// have ended them is gone: the next file's text must not join them), then the marker.
+    func lostHere() -> [LogLine]? {
+        guard lostBefore.remove(index) != nil else { return nil }
+        // A gap runs on over dropped files to the next one held: one mark for all of it.
+        var k = index
+        while k < handles.count, handles[k] == nil {
+            k += 1
+            lostBefore.remove(k)
+        }
+        var lines = flushPending()
+        for k in lines.indices { lines[k].text.append(0x0a) }
+        return lines + [LogLine(time: Clock.nowNanos(), stream: .stderr, text: Data(Self.lostMarker.utf8))]
+    }
+
     /// Records appended to the file left last since it was left (the rotator's mark).
     func lateMark() -> [LogLine]? {
         guard let l = left else { return nil }
@@ -142,90 +184,46 @@ public final class LogReader: @unchecked Sendable {
         return lines.isEmpty ? nil : lines
     }
 
-    /// When the live file is no longer the newest one held, a rotation happened: the files
-    /// after that one (the rotated names, then the live one) are opened and queued in order.
-    /// If the newest one held is gone from the names altogether, rotations went past it
-    /// before this look, and what came between is lost (`lostBefore`).
+    /// Queues the files rotations made since the last look: those berthd's rotator handed
+    /// over, or (one file, no rotator) conmon's new live file when it is not the newest held.
     func heldRotations() {
-        guard let known = newest else { return }
-        var st = stat()
-        guard stat(path, &st) == 0, FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) != known else { return }
-        // Names listed and opened newest first, down to the newest file held, under the lock
-        // berthd's shifts take: a file is known by what was opened, never by a name looked at
-        // before (names move); conmon's rename of a new live file only adds a newer one. The
-        // newest file held is open, so its inode cannot come back as another file's (inodes
-        // of deleted files are reused at once; nothing else here is compared by inode).
-        var chainCount = 0
-        var found = false
-        var after: [(FileHandle, FileID)] = []
-        LogFiles.renames.withLock { _ in
-            var chain = LogFiles.paths(dir: dir)
-            // The held link too: between conmon's rename and berthd's shift the old live file
-            // has no other name.
-            chain.insert(dir + "/" + LogFiles.held, at: chain.count - 1)
-            chainCount = chain.count
-            for p in chain.reversed() {
-                guard let h = FileHandle(forReadingAtPath: p), let id = Self.identity(h.fileDescriptor) else { continue }
-                if id == known {
-                    try? h.close()
-                    found = true
-                    return
-                }
-                after.insert((h, id), at: 0)
+        if !rotated { rotated = FileOps.exists(dir + "/" + LogFiles.held) }
+        let offered = inbox.take()
+        if offered.dropped { lostBefore.insert(handles.count) }
+        for fd in offered.fds { queue(FileHandle(fileDescriptor: fd, closeOnDealloc: true)) }
+        if !rotated, let known = newest {
+            var st = stat()
+            if stat(path, &st) == 0, FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) != known,
+                let h = FileHandle(forReadingAtPath: path)
+            {
+                queue(h)
             }
-        }
-        // One file kept (max-file 1) has no names to find the old one by: conmon's new file
-        // follows it directly.
-        if !found && chainCount > 2 { lostBefore = handles.count }
-        if !found, let last = handles.last.flatMap({ $0 }), let since = Self.firstTime(last.fileDescriptor) {
-            // The newest file held has no name left: it went before berthd's rotator could
-            // keep it, or rotations went past it. Names that are left may then be older files
-            // (read already): only those that began after it are new.
-            after = after.filter { h, _ in
-                guard let t = Self.firstTime(h.fileDescriptor), t <= since else { return true }
-                try? h.close()
-                return false
-            }
-        }
-        for (h, id) in after {
-            // The held link and the live name are one file until the next rotation.
-            if id == newest {
-                try? h.close()
-                continue
-            }
-            handles.append(h)
-            newest = id
         }
         // A reader far behind (a slow client) holds at most this many files ahead of the one it
         // reads: each one held is disk a rotation could not give back. Past that the oldest
         // queued go, and the log says so where they were.
-        let ahead = handles.count - 1 - index
-        if ahead > Self.maxHeldAhead {
-            let drop = ahead - Self.maxHeldAhead
-            for k in (index + 1)...(index + drop) {
+        let ahead = ((index + 1)..<max(index + 1, handles.count)).filter { handles[$0] != nil }
+        if ahead.count > Self.maxHeldAhead {
+            let drop = ahead.prefix(ahead.count - Self.maxHeldAhead)
+            for k in drop {
                 try? handles[k]?.close()
                 handles[k] = nil
             }
-            lostBefore = index + 1
+            // Said once per gap: one that joins a gap dropped before is that gap.
+            if let first = drop.first, first - 1 == index || handles[first - 1] != nil { lostBefore.insert(first) }
         }
     }
 
     /// Files a reader holds ahead of the one it reads, at most.
     static let maxHeldAhead = 8
 
-    /// Whether the held link (max-file > 1) is not yet the live file.
-    func rotatorBehind() -> Bool {
-        var a = stat(), b = stat()
-        guard stat(dir + "/" + LogFiles.held, &a) == 0, stat(path, &b) == 0 else { return false }
-        return a.st_ino != b.st_ino || a.st_dev != b.st_dev
-    }
-
-    /// The time of a file's first record (nil while it has none).
-    static func firstTime(_ fd: Int32) -> Int64? {
-        var head = [UInt8](repeating: 0, count: 64)
-        let n = pread(fd, &head, head.count, 0)
-        guard n > 0, let space = head[0..<n].firstIndex(of: 0x20) else { return nil }
-        return head.withUnsafeBytes { Clock.parseRFC3339(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<space])) }
+    /// Adds a file after the newest one held, unless it is that one (the rotator hands over a
+    /// live file this reader may have opened by its name already).
+    func queue(_ h: FileHandle) {
+        let id = Self.identity(h.fileDescriptor)
+        guard id != newest else { try? h.close(); return }
+        handles.append(h)
+        newest = id
     }
 
     static func identity(_ fd: Int32) -> FileID? {

@@ -3,13 +3,27 @@ import CBerthSys
 import Foundation
 import Synchronization
 
-/// Docker's `--log-opt max-file=N` on top of conmon's cap: conmon starts `ctr.log` afresh at
-/// max-size by renaming a new file over it; berthd holds a hard link to the live file
-/// (`ctr.log.held`), so the old content survives the rename, and on inotify's word (one
-/// watcher thread for every container) turns it into `ctr.log.1`, shifting older files up to
-/// `ctr.log.(N-1)`. A reader opens them oldest first (`LogFiles.paths`).
+/// Docker's `--log-opt max-size=S --log-opt max-file=N`. berthd decides when `ctr.log` is
+/// full: inotify says it was written (one watcher thread for every container), and at S bytes
+/// berthd asks conmon to start a fresh file (its control FIFO's "reopen logs"). conmon renames
+/// a new file over `ctr.log`; berthd holds a hard link to the live file (`ctr.log.held`), so
+/// the old content survives the rename, and on inotify's word turns it into `ctr.log.1`,
+/// shifting older files up to `ctr.log.(N-1)`. A reader opens them oldest first
+/// (`LogFiles.paths`).
+///
+/// Why berthd asks rather than conmon's own `--log-size-max`: conmon would start files as fast
+/// as a writer fills them, and a file started and replaced between two looks of this thread
+/// went unkept. berthd asks for the next file only once it holds the last one, so none is lost
+/// (`LogOptions.conmonCap` says what that costs while berthd is down).
 public final class LogRotator: Sendable {
-    private struct Watch { var id: String; var dir: String; var maxFiles: Int }
+    private struct Watch {
+        var id: String
+        var dir: String
+        var maxFiles: Int
+        var maxSize: Int64
+        /// When berthd last asked conmon for a fresh file that has not appeared yet.
+        var asked: UInt64?
+    }
     private let fd: Int32
     private let watches = Mutex<[Int32: Watch]>([:])
 
@@ -21,16 +35,19 @@ public final class LogRotator: Sendable {
         t.start()
     }
 
-    /// Starts rotating `dir/ctr.log` into `maxFiles - 1` older files.
-    public func watch(id: String, dir: String, maxFiles: Int) {
-        guard maxFiles > 1 else { return }
+    /// Starts rotating `dir/ctr.log` at `maxSize` bytes into `maxFiles - 1` older files; `dir`
+    /// is the bundle conmon's control FIFO is in.
+    public func watch(id: String, dir: String, maxFiles: Int, maxSize: Int64) {
+        guard maxFiles > 1, maxSize > 0 else { return }
         let held = dir + "/" + LogFiles.held
         // Whatever happened while nobody watched is rotated first.
         Self.rotate(dir: dir, maxFiles: maxFiles)
         if !FileOps.exists(held) { link(dir + "/" + LogFiles.live, held) }
-        let wd = berth_inotify_watch_moves(fd, dir)
+        let wd = berth_inotify_watch_logs(fd, dir)
         guard wd >= 0 else { return }
-        watches.withLock { $0[wd] = Watch(id: id, dir: dir, maxFiles: maxFiles) }
+        watches.withLock { $0[wd] = Watch(id: id, dir: dir, maxFiles: maxFiles, maxSize: maxSize) }
+        // A file already full (written while berthd was down) is started afresh now.
+        written(wd)
     }
 
     /// Stops watching (the run ended); a last rotation check first.
@@ -54,23 +71,47 @@ public final class LogRotator: Sendable {
             let n = buf.withUnsafeMutableBufferPointer { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n <= 0 { continue }
             var off = 0
+            var grown = Set<Int32>()
             while off < n {
                 var name: UnsafePointer<CChar>?
                 var wd: Int32 = -1
-                let size = buf.withUnsafeBufferPointer { p in berth_inotify_event_wd(p.baseAddress! + off, Int32(n - off), &name, &wd) }
+                var write: Int32 = 0
+                let size = buf.withUnsafeBufferPointer { p in
+                    berth_inotify_event_wd(p.baseAddress! + off, Int32(n - off), &name, &wd, &write)
+                }
                 if size <= 0 { break }
                 off += Int(size)
-                guard let name, String(cString: name) == LogFiles.live,
-                    let w = watches.withLock({ $0[wd] })
-                else { continue }
-                // Each event is one new file from conmon. One that finds nothing to rotate came
-                // after a second rename that was quicker than this thread: the file between went
-                // with it, unread. Said where it was, at the end of the file before it.
+                guard let name, String(cString: name) == LogFiles.live else { continue }
+                if write != 0 { grown.insert(wd); continue }
+                guard let w = watches.withLock({ $0[wd] }) else { continue }
+                // Each move is one new file from conmon. One that finds nothing to rotate came
+                // after a second rename that was quicker than this thread (a container started
+                // by an older berthd, which left the cap to conmon): the file between went with
+                // it, unread. Said where it was, at the end of the file before it.
                 if !Self.rotate(dir: w.dir, maxFiles: w.maxFiles) {
                     Self.markLost(w.dir + "/" + LogFiles.rotated(1))
                 }
+                watches.withLock { $0[wd]?.asked = nil }
+                grown.insert(wd)
             }
+            for wd in grown { written(wd) }
+            // Writes in the next moment come as one event per file (inotify merges repeats
+            // not yet read): a fast writer costs this thread a stat per file per millisecond,
+            // not one per write.
+            if !grown.isEmpty { usleep(1000) }
         }
+    }
+
+    /// A watched log was written: asks conmon for a fresh file once it is full. Asked again if
+    /// the last ask brought no file within a second (conmon reads its FIFO when it can).
+    private func written(_ wd: Int32) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard let w = watches.withLock({ $0[wd] }) else { return }
+        if let asked = w.asked, now &- asked < 1_000_000_000 { return }
+        var st = stat()
+        guard stat(w.dir + "/" + LogFiles.live, &st) == 0, Int64(st.st_size) >= w.maxSize else { return }
+        guard Conmon.reopenLogs(bundle: w.dir) else { return }
+        watches.withLock { $0[wd]?.asked = now }
     }
 
     /// Appends a record saying lines are missing here (the file is one conmon no longer writes).
@@ -87,8 +128,9 @@ public final class LogRotator: Sendable {
     @discardableResult
     static func rotate(dir: String, maxFiles: Int) -> Bool {
         let live = dir + "/" + LogFiles.live, held = dir + "/" + LogFiles.held
-        // Readers walking the names (LogReader) see them before or after the shift, never halfway.
-        return LogFiles.renames.withLock { _ in
+        // Readers opening the names (LogReader) see them before or after the shift, never
+        // halfway; each one following this log is handed the new live file here.
+        return LogFiles.renames.withLock { followers in
             var a = stat(), b = stat()
             guard stat(held, &a) == 0, stat(live, &b) == 0, a.st_ino != b.st_ino || a.st_dev != b.st_dev else { return false }
             unlink(dir + "/" + LogFiles.rotated(maxFiles - 1))
@@ -99,24 +141,8 @@ public final class LogRotator: Sendable {
             }
             rename(held, dir + "/" + LogFiles.rotated(1))
             link(live, held)
+            if let readers = followers[dir] { for inbox in readers.values { inbox.offer(live) } }
             return true
         }
-    }
-}
-
-/// The names of a container's log files.
-public enum LogFiles {
-    /// Held while berthd shifts the names, and while a reader walks them.
-    static let renames = Mutex(())
-    public static let live = "ctr.log"
-    static let held = "ctr.log.held"
-    public static func rotated(_ k: Int) -> String { live + "." + String(k) }
-
-    /// Every log file in `dir`, oldest first, the live one last.
-    public static func paths(dir: String) -> [String] {
-        var older: [String] = []
-        var k = 1
-        while FileOps.exists(dir + "/" + rotated(k)) { older.append(dir + "/" + rotated(k)); k += 1 }
-        return older.reversed() + [dir + "/" + live]
     }
 }

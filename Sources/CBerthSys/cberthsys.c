@@ -51,14 +51,18 @@ int berth_inotify_event(const char *buf, int len, const char **name) {
     return total;
 }
 
-int berth_inotify_event_wd(const char *buf, int len, const char **name, int *wd) {
+int berth_inotify_event_wd(const char *buf, int len, const char **name, int *wd, int *written) {
     int total = berth_inotify_event(buf, len, name);
-    if (total > 0) *wd = ((const struct inotify_event *)buf)->wd;
+    if (total > 0) {
+        const struct inotify_event *e = (const struct inotify_event *)buf;
+        *wd = e->wd;
+        *written = (e->mask & IN_MODIFY) != 0;
+    }
     return total;
 }
 
-int berth_inotify_watch_moves(int fd, const char *path) {
-    return inotify_add_watch(fd, path, IN_MOVED_TO);
+int berth_inotify_watch_logs(int fd, const char *path) {
+    return inotify_add_watch(fd, path, IN_MOVED_TO | IN_MODIFY);
 }
 
 int berth_inotify_unwatch(int fd, int wd) {

@@ -156,7 +156,7 @@ def test_log_driver_none_keeps_nothing_but_attach_works(bb):
 
 
 def test_log_cap_never_costs_a_foreground_run_its_output(bb):
-    # 60,000 lines (~3.3 MB, ~6 MB as records) against a 1 MB cap: conmon starts the file afresh
+    # 60,000 lines (~3.3 MB, ~6 MB as records) against a 1 MB cap: the file is started afresh
     # several times; the attached run still prints every line, the file stays near the cap.
     p = bb.berth("run", "--name", "capped", "--log-opt", "max-size=1m", "--log-opt", "max-file=3", "busybox", "sh", "-c",
                  "for i in $(seq 1 60000); do echo line-$i-0123456789012345678901234567890123456789; done")
@@ -164,17 +164,18 @@ def test_log_cap_never_costs_a_foreground_run_its_output(bb):
     assert len(lines) == 60000 and lines[-1].startswith("line-60000-")
     cid = bb.berth("inspect", "-f", "{{.Id}}", "capped").out.strip()
     d = os.path.join(bb.root, "containers", cid)
-    assert os.path.getsize(os.path.join(d, "ctr.log")) <= 1200 * 1024
-    # max-file=3: the live file and two older ones, each under the cap, read in order.
+    # berthd starts the next file once one passes the cap: past it by what the loop writes meanwhile.
+    assert os.path.getsize(os.path.join(d, "ctr.log")) <= 1536 * 1024
+    # max-file=3: the live file and two older ones, each at the cap, read in order.
     assert sorted(f for f in os.listdir(d) if f.startswith("ctr.log.") and f[-1].isdigit()) == ["ctr.log.1", "ctr.log.2"]
     for f in ("ctr.log.1", "ctr.log.2"):
-        assert os.path.getsize(os.path.join(d, f)) <= 1200 * 1024
+        assert 1024 * 1024 <= os.path.getsize(os.path.join(d, f)) <= 1536 * 1024
     tail = bb.berth("logs", "--tail", "1", "capped").out
     assert tail.startswith("line-60000-")
     logged = bb.berth("logs", "capped").out.splitlines()
     nums = [int(l.split("-")[1]) for l in logged]
     assert nums == list(range(nums[0], 60001)), "rotated files are read in order, nothing missing in between"
-    assert len(logged) > 25000  # about three files' worth of the 60,000 lines
+    assert len(logged) > 20000  # two whole files (~10,800 lines each) and the live one
     tail = bb.berth("logs", "--tail", str(len(logged) - 5), "capped").out.splitlines()
     assert tail == logged[5:]
     p = bb.berth("run", "--rm", "--log-driver", "splunk", "busybox", "true", check=False)
@@ -198,16 +199,24 @@ def follow_numbers(bb, name, args, total):
 
 def test_logs_follow_keeps_up_with_a_fast_writer(bb):
     # 1.5 M lines as fast as seq writes them (~12 MB of output, ~78 MB of records) through a
-    # 1 MB cap kept in 3 files: ~75 rotations while logs -f reads.
+    # 1 MB cap kept in 3 files: ~60 rotations while logs -f reads.
     total = 1_500_000
     nums, err = follow_numbers(bb, "fast", ["--log-opt", "max-size=1m", "--log-opt", "max-file=3"], total)
-    # Never a duplicate or a line out of order, and the end is always there.
-    assert all(b > a for a, b in zip(nums, nums[1:])) and nums[-1] == total
-    # A gap only where the log says so (a rotation quicker than anyone could read).
-    gaps = [(a, b) for a, b in zip(nums, nums[1:]) if b != a + 1]
-    markers = err.count("rotated away")
-    print(f"max-file=3: {len(nums)} of {total} lines, {len(gaps)} gaps, {markers} markers")
-    assert markers >= len(gaps), (gaps[:5], err[:300])
+    # berthd starts each file (conmon has no cap of its own here) and hands it to the follower
+    # as it does: a follower that keeps up loses nothing. One far behind (a loaded machine)
+    # drops files it holds ahead past 8, and says so there; a line cut by such a gap comes out
+    # in pieces beside it (the record continuing it is gone). Otherwise the numbers go up by one.
+    markers = sum("missing here" in l or "quicker than berthd" in l for l in err.splitlines())
+    last, gaps, pieces = 0, 0, 0
+    for n in nums:
+        if n <= last:
+            pieces += 1
+            continue
+        gaps += n != last + 1
+        last = n
+    print(f"max-file=3: {len(nums)} of {total} lines, {gaps} gaps, {pieces} pieces, {markers} markers")
+    assert last == total
+    assert gaps <= markers and pieces <= 2 * markers, (gaps, pieces, err[:300])
     bb.berth("rm", "fast")
     # One file, conmon's fresh one at a 10 MB cap (~8 rotations): the follower takes each new
     # file as it appears and reads the old one to its end first: nothing is lost.
@@ -215,3 +224,41 @@ def test_logs_follow_keeps_up_with_a_fast_writer(bb):
     print(f"max-file=1: {len(nums)} of {total} lines")
     assert nums == list(range(1, total + 1))
     bb.berth("rm", "fast1")
+
+
+def test_a_stalled_follower_keeps_only_a_few_files(bb):
+    # A client that stops reading (stopped here with SIGSTOP) while a flood goes through a 1 MB
+    # x 3 log (~150 rotations): berthd keeps only a bounded number of rotated-away files open
+    # for it, not every one; when the client reads again, the log says where files went and
+    # goes on to the end.
+    import signal
+    import time
+    total = 3_000_000
+    bb.berth("create", "--name", "stall", "--network", "none", "--log-opt", "max-size=1m", "--log-opt", "max-file=3",
+             "busybox", "seq", "1", str(total))
+    cid = bb.berth("inspect", "-f", "{{.Id}}", "stall").out.strip()
+    f = subprocess.Popen([os.path.join(BIN, "berth"), "logs", "-f", "stall"], env=bb.env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        time.sleep(0.5)  # connected and following
+        os.kill(f.pid, signal.SIGSTOP)
+        bb.berth("start", "stall")
+        assert bb.berth("wait", "stall").out.strip() == "0"
+        fds = "/proc/%d/fd" % bb.proc.pid
+        held = 0
+        for fd in os.listdir(fds):
+            try:
+                target = os.readlink(os.path.join(fds, fd))
+            except OSError:
+                continue
+            held += cid in target and "/ctr.log" in target and target.endswith("(deleted)")
+        print(f"rotated-away files held for a stalled follower: {held}")
+        assert held <= 20, held
+        os.kill(f.pid, signal.SIGCONT)
+        out, err = f.communicate(timeout=300)
+    finally:
+        f.kill()
+    assert f.returncode == 0, err
+    nums = [int(x) for x in out.split()]
+    assert nums[-1] == total and "missing here" in err.decode()
+    bb.berth("rm", "stall")

@@ -25,7 +25,7 @@ extension EngineRouter {
             return t
         }
         let tail = r.query("tail").flatMap { Int($0) }
-        let reader = LogReader(paths: LogFiles.paths(dir: paths.containers + "/" + c.id))
+        let reader = LogReader(dir: paths.containers + "/" + c.id)
         let store = self.store
         let id = c.id
         let containers = self.containers

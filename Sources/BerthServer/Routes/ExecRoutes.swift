@@ -63,7 +63,7 @@ extension EngineRouter {
         var out = Data()
         guard logs else { return (tty, out) }
         try c.checkLogsReadable()
-        let reader = LogReader(paths: LogFiles.paths(dir: paths.containers + "/" + c.id))
+        let reader = LogReader(dir: paths.containers + "/" + c.id)
         func add(_ lines: [LogLine]) {
             for l in lines where l.stream == .stdout ? stdout : stderr {
                 out += tty ? l.text : AttachBridge.frame(l.stream.rawValue, l.text)

@@ -24,7 +24,7 @@ extension HistoryWeb {
         } else if host?.LogConfig?.Type == "none" {
             logNote = "Its log driver keeps nothing to read."
         } else {
-            let reader = LogReader(paths: LogFiles.paths(dir: containersDir + "/" + id))
+            let reader = LogReader(dir: containersDir + "/" + id)
             reader.seekToTail(Self.logLines)
             var lines: [LogLine] = []
             while true {

@@ -26,10 +26,11 @@ int berth_inotify_init(void);
 int berth_inotify_watch_dir(int fd, const char *path);
 /// Parses one inotify event at buf; returns its total size, or 0 if incomplete. *name gets the file name.
 int berth_inotify_event(const char *buf, int len, const char **name);
-/// As berth_inotify_event, also giving the watch descriptor the event is for.
-int berth_inotify_event_wd(const char *buf, int len, const char **name, int *wd);
-/// Watches a directory for files moved in (a log file replaced by rename).
-int berth_inotify_watch_moves(int fd, const char *path);
+/// As berth_inotify_event, also giving the watch descriptor the event is for and whether it
+/// says a file was written (IN_MODIFY; otherwise one was moved in).
+int berth_inotify_event_wd(const char *buf, int len, const char **name, int *wd, int *written);
+/// Watches a directory for files written or moved in (a log file growing, or replaced by rename).
+int berth_inotify_watch_logs(int fd, const char *path);
 /// Stops a watch.
 int berth_inotify_unwatch(int fd, int wd);
 #include <spawn.h>
