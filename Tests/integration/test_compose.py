@@ -129,6 +129,21 @@ def test_up_reaches_db_by_name_and_converges(proj):
     assert not adhoc["HostConfig"].get("PortBindings")
     assert d.compose("run", "nosuch", "true", check=False).returncode == 1
     d.berth("rm", "-f", "shop-adhoc")
+    # run -p publishes what the service does not; -v mounts a folder (relative to here) over the
+    # service's volume at the same path.
+    os.makedirs(os.path.join(d.proj, "www"))
+    with open(os.path.join(d.proj, "www", "index.html"), "w") as f:
+        f.write("from run -v\n")
+    port2 = free_port()
+    d.compose("run", "-d", "--no-deps", "--name", "shop-pub", "-p", f"127.0.0.1:{port2}:8080", "-v", "./www:/data:ro",
+              "db", "httpd", "-f", "-p", "8080", "-h", "/data")
+    assert wait_until(lambda: reachable(port2, "/index.html") == "from run -v\n", 30)
+    pub = json.loads(d.berth("inspect", "shop-pub").out)[0]
+    assert [m["Destination"] for m in pub["Mounts"]] == ["/data"] and pub["Mounts"][0]["RW"] is False
+    assert pub["Mounts"][0]["Source"] == os.path.join(d.proj, "www")
+    d.berth("rm", "-f", "shop-pub")
+    r = d.compose("run", "--rm", "--no-deps", "-p", "notaport", "db", "true", check=False)
+    assert r.returncode != 0 and "notaport" in r.stderr
     # build: the service's image again, a --build-arg overriding the file's.
     d.compose("build", "--build-arg", "GREETING=rebuilt", "built")
     assert d.berth("run", "--rm", "shop-built", "cat", "/greeting").out == "rebuilt from build\n"

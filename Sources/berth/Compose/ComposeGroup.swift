@@ -23,7 +23,7 @@ struct ComposeGroup: AsyncParsableCommand {
         while i < args.count, args[i].hasPrefix("-") {
             let name = String(args[i].split(separator: "=", maxSplits: 1)[0])
             guard withValue.contains(name) else { break }
-            // -f and -p are spelled out: after the subcommand name, -f is `logs -f`.
+            // -f and -p are spelled out: after the subcommand name, -f is `logs -f`, -p `run -p`.
             let long = ["-f": "--file", "-p": "--project-name"][name] ?? name
             moved.append(long + (args[i].contains("=") ? String(args[i].drop { $0 != "=" }) : ""))
             if !args[i].contains("="), i + 1 < args.count { moved.append(args[i + 1]); i += 1 }
@@ -40,7 +40,8 @@ struct ComposeOptionsGroup: ParsableArguments {
     /// `-f` before the subcommand (hoisted as `--file`); after it, `-f` is the subcommand's
     /// own (`logs -f` follows).
     @Option(name: .customLong("file"), help: "Compose configuration files (-f before the subcommand).") var file: [String] = []
-    @Option(name: [.customShort("p"), .customLong("project-name")], help: "Project name.") var projectName: String?
+    /// `-p` before the subcommand (hoisted as `--project-name`); after it, `-p` is `run -p`.
+    @Option(name: .customLong("project-name"), help: "Project name (-p before the subcommand).") var projectName: String?
     @Option(name: .customLong("project-directory"), help: "Alternate working directory.") var projectDirectory: String?
     @Option(name: .customLong("env-file"), help: "Alternate environment files.") var envFile: [String] = []
     @Option(name: .customLong("profile"), help: "Profiles to enable.") var profile: [String] = []

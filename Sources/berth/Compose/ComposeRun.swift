@@ -22,6 +22,8 @@ struct ComposeRun: AsyncParsableCommand {
     @Flag(name: [.customShort("T"), .customLong("no-TTY")], help: "Disable pseudo-TTY allocation.") var noTTY = false
     @Flag(name: .customLong("service-ports"), help: "Run with the service's ports published.") var servicePorts = false
     @Flag(name: .long, help: "Build the image before starting the container.") var build = false
+    @Option(name: .shortAndLong, help: "Publish a container's port(s) to the host.") var publish: [String] = []
+    @Option(name: .shortAndLong, help: "Bind mount a volume (/host:/ctr[:ro], ./rel:/ctr, name:/ctr).") var volume: [String] = []
     @Argument(parsing: .captureForPassthrough, help: "SERVICE [COMMAND] [ARGS…]") var args: [String] = []
 
     func run() async throws {
@@ -58,6 +60,19 @@ struct ComposeRun: AsyncParsableCommand {
         req.StdinOnce = !detach
         var host = req.HostConfig ?? HostConfig()
         if !servicePorts { host.PortBindings = nil }
+        if !publish.isEmpty {
+            // Published on top of the service's (when --service-ports) as `docker compose run -p` does.
+            let (bindings, exposed) = try CreateOptions.ports(publish: publish, expose: [])
+            host.PortBindings = (host.PortBindings ?? [:]).merging(bindings) { _, new in new }
+            req.ExposedPorts = (req.ExposedPorts ?? [:]).merging(exposed) { _, new in new }
+        }
+        if !volume.isEmpty {
+            let binds = volume.map { Self.absoluteSource($0) }
+            // One given here replaces the service's mount at the same path.
+            let targets = Set(binds.compactMap { Self.target(of: $0) })
+            host.Mounts = host.Mounts?.filter { !targets.contains($0.Target ?? "") }
+            host.Binds = (host.Binds ?? []) + binds
+        }
         if rm { host.AutoRemove = true }
         // One-off containers have no restart policy: the run is the whole life.
         host.RestartPolicy = nil
@@ -76,5 +91,20 @@ struct ComposeRun: AsyncParsableCommand {
             _ = try await engine.client.send(.POST, engine.client.path("/containers", id, "/start"))
         }
         if let code, code != 0 { throw ExitCode(code) }
+    }
+
+    /// A relative bind source (`./data:/data`) made absolute against the current directory.
+    static func absoluteSource(_ spec: String) -> String {
+        guard spec.hasPrefix("./") || spec.hasPrefix("../") || spec == "." || spec.hasPrefix(".:") else { return spec }
+        let cwd = FileManager.default.currentDirectoryPath
+        let colon = spec.firstIndex(of: ":") ?? spec.endIndex
+        let source = URL(fileURLWithPath: String(spec[..<colon]), relativeTo: URL(fileURLWithPath: cwd, isDirectory: true))
+        return source.standardizedFileURL.path + spec[colon...]
+    }
+
+    /// The container path of a `-v` spec (`/ctr` alone, or the second field).
+    static func target(of spec: String) -> String? {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false)
+        return parts.count == 1 ? String(parts[0]) : parts.count > 1 ? String(parts[1]) : nil
     }
 }
