@@ -44,24 +44,18 @@ public struct KubePlan: Sendable {
             throw BerthError.invalid("\(file): invalid YAML: \(error)")
         }
         var claims: Set<String> = []
-        // ConfigMaps first: a pod can come before the map its env names.
-        var configMaps: [String: [String: String]] = [:]
-        for d in docs where d["kind"] as? String == "ConfigMap" {
-            let name = (d["metadata"] as? [String: Any])?["name"] as? String ?? ""
-            var data: [String: String] = [:]
-            for (k, v) in d["data"] as? [String: Any] ?? [:] { data[k] = v is NSNull ? "" : "\(v)" }
-            configMaps[name] = data
-        }
+        // ConfigMaps and Secrets first: a pod can come before the source its env names.
+        let sources = try KubeSources(docs, file: file)
         for (i, d) in docs.enumerated() {
             let kind = d["kind"] as? String ?? ""
             let name = (d["metadata"] as? [String: Any])?["name"] as? String ?? ""
             let at = "\(file): document \(i + 1) (\(kind) \(name))"
             switch kind {
             case "PersistentVolumeClaim": claims.insert(name)
-            case "ConfigMap": continue
+            case "ConfigMap", "Secret": continue
             case "Pod":
                 guard let spec = d["spec"] as? [String: Any] else { throw BerthError.invalid("\(at): no spec") }
-                pods.append(try Self.pod(KubeName.label(name), spec, file: file, at: at, configMaps: configMaps, warnings: &warnings))
+                pods.append(try Self.pod(KubeName.label(name), spec, file: file, at: at, sources: sources, warnings: &warnings))
             case "Deployment":
                 let spec = d["spec"] as? [String: Any] ?? [:]
                 let replicas = spec["replicas"] as? Int ?? 1
@@ -71,10 +65,10 @@ public struct KubePlan: Sendable {
                 }
                 for r in 0..<replicas {
                     pods.append(
-                        try Self.pod(KubeName.label("\(name)-\(r + 1)"), pspec, file: file, at: at, configMaps: configMaps, warnings: &warnings))
+                        try Self.pod(KubeName.label("\(name)-\(r + 1)"), pspec, file: file, at: at, sources: sources, warnings: &warnings))
                 }
             default:
-                throw BerthError.invalid("\(at): kind \(kind.isEmpty ? "(none)" : kind) is not supported (Pod, Deployment, ConfigMap, PersistentVolumeClaim)")
+                throw BerthError.invalid("\(at): kind \(kind.isEmpty ? "(none)" : kind) is not supported (Pod, Deployment, ConfigMap, Secret, PersistentVolumeClaim)")
             }
         }
         guard !pods.isEmpty else { throw BerthError.invalid("\(file): no Pod or Deployment to play") }
@@ -82,7 +76,7 @@ public struct KubePlan: Sendable {
     }
 
     static func pod(
-        _ podName: String, _ spec: [String: Any], file: String, at: String, configMaps: [String: [String: String]],
+        _ podName: String, _ spec: [String: Any], file: String, at: String, sources: KubeSources,
         warnings: inout [String]
     ) throws -> Pod {
         for k in spec.keys.sorted() where !podKeys.contains(k) { warnings.append("\(at): spec.\(k) is not supported, ignored") }
@@ -132,7 +126,7 @@ public struct KubePlan: Sendable {
             r.Tty = c["tty"] as? Bool
             r.OpenStdin = c["stdin"] as? Bool
             r.Labels = labels.merging(["io.berth.kube.container": cname]) { a, _ in a }
-            r.Env = try Self.env(c, cat: cat, configMaps: configMaps)
+            r.Env = try Self.env(c, cat: cat, sources: sources)
             var h = HostConfig()
             h.RestartPolicy = .init(Name: restart, MaximumRetryCount: nil)
             let limits = (c["resources"] as? [String: Any])?["limits"] as? [String: Any] ?? [:]

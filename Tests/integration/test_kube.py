@@ -127,8 +127,9 @@ spec:
     ports: [{containerPort: 8080, hostPort: PORT, hostIP: 127.0.0.1}]
     volumeMounts: [{name: scratch, mountPath: /www}]
     resources: {limits: {memory: 64Mi, cpu: 500m}}
-    env: [{name: ROLE, value: web}, {name: LEVEL, valueFrom: {configMapKeyRef: {name: shop-config, key: level}}}]
-    envFrom: [{configMapRef: {name: shop-config}, prefix: CFG_}]
+    env: [{name: ROLE, value: web}, {name: LEVEL, valueFrom: {configMapKeyRef: {name: shop-config, key: level}}},
+          {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: shop-secret, key: password}}}]
+    envFrom: [{configMapRef: {name: shop-config}, prefix: CFG_}, {secretRef: {name: shop-secret}, prefix: S_}]
   - name: side
     image: busybox
     command: ["sh", "-c"]
@@ -151,6 +152,13 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: shop-config}
 data: {level: debug, greeting: hello}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: shop-secret}
+type: Opaque
+data: {password: czNjcjN0}
+stringData: {user: shopkeeper}
 """
 
 
@@ -180,6 +188,8 @@ def test_play_runs_pods_that_share_localhost_and_down_removes_them(bb, workdir):
     # The ConfigMap's values, by key and whole with a prefix.
     assert {"LEVEL=debug", "CFG_level=debug", "CFG_greeting=hello"} <= set(web["Config"]["Env"])
     assert d.berth("exec", "shop-web", "sh", "-c", "echo $LEVEL $CFG_greeting").out == "debug hello\n"
+    # The Secret's: data decoded from base64, stringData as written.
+    assert {"DB_PASSWORD=s3cr3t", "S_password=s3cr3t", "S_user=shopkeeper"} <= set(web["Config"]["Env"])
     d.berth("kube", "down", f)
     assert d.berth("ps", "-aq").out == ""
     vols = d.berth("volume", "ls", "--format", "{{.Name}}").out.split()
@@ -194,7 +204,9 @@ def test_play_refuses_before_creating_and_undoes_a_late_failure(bb, workdir):
     d = bb
     bad = os.path.join(workdir, "bad.yaml")
     for text, words in (("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n", "not supported"),
-                        ("kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, env: [{name: X, valueFrom: {secretKeyRef: {name: s, key: k}}}]}]}\n", "valueFrom"),
+                        ("kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, env: [{name: X, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}]}\n", "valueFrom"),
+                        ("kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, env: [{name: X, valueFrom: {secretKeyRef: {name: s, key: k}}}]}]}\n", "no key k in Secret s"),
+                        ("kind: Secret\nmetadata: {name: s}\ndata: {k: '***'}\n---\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox}]}\n", "not base64"),
                         ("kind: Pod\nmetadata: {name: p}\nspec: {restartPolicy: Sometimes, containers: [{name: c, image: busybox}]}\n", "restartPolicy"),
                         ("kind: Pod\nspec: [\n", "invalid YAML")):
         open(bad, "w").write(text)
