@@ -182,6 +182,11 @@ def test_play_runs_pods_that_share_localhost_and_down_removes_them(bb, workdir):
     assert reachable(port, "/index.html") == "from-side\n" and reachable(port, "/seen") == "from-side\n"
     pod = d.berth("ps", "-f", "label=io.berth.kube.pod=shop", "--format", "{{.Names}}").out.split()
     assert sorted(pod) == ["shop-side", "shop-web"]
+    # ps --pod: the pod each one belongs to (as podman ps --pod), and {{.PodName}}.
+    table = d.berth("ps", "--pod").out.splitlines()
+    assert table[0].split()[-1] == "PODNAME"
+    assert {tuple(l.split()[-2:]) for l in table[1:]} >= {("shop-web", "shop"), ("workers-1-w", "workers-1")}
+    assert d.berth("ps", "-f", "name=shop-side", "--format", "{{.Names}} {{.PodName}}").out == "shop-side shop\n"
     web = json.loads(d.berth("inspect", "shop-web").out)[0]
     assert web["HostConfig"]["Memory"] == 64 << 20 and web["HostConfig"]["NanoCpus"] == 500_000_000
     assert "ROLE=web" in web["Config"]["Env"] and web["HostConfig"]["RestartPolicy"]["Name"] == "always"

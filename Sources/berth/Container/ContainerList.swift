@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthAPI
 import BerthCore
 import BerthImage
+import BerthKube
 import BerthStore
 import Foundation
 
@@ -18,6 +19,7 @@ struct Ps: ParsableCommand {
     @Option(name: [.customShort("n"), .long], help: "Show n last created containers (includes all states).") var last: Int?
     @Flag(name: [.customShort("l"), .long], help: "Show the latest created container (includes all states).") var latest = false
     @Flag(name: .shortAndLong, help: "Display total file sizes.") var size = false
+    @Flag(name: .shortAndLong, help: "Show the pod (kube play) each container belongs to, as podman ps --pod.") var pod = false
     @Option(
         name: .long,
         help: ArgumentHelp(
@@ -37,16 +39,17 @@ struct Ps: ParsableCommand {
         }
         var query = ContainerListQuery(all: all, filters: filters, last: latest ? 1 : (last.flatMap { $0 >= 0 ? $0 : nil }))
         query.at = try at.map { try Self.moment($0) }
-        let output = ListFormat(defaultTable: Self.defaultTable + (size ? "\t{{.Size}}" : ""), headers: Self.headers)
+        let output = ListFormat(
+            defaultTable: Self.defaultTable + (size ? "\t{{.Size}}" : "") + (pod ? "\t{{.PodName}}" : ""), headers: Self.headers)
         let fmt = output.resolve(format)
-        if quiet || ListFormat.isDefault(format) && !size {
+        if quiet || ListFormat.isDefault(format) && !size && !pod {
             try lean(store, query)
             return
         }
         let template = try GoTemplate(fmt.hasPrefix("table ") ? String(fmt.dropFirst(6)) : fmt)
         let names = Set(template.fieldNames)
         let wantsJSON = template.usesWholeJSON
-        let wantsLabels = wantsJSON || names.contains("Labels") || fmt.contains(".Label ")
+        let wantsLabels = wantsJSON || names.contains("Labels") || names.contains("PodName") || fmt.contains(".Label ")
         let (rows, labels, ports, mounts) = try read(store) { db in
             let rows = try query.run(db) { try ImageResolver.imageIDs(db, $0) }
             let wantsMounts = wantsJSON || names.contains("Mounts")
@@ -85,6 +88,7 @@ struct Ps: ParsableCommand {
                 "Status": ContainerSummary.status(c, now: now), "State": c.state.rawValue, "Ports": ports[c.id] ?? "",
                 "Names": c.name, "Labels": l.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
                 "Mounts": mounts[c.id] ?? "", "Networks": network, "Size": sizeText, "LocalVolumes": "0",
+                "PodName": l[KubePlan.podLabel] ?? "",
             ]
             let json = wantsJSON ? String(decoding: (try? JSONCoding.encode(fields)) ?? Data(), as: UTF8.self) : ""
             return TemplateRow(fields: fields, labels: l, json: json)
@@ -110,6 +114,7 @@ struct Ps: ParsableCommand {
         "ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "RunningFor": "CREATED",
         "CreatedAt": "CREATED AT", "Status": "STATUS", "Ports": "PORTS", "Names": "NAMES", "State": "STATE",
         "Labels": "LABELS", "Mounts": "MOUNTS", "Networks": "NETWORKS", "Size": "SIZE", "LocalVolumes": "LOCAL VOLUMES",
+        "PodName": "PODNAME",
     ]
 
     /// The listing's read: bad filters worded as the daemon's error; then, with berthd down,
