@@ -1,4 +1,5 @@
 import BerthCore
+import CBerthSys
 import Foundation
 import Synchronization
 
@@ -18,6 +19,31 @@ public enum LogFiles {
         var k = 1
         while FileOps.exists(dir + "/" + rotated(k)) { older.append(dir + "/" + rotated(k)); k += 1 }
         return older.reversed() + [dir + "/" + live]
+    }
+
+    /// The extended attribute on a log file that begins with the rest of a line begun in the
+    /// file before it: a reader starting there (the one before is gone) skips that rest.
+    static let continuesLine = "user.berth.continues-line"
+
+    static func markContinues(_ path: String) { _ = setxattr(path, continuesLine, "1", 1, 0) }
+
+    static func continues(_ fd: Int32) -> Bool { fgetxattr(fd, continuesLine, nil, 0) > 0 }
+
+    /// Whether the last record of the file at `path` is partial (flag `P`).
+    static func endsMidLine(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size > 1 else { return false }
+        // conmon's records are at most ~8 KB; the last one starts after the newline before the end.
+        let span = min(Int(st.st_size), 16384)
+        var buf = [UInt8](repeating: 0, count: span)
+        let n = pread(fd, &buf, span, off_t(st.st_size) - off_t(span))
+        guard n == span, buf[n - 1] == 0x0a else { return false }
+        let start = buf[0..<(n - 1)].lastIndex(of: 0x0a).map { $0 + 1 } ?? 0
+        let fields = buf[start..<(n - 1)].split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
+        return fields.count >= 3 && fields[2].elementsEqual("P".utf8)
     }
 
     /// Files a rotation opened for one reader, in order, not yet taken: at most

@@ -82,12 +82,31 @@ public final class LogReader: @unchecked Sendable {
         }
         handles = opened
         newest = handles.last.flatMap { $0 }.flatMap { Self.identity($0.fileDescriptor) }
+        open(0, at: 0)
     }
 
-    /// Moves to file `i`, at `offset`.
+    /// Moves to file `i`, at `offset`. The first file's start may be the rest of a line whose
+    /// beginning went with an older file: that rest is skipped (it is no line of its own).
     func open(_ i: Int, at offset: UInt64) {
         index = i
         self.offset = offset
+        if i == 0, offset == 0, handles.count > 1, let fd = handles[0]?.fileDescriptor, LogFiles.continues(fd) {
+            self.offset = Self.firstLineStart(fd)
+        }
+    }
+
+    /// Where the record after the first final one (flag `F`) begins.
+    static func firstLineStart(_ fd: Int32) -> UInt64 {
+        var buf = [UInt8](repeating: 0, count: 65536)
+        let n = pread(fd, &buf, buf.count, 0)
+        guard n > 0 else { return 0 }
+        var start = 0
+        while start < n, let nl = buf[start..<n].firstIndex(of: 0x0a) {
+            let fields = buf[start..<nl].split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
+            start = nl + 1
+            if fields.count >= 3 && fields[2].elementsEqual("F".utf8) { return UInt64(start) }
+        }
+        return 0
     }
 
     deinit {

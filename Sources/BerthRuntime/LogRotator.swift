@@ -141,6 +141,9 @@ public final class LogRotator: Sendable {
             }
             rename(held, dir + "/" + LogFiles.rotated(1))
             link(live, held)
+            // berthd's ask lands between two reads of the container's output, often mid-line:
+            // the new file then begins with the rest of a line (`LogFiles.continuesLine`).
+            if LogFiles.endsMidLine(dir + "/" + LogFiles.rotated(1)) { LogFiles.markContinues(live) }
             if let readers = followers[dir] { for inbox in readers.values { inbox.offer(live) } }
             return true
         }

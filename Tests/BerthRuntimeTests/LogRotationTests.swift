@@ -73,4 +73,22 @@ import Testing
         try rotate(dir, to: 3)
         #expect(read(r) == ["3\n"])
     }
+
+    @Test func theOldestFileDoesNotBeginWithTheRestOfALineItsPredecessorTookAway() throws {
+        let dir = try folder()
+        defer { FileOps.removeTree(dir) }
+        // Line "1234" cut in two by a rotation: "12" ends the first file, "34" begins the next.
+        try Data((record(0) + "2026-01-01T00:00:00.000000002Z stdout P 12\n").utf8).write(to: URL(fileURLWithPath: dir + "/ctr.log"))
+        try Data(("2026-01-01T00:00:00.000000003Z stdout F 34\n" + record(5)).utf8).write(to: URL(fileURLWithPath: dir + "/ctr.log.tmp"))
+        rename(dir + "/ctr.log.tmp", dir + "/ctr.log")
+        #expect(LogRotator.rotate(dir: dir, maxFiles: 3))
+        // Read whole while both halves are there.
+        #expect(read(LogReader(dir: dir)) == ["0\n", "1234\n", "5\n"])
+        for n in 6...7 { try rotate(dir, to: n) }
+        // The first half is gone: the reader starts at the next whole line.
+        #expect(read(LogReader(dir: dir)) == ["5\n", "6\n", "7\n"])
+        let tail = LogReader(dir: dir)
+        tail.seekToTail(10)
+        #expect(read(tail) == ["5\n", "6\n", "7\n"])
+    }
 }
