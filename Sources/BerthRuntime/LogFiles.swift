@@ -42,8 +42,7 @@ public enum LogFiles {
         let n = pread(fd, &buf, span, off_t(st.st_size) - off_t(span))
         guard n == span, buf[n - 1] == 0x0a else { return false }
         let start = buf[0..<(n - 1)].lastIndex(of: 0x0a).map { $0 + 1 } ?? 0
-        let fields = buf[start..<(n - 1)].split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
-        return fields.count >= 3 && fields[2].elementsEqual("P".utf8)
+        return LogReader.flag(buf[start..<(n - 1)]) == UInt8(ascii: "P")
     }
 
     /// Files a rotation opened for one reader, in order, not yet taken: at most

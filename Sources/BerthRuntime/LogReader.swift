@@ -102,9 +102,9 @@ public final class LogReader: @unchecked Sendable {
         guard n > 0 else { return 0 }
         var start = 0
         while start < n, let nl = buf[start..<n].firstIndex(of: 0x0a) {
-            let fields = buf[start..<nl].split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
+            let final = flag(buf[start..<nl]) == UInt8(ascii: "F")
             start = nl + 1
-            if fields.count >= 3 && fields[2].elementsEqual("F".utf8) { return UInt64(start) }
+            if final { return UInt64(start) }
         }
         return 0
     }
@@ -311,8 +311,13 @@ public final class LogReader: @unchecked Sendable {
         var head = [UInt8](repeating: 0, count: 64)
         let n = pread(fd, &head, head.count, off_t(recordStart))
         guard n > 0 else { return false }
-        let fields = head[0..<n].split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
-        return fields.count >= 3 && fields[2].first == UInt8(ascii: "F")
+        return flag(head[0..<n]) == UInt8(ascii: "F")
+    }
+
+    /// A record's flag (`F` or `P`, the third field), from its first bytes.
+    static func flag(_ record: ArraySlice<UInt8>) -> UInt8? {
+        let fields = record.split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
+        return fields.count >= 3 ? fields[2].first : nil
     }
 
     /// Lines still open (partial records with no final one yet), e.g. output that ended without
