@@ -103,15 +103,24 @@ public final class LogRotator: Sendable {
     }
 
     /// A watched log was written: asks conmon for a fresh file once it is full. Asked again if
-    /// the last ask brought no file within a second (conmon reads its FIFO when it can).
+    /// the last ask brought no file within a second (conmon reads its FIFO when it can). The
+    /// ask is claimed under the lock first: `watch` (a start or recovery) and this thread may
+    /// both look at once, and two asks would make two files, the first replaced unkept.
     private func written(_ wd: Int32) {
         let now = DispatchTime.now().uptimeNanoseconds
-        guard let w = watches.withLock({ $0[wd] }) else { return }
-        if let asked = w.asked, now &- asked < 1_000_000_000 { return }
+        guard let w = watches.withLock({ $0[wd] }), w.asked.map({ now &- $0 >= 1_000_000_000 }) ?? true else { return }
         var st = stat()
         guard stat(w.dir + "/" + LogFiles.live, &st) == 0, Int64(st.st_size) >= w.maxSize else { return }
-        guard Conmon.reopenLogs(bundle: w.dir) else { return }
-        watches.withLock { $0[wd]?.asked = now }
+        let claimed = watches.withLock { m -> Bool in
+            // The time read under the lock: never before an ask another look claimed.
+            let t = DispatchTime.now().uptimeNanoseconds
+            guard let asked = m[wd].map({ $0.asked }) else { return false }
+            if let asked, t - asked < 1_000_000_000 { return false }
+            m[wd]?.asked = t
+            return true
+        }
+        guard claimed else { return }
+        if !Conmon.reopenLogs(bundle: w.dir) { watches.withLock { $0[wd]?.asked = nil } }
     }
 
     /// Appends a record saying lines are missing here (the file is one conmon no longer writes).
