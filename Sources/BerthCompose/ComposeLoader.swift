@@ -85,7 +85,8 @@ public enum ComposeLoader {
         return s
     }
 
-    static func absolute(_ p: String, _ cwd: String) -> String {
+    /// `p` made absolute against `cwd`, as a Compose file's relative paths are.
+    public static func absolute(_ p: String, _ cwd: String) -> String {
         let full = p.hasPrefix("/") ? p : cwd + "/" + p
         return (full as NSString).standardizingPath
     }

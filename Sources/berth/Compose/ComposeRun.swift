@@ -96,10 +96,8 @@ struct ComposeRun: AsyncParsableCommand {
     /// A relative bind source (`./data:/data`) made absolute against the current directory.
     static func absoluteSource(_ spec: String) -> String {
         guard spec.hasPrefix("./") || spec.hasPrefix("../") || spec == "." || spec.hasPrefix(".:") else { return spec }
-        let cwd = FileManager.default.currentDirectoryPath
         let colon = spec.firstIndex(of: ":") ?? spec.endIndex
-        let source = URL(fileURLWithPath: String(spec[..<colon]), relativeTo: URL(fileURLWithPath: cwd, isDirectory: true))
-        return source.standardizedFileURL.path + spec[colon...]
+        return ComposeLoader.absolute(String(spec[..<colon]), FileManager.default.currentDirectoryPath) + spec[colon...]
     }
 
     /// The container path of a `-v` spec (`/ctr` alone, or the second field).
