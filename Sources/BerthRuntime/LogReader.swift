@@ -42,8 +42,8 @@ public final class LogReader: @unchecked Sendable {
     var lostBefore = Set<Int>()
     /// Where rotations hand this reader their files (registered for `dir`).
     let inbox: LogFiles.Inbox
-    /// Whether berthd's rotator keeps this log (its held link exists): files then come only
-    /// from the inbox, in the rotator's order.
+    /// Whether berthd's rotator keeps this log (its held link existed at the first new live
+    /// file): files then come only from the inbox, in the rotator's order.
     var rotated = false
     /// The file read last before the current one, and where it ended: berthd's rotator may
     /// still append its mark of a lost file to it, which is then read late rather than never.
@@ -206,16 +206,16 @@ public final class LogReader: @unchecked Sendable {
     /// Queues the files rotations made since the last look: those berthd's rotator handed
     /// over, or (one file, no rotator) conmon's new live file when it is not the newest held.
     func heldRotations() {
-        if !rotated { rotated = FileOps.exists(dir + "/" + LogFiles.held) }
         let offered = inbox.take()
         if offered.dropped { lostBefore.insert(handles.count) }
         for fd in offered.fds { queue(FileHandle(fileDescriptor: fd, closeOnDealloc: true)) }
         if !rotated, let known = newest {
             var st = stat()
-            if stat(path, &st) == 0, FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) != known,
-                let h = FileHandle(forReadingAtPath: path)
-            {
-                queue(h)
+            // A new live file: berthd's rotator hands it over if it keeps this log (its held link
+            // is made before any rotation); otherwise it is conmon's, taken by its name.
+            if stat(path, &st) == 0, FileID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) != known {
+                rotated = FileOps.exists(dir + "/" + LogFiles.held)
+                if !rotated, let h = FileHandle(forReadingAtPath: path) { queue(h) }
             }
         }
         // A reader far behind (a slow client) holds at most this many files ahead of the one it
