@@ -15,7 +15,7 @@ struct KubeSources: Sendable {
             let name = (d["metadata"] as? [String: Any])?["name"] as? String ?? ""
             var data: [String: String] = [:]
             for (k, v) in d["data"] as? [String: Any] ?? [:] {
-                let text = v is NSNull ? "" : "\(v)"
+                let text = Self.text(v)
                 if kind == "ConfigMap" {
                     data[k] = text
                 } else {
@@ -26,13 +26,16 @@ struct KubeSources: Sendable {
                 }
             }
             if kind == "Secret" {
-                for (k, v) in d["stringData"] as? [String: Any] ?? [:] { data[k] = v is NSNull ? "" : "\(v)" }
+                for (k, v) in d["stringData"] as? [String: Any] ?? [:] { data[k] = Self.text(v) }
                 secrets[name] = data
             } else {
                 configMaps[name] = data
             }
         }
     }
+
+    /// A YAML scalar as text (null as empty).
+    static func text(_ v: Any) -> String { v is NSNull ? "" : "\(v)" }
 
     /// A ConfigMap's (`secret` false) or Secret's data.
     func source(_ name: String, secret: Bool) -> [String: String]? { secret ? secrets[name] : configMaps[name] }
@@ -51,7 +54,8 @@ extension KubePlan {
             values[name] = value
         }
         for from in c["envFrom"] as? [[String: Any]] ?? [] {
-            let secret = from["secretRef"] != nil
+            // The ref read is the ref named: a ConfigMap's when there is one.
+            let secret = from["configMapRef"] == nil
             guard let ref = (from["configMapRef"] ?? from["secretRef"]) as? [String: Any], let name = ref["name"] as? String else {
                 throw BerthError.invalid("\(cat): envFrom takes configMapRef or secretRef")
             }
@@ -64,11 +68,13 @@ extension KubePlan {
         }
         for e in c["env"] as? [[String: Any]] ?? [] {
             guard let n = e["name"] as? String else { throw BerthError.invalid("\(cat): an env entry without a name") }
-            guard let from = e["valueFrom"] as? [String: Any] ?? (e["valueFrom"] == nil ? nil : [:]) else {
-                set(n, e["value"].map { $0 is NSNull ? "" : "\($0)" } ?? "")
+            guard let raw = e["valueFrom"] else {
+                set(n, e["value"].map(KubeSources.text) ?? "")
                 continue
             }
-            let secret = from["secretKeyRef"] != nil
+            let from = raw as? [String: Any] ?? [:]
+            // The ref read is the ref named: a ConfigMap's when there is one.
+            let secret = from["configMapKeyRef"] == nil
             guard let ref = (from["configMapKeyRef"] ?? from["secretKeyRef"]) as? [String: Any], let source = ref["name"] as? String,
                 let key = ref["key"] as? String
             else {
