@@ -5,7 +5,8 @@ set -euo pipefail
 
 PKGS=(libarchive-dev libsqlite3-dev pkg-config busybox-static skopeo umoci runc conmon
       containernetworking-plugins iptables docker-registry podman hyperfine sqlite3 curl zstd catatonit bc
-      netavark aardvark-dns docker-compose openssl python3-cryptography chromium)
+      netavark aardvark-dns docker-compose openssl python3-cryptography chromium
+      uidmap slirp4netns util-linux)
 
 missing=()
 for p in "${PKGS[@]}"; do

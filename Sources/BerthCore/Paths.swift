@@ -13,12 +13,24 @@ public struct BerthPaths: Sendable, Equatable {
     public static let defaultRoot = "/var/lib/berth"
     public static let defaultRunroot = "/run/berth"
 
-    /// Root and runroot from flags, else the environment, else the defaults.
+    /// Root and runroot from flags, else the environment, else the defaults (an ordinary
+    /// user's own, `userDefaults`, when not run as root).
     public static func resolve(root: String?, runroot: String?) -> BerthPaths {
         let env = ProcessInfo.processInfo.environment
+        let d = geteuid() == 0 ? (root: defaultRoot, runroot: defaultRunroot) : userDefaults(env)
         return BerthPaths(
-            root: root ?? env["BERTH_ROOT"] ?? defaultRoot,
-            runroot: runroot ?? env["BERTH_RUNROOT"] ?? defaultRunroot)
+            root: root ?? env["BERTH_ROOT"] ?? d.root,
+            runroot: runroot ?? env["BERTH_RUNROOT"] ?? d.runroot)
+    }
+
+    /// An ordinary user's berth, as podman's: state in `$XDG_DATA_HOME/berth`
+    /// (~/.local/share/berth), runtime files and the socket in `$XDG_RUNTIME_DIR/berth`
+    /// (a private folder under /tmp when the session has none).
+    public static func userDefaults(_ env: [String: String]) -> (root: String, runroot: String) {
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? getpwuid(geteuid()).map { String(cString: $0.pointee.pw_dir) } ?? "/"
+        let data = env["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.local/share"
+        let run = env["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp/berth-run-\(geteuid())"
+        return (data + "/berth", run + "/berth")
     }
 
     public var database: String { root + "/berth.db" }
@@ -30,6 +42,8 @@ public struct BerthPaths: Sendable, Equatable {
     /// Partial work; emptied by berthd at start.
     public var tmp: String { root + "/tmp" }
     public var defaultSocket: String { runroot + "/berth.sock" }
+    /// Rootless: the pid of the process holding berth's user and mount namespaces.
+    public var pauseFile: String { runroot + "/pause.pid" }
     /// Layer blobs a pull fetched and verified, kept until an image records them (a pull cut
     /// short, by a crash too, does not fetch them again); a day at most.
     public var downloads: String { root + "/downloads" }
@@ -67,7 +81,8 @@ public enum HostAddress {
 
     /// Resolves a `unix://PATH` address to a socket path.
     public static func socketPath(_ host: String?) throws -> String {
-        let h = host ?? ProcessInfo.processInfo.environment["BERTH_HOST"] ?? defaultHost
+        let env = ProcessInfo.processInfo.environment
+        let h = host ?? env["BERTH_HOST"] ?? (geteuid() == 0 ? defaultHost : "unix://" + BerthPaths.userDefaults(env).runroot + "/berth.sock")
         if h.hasPrefix("unix://") {
             let p = String(h.dropFirst(7))
             guard p.hasPrefix("/") else { throw BerthError.invalid("invalid host \(h): the socket path must be absolute") }

@@ -7,9 +7,10 @@ public enum RootPermissions {
     /// The optional group allowed to read the database and use the socket.
     public static let groupName = "berth"
 
-    /// The `berth` group's id, when the group exists.
+    /// The `berth` group's id, when the group exists (never for a rootless berthd: its state is
+    /// the user's alone).
     public static func accessGroup() -> gid_t? {
-        guard let g = getgrnam(groupName) else { return nil }
+        guard !RootlessHost.active, let g = getgrnam(groupName) else { return nil }
         return g.pointee.gr_gid
     }
 
@@ -33,10 +34,16 @@ public enum RootPermissions {
         }
     }
 
-    /// Fixes the modes of an existing root at start: the root itself 0711 (traversable, not
-    /// listable), each folder below it 0700, each other file 0600 (the database as above).
+    /// The root's own mode: 0711 (traversable, not listable); a rootless one 0700.
+    public static var rootMode: mode_t { RootlessHost.active ? 0o700 : 0o711 }
+
+    /// The API socket's mode: 0660 (root and the `berth` group); a rootless one 0600.
+    public static var socketMode: mode_t { RootlessHost.active ? 0o600 : 0o660 }
+
+    /// Fixes the modes of an existing root at start: the root itself `rootMode`, each folder
+    /// below it 0700, each other file 0600 (the database as above).
     public static func secure(_ paths: BerthPaths) {
-        chmod(paths.root, 0o711)
+        chmod(paths.root, rootMode)
         let (dbMode, group) = databaseMode()
         for name in (try? FileManager.default.contentsOfDirectory(atPath: paths.root)) ?? [] {
             let p = paths.root + "/" + name

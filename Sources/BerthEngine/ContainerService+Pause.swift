@@ -12,6 +12,8 @@ extension ContainerService {
             guard c.state == .running else {
                 throw BerthError.conflict(c.state == .paused ? "container \(c.id) is already paused" : "container \(c.id) is not running")
             }
+            // The freezer is a cgroup's: refused, not half done, where there is none.
+            try RootlessHost.checkLimit(true, flag: "pause (the cgroup freezer)")
             try runc.pause(c.id)
             try store.write { db in
                 try ContainerStore.setPaused(db, id: c.id, true)

@@ -60,5 +60,18 @@ extension ContainerService {
         }
         if let s = req.StopSignal, !s.isEmpty { _ = try Signals.parse(s) }
         try validateOptions(host, cpuCount: cpuCount)
+        try checkRootlessLimits(host)
+    }
+
+    /// A rootless berthd without a cgroup refuses limits rather than dropping them.
+    static func checkRootlessLimits(_ host: HostConfig) throws {
+        for (set, flag) in [
+            ((host.Memory ?? 0) > 0, "--memory"), ((host.MemoryReservation ?? 0) > 0, "--memory-reservation"),
+            ((host.MemorySwap ?? 0) > 0, "--memory-swap"), ((host.NanoCpus ?? 0) > 0, "--cpus"),
+            ((host.CpuShares ?? 0) > 0, "--cpu-shares"), (!(host.CpusetCpus ?? "").isEmpty, "--cpuset-cpus"),
+            ((host.PidsLimit ?? 0) > 0, "--pids-limit"), (host.OomKillDisable == true, "--oom-kill-disable"),
+        ] {
+            try RootlessHost.checkLimit(set, flag: flag)
+        }
     }
 }

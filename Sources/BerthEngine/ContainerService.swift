@@ -23,7 +23,9 @@ public final class ContainerService: Sendable {
     let healthMonitors = HealthMonitors()
     let rootfsMounts = RootfsMounts()
     let keeper = BridgeKeeper()
-    let loopbackProxies = LoopbackProxies()
+    let loopbackProxies: LoopbackProxies
+    /// A rootless berthd's network namespace (bridges, netavark, aardvark); nil as root.
+    let rootlessNetns: RootlessNetns?
     /// Bridge networking: netavark with its state under the runroot.
     let netavark: Netavark
     /// Keeps `max-file` rotated logs (nil if inotify could not be had: one file then).
@@ -39,7 +41,7 @@ public final class ContainerService: Sendable {
 
     public init(
         store: Store, paths: BerthPaths, logger: Logger = Logger(label: "berth.containers"),
-        logDefaults: LogOptions = LogOptions()
+        logDefaults: LogOptions = LogOptions(), rootlessNetns: RootlessNetns? = nil
     ) {
         self.logDefaults = logDefaults
         self.store = store
@@ -49,7 +51,9 @@ public final class ContainerService: Sendable {
         self.logger = logger
         self.bootID = ProcStat.bootID()
         self.exitDir = paths.runroot + "/exits"
-        self.netavark = Netavark(configDir: paths.runroot + "/netavark")
+        self.rootlessNetns = rootlessNetns
+        self.netavark = Netavark(configDir: paths.runroot + "/netavark", rootless: rootlessNetns)
+        self.loopbackProxies = LoopbackProxies(targetNetns: rootlessNetns)
     }
 
     /// Per-container files.

@@ -100,7 +100,7 @@ public struct LayerDiff {
             let fd = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
             guard fd >= 0 else { throw BerthError.posix("open \(upper)\(p)") }
             fds.append(fd)
-            let opaque = Self.xattr(dirFD, name, "trusted.overlay.opaque") == Data("y".utf8)
+            let opaque = Self.xattr(dirFD, name, OverlayXattrs.opaque) == Data("y".utf8)
             let at = items.count
             items.append(Item(path: p, node: .entry, kind: kind, dirFD: dirFD, name: name, st: st))
             if opaque {
@@ -155,14 +155,15 @@ public struct LayerDiff {
     }
 
     /// The attribute names worth keeping in a layer: file capabilities and user attributes
-    /// (overlay's own `trusted.` ones describe the upper dir, not the image).
+    /// (overlay's own, `trusted.overlay.` or a rootless `user.overlay.`, describe the upper dir,
+    /// not the image).
     static func keptXattrs(_ dirFD: Int32, _ name: String) -> [(String, Data)] {
         let path = "/proc/self/fd/\(dirFD)/\(name)"
         var buf = [CChar](repeating: 0, count: 4096)
         let n = berth_llistxattr(path, &buf, buf.count)
         guard n > 0 else { return [] }
         let names = buf[0..<n].split(separator: 0).map { String(decoding: $0.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-        return names.filter { $0 == "security.capability" || $0.hasPrefix("user.") }.compactMap { k in
+        return names.filter { $0 == "security.capability" || ($0.hasPrefix("user.") && !OverlayXattrs.isOverlays($0)) }.compactMap { k in
             xattr(dirFD, name, k).map { (k, $0) }
         }
     }

@@ -132,7 +132,7 @@ public struct LayerUnpacker: Sendable {
     func setOpaque(_ dir: String, entry: String) throws {
         guard privileged else { return }
         let v = "y"
-        if berth_lsetxattr(dir, "trusted.overlay.opaque", v, 1) != 0 {
+        if berth_lsetxattr(dir, OverlayXattrs.opaque, v, 1) != 0 {
             throw BerthError.posix("unpack \"\(entry)\": cannot mark \(dir) opaque")
         }
     }

@@ -19,8 +19,12 @@ public enum DNSReadiness {
     /// after a teardown, any new socket, or aardvark gone (it removes `pidFile` and exits when
     /// no container is left).
     public static func afterReload<T>(
-        gateways: [String], setup: Bool, pidFile: String, timeout: Double = 2, _ body: () throws -> T
+        gateways: [String], setup: Bool, pidFile: String, timeout: Double = 2,
+        tables: ((String) -> String?)? = nil, _ body: () throws -> T
     ) rethrows -> T {
+        // The tables of the namespace aardvark runs in: berthd's own, or a rootless one.
+        let read = tables ?? { try? String(contentsOfFile: "/proc/net/" + $0, encoding: .utf8) }
+        let sockets = { ["udp", "udp6"].flatMap { read($0).map(parse) ?? [] } }
         let before = Set(sockets().map(\.inode))
         let result = try body()
         let want = gateways.map(keys).filter { !$0.isEmpty }
@@ -56,12 +60,6 @@ public enum DNSReadiness {
     static func keys(_ ip: String) -> [String] {
         guard let v = IPAddress.parseIPv4(ip) else { return [] }
         return [String(format: "%08X:0035", v.byteSwapped), String(format: "%08X:0035", v)]
-    }
-
-    static func sockets() -> [Socket] {
-        ["/proc/net/udp", "/proc/net/udp6"].flatMap { path in
-            (try? String(contentsOfFile: path, encoding: .utf8)).map(parse) ?? []
-        }
     }
 
     /// The port-53 sockets of a /proc/net/udp(6) table.

@@ -5,7 +5,9 @@ import Synchronization
 
 /// A userland proxy for a port published on the IPv6 loopback (`-p [::1]:8080:80`): the
 /// kernel forwards nothing from ::1 to a bridge (IPv6 has no `route_localnet`), so berthd
-/// listens there itself and relays to the container, as Docker's docker-proxy does.
+/// listens there itself and relays to the container, as Docker's docker-proxy does. A rootless
+/// berthd publishes every port so (as rootlessport does): it listens in the host's namespace
+/// and reaches the container from its rootless one.
 /// TCP: one thread per direction of each connection, so a slow reader never stalls the other
 /// side. UDP: one upstream socket per client address, dropped after a minute of silence.
 public final class LoopbackProxy: Sendable {
@@ -13,6 +15,8 @@ public final class LoopbackProxy: Sendable {
     public let proto: String
     let listener: Int32
     let target: SocketAddress
+    /// Where the container's address is reachable from, when not berthd's own namespace.
+    let targetNetns: RootlessNetns?
     let state = Mutex<State>(State())
 
     struct State {
@@ -23,26 +27,34 @@ public final class LoopbackProxy: Sendable {
         var upstreams: [Data: Int32] = [:]
     }
 
-    /// Binds `[::1]:port` and starts relaying to `targetIP:targetPort`.
-    public init(port: Int, proto: String, targetIP: String, targetPort: Int) throws {
+    /// Binds `hostIP:port` (`""`: every address, IPv4 and IPv6) and starts relaying to
+    /// `targetIP:targetPort`, reached from `targetNetns` when given.
+    public init(
+        hostIP: String = "::1", port: Int, proto: String, targetIP: String, targetPort: Int, targetNetns: RootlessNetns? = nil
+    ) throws {
         guard proto == "tcp" || proto == "udp" else { throw BerthError.invalid("userland proxy: unsupported protocol \(proto)") }
         guard let target = SocketAddress(ip: targetIP, port: targetPort) else { throw BerthError.invalid("userland proxy: invalid target \(targetIP)") }
+        let any = hostIP.isEmpty || hostIP == "0.0.0.0" || hostIP == "::"
+        guard let local = SocketAddress(ip: any ? "::" : hostIP, port: port) else { throw BerthError.invalid("userland proxy: invalid address \(hostIP)") }
         self.port = port
         self.proto = proto
         self.target = target
+        self.targetNetns = targetNetns
         let type = proto == "tcp" ? SOCK_STREAM : SOCK_DGRAM
-        let fd = socket(AF_INET6, Int32(type.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(local.family, Int32(type.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw BerthError.posix("userland proxy: socket") }
-        var one: Int32 = 1
+        var one: Int32 = 1, zero: Int32 = 0
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        let local = SocketAddress(ip: "::1", port: port)!
+        // Every address means IPv4 too, whatever the host's bindv6only says.
+        if any { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &zero, socklen_t(MemoryLayout<Int32>.size)) }
         let rc = local.withSockaddr { bind(fd, $0, $1) }
         guard rc == 0, proto == "udp" || listen(fd, 128) == 0 else {
             let e = errno
             close(fd)
+            let shown = any ? "0.0.0.0" : hostIP.contains(":") ? "[\(hostIP)]" : hostIP
             throw e == EADDRINUSE
-                ? BerthError.conflict("Bind for [::1]:\(port) failed: port is already allocated")
-                : BerthError.internal("userland proxy on [::1]:\(port): \(String(cString: strerror(e)))")
+                ? BerthError.conflict("Bind for \(shown):\(port) failed: port is already allocated")
+                : BerthError.internal("userland proxy on \(shown):\(port): \(String(cString: strerror(e)))")
         }
         listener = fd
         if proto == "tcp" {
@@ -89,7 +101,7 @@ public final class LoopbackProxy: Sendable {
 
     /// Connects a new socket to the target (nil when the container does not answer).
     func connectTarget(type: Int32) -> Int32? {
-        let fd = socket(target.family, type | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = targetNetns.map { $0.socket(family: target.family, type: type) ?? -1 } ?? socket(target.family, type | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         if target.withSockaddr({ Glibc.connect(fd, $0, $1) }) != 0 {
             close(fd)

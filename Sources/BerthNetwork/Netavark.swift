@@ -10,14 +10,23 @@ public struct Netavark: Sendable {
     public let aardvark: String
     /// netavark's `--config`: aardvark's state for DNS-enabled networks, under berth's runroot.
     public let configDir: String
+    /// Rootless: the namespace netavark works in (bridges, rules, aardvark), not berthd's own.
+    public let rootless: RootlessNetns?
+    /// The lock shared with podman's netavark runs (root's), or the user's own when rootless.
+    public let lockPath: String
 
     public static let defaultBinary = "/usr/lib/podman/netavark"
     public static let defaultAardvark = "/usr/lib/podman/aardvark-dns"
 
-    public init(configDir: String, binary: String = Netavark.defaultBinary, aardvark: String = Netavark.defaultAardvark) {
+    public init(
+        configDir: String, binary: String = Netavark.defaultBinary, aardvark: String = Netavark.defaultAardvark,
+        rootless: RootlessNetns? = nil
+    ) {
         self.binary = binary
         self.aardvark = aardvark
         self.configDir = configDir
+        self.rootless = rootless
+        lockPath = rootless == nil ? Self.hostLockPath : configDir + "/netavark.lock"
     }
 
     public var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: binary) }
@@ -59,16 +68,24 @@ public struct Netavark: Sendable {
         // apart by a lock in memory first.
         Self.inProcess.lock()
         defer { Self.inProcess.unlock() }
-        let lock = try Self.lockHostWide()
+        let lock = try Self.lockHostWide(lockPath)
         defer { berth_fcntl_unlock(lock); close(lock) }
-        let spawn = { try Spawn.run(binary, ["--config", configDir, "--aardvark-binary", aardvark, command, netns], stdin: input) }
+        var args = ["--config", configDir, "--aardvark-binary", aardvark, command, netns]
+        var path = binary
+        if let rootless {
+            // In the rootless namespace (nsenter joins it: berthd is root over it in its user
+            // namespace), told it is rootless as podman tells it.
+            args = ["--net=" + rootless.path, "--", binary, "--rootless", "true"] + args
+            path = Self.nsenter
+        }
+        let spawn = { try Spawn.run(path, args, stdin: input) }
         let dns = options.network_info.values.filter(\.dns_enabled)
         let r =
             dns.isEmpty
             ? try spawn()
             : try DNSReadiness.afterReload(
                 gateways: dns.flatMap { $0.subnets.compactMap(\.gateway) }, setup: command == "setup",
-                pidFile: configDir + "/aardvark-dns/aardvark.pid", spawn)
+                pidFile: configDir + "/aardvark-dns/aardvark.pid", tables: rootless.map { r in { r.procNet($0) } }, spawn)
         guard r.status == 0 else {
             // netavark reports `{"error": "…"}` on stdout.
             let message = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["error"] as? String
@@ -82,14 +99,16 @@ public struct Netavark: Sendable {
     /// podman's netavark lock (containers/common: NetworkRunDir/netavark.lock, root's default).
     public static let hostLockPath = "/run/containers/networks/netavark.lock"
 
-    static func lockHostWide() throws -> Int32 {
-        try FileOps.makeDirs((hostLockPath as NSString).deletingLastPathComponent, mode: 0o755)
-        let fd = open(hostLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw BerthError.posix("open \(hostLockPath)") }
+    static let nsenter = "/usr/bin/nsenter"
+
+    static func lockHostWide(_ lockPath: String) throws -> Int32 {
+        try FileOps.makeDirs((lockPath as NSString).deletingLastPathComponent, mode: 0o755)
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw BerthError.posix("open \(lockPath)") }
         let rc = berth_fcntl_lock_wait(fd)
         guard rc == 0 else {
             close(fd)
-            throw BerthError.internal("locking \(hostLockPath): \(String(cString: strerror(-rc)))")
+            throw BerthError.internal("locking \(lockPath): \(String(cString: strerror(-rc)))")
         }
         return fd
     }

@@ -5,7 +5,7 @@ import Foundation
 public enum Mounts {
     /// Mounts an overlay of `lowers` (top first) with `upper`/`work` at `target`.
     public static func overlay(lowers: [String], upper: String, work: String, target: String) throws {
-        let opts = "lowerdir=\(lowers.joined(separator: ":")),upperdir=\(upper),workdir=\(work)"
+        let opts = "lowerdir=\(lowers.joined(separator: ":")),upperdir=\(upper),workdir=\(work)" + OverlayXattrs.mountOptions
         // mount(2) takes one page of options. (Relative lowerdirs would need a chdir, which is
         // process-wide in a threaded daemon: not done yet.)
         guard opts.utf8.count < 4000 else {
@@ -14,6 +14,22 @@ public enum Mounts {
         guard mount("overlay", target, "overlay", 0, opts) == 0 else {
             throw BerthError.posix("mount overlay on \(target)")
         }
+    }
+
+    /// Mounts and unmounts a small overlay under `dir`: a rootless berthd's check, at start,
+    /// that this kernel lets a user namespace mount overlayfs (Linux 5.11+). Throws its refusal.
+    public static func probeOverlay(in dir: String) throws {
+        let base = dir + "/overlay-probe"
+        FileOps.removeTree(base)
+        defer { FileOps.removeTree(base) }
+        for d in ["lower", "upper", "work", "merged"] { try FileOps.makeDirs(base + "/" + d, mode: 0o700) }
+        do {
+            try overlay(lowers: [base + "/lower"], upper: base + "/upper", work: base + "/work", target: base + "/merged")
+        } catch {
+            throw BerthError.invalid(
+                "rootless berthd needs overlayfs in a user namespace (Linux 5.11 or later), which this kernel refused: \(BerthError.from(error).message)")
+        }
+        unmount(base + "/merged")
     }
 
     /// Unmounts `target` (lazily if busy); not mounted is fine.

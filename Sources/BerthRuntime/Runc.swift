@@ -64,8 +64,10 @@ public struct Runc: Sendable {
         return true
     }
 
+    /// `all` signals every process of the container's cgroup. A rootless berthd without cgroups
+    /// signals the init only (runc cannot list the rest): killed, it takes its pid namespace with it.
     public func kill(_ id: String, signal: Int32, all: Bool = false) throws {
-        try check("kill", run(["kill"] + (all ? ["--all"] : []) + [id, String(signal)]))
+        try check("kill", run(["kill"] + (all && RootlessHost.cgroups ? ["--all"] : []) + [id, String(signal)]))
     }
 
     public func pause(_ id: String) throws { try check("pause", run(["pause", id])) }

@@ -49,8 +49,12 @@ public struct ContainerRuntimeConfig: Sendable {
     public var memorySwap: Int64?
     public var oomKillDisable = false
     public var cgroupParent = ContainerRuntimeConfig.defaultCgroupParent
-    /// Every container's cgroup is `/berth/<id>` (stats reads it there).
-    public static let defaultCgroupParent = "/berth"
+    /// Every container's cgroup is `/berth/<id>` (stats reads it there); rootless, under the
+    /// user's delegated cgroup.
+    public static let defaultCgroupParent = (RootlessHost.delegatedCgroup ?? "") + "/berth"
+    /// False for a rootless berthd with no cgroup of its own: no cgroup path in the spec, which
+    /// runc then skips (limits were refused at create).
+    public var cgroups = RootlessHost.cgroups
 
     public init(id: String, rootfs: String, args: [String], env: [String], cwd: String, hostname: String) {
         self.id = id
@@ -181,7 +185,7 @@ public enum SpecBuilder {
             mounts: mounts,
             linux: .init(
                 namespaces: namespaces, resources: resources,
-                cgroupsPath: c.cgroupParent + "/" + c.id,
+                cgroupsPath: c.cgroups ? c.cgroupParent + "/" + c.id : nil,
                 maskedPaths: c.privileged ? nil : maskedPaths,
                 readonlyPaths: c.privileged ? nil : readonlyPaths,
                 seccomp: seccomp, devices: c.devices.isEmpty ? nil : c.devices.map(\.node), sysctl: c.sysctls.isEmpty ? nil : c.sysctls))

@@ -112,7 +112,7 @@ public final class APIServer: Sendable {
             throw BerthError(.unavailable, "cannot listen on \(socketPath): \(error)")
         }
         // root (and the optional berth group, as docker's group) only.
-        chmod(socketPath, 0o660)
+        chmod(socketPath, RootPermissions.socketMode)
         if let g = RootPermissions.accessGroup() {
             chown(socketPath, 0, g)
             let dir = (socketPath as NSString).deletingLastPathComponent

@@ -145,11 +145,13 @@ struct Berthd: AsyncParsableCommand {
     func serve(logger: Logger) async throws {
         // Absolute already (BerthPaths makes them so): berthd moves into its tmp below.
         let paths = BerthPaths.resolve(root: root, runroot: runroot)
+        let socket = BerthPaths.absolute(try (host ?? ProcessInfo.processInfo.environment["BERTH_HOST"]).map(HostAddress.socketPath) ?? paths.defaultSocket)
+        // An ordinary user's berthd goes on inside berth's user namespace (a new process image).
+        try RootlessEntry.enterIfNeeded(paths: paths, socket: socket)
         // What libraries write to TMPDIR stays there when berthd is killed: its own tmp is
         // emptied at every start.
         try FileOps.makeDirs(paths.tmp, mode: 0o700)
         setenv("TMPDIR", paths.tmp, 1)
-        let socket = BerthPaths.absolute(try (host ?? ProcessInfo.processInfo.environment["BERTH_HOST"]).map(HostAddress.socketPath) ?? paths.defaultSocket)
         // berthd and every child it starts work in a folder berth owns, never wherever berthd
         // was started (under systemd, "/"): a stray file a helper writes stays in berth's tmp.
         guard chdir(paths.tmp) == 0 else { throw BerthError.posix("chdir \(paths.tmp)") }

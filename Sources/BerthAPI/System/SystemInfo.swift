@@ -47,6 +47,17 @@ public struct SystemInfo: Codable, Sendable {
     public var Isolation = ""
     public var InitBinary = ""
     public var LiveRestoreEnabled = true
+    /// berth's own: berthd runs as an ordinary user (Docker's clients read `name=rootless` in
+    /// SecurityOptions; these say how).
+    public var Rootless: RootlessInfo? = nil
+
+    public struct RootlessInfo: Codable, Sendable {
+        public var UIDMap: [UserNamespace.Mapping]
+        public var GIDMap: [UserNamespace.Mapping]
+        public var Storage: String
+        public var Network: String
+        public var Cgroups: String
+    }
 
     public struct Runtime: Codable, Sendable { public var path: String }
     public struct Registries: Codable, Sendable {
@@ -101,5 +112,18 @@ extension SystemInfo {
             MemTotal: Int64(ProcessInfo.processInfo.physicalMemory), Name: ProcessInfo.processInfo.hostName,
             ServerVersion: APIVersion.serverVersion, DefaultRuntime: "runc",
             SystemTime: Clock.rfc3339Nano(Clock.nowNanos()), Debug: false, Warnings: [])
+    }
+
+    /// A rootless berthd's differences: Docker's rootless markers, limits it cannot apply.
+    public mutating func setRootless(network: String) {
+        SecurityOptions.append("name=rootless")
+        if !RootlessHost.cgroups {
+            CgroupDriver = "none"
+            (MemoryLimit, SwapLimit, CpuCfsPeriod, CpuCfsQuota, CPUShares, CPUSet, PidsLimit) = (false, false, false, false, false, false, false)
+            Warnings.append("WARNING: Running in rootless-mode without cgroups. Resource limits are refused (cgroup v\(HostFacts.cgroupVersion) has no delegation).")
+        }
+        Rootless = RootlessInfo(
+            UIDMap: UserNamespace.uidMap, GIDMap: UserNamespace.gidMap,
+            Storage: "overlay in the user namespace (userxattr)", Network: network, Cgroups: RootlessHost.cgroupsSummary)
     }
 }

@@ -1,4 +1,5 @@
 import BerthCore
+import BerthNetwork
 import BerthRuntime
 import BerthStore
 import Foundation
@@ -52,7 +53,7 @@ public final class Daemon: Sendable {
     public static func prepare(_ config: DaemonConfig, logger: Logger) async throws -> Daemon {
         let paths = config.paths
         raiseDescriptorLimit()
-        try FileOps.makeDirs(paths.root, mode: 0o711)
+        try FileOps.makeDirs(paths.root, mode: Int(RootPermissions.rootMode))
         RootPermissions.secure(paths)
         let lock = try DaemonLock(path: paths.lockFile)
         for d in [paths.blobs, paths.layers, paths.containers, paths.volumes, paths.tmp] {
@@ -69,7 +70,10 @@ public final class Daemon: Sendable {
         let images = ImageService(
             store: store, paths: paths, insecureRegistries: config.insecureRegistries, registryMirrors: config.registryMirrors,
             certsDir: config.certsDir)
-        let containers = ContainerService(store: store, paths: paths, logDefaults: config.logDefaults)
+        if RootlessHost.active { try Mounts.probeOverlay(in: paths.tmp) }
+        // Rootless: the namespace the bridges live in, made before anything starts on them.
+        let rootlessNetns = RootlessHost.active ? try RootlessNetns(runroot: paths.runroot) { logger.warning("\($0)") } : nil
+        let containers = ContainerService(store: store, paths: paths, logDefaults: config.logDefaults, rootlessNetns: rootlessNetns)
         if config.rebuildDB {
             let r = try DatabaseRebuild.run(images: images, containers: containers)
             logger.notice("rebuild: \(r.images) images, \(r.containers) containers, \(r.volumes) volumes restored from \(paths.root)")

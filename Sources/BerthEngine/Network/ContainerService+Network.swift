@@ -37,7 +37,7 @@ extension ContainerService {
         guard !Self.ownsNoNetwork(mode) else { return }
         guard let net = try NetworkStore.get(tx, mode) else { throw BerthError.notFound("network \(mode) not found") }
         if let ip = fixed.ip { try Self.checkFixedIP(ip, on: net) }
-        if net.subnet6 == nil, let p = ports.first(where: { $0.published && IPAddress.isIPv6($0.hostIP) && !Self.proxied($0) }) {
+        if net.subnet6 == nil, let p = ports.first(where: { $0.published && IPAddress.isIPv6($0.hostIP) && !viaProxy($0) }) {
             throw BerthError.invalid("publishing on IPv6 address \(p.hostIP): IPv6 is not enabled on network \(net.name) (network create --ipv6)")
         }
         try NetworkStore.attach(tx, containerID: id, networkID: net.id, ip: nil, aliases: aliases, requestedIP: fixed.ip, requestedMAC: fixed.mac)
@@ -47,6 +47,17 @@ extension ContainerService {
     /// A port published on the IPv6 loopback: the kernel forwards nothing from ::1 (IPv6 has no
     /// `route_localnet`), so berthd's userland proxy serves it, not netavark.
     static func proxied(_ p: PortRow) -> Bool { IPAddress.parseIPv6(p.hostIP) == 1 }
+
+    /// Rootless: how containers' networks reach out and in (`berth info`); nil as root.
+    public var rootlessNetworkSummary: String? {
+        rootlessNetns.map {
+            "bridges in berthd's own namespace; out through slirp4netns (\($0.slirpRunning ? "running" : "not running: no way out")); published ports by berthd's proxy"
+        }
+    }
+
+    /// Rootless, every published port: netavark's rules live in the rootless namespace, so the
+    /// host's addresses are served by berthd's proxy (as podman's rootlessport serves them).
+    func viaProxy(_ p: PortRow) -> Bool { rootlessNetns != nil || Self.proxied(p) }
 
     /// A `--ip` must be a host address of the network's subnet other than its gateway.
     static func checkFixedIP(_ ip: String, on net: NetworkRecord) throws {
@@ -117,11 +128,11 @@ extension ContainerService {
         let chosen = try chooseHostPorts(c, ports)
         try store.write { db in try NetworkStore.setHostPorts(db, chosen) }
         var mappings: [NetavarkOptions.PortMapping] = []
-        var proxied: [(hostPort: Int, containerPort: Int, proto: String)] = []
+        var proxied: [LoopbackProxies.Port] = []
         for (rowID, p) in ports where p.published {
             guard let hp = p.hostPort ?? chosen.first(where: { $0.rowID == rowID })?.hostPort else { continue }
-            if Self.proxied(p) {
-                proxied.append((hp, p.containerPort, p.proto))
+            if viaProxy(p) {
+                proxied.append((p.hostIP, hp, p.containerPort, p.proto))
             } else {
                 mappings.append(Self.mapping(p, hostPort: hp))
             }
@@ -290,7 +301,7 @@ extension ContainerService {
         .init(host_ip: p.hostIP, container_port: UInt16(p.containerPort), host_port: UInt16(hostPort), range: 1, protocol: p.proto)
     }
 
-    /// Re-adoption after a berthd restart: the `[::1]` proxies of a running container again.
+    /// Re-adoption after a berthd restart: the userland proxies of a running container again.
     func restoreLoopbackProxies(_ id: String) {
         guard
             let (attachments, ports) = try? store.read({ db in
@@ -298,7 +309,7 @@ extension ContainerService {
             }),
             let ip = attachments.first?.ip
         else { return }
-        let proxied = ports.compactMap { _, p in p.published && Self.proxied(p) ? p.hostPort.map { ($0, p.containerPort, p.proto) } : nil }
+        let proxied = ports.compactMap { _, p in p.published && viaProxy(p) ? p.hostPort.map { (p.hostIP, $0, p.containerPort, p.proto) } : nil }
         do { try loopbackProxies.start(id, proxied, targetIP: ip) } catch {
             logger.warning("userland proxy of \(id): \(BerthError.from(error).message)")
         }

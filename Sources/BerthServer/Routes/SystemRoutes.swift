@@ -44,6 +44,7 @@ extension EngineRouter {
         // Docker lists mirrors with a trailing slash.
         let mirrors = images.registryMirrors.map { $0.absoluteString.hasSuffix("/") ? $0.absoluteString : $0.absoluteString + "/" }
         info.RegistryConfig.Mirrors = mirrors
+        if let network = containers.rootlessNetworkSummary { info.setRootless(network: network) }
         info.RegistryConfig.IndexConfigs["docker.io"]?.Mirrors = mirrors
         for r in images.insecureRegistries.sorted() {
             info.RegistryConfig.IndexConfigs[r] = .init(Name: r, Mirrors: [], Secure: false, Official: false)

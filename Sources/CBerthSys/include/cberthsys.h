@@ -62,4 +62,16 @@ int berth_is_netns(const char *path);
 int berth_fcntl_lock_wait(int fd);
 /// Releases it.
 int berth_fcntl_unlock(int fd);
+/// Rootless berthd (rootless.c). The join error a start with BERTH_USERNS_PID set met, or NULL.
+const char *berth_userns_join_error(void);
+/// Forks the pause process: new user and mount namespaces, every other descriptor closed; it
+/// writes one byte on `syncfd` (1 made, 0 failed) and then waits for a signal for ever.
+/// Returns its pid or -errno.
+pid_t berth_userns_pause_spawn(int syncfd);
+/// A socket (SOCK_CLOEXEC added) in the network namespace `nsfd` is open on, made from a
+/// short-lived thread; the caller's namespace is left alone. A descriptor or -errno.
+int berth_socket_in_netns(int nsfd, int domain, int type);
+/// The whole of a file read from a thread in the network namespace `nsfd` is open on (for
+/// /proc/thread-self/net/…): a malloc'd buffer of *len bytes, or NULL with errno set.
+char *berth_read_in_netns(int nsfd, const char *path, size_t *len);
 #endif

@@ -40,6 +40,20 @@ struct Info: AsyncParsableCommand {
              Name: \(i.Name)
              ID: \(i.ID)
              Berth Root Dir: \(i.DockerRootDir)
+             Rootless: \(i.Rootless != nil)
             """)
+        if let r = i.Rootless {
+            let map = { (m: [UserNamespace.Mapping]) in m.map { "\($0.inside):\($0.outside):\($0.count)" }.joined(separator: ", ") }
+            Out.print(
+                """
+                 Rootless Details:
+                  UID Map (inside:outside:count): \(map(r.UIDMap))
+                  GID Map (inside:outside:count): \(map(r.GIDMap))
+                  Storage: \(r.Storage)
+                  Network: \(r.Network)
+                  Cgroups: \(r.Cgroups)
+                """)
+        }
+        for w in i.Warnings { Out.print(w) }
     }
 }
