@@ -56,6 +56,23 @@ public enum UserNamespace {
         return !(m.count == 1 && m[0].inside == 0 && m[0].outside == 0 && m[0].count == UInt32.max)
     }
 
+    /// Forks the pause process into new user and mount namespaces (rootless.c) and waits until
+    /// they exist; the caller maps them (newuidmap/newgidmap).
+    public static func spawnPause() throws -> pid_t {
+        var sync: [Int32] = [-1, -1]
+        guard berth_pipe_cloexec(&sync) == 0 else { throw BerthError.posix("pipe") }
+        let pid = berth_userns_pause_spawn(sync[1])
+        close(sync[1])
+        defer { close(sync[0]) }
+        guard pid > 0 else { throw BerthError.internal("rootless: starting the pause process: \(String(cString: strerror(-pid)))") }
+        var made: UInt8 = 0
+        guard read(sync[0], &made, 1) == 1, made == 1 else {
+            Spawn.wait(pid)
+            throw BerthError.internal("rootless: the kernel refused a new user namespace (is user.max_user_namespaces 0?)")
+        }
+        return pid
+    }
+
     /// The error the start-up join (rootless.c, before main) met, if it met one.
     public static var joinError: String? { berth_userns_join_error().map { String(cString: $0) } }
 }

@@ -52,6 +52,13 @@ public final class LoopbackProxy: Sendable {
             let e = errno
             close(fd)
             let shown = any ? "0.0.0.0" : hostIP.contains(":") ? "[\(hostIP)]" : hostIP
+            if e == EACCES {
+                let floor = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_unprivileged_port_start", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "1024"
+                throw BerthError(
+                    .permissionDenied,
+                    "cannot publish \(shown):\(port): permission denied (an ordinary user may bind ports from net.ipv4.ip_unprivileged_port_start, \(floor), up)")
+            }
             throw e == EADDRINUSE
                 ? BerthError.conflict("Bind for \(shown):\(port) failed: port is already allocated")
                 : BerthError.internal("userland proxy on \(shown):\(port): \(String(cString: strerror(e)))")

@@ -33,7 +33,8 @@ public enum PortProbe {
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<A>.size)) }
         }
-        return rc == 0 || errno == EADDRNOTAVAIL
+        // EACCES (a low port for a rootless berthd) is not "in use": the bind that follows says why.
+        return rc == 0 || errno == EADDRNOTAVAIL || errno == EACCES
     }
 
     /// The kernel's ephemeral range (net.ipv4.ip_local_port_range), where `-p 80` ports come from.

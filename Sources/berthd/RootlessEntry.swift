@@ -1,5 +1,4 @@
 import BerthCore
-import CBerthSys
 import Foundation
 
 /// berthd started by an ordinary user: it moves into berth's user and mount namespaces, where
@@ -57,17 +56,7 @@ enum RootlessEntry {
         let user = getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? String(uid)
         let subuid = try range("/etc/subuid", user: user, id: uid, tool: "--add-subuids")
         let subgid = try range("/etc/subgid", user: user, id: gid, tool: "--add-subgids")
-        var sync: [Int32] = [-1, -1]
-        guard berth_pipe_cloexec(&sync) == 0 else { throw BerthError.posix("pipe") }
-        let pid = berth_userns_pause_spawn(sync[1])
-        close(sync[1])
-        defer { close(sync[0]) }
-        guard pid > 0 else { throw BerthError.internal("rootless: starting the pause process: \(String(cString: strerror(-pid)))") }
-        var made: UInt8 = 0
-        guard read(sync[0], &made, 1) == 1, made == 1 else {
-            Spawn.wait(pid)
-            throw BerthError.internal("rootless: the kernel refused a new user namespace (is kernel.unprivileged_userns_clone or user.max_user_namespaces 0?)")
-        }
+        let pid = try UserNamespace.spawnPause()
         do {
             for (tool, id, r) in [("newuidmap", uid, subuid), ("newgidmap", gid, subgid)] {
                 let path = ["/usr/bin/", "/bin/", "/usr/sbin/"].map { $0 + tool }.first { access($0, X_OK) == 0 }

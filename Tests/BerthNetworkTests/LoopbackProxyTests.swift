@@ -43,6 +43,38 @@ import Testing
         return fd
     }
 
+    /// Rootless berthd publishes IPv4 ports through the proxy too.
+    @Test func servesAnIPv4HostAddress() throws {
+        let (server, port) = try Self.bound(Int32(SOCK_STREAM.rawValue))
+        defer { close(server) }
+        listen(server, 4)
+        Thread.detachNewThread {
+            let c = accept(server, nil, nil)
+            _ = "hello".withCString { write(c, $0, 5) }
+            close(c)
+        }
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &len) } }
+        close(probe)
+        let p4 = Int(UInt16(bigEndian: a.sin_port))
+        let proxy = try LoopbackProxy(hostIP: "127.0.0.1", port: p4, proto: "tcp", targetIP: "127.0.0.1", targetPort: port)
+        defer { proxy.stop() }
+        let c = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(c) }
+        let to = SocketAddress(ip: "127.0.0.1", port: p4)!
+        try #require(to.withSockaddr { Glibc.connect(c, $0, $1) } == 0)
+        var buf = [UInt8](repeating: 0, count: 16)
+        let n = buf.withUnsafeMutableBytes { read(c, $0.baseAddress, $0.count) }
+        #expect(n == 5 && String(decoding: buf[0..<5], as: UTF8.self) == "hello")
+        // The same address again is refused as Docker words it.
+        #expect(throws: BerthError.self) { try LoopbackProxy(hostIP: "127.0.0.1", port: p4, proto: "tcp", targetIP: "127.0.0.1", targetPort: port) }
+    }
+
     @Test func tcpRelaysBothWaysWithHalfClose() throws {
         let (server, port) = try Self.bound(Int32(SOCK_STREAM.rawValue))
         defer { close(server) }

@@ -79,7 +79,7 @@ class RootlessDaemon(Daemon):
     def env(self):
         # Nothing of root's: the CLI and berthd find their folders from HOME and XDG_RUNTIME_DIR.
         return {"HOME": self.user.home, "XDG_RUNTIME_DIR": self.user.runtime, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-                "USER": self.user.name, "LOGNAME": self.user.name}
+                "USER": self.user.name, "LOGNAME": self.user.name, **self.extra_env}
 
     def _as_user(self):
         return dict(user=self.user.uid, group=self.user.gid, extra_groups=[])
@@ -119,6 +119,20 @@ class RootlessDaemon(Daemon):
             pass
         return None
 
+    def helpers(self):
+        """(pid file, process name) of everything this daemon starts beside its containers."""
+        files = [(os.path.join(self.runroot, e, "conmon.pid"), "conmon") for e in
+                 (os.listdir(self.runroot) if os.path.isdir(self.runroot) else [])]
+        return files + [(os.path.join(self.runroot, "netavark", "aardvark-dns", "aardvark.pid"), "aardvark"),
+                        (os.path.join(self.runroot, "slirp4netns.pid"), "slirp4netns"),
+                        (os.path.join(self.runroot, "pause.pid"), "berth-pause")]
+
+    def kill_helpers(self):
+        for path, comm in self.helpers():
+            pid = self._pid_from(path, comm)
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+
     def cleanup(self):
         """Containers removed, then every helper this daemon started stopped by its pid file."""
         if self.proc and self.proc.poll() is None:
@@ -126,15 +140,7 @@ class RootlessDaemon(Daemon):
             if ids:
                 self.berth("rm", "-f", *ids, check=False, timeout=120)
         self.stop()
-        files = [(os.path.join(self.runroot, e, "conmon.pid"), "conmon") for e in
-                 (os.listdir(self.runroot) if os.path.isdir(self.runroot) else [])]
-        files += [(os.path.join(self.runroot, "netavark", "aardvark-dns", "aardvark.pid"), "aardvark"),
-                  (os.path.join(self.runroot, "slirp4netns.pid"), "slirp4netns"),
-                  (os.path.join(self.runroot, "pause.pid"), "berth-pause")]
-        for path, comm in files:
-            pid = self._pid_from(path, comm)
-            if pid:
-                os.kill(pid, signal.SIGKILL)
+        self.kill_helpers()
 
 
 @pytest.fixture
@@ -245,6 +251,12 @@ def test_limits_are_refused_and_state_is_private(rootless):
     r = d.berth("run", "--rm", "-m", "64m", "busybox", "true", check=False)
     assert r.returncode != 0 and "cannot apply --memory" in r.err
     assert d.berth("ps", "-aq").out.strip() == ""
+    # A port below the kernel's unprivileged floor (1024 by default) is refused with the reason.
+    low = d.berth("run", "-d", "-p", "127.0.0.1:81:80", "busybox", "httpd", "-f", "-p", "80", check=False)
+    assert low.returncode != 0 and "ip_unprivileged_port_start" in low.err
+    assert d.berth("ps", "-q").out.strip() == ""
+    r = d.berth("pause", d.berth("run", "-d", "--network", "none", "busybox", "sh", "-c", BLOCK).out.strip(), check=False)
+    assert r.returncode != 0 and "cgroup" in r.err
     for path, mode in ((d.root, 0o700), (d.runroot, 0o700), (os.path.join(d.root, "berth.db"), 0o600), (d.sock, 0o600)):
         st = os.stat(path)
         assert (st.st_uid, st.st_mode & 0o777) == (d.user.uid, mode), path
@@ -252,3 +264,48 @@ def test_limits_are_refused_and_state_is_private(rootless):
     other = subprocess.run(["runuser", "-u", "nobody", "--", "cat", os.path.join(d.root, "berth.db")],
                            capture_output=True, text=True)
     assert other.returncode != 0 and "Permission denied" in other.stderr
+
+
+def test_logs_exec_and_attach_as_the_user(rootless):
+    d = rootless
+    c = d.berth("run", "-d", "--network", "none", "busybox", "sh", "-c", "echo started; " + BLOCK).out.strip()
+    assert wait_until(lambda: d.berth("logs", c).out == "started\n", 20)
+    assert d.berth("exec", c, "sh", "-c", "echo $((6*7)) > /tmp/answer").returncode == 0
+    assert d.berth("exec", c, "cat", "/tmp/answer").out == "42\n"
+    out = d.berth("run", "--rm", "-i", "--network", "none", "busybox", "sed", "s/r/R/g", input=b"rootless\n").out
+    assert out == "Rootless\n"
+    d.berth("rm", "-f", c)
+    assert d.berth("ps", "-aq").out.strip() == ""
+
+
+def test_a_reboot_brings_restart_always_back(rootless):
+    """A reboot, as the user's berthd meets it: every process of the user gone (pause process,
+    slirp4netns, conmon, the containers), the runtime folder emptied, a new boot id."""
+    d, u = rootless, rootless.user
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    d.berth("run", "-d", "--name", "keep", "--restart", "always", "-p", f"127.0.0.1:{port}:80",
+            "busybox", "httpd", "-f", "-p", "80", "-h", "/etc")
+    d.berth("run", "-d", "--name", "gone", "--network", "none", "busybox", "sh", "-c", BLOCK)
+    pids = [json.loads(d.berth("inspect", c).out)[0]["State"]["Pid"] for c in ("keep", "gone")]
+    d.stop()
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    d.kill_helpers()
+    assert wait_until(lambda: u.processes() == [], 10), u.processes()
+    shutil.rmtree(d.runroot)
+    boot = os.path.join(d.base, "boot_id")
+    open(boot, "w").write(os.urandom(16).hex() + "\n")
+    d.extra_env["BERTH_BOOT_ID_FILE"] = boot
+    d.start()
+    assert wait_until(lambda: "Up" in d.berth("ps", "-f", "name=keep").out, 30)
+    assert "Exited" in d.berth("ps", "-a", "-f", "name=gone").out
+
+    def served():
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/passwd", timeout=2).read()
+        except OSError:
+            return b""
+    assert wait_until(lambda: b"root:x:0:0" in served(), 20)
