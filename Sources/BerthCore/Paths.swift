@@ -13,11 +13,12 @@ public struct BerthPaths: Sendable, Equatable {
     public static let defaultRoot = "/var/lib/berth"
     public static let defaultRunroot = "/run/berth"
 
-    /// Root and runroot from flags, else the environment, else the defaults (an ordinary
-    /// user's own, `userDefaults`, when not run as root).
-    public static func resolve(root: String?, runroot: String?) -> BerthPaths {
+    /// Root and runroot from flags, else the environment, else the defaults: an ordinary user's
+    /// own (`userDefaults`) for their berthd, and for their CLI once they have a berth of their
+    /// own (so a member of the `berth` group keeps using root's berthd until then).
+    public static func resolve(root: String?, runroot: String?, daemon: Bool = false) -> BerthPaths {
         let env = ProcessInfo.processInfo.environment
-        let d = geteuid() == 0 ? (root: defaultRoot, runroot: defaultRunroot) : userDefaults(env)
+        let d = usesUserDefaults(env, daemon: daemon) ? userDefaults(env) : (root: defaultRoot, runroot: defaultRunroot)
         return BerthPaths(
             root: root ?? env["BERTH_ROOT"] ?? d.root,
             runroot: runroot ?? env["BERTH_RUNROOT"] ?? d.runroot)
@@ -26,6 +27,13 @@ public struct BerthPaths: Sendable, Equatable {
     /// An ordinary user's berth, as podman's: state in `$XDG_DATA_HOME/berth`
     /// (~/.local/share/berth), runtime files and the socket in `$XDG_RUNTIME_DIR/berth`
     /// (a private folder under /tmp when the session has none).
+    public static func usesUserDefaults(_ env: [String: String], daemon: Bool) -> Bool {
+        guard geteuid() != 0 else { return false }
+        if daemon { return true }
+        let own = userDefaults(env)
+        return FileManager.default.fileExists(atPath: own.runroot + "/berth.sock") || FileManager.default.fileExists(atPath: own.root + "/berth.db")
+    }
+
     public static func userDefaults(_ env: [String: String]) -> (root: String, runroot: String) {
         let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? getpwuid(geteuid()).map { String(cString: $0.pointee.pw_dir) } ?? "/"
         let data = env["XDG_DATA_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? home + "/.local/share"
@@ -82,7 +90,8 @@ public enum HostAddress {
     /// Resolves a `unix://PATH` address to a socket path.
     public static func socketPath(_ host: String?) throws -> String {
         let env = ProcessInfo.processInfo.environment
-        let h = host ?? env["BERTH_HOST"] ?? (geteuid() == 0 ? defaultHost : "unix://" + BerthPaths.userDefaults(env).runroot + "/berth.sock")
+        let own = BerthPaths.usesUserDefaults(env, daemon: false)
+        let h = host ?? env["BERTH_HOST"] ?? (own ? "unix://" + BerthPaths.userDefaults(env).runroot + "/berth.sock" : defaultHost)
         if h.hasPrefix("unix://") {
             let p = String(h.dropFirst(7))
             guard p.hasPrefix("/") else { throw BerthError.invalid("invalid host \(h): the socket path must be absolute") }

@@ -50,11 +50,10 @@ public enum UserNamespace {
     public static var uidMap: [Mapping] { parseMap((try? String(contentsOfFile: "/proc/self/uid_map", encoding: .utf8)) ?? "") }
     public static var gidMap: [Mapping] { parseMap((try? String(contentsOfFile: "/proc/self/gid_map", encoding: .utf8)) ?? "") }
 
-    /// True inside a user namespace other than the host's (whose map is all of the 32-bit ids).
-    public static var isRootless: Bool {
-        let m = uidMap
-        return !(m.count == 1 && m[0].inside == 0 && m[0].outside == 0 && m[0].count == UInt32.max)
-    }
+    /// True in a rootless berthd: one that joined the user namespace of its pause process at
+    /// start. (Not "any user namespace": root in an unprivileged system container has a
+    /// namespace of its own, and berthd there is a root berthd.)
+    public static var isRootless: Bool { berth_userns_joined() == 1 }
 
     /// Forks the pause process into new user and mount namespaces (rootless.c) and waits until
     /// they exist; the caller maps them (newuidmap/newgidmap).

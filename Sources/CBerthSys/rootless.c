@@ -18,6 +18,7 @@
  * process that holds berth's user and mount namespaces. Joining a user namespace needs a
  * process with one thread, so it happens here, before main and before any thread exists. */
 static char join_error[256];
+static int joined;
 
 __attribute__((constructor)) static void berth_userns_join(void) {
     const char *pid = getenv("BERTH_USERNS_PID");
@@ -36,10 +37,15 @@ __attribute__((constructor)) static void berth_userns_join(void) {
     } else if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) {
         snprintf(join_error, sizeof join_error, "becoming root in the user namespace: %s", strerror(errno));
     }
+    if (join_error[0] == 0) joined = 1;
     if (user >= 0) close(user);
     if (mnt >= 0) close(mnt);
     /* Not passed on: the processes berthd starts are in the namespaces already. */
     unsetenv("BERTH_USERNS_PID");
+}
+
+int berth_userns_joined(void) {
+    return joined;
 }
 
 const char *berth_userns_join_error(void) {

@@ -144,7 +144,7 @@ struct Berthd: AsyncParsableCommand {
 
     func serve(logger: Logger) async throws {
         // Absolute already (BerthPaths makes them so): berthd moves into its tmp below.
-        let paths = BerthPaths.resolve(root: root, runroot: runroot)
+        let paths = BerthPaths.resolve(root: root, runroot: runroot, daemon: true)
         let socket = BerthPaths.absolute(try (host ?? ProcessInfo.processInfo.environment["BERTH_HOST"]).map(HostAddress.socketPath) ?? paths.defaultSocket)
         // An ordinary user's berthd goes on inside berth's user namespace (a new process image).
         try RootlessEntry.enterIfNeeded(paths: paths, socket: socket)

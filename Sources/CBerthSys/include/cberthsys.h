@@ -64,6 +64,8 @@ int berth_fcntl_lock_wait(int fd);
 int berth_fcntl_unlock(int fd);
 /// Rootless berthd (rootless.c). The join error a start with BERTH_USERNS_PID set met, or NULL.
 const char *berth_userns_join_error(void);
+/// 1 when this process joined berth's user namespace at start (it is a rootless berthd).
+int berth_userns_joined(void);
 /// Forks the pause process: new user and mount namespaces, every other descriptor closed; it
 /// writes one byte on `syncfd` (1 made, 0 failed) and then waits for a signal for ever.
 /// Returns its pid or -errno.
