@@ -11,7 +11,9 @@ extension ContainerService {
         guard c.isRunning else { throw BerthError.conflict("Container \(c.id) is not running") }
         let runc = self.runc
         return try await offload {
-            let pids = Set(try runc.pids(c.id))
+            // runc lists a cgroup's processes; with none (rootless on v1), the init's pid namespace's.
+            let pids = RootlessHost.cgroups || c.pid == nil
+                ? Set(try runc.pids(c.id)) : Set(ProcStat.pidsSharingNamespace(of: Int32(truncatingIfNeeded: c.pid!)))
             let args = (psArgs?.isEmpty ?? true) ? ["-ef"] : psArgs!.split(separator: " ").map(String.init)
             let r = try Spawn.run("/bin/ps", args)
             guard r.status == 0 else {

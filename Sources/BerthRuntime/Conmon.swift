@@ -169,9 +169,13 @@ public struct Conmon: Sendable {
         return obj
     }
 
-    /// runc's create errors come wrapped in log noise; keep the useful sentence.
+    /// runc's create errors come wrapped in log noise; keep the useful sentence: the last
+    /// error line's message (warnings before it, such as a rootless runc's about cgroups it
+    /// has not got, are not the error).
     static func cleanRuncMessage(_ m: String) -> String {
-        var s = m.trimmingCharacters(in: .whitespacesAndNewlines)
+        let lines = m.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let errors = lines.filter { $0.contains("level=error") || $0.contains("level=fatal") }
+        var s = (errors.last ?? m).trimmingCharacters(in: .whitespacesAndNewlines)
         if let r = s.range(of: "msg=\"") {
             s = String(s[r.upperBound...])
             if let end = s.lastIndex(of: "\"") { s = String(s[..<end]) }

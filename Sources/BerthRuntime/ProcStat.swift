@@ -20,6 +20,18 @@ public enum ProcStat {
     }
 
     /// The boot id, from BERTH_BOOT_ID_FILE (tests) or the kernel.
+    /// The processes in the pid namespace `pid` is in, found by walking /proc: a container's
+    /// processes where it has no cgroup to list them (a rootless berthd without delegation).
+    public static func pidsSharingNamespace(of pid: Int32) -> [Int32] {
+        guard let ns = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/pid") else { return [] }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name in
+            guard let p = Int32(name),
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(name)/ns/pid")) == ns
+            else { return nil }
+            return p
+        }
+    }
+
     public static func bootID() -> String {
         let path = ProcessInfo.processInfo.environment["BERTH_BOOT_ID_FILE"] ?? "/proc/sys/kernel/random/boot_id"
         return ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "unknown").trimmingCharacters(in: .whitespacesAndNewlines)

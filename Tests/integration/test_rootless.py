@@ -272,6 +272,10 @@ def test_logs_exec_and_attach_as_the_user(rootless):
     assert wait_until(lambda: d.berth("logs", c).out == "started\n", 20)
     assert d.berth("exec", c, "sh", "-c", "echo $((6*7)) > /tmp/answer").returncode == 0
     assert d.berth("exec", c, "cat", "/tmp/answer").out == "42\n"
+    # top without a cgroup: the processes of the container's pid namespace (sh exec'd its last
+    # command, cat), none of the host's.
+    top = d.berth("top", c).out
+    assert "cat /tmp/f" in top and len(top.strip().splitlines()) == 2, top
     out = d.berth("run", "--rm", "-i", "--network", "none", "busybox", "sed", "s/r/R/g", input=b"rootless\n").out
     assert out == "Rootless\n"
     d.berth("rm", "-f", c)
@@ -309,3 +313,44 @@ def test_a_reboot_brings_restart_always_back(rootless):
         except OSError:
             return b""
     assert wait_until(lambda: b"root:x:0:0" in served(), 20)
+
+
+def test_compose_project_as_the_user(rootless):
+    """berth compose is berthd's client: a two-service project, one waiting on the other's
+    health, reachable by name and on a published port, then removed whole by down."""
+    d, u = rootless, rootless.user
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    proj = os.path.join(u.home, "proj")
+    os.makedirs(proj)
+    with open(os.path.join(proj, "compose.yaml"), "w") as f:
+        f.write(f"""services:
+  db:
+    image: busybox
+    command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1/hostname"]
+      interval: 1s
+  web:
+    image: busybox
+    command: ["sh", "-c", "wget -q -O - http://db/passwd > /tmp/got && httpd -f -p 80 -h /tmp"]
+    ports: ["127.0.0.1:{port}:80"]
+    depends_on:
+      db:
+        condition: service_healthy
+""")
+    subprocess.run(["chown", "-R", f"{u.uid}:{u.gid}", proj], check=True)
+    d.berth("compose", "--project-directory", proj, "-f", os.path.join(proj, "compose.yaml"), "up", "-d", timeout=180)
+
+    def served():
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/got", timeout=2).read()
+        except OSError:
+            return b""
+    assert wait_until(lambda: b"root:x:0:0" in served(), 30)
+    assert len(d.berth("ps", "-q", "-f", "label=com.docker.compose.project=proj").out.split()) == 2
+    d.berth("compose", "--project-directory", proj, "-f", os.path.join(proj, "compose.yaml"), "down")
+    assert d.berth("ps", "-aq").out.strip() == ""
+    assert "proj_default" not in d.berth("network", "ls").out
