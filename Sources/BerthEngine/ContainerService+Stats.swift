@@ -18,8 +18,13 @@ extension ContainerService {
             out.preread = p.read
         }
         guard c.isRunning else { return out }
-        let reader = CgroupStats(path: ContainerRuntimeConfig.defaultCgroupParent + "/" + c.id)
-        let s = reader.sample(pid: c.pid.map { Int32(truncatingIfNeeded: $0) })
+        let pid = c.pid.map { Int32(truncatingIfNeeded: $0) }
+        let s: CgroupSample
+        if !RootlessHost.cgroups, let pid {
+            s = CgroupStats.processSample(pid: pid)
+        } else {
+            s = CgroupStats(path: ContainerRuntimeConfig.defaultCgroupParent + "/" + c.id).sample(pid: pid)
+        }
         var cpu = ContainerStats.CPUStats()
         cpu.cpu_usage.total_usage = s.cpuTotal
         cpu.cpu_usage.percpu_usage = s.perCPU.isEmpty ? nil : s.perCPU

@@ -276,6 +276,11 @@ def test_logs_exec_and_attach_as_the_user(rootless):
     # command, cat), none of the host's.
     top = d.berth("top", c).out
     assert "cat /tmp/f" in top and len(top.strip().splitlines()) == 2, top
+    # stats without a cgroup: summed from /proc over the same processes.
+    status, _, body = d.request("GET", f"/containers/{c}/stats?stream=false")
+    st = json.loads(body)
+    assert status == 200 and st["pids_stats"]["current"] == 1 and st["memory_stats"]["usage"] > 0, st
+    assert st["memory_stats"]["limit"] > 0
     out = d.berth("run", "--rm", "-i", "--network", "none", "busybox", "sed", "s/r/R/g", input=b"rootless\n").out
     assert out == "Rootless\n"
     d.berth("rm", "-f", c)
