@@ -42,7 +42,7 @@ def _free_subordinate_start():
 class User:
     """A throwaway user with a range of subordinate ids; removed with its home at the end."""
 
-    def __init__(self, base):
+    def __init__(self, base, subordinate=True):
         self.name = f"brl{os.getpid() % 100000}x{int(time.time() * 1000) % 10000}"
         self.home = os.path.join(base, "home")
         subprocess.run(["useradd", "--create-home", "--home-dir", self.home, "--shell", "/bin/sh",
@@ -51,7 +51,8 @@ class User:
         self.uid, self.gid = pw.pw_uid, pw.pw_gid
         self.sub = _free_subordinate_start()
         rng = f"{self.sub}-{self.sub + COUNT - 1}"
-        subprocess.run(["usermod", "--add-subuids", rng, "--add-subgids", rng, self.name], check=True, capture_output=True)
+        if subordinate:
+            subprocess.run(["usermod", "--add-subuids", rng, "--add-subgids", rng, self.name], check=True, capture_output=True)
         self.runtime = os.path.join(base, "xdg-run")
         os.makedirs(self.runtime, mode=0o700)
         os.chown(self.runtime, self.uid, self.gid)
@@ -359,3 +360,22 @@ def test_compose_project_as_the_user(rootless):
     d.berth("compose", "--project-directory", proj, "-f", os.path.join(proj, "compose.yaml"), "down")
     assert d.berth("ps", "-aq").out.strip() == ""
     assert "proj_default" not in d.berth("network", "ls").out
+
+
+def test_a_user_without_subordinate_ids_is_told_what_to_do():
+    base = tempfile.mkdtemp(prefix="berth-rl-")
+    os.chmod(base, 0o755)
+    user = User(base, subordinate=False)
+    try:
+        bindir = os.path.join(base, "bin")
+        os.makedirs(bindir)
+        shutil.copy2(os.path.join(BIN, "berthd"), bindir)
+        env = {"HOME": user.home, "XDG_RUNTIME_DIR": user.runtime, "PATH": "/usr/bin:/bin"}
+        p = subprocess.run([os.path.join(bindir, "berthd")], env=env, capture_output=True, text=True, timeout=30,
+                           user=user.uid, group=user.gid, extra_groups=[], cwd=user.home)
+        assert p.returncode != 0
+        assert "/etc/subuid" in p.stderr and "usermod --add-subuids" in p.stderr, p.stderr
+        assert user.processes() == []
+    finally:
+        user.remove()
+        shutil.rmtree(base, ignore_errors=True)
