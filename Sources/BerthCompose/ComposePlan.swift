@@ -96,6 +96,7 @@ public enum ComposePlan {
                 x.Source = m.source.isEmpty ? nil : p.volumes[m.source]?.name ?? m.source
                 if m.noCopy { x.VolumeOptions = .init(NoCopy: true) }
             }
+            if m.type == "bind" && m.createHostPath { x.BindOptions = .init(CreateMountpoint: true) }
             mounts.append(x)
         }
         // Secrets and configs: the host file, read-only, where Compose puts it.

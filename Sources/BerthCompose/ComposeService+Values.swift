@@ -121,7 +121,7 @@ extension ComposeService {
             var src = v["source"]?.string ?? ""
             if type == "bind" { src = ComposeLoader.absolute(src, projectDir) }
             return Mount(type: type, source: src, target: target, readOnly: bool(v["read_only"]) ?? false,
-                         noCopy: bool(v["volume"]?["nocopy"]) ?? false)
+                         noCopy: bool(v["volume"]?["nocopy"]) ?? false, createHostPath: bool(v["bind"]?["create_host_path"]) ?? false)
         }
         guard let s = v.string else { throw BerthError.invalid("\(v.place): \(at).volumes must hold strings or mappings") }
         let parts = s.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -134,7 +134,7 @@ extension ComposeService {
         let isPath = src.hasPrefix("/") || src.hasPrefix(".") || src.hasPrefix("~")
         return Mount(
             type: isPath ? "bind" : "volume", source: isPath ? ComposeLoader.absolute(src, projectDir) : src, target: parts[1],
-            readOnly: opts.contains("ro"), noCopy: opts.contains("nocopy"))
+            readOnly: opts.contains("ro"), noCopy: opts.contains("nocopy"), createHostPath: isPath)
     }
 }
 

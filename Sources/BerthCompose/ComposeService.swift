@@ -24,6 +24,9 @@ public struct ComposeService: Sendable {
         public var target: String
         public var readOnly = false
         public var noCopy = false
+        /// A missing bind source is made: always for the short syntax (as docker-compose did),
+        /// for the long one with `bind.create_host_path: true`.
+        public var createHostPath = false
     }
     public struct Attachment: Sendable, Equatable {
         public var aliases: [String] = []

@@ -257,7 +257,10 @@ public enum MountSpecs {
                 guard let s = m.Source, s.hasPrefix("/") else {
                     throw BerthError.invalid("invalid mount config for type \"bind\": source must be an absolute path")
                 }
-                guard FileOps.exists(s) else { throw BerthError.invalid("invalid mount config for type \"bind\": bind source path does not exist: \(s)") }
+                // With CreateMountpoint the start makes it, as it makes a `-v` bind's.
+                guard FileOps.exists(s) || m.BindOptions?.CreateMountpoint == true else {
+                    throw BerthError.invalid("invalid mount config for type \"bind\": bind source path does not exist: \(s)")
+                }
                 let propagation = m.BindOptions?.Propagation.flatMap { $0.isEmpty ? nil : $0 }
                 if let p = propagation, !HostConfig.Mount.BindOptions.propagations.contains(p) {
                     throw BerthError.invalid("invalid mount config for type \"bind\": invalid propagation mode: \(p)")

@@ -44,7 +44,8 @@ import Testing
                   web:
                     image: busybox
                     ports: ["80", "8080:80", "127.0.0.1:9000-9001:90-91/udp", {target: 443, published: "8443", host_ip: 127.0.0.1}]
-                    volumes: ["data:/data:ro", "./site:/site", "/anon", {type: tmpfs, target: /tmp}]
+                    volumes: ["data:/data:ro", "./site:/site", "/anon", {type: tmpfs, target: /tmp},
+                              {type: bind, source: ./logs, target: /logs}, {type: bind, source: ./run, target: /run, bind: {create_host_path: true}}]
                 volumes: {data: {}}
                 """
         ], name: "My_App")
@@ -53,10 +54,12 @@ import Testing
         #expect(s.ports.map { "\($0.hostIP ?? ""):\($0.hostPort ?? ""):\($0.containerPort)/\($0.proto)" } == [
             "::80/tcp", ":8080:80/tcp", "127.0.0.1:9000:90/udp", "127.0.0.1:9001:91/udp", "127.0.0.1:8443:443/tcp",
         ])
-        #expect(s.volumes.map(\.type) == ["volume", "bind", "volume", "tmpfs"])
+        #expect(s.volumes.map(\.type) == ["volume", "bind", "volume", "tmpfs", "bind", "bind"])
         #expect(s.volumes[0].readOnly && s.volumes[1].source.hasSuffix("/site") && s.volumes[2].source.isEmpty)
         let r = try ComposePlan.request(p, s, number: 1)
         #expect(r.HostConfig?.Mounts?.first?.Source == "my_app_data")
+        // A missing bind folder is made for the short syntax, and for the long one only when asked.
+        #expect(r.HostConfig?.Mounts?.map { $0.BindOptions?.CreateMountpoint == true } == [false, true, false, false, false, true])
         #expect(r.HostConfig?.NetworkMode == "my_app_default")
         #expect(r.NetworkingConfig?.EndpointsConfig?["my_app_default"]?.Aliases == ["web"])
         #expect(r.Labels?[ComposePlan.projectLabel] == "my_app" && r.Labels?[ComposePlan.numberLabel] == "1")

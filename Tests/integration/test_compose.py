@@ -42,6 +42,7 @@ services:
   built:
     build: {context: ./app, args: {GREETING: hello}}
     command: ["cat", "/greeting"]
+    volumes: ["./made/here:/made"]
   debug:
     <<: *bb
     profiles: [debug]
@@ -92,6 +93,8 @@ def test_up_reaches_db_by_name_and_converges(proj):
     names = set(ids(d))
     assert names == {"shop-db-1", "shop-web-1", "shop-worker-1", "shop-worker-2", "shop-worker-3", "shop-built-1"}
     assert wait_until(lambda: "hello from build" in d.berth("logs", "shop-built-1").out, 20)
+    # A short-syntax bind whose folder is missing gets it made, as docker compose does.
+    assert os.path.isdir(os.path.join(d.proj, "made", "here"))
     labels = json.loads(d.berth("inspect", "shop-worker-2").out)[0]["Config"]["Labels"]
     assert labels["com.docker.compose.project"] == "shop" and labels["com.docker.compose.service"] == "worker"
     assert labels["com.docker.compose.container-number"] == "2" and labels["com.docker.compose.oneoff"] == "False"

@@ -68,7 +68,12 @@ public struct HostConfig: Codable, Sendable {
             /// The propagation modes a bind may have (runc's names).
             public static let propagations: Set<String> = ["private", "rprivate", "shared", "rshared", "slave", "rslave"]
             public var Propagation: String?
-            public init(Propagation: String? = nil) { self.Propagation = Propagation }
+            /// API 1.42: a missing source folder is made (as `-v /path:/ctr` makes it) instead of refused.
+            public var CreateMountpoint: Bool?
+            public init(Propagation: String? = nil, CreateMountpoint: Bool? = nil) {
+                self.Propagation = Propagation
+                self.CreateMountpoint = CreateMountpoint
+            }
         }
 
         public struct VolumeOptions: Codable, Sendable {
