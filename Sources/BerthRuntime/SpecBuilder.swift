@@ -55,6 +55,9 @@ public struct ContainerRuntimeConfig: Sendable {
     /// False for a rootless berthd with no cgroup of its own: no cgroup path in the spec, which
     /// runc then skips (limits were refused at create).
     public var cgroups = RootlessHost.cgroups
+    /// A rootless berthd's container: the host's namespaces it shares are not its user
+    /// namespace's, so it may not mount their sysfs or proc afresh, only bind the host's.
+    public var rootless = RootlessHost.active
 
     public init(id: String, rootfs: String, args: [String], env: [String], cwd: String, hostname: String) {
         self.id = id
@@ -125,6 +128,20 @@ public enum SpecBuilder {
         return caps
     }
 
+    /// Rootless: `--network host` gets the host's /sys bound (sysfs is mounted only for a network
+    /// namespace of the user's own), `--pid host` the host's /proc (likewise for proc), as podman does.
+    static func rootlessBinds(_ mounts: [RuntimeSpec.Mount], hostNetwork: Bool, hostPID: Bool) -> [RuntimeSpec.Mount] {
+        mounts.map { m in
+            if hostNetwork && m.destination == "/sys" && m.type == "sysfs" {
+                return .init(destination: "/sys", type: "bind", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", "ro"])
+            }
+            if hostPID && m.destination == "/proc" && m.type == "proc" {
+                return .init(destination: "/proc", type: "bind", source: "/proc", options: ["rbind", "nosuid", "noexec", "nodev"])
+            }
+            return m
+        }
+    }
+
     public static func build(_ c: ContainerRuntimeConfig) throws -> RuntimeSpec {
         let caps = try capabilities(add: c.capAdd, drop: c.capDrop, privileged: c.privileged)
         var mounts: [RuntimeSpec.Mount] = [
@@ -155,6 +172,7 @@ public enum SpecBuilder {
         namespaces.append(.init(type: "mount"))
         if c.cgroupNamespace { namespaces.append(.init(type: "cgroup")) }
         if !c.hostNetwork { namespaces.append(.init(type: "network", path: c.netnsPath)) }
+        if c.rootless { mounts = rootlessBinds(mounts, hostNetwork: c.hostNetwork, hostPID: !namespaces.contains { $0.type == "pid" }) }
         var resources = RuntimeSpec.Resources()
         if c.memoryLimit != nil || c.memoryReservation != nil || c.memorySwap != nil || c.oomKillDisable {
             resources.memory = .init(

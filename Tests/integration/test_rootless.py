@@ -201,6 +201,10 @@ def test_root_inside_is_the_user_and_other_ids_are_subordinate(rootless):
                                           {"inside": 1, "outside": u.sub, "count": COUNT}]
     text = d.berth("info").out
     assert "Rootless: true" in text and "resource limits are refused" in text
+    # The host's namespaces: its /sys and /proc bound in (a user namespace may not mount them).
+    assert d.berth("run", "--rm", "--network", "host", "busybox", "sh", "-c", "test -d /sys/class/net/lo && echo yes").out == "yes\n"
+    seen = d.berth("run", "--rm", "--network", "none", "--pid", "host", "busybox", "sh", "-c", "ls /proc | grep -c '^[0-9]'").out
+    assert int(seen) > 5
 
 
 def test_published_port_and_names_on_a_user_network(rootless):
