@@ -148,8 +148,8 @@ public final class ArchiveWriter {
 
     public func addDirectory(_ name: String) throws { try header(name, size: 0, type: S_IFDIR, mode: 0o755) }
 
-    public func addFile(_ name: String, data: Data) throws {
-        try header(name, size: Int64(data.count), type: S_IFREG, mode: 0o644)
+    public func addFile(_ name: String, data: Data, mode: mode_t = 0o644) throws {
+        try header(name, size: Int64(data.count), type: S_IFREG, mode: mode)
         try data.withUnsafeBytes { try writeAll($0) }
     }
 

@@ -16,6 +16,8 @@ public struct KubePlan: Sendable {
         public var containers: [Container]
         /// Volumes the pod's emptyDirs and claims need: (name, labels).
         public var volumes: [(String, [String: String])]
+        /// Of those, the ones to fill before the containers start (configMap, secret).
+        public var fills: [VolumeFill] = []
     }
     public var pods: [Pod] = []
     public var warnings: [String] = []
@@ -87,6 +89,7 @@ public struct KubePlan: Sendable {
         // The pod's volumes by name: what a volumeMount of that name becomes.
         var volumes: [String: HostConfig.Mount] = [:]
         var made: [(String, [String: String])] = []
+        var fills: [VolumeFill] = []
         for v in spec["volumes"] as? [[String: Any]] ?? [] {
             guard let n = v["name"] as? String else { throw BerthError.invalid("\(at): a volume without a name") }
             if let e = v["emptyDir"] as? [String: Any] {
@@ -107,8 +110,16 @@ public struct KubePlan: Sendable {
             } else if let c = (v["persistentVolumeClaim"] as? [String: Any])?["claimName"] as? String {
                 made.append((c, [fileLabel: file]))
                 volumes[n] = HostConfig.Mount(Type: "volume", Source: c, Target: nil, ReadOnly: false)
+            } else if let src = (v["configMap"] ?? v["secret"]) as? [String: Any] {
+                // Filled by play, then mounted read-only, as Kubernetes mounts them.
+                let vol = KubeName.label("\(podName)-\(n)")
+                made.append((vol, labels))
+                fills.append(VolumeFill(volume: vol, files: try projectedFiles(src, secret: v["configMap"] == nil, sources: sources, at: "\(at): volume \(n)")))
+                var m = HostConfig.Mount(Type: "volume", Source: vol, Target: nil, ReadOnly: true)
+                m.VolumeOptions = .init(NoCopy: true)
+                volumes[n] = m
             } else {
-                throw BerthError.invalid("\(at): volume \(n): only emptyDir, hostPath and persistentVolumeClaim are supported")
+                throw BerthError.invalid("\(at): volume \(n): only emptyDir, hostPath, persistentVolumeClaim, configMap and secret are supported")
             }
         }
         var containers: [Container] = []
@@ -166,7 +177,7 @@ public struct KubePlan: Sendable {
                     throw BerthError.invalid("\(cat): a volumeMount names no volume of the pod")
                 }
                 mount.Target = path
-                mount.ReadOnly = m["readOnly"] as? Bool ?? false
+                mount.ReadOnly = (m["readOnly"] as? Bool ?? false) || mount.ReadOnly == true
                 mounts.append(mount)
             }
             h.Mounts = mounts.isEmpty ? nil : mounts
@@ -196,7 +207,7 @@ public struct KubePlan: Sendable {
         }
         let owner = containers[0].name
         for i in containers.indices.dropFirst() { containers[i].request.HostConfig?.NetworkMode = "container:" + owner }
-        return Pod(name: podName, containers: containers, volumes: made)
+        return Pod(name: podName, containers: containers, volumes: made, fills: fills)
     }
 
     /// `64Mi`, `1G`, `500M`, `1024`: bytes.

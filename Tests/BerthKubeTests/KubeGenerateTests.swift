@@ -86,6 +86,47 @@ import Testing
         #expect(throws: BerthError.self) { try KubePlan(yaml: "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n", file: "f") }
     }
 
+    /// configMap and secret volumes: the keys as files at their paths and modes, mounted
+    /// read-only; a path that climbs out, a missing source or key is refused.
+    @Test func projectedVolumes() throws {
+        let yaml = """
+            kind: ConfigMap
+            metadata: {name: m}
+            data: {a: one, b: two}
+            ---
+            kind: Secret
+            metadata: {name: s}
+            stringData: {pw: x}
+            ---
+            kind: Pod
+            metadata: {name: p}
+            spec:
+              volumes:
+              - {name: all, configMap: {name: m, defaultMode: 0400}}
+              - {name: some, configMap: {name: m, items: [{key: b, path: d/two.txt, mode: 384}]}}
+              - {name: sec, secret: {secretName: s}}
+              - {name: none, configMap: {name: absent, optional: true}}
+              containers:
+              - {name: c, image: busybox, volumeMounts: [{name: all, mountPath: /a}, {name: sec, mountPath: /s, readOnly: false}]}
+            """
+        let pod = try #require(try KubePlan(yaml: yaml, file: "/f.yaml").pods.first)
+        let files = Dictionary(uniqueKeysWithValues: pod.fills.map { ($0.volume, $0.files) })
+        #expect(files["p-all"] == [.init(path: "a", data: Data("one".utf8), mode: 0o400), .init(path: "b", data: Data("two".utf8), mode: 0o400)])
+        #expect(files["p-some"] == [.init(path: "d/two.txt", data: Data("two".utf8), mode: 0o600)])
+        #expect(files["p-sec"] == [.init(path: "pw", data: Data("x".utf8), mode: 0o644)])
+        #expect(files["p-none"] == [])
+        // Always read-only, whatever the mount says.
+        #expect(pod.containers[0].request.HostConfig?.Mounts?.map { $0.ReadOnly } == [true, true])
+        for bad in ["../x", "/etc/x", "a/../../x", "a//b", ""] {
+            #expect(throws: BerthError.self) { try KubePlan.checkPath(bad, at: "t") }
+        }
+        #expect(throws: BerthError.self) {
+            try KubePlan(yaml: yaml.replacingOccurrences(of: "name: absent, optional: true", with: "name: absent"), file: "f")
+        }
+        #expect(throws: BerthError.self) { try KubePlan(yaml: yaml.replacingOccurrences(of: "key: b,", with: "key: z,"), file: "f") }
+        #expect(throws: BerthError.self) { try KubePlan(yaml: yaml.replacingOccurrences(of: "mode: 384", with: "mode: 4096"), file: "f") }
+    }
+
     /// Hostile YAML is an error, never a trap or a hang: a YAML 1.1 sexagesimal past Int's range
     /// (Yams' own constructor overflows on it) and nested aliases standing for 10^8 values.
     @Test func hostileYAMLIsRefused() throws {

@@ -120,6 +120,8 @@ spec:
   volumes:
   - {name: scratch, emptyDir: {}}
   - {name: data, persistentVolumeClaim: {claimName: shared-data}}
+  - {name: conf, configMap: {name: shop-config, items: [{key: greeting, path: sub/greeting.txt, mode: 384}]}}
+  - {name: creds, secret: {secretName: shop-secret}}
   containers:
   - name: web
     image: busybox
@@ -134,7 +136,8 @@ spec:
     image: busybox
     command: ["sh", "-c"]
     args: ["echo from-side > /www/index.html; echo kept > /data/k; until wget -q -O /www/seen http://127.0.0.1:8080/; do sleep 0.1; done; exec sleep 100000"]
-    volumeMounts: [{name: scratch, mountPath: /www}, {name: data, mountPath: /data}]
+    volumeMounts: [{name: scratch, mountPath: /www}, {name: data, mountPath: /data}, {name: conf, mountPath: /etc/shop},
+                   {name: creds, mountPath: /run/creds}]
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -195,10 +198,17 @@ def test_play_runs_pods_that_share_localhost_and_down_removes_them(bb, workdir):
     assert d.berth("exec", "shop-web", "sh", "-c", "echo $LEVEL $CFG_greeting").out == "debug hello\n"
     # The Secret's: data decoded from base64, stringData as written.
     assert {"DB_PASSWORD=s3cr3t", "S_password=s3cr3t", "S_user=shopkeeper"} <= set(web["Config"]["Env"])
+    # configMap and secret volumes: the keys as files (items at their path and mode), read-only.
+    assert d.berth("exec", "shop-side", "cat", "/etc/shop/sub/greeting.txt").out == "hello"
+    assert d.berth("exec", "shop-side", "stat", "-c", "%a", "/etc/shop/sub/greeting.txt").out == "600\n"
+    assert d.berth("exec", "shop-side", "ls", "/etc/shop").out == "sub\n"
+    assert d.berth("exec", "shop-side", "cat", "/run/creds/password", "/run/creds/user").out == "s3cr3tshopkeeper"
+    assert d.berth("exec", "shop-side", "touch", "/run/creds/x", check=False).returncode != 0
     d.berth("kube", "down", f)
     assert d.berth("ps", "-aq").out == ""
     vols = d.berth("volume", "ls", "--format", "{{.Name}}").out.split()
     assert "shared-data" in vols and "bystander" in vols and "shop-scratch" not in vols
+    assert "shop-conf" not in vols and "shop-creds" not in vols
     # The claim's data is kept for the next play.
     d.berth("kube", "play", f)
     assert d.berth("exec", "shop-side", "cat", "/data/k").out == "kept\n"
@@ -212,6 +222,8 @@ def test_play_refuses_before_creating_and_undoes_a_late_failure(bb, workdir):
                         ("kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, env: [{name: X, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}]}\n", "valueFrom"),
                         ("kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, env: [{name: X, valueFrom: {secretKeyRef: {name: s, key: k}}}]}]}\n", "no key k in Secret s"),
                         ("kind: Secret\nmetadata: {name: s}\ndata: {k: '***'}\n---\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox}]}\n", "not base64"),
+                        ("kind: Pod\nmetadata: {name: p}\nspec: {volumes: [{name: v, configMap: {name: nope}}], containers: [{name: c, image: busybox}]}\n", "no ConfigMap nope"),
+                        ("kind: ConfigMap\nmetadata: {name: m}\ndata: {k: v}\n---\nkind: Pod\nmetadata: {name: p}\nspec: {volumes: [{name: v, configMap: {name: m, items: [{key: k, path: ../../etc/x}]}}], containers: [{name: c, image: busybox}]}\n", "without '..'"),
                         ("kind: Pod\nmetadata: {name: p}\nspec: {restartPolicy: Sometimes, containers: [{name: c, image: busybox}]}\n", "restartPolicy"),
                         ("kind: Pod\nspec: [\n", "invalid YAML")):
         open(bad, "w").write(text)

@@ -36,6 +36,14 @@ struct KubePlayCommand: AsyncParsableCommand {
                     if (try? await client.send(.GET, client.path("/images", image, "/json"))) == nil {
                         try await Pull.pull(client, image, quiet: true, printName: false, to: Out.err)
                     }
+                }
+                // configMap and secret volumes hold their files before any container starts.
+                for f in pod.fills {
+                    try await KubeFill.fill(
+                        client, f, image: pod.containers[0].request.Image ?? "",
+                        labels: [KubePlan.podLabel: pod.name, KubePlan.fileLabel: path])
+                }
+                for c in pod.containers {
                     let r = try await client.send(.POST, "/containers/create", query: [("name", c.name)], body: .data(try JSONEncoder().encode(c.request)))
                     let id = try JSONDecoder().decode(ContainerCreateResponse.self, from: r.body).Id
                     made.append(id)
